@@ -1,0 +1,288 @@
+package pave
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Header names of PAVE's request signature (REFERENCE.md section 3).
+const (
+	HeaderAPIKey       = "API-Key"
+	HeaderAPITimestamp = "API-Timestamp"
+	HeaderAPIToken     = "API-Token"
+)
+
+// TimestampLayout is the layout of the API-Timestamp header the SDK sends:
+// RFC 3339 in UTC with whole seconds and a literal Z, e.g. 2024-03-15T09:30:00Z.
+const TimestampLayout = "2006-01-02T15:04:05Z"
+
+// Environment variables read by CredentialsFromEnv.
+const (
+	EnvUsername  = "PAVE_USERNAME"
+	EnvAPIKey    = "PAVE_API_KEY"
+	EnvAPISecret = "PAVE_API_SECRET"
+)
+
+// Credentials identify a PAVE account and API key. Username is the primary
+// account name PAVE gave the account (not a dashboard login), APIKey and
+// APISecret come from Dashboard -> Developer -> API Keys.
+//
+// The secret is only ever used as an HMAC key. Credentials print redacted
+// with fmt (%v, %+v, %#v) and log/slog, so a struct that embeds them can be
+// logged without leaking the secret.
+type Credentials struct {
+	Username  string
+	APIKey    string
+	APISecret string
+}
+
+// CredentialsFromEnv reads credentials from PAVE_USERNAME, PAVE_API_KEY and
+// PAVE_API_SECRET. The error names every variable that is missing or blank.
+func CredentialsFromEnv() (Credentials, error) {
+	c := Credentials{
+		Username:  strings.TrimSpace(os.Getenv(EnvUsername)),
+		APIKey:    strings.TrimSpace(os.Getenv(EnvAPIKey)),
+		APISecret: os.Getenv(EnvAPISecret),
+	}
+	var missing []string
+	if c.Username == "" {
+		missing = append(missing, EnvUsername)
+	}
+	if c.APIKey == "" {
+		missing = append(missing, EnvAPIKey)
+	}
+	if strings.TrimSpace(c.APISecret) == "" {
+		missing = append(missing, EnvAPISecret)
+	}
+	if len(missing) > 0 {
+		return Credentials{}, fmt.Errorf("pave: missing environment variable(s): %s", strings.Join(missing, ", "))
+	}
+	return c, nil
+}
+
+// Validate reports which credential fields are missing or blank.
+func (c Credentials) Validate() error {
+	var missing []string
+	if strings.TrimSpace(c.Username) == "" {
+		missing = append(missing, "Username")
+	}
+	if strings.TrimSpace(c.APIKey) == "" {
+		missing = append(missing, "APIKey")
+	}
+	if strings.TrimSpace(c.APISecret) == "" {
+		missing = append(missing, "APISecret")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("pave: credentials incomplete: %s missing or blank", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// String returns the credentials with the secret redacted.
+func (c Credentials) String() string {
+	return fmt.Sprintf("pave.Credentials{Username: %q, APIKey: %q, APISecret: %s}", c.Username, c.APIKey, redactedMark(c.APISecret))
+}
+
+// GoString implements fmt.GoStringer so %#v is redacted too.
+func (c Credentials) GoString() string { return c.String() }
+
+// Format implements fmt.Formatter so every verb (%v, %+v, %s, %q, %x...) prints
+// the redacted form and never the raw fields.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	s := c.String()
+	if verb == 'q' {
+		s = fmt.Sprintf("%q", s)
+	}
+	_, _ = f.Write([]byte(s))
+}
+
+// LogValue implements slog.LogValuer: the secret is never logged.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("username", c.Username),
+		slog.String("api_key", c.APIKey),
+		slog.String("api_secret", redactedMark(c.APISecret)),
+	)
+}
+
+func redactedMark(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "[REDACTED]"
+}
+
+// FormatTimestamp formats t as the canonical API-Timestamp value
+// (UTC, whole seconds, Z suffix).
+func FormatTimestamp(t time.Time) string {
+	return t.UTC().Format(TimestampLayout)
+}
+
+// Token computes the API-Token for the given API-Timestamp string:
+// lowercase hex of HMAC-SHA256(APISecret, Username + ":" + APIKey + "@" + timestamp).
+// The timestamp must be byte-for-byte the string sent in API-Timestamp.
+func (c Credentials) Token(timestamp string) string {
+	mac := hmac.New(sha256.New, []byte(c.APISecret))
+	mac.Write([]byte(c.Username + ":" + c.APIKey + "@" + timestamp))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// signer computes tokens for one set of credentials. The keyed HMAC state
+// with the constant "username:apikey@" prefix already absorbed is computed
+// once and cloned per token, which halves the allocations of hmac.New.
+type signer struct {
+	prefixed hash.Cloner // nil when cloning is unsupported (e.g. FIPS mode)
+	creds    Credentials
+	pool     sync.Pool // *[]byte scratch buffers
+}
+
+func newSigner(c Credentials) *signer {
+	s := &signer{creds: c}
+	mac := hmac.New(sha256.New, []byte(c.APISecret))
+	mac.Write([]byte(c.Username + ":" + c.APIKey + "@"))
+	if cl, ok := mac.(hash.Cloner); ok {
+		if probe, err := cl.Clone(); err == nil && probe != nil {
+			s.prefixed = cl
+		}
+	}
+	return s
+}
+
+// token returns the API-Token for timestamp ts.
+func (s *signer) token(ts string) string {
+	if s.prefixed == nil {
+		return s.creds.Token(ts)
+	}
+	h, err := s.prefixed.Clone()
+	if err != nil {
+		return s.creds.Token(ts)
+	}
+	bp, _ := s.pool.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, 0, 64)
+		bp = &b
+	}
+	buf := append((*bp)[:0], ts...)
+	h.Write(buf)
+	sum := h.Sum(buf[:0])
+	var out [64]byte
+	hex.Encode(out[:], sum)
+	*bp = buf[:0]
+	s.pool.Put(bp)
+	return string(out[:])
+}
+
+// ErrForeignHost is returned (wrapped) by SigningTransport when asked to sign
+// a request for a host other than the configured base URL, for example after
+// a redirect. Credentials are never sent to another host.
+var ErrForeignHost = errors.New("pave: refusing to sign a request for a host other than the configured base URL")
+
+// SigningTransport is an http.RoundTripper that signs every request with
+// PAVE's HMAC-SHA256 scheme. It clones the request (the caller's request is
+// never modified) and sets API-Key, API-Timestamp and API-Token, computing a
+// fresh timestamp for every round trip, so retries and redirects never carry a
+// stale token. It refuses to sign a request whose scheme and host differ from
+// the base URL it was built for.
+//
+// A SigningTransport is safe for concurrent use. pave.Client installs one
+// automatically; use it directly to sign requests of your own http.Client.
+type SigningTransport struct {
+	base   http.RoundTripper
+	signer *signer
+	apiKey string
+	scheme string
+	host   string
+	now    func() time.Time
+}
+
+// NewSigningTransport returns a transport that signs requests for baseURL
+// (for example "https://openapi.paveapi.com") with creds and sends them
+// through base (http.DefaultTransport when nil). now is the clock used for
+// API-Timestamp (time.Now when nil).
+func NewSigningTransport(creds Credentials, baseURL string, base http.RoundTripper, now func() time.Time) (*SigningTransport, error) {
+	if err := creds.Validate(); err != nil {
+		return nil, err
+	}
+	u, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &SigningTransport{
+		base:   base,
+		signer: newSigner(creds),
+		apiKey: creds.APIKey,
+		scheme: u.Scheme,
+		host:   strings.ToLower(u.Host),
+		now:    now,
+	}, nil
+}
+
+// RoundTrip signs a clone of req and sends it through the underlying transport.
+func (t *SigningTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil || req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
+		closeRequestBody(req)
+		host := ""
+		if req.URL != nil {
+			host = req.URL.Host
+		}
+		return nil, fmt.Errorf("%w: %q is not %q", ErrForeignHost, host, t.host)
+	}
+	ts := FormatTimestamp(t.now())
+	r := req.Clone(req.Context())
+	if r.Header == nil {
+		r.Header = make(http.Header, 3)
+	}
+	r.Header[HeaderAPIKey] = []string{t.apiKey}
+	r.Header[HeaderAPITimestamp] = []string{ts}
+	r.Header[HeaderAPIToken] = []string{t.signer.token(ts)}
+	return t.base.RoundTrip(r)
+}
+
+// closeRequestBody honours the RoundTripper contract of closing the body
+// even when the request is refused.
+func closeRequestBody(req *http.Request) {
+	if req != nil && req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+// parseBaseURL validates a base URL: absolute https, or http only for a
+// loopback host (a local fake server); no query or fragment.
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("pave: invalid base URL %q: %v", raw, err)
+	}
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("pave: invalid base URL %q: must be an absolute https URL", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("pave: invalid base URL: must not contain user information")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("pave: invalid base URL %q: must not have a query or fragment", raw)
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("pave: invalid base URL %q: plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}

@@ -1,0 +1,3 @@
+module github.com/pave-go/pave
+
+go 1.25

@@ -1,0 +1,7 @@
+package pave
+
+// HotspotsService is the Hotspots API (/v1/hotspots). Get it from
+// Client.Hotspots.
+type HotspotsService struct {
+	c *Client
+}

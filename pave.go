@@ -1,0 +1,531 @@
+package pave
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pave-go/pave/internal/backoff"
+)
+
+// Version is the SDK version sent in the User-Agent header.
+const Version = "0.1.0"
+
+// DefaultBaseURL is PAVE's production API host. Live and test keys share it.
+const DefaultBaseURL = "https://openapi.paveapi.com"
+
+// Defaults of the client options.
+const (
+	DefaultTimeout       = 30 * time.Second
+	DefaultMaxRetries    = 2
+	DefaultRetryBase     = 500 * time.Millisecond
+	DefaultRetryMax      = 8 * time.Second
+	DefaultMaxRetryAfter = 30 * time.Second
+	// MaxResponseSize bounds a successful response body.
+	MaxResponseSize = 64 << 20
+)
+
+// Client talks to the PAVE API. Create one with NewClient; a *Client is
+// immutable and safe for concurrent use, so share one per set of
+// credentials (one per dealer in a multi-tenant process).
+type Client struct {
+	// Sessions is the inspection-session API (/v1/sessions).
+	Sessions *SessionsService
+	// Webhooks manages callback settings (/v1/callbacks).
+	Webhooks *WebhooksService
+	// Hotspots analyses photos you already have (/v1/hotspots).
+	Hotspots *HotspotsService
+
+	hc          *http.Client
+	baseURL     string // scheme://host/prefix, no trailing slash
+	username    string
+	secrets     []string // redacted from error text; never logged
+	timeout     time.Duration
+	maxRetries  int
+	policy      backoff.Policy
+	maxRetryAft time.Duration
+	userAgent   string
+	logger      *slog.Logger
+	now         func() time.Time
+	accessToken string // API-Access-Token for v2 endpoints
+}
+
+type settings struct {
+	baseURL       string
+	hc            *http.Client
+	timeout       time.Duration
+	maxRetries    int
+	userAgent     string
+	logger        *slog.Logger
+	now           func() time.Time
+	policy        backoff.Policy
+	maxRetryAfter time.Duration
+	accessToken   string
+}
+
+// Option configures a Client. Options validate their argument; NewClient
+// returns the first error.
+type Option func(*settings) error
+
+// WithBaseURL sets the API host, e.g. a pavetest fake server's URL. It must be
+// https, or plain http for a loopback host only. A path prefix is kept.
+func WithBaseURL(u string) Option {
+	return func(s *settings) error {
+		if _, err := parseBaseURL(u); err != nil {
+			return err
+		}
+		s.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient makes the client send through hc. hc is not modified: the
+// client uses a copy whose transport is wrapped by a SigningTransport. Its
+// Timeout, if set, applies on top of WithTimeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) error {
+		if hc == nil {
+			return errors.New("pave: WithHTTPClient: nil *http.Client")
+		}
+		s.hc = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt (connect, send, and reading the whole
+// response). The default is 30 seconds. Use the context for an overall bound.
+func WithTimeout(d time.Duration) Option {
+	return func(s *settings) error {
+		if d <= 0 {
+			return fmt.Errorf("pave: WithTimeout: %s is not positive", d)
+		}
+		s.timeout = d
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a failed request may be retried (0 to
+// 10; default 2). See the package documentation for what is retried.
+func WithMaxRetries(n int) Option {
+	return func(s *settings) error {
+		if n < 0 || n > 10 {
+			return fmt.Errorf("pave: WithMaxRetries: %d is outside 0..10", n)
+		}
+		s.maxRetries = n
+		return nil
+	}
+}
+
+// WithRetryBackoff sets the exponential backoff: the first retry waits about
+// base, each later one twice as long, never more than max (defaults 500 ms
+// and 8 s). Waits are jittered.
+func WithRetryBackoff(base, max time.Duration) Option {
+	return func(s *settings) error {
+		if base < 0 || max < base {
+			return fmt.Errorf("pave: WithRetryBackoff: need 0 <= base <= max, got %s, %s", base, max)
+		}
+		s.policy = backoff.Policy{Base: base, Max: max}
+		return nil
+	}
+}
+
+// WithMaxRetryAfter caps how long the client honours a server's
+// Retry-After before retrying (default 30 s).
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(s *settings) error {
+		if d < 0 {
+			return fmt.Errorf("pave: WithMaxRetryAfter: %s is negative", d)
+		}
+		s.maxRetryAfter = d
+		return nil
+	}
+}
+
+// WithUserAgent puts product (e.g. "dealercrm/2.1") in front of the SDK's
+// own User-Agent.
+func WithUserAgent(product string) Option {
+	return func(s *settings) error {
+		product = strings.TrimSpace(product)
+		if product == "" || strings.ContainsFunc(product, isControl) {
+			return fmt.Errorf("pave: WithUserAgent: %q is empty or has control characters", product)
+		}
+		s.userAgent = product
+		return nil
+	}
+}
+
+// WithLogger logs each attempt (method, path, status, attempt, duration) at
+// debug level and each retry at info level. Credentials, tokens and bodies
+// are never logged. The default is silent; nil restores it.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *settings) error {
+		s.logger = l
+		return nil
+	}
+}
+
+// WithClock sets the clock used for API-Timestamp and Retry-After dates.
+func WithClock(now func() time.Time) Option {
+	return func(s *settings) error {
+		if now == nil {
+			return errors.New("pave: WithClock: nil clock")
+		}
+		s.now = now
+		return nil
+	}
+}
+
+// WithAccessToken sets the API-Access-Token header value sent to the v2
+// endpoints (Sessions.ResendSMS). PAVE describes it only as "your API key",
+// which is the default.
+func WithAccessToken(token string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(token) == "" || strings.ContainsFunc(token, isControl) {
+			return errors.New("pave: WithAccessToken: token is empty or has control characters")
+		}
+		s.accessToken = token
+		return nil
+	}
+}
+
+// NewClient returns a client for the given credentials. All three
+// credential fields are required.
+func NewClient(creds Credentials, opts ...Option) (*Client, error) {
+	if err := creds.Validate(); err != nil {
+		return nil, err
+	}
+	s := settings{
+		baseURL:       DefaultBaseURL,
+		timeout:       DefaultTimeout,
+		maxRetries:    DefaultMaxRetries,
+		now:           time.Now,
+		policy:        backoff.Policy{Base: DefaultRetryBase, Max: DefaultRetryMax},
+		maxRetryAfter: DefaultMaxRetryAfter,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&s); err != nil {
+			return nil, err
+		}
+	}
+	u, err := parseBaseURL(s.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{}
+	var base http.RoundTripper = newTransport()
+	if s.hc != nil {
+		cp := *s.hc
+		hc = &cp
+		base = s.hc.Transport // nil means http.DefaultTransport
+	}
+	st, err := NewSigningTransport(creds, u.String(), base, s.now)
+	if err != nil {
+		return nil, err
+	}
+	hc.Transport = st
+	logger := s.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ua := fmt.Sprintf("pave-go/%s (%s; %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if s.userAgent != "" {
+		ua = s.userAgent + " " + ua
+	}
+	c := &Client{
+		hc:          hc,
+		baseURL:     u.String(),
+		username:    creds.Username,
+		secrets:     []string{creds.APISecret},
+		timeout:     s.timeout,
+		maxRetries:  s.maxRetries,
+		policy:      s.policy,
+		maxRetryAft: s.maxRetryAfter,
+		userAgent:   ua,
+		logger:      logger,
+		now:         s.now,
+		accessToken: s.accessToken,
+	}
+	if c.accessToken == "" {
+		c.accessToken = creds.APIKey
+	}
+	c.secrets = append(c.secrets, c.accessToken)
+	if c.accessToken == creds.APIKey {
+		c.secrets = c.secrets[:1]
+	}
+	c.Sessions = &SessionsService{c: c}
+	c.Webhooks = &WebhooksService{c: c}
+	c.Hotspots = &HotspotsService{c: c}
+	return c, nil
+}
+
+// BaseURL returns the API host the client talks to.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// newTransport clones http.DefaultTransport (keeping HTTP/2 and proxy
+// settings) and raises the idle-connection limits: the default keeps only 2
+// idle connections per host, so concurrent callers would keep reconnecting.
+func newTransport() http.RoundTripper {
+	dt, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t := dt.Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 256
+	t.IdleConnTimeout = 90 * time.Second
+	t.ForceAttemptHTTP2 = true
+	return t
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// RequestError is returned when a request could not be completed: a network
+// failure, a timeout, a cancelled context, or a response that could not be
+// read or decoded. Unwrap gives the cause (errors.Is(err,
+// context.DeadlineExceeded) works) and, after a wait was cancelled, the
+// previous attempt's error too.
+type RequestError struct {
+	Method   string
+	Path     string
+	Attempts int
+	// Err is the cause.
+	Err error
+	// Last is the previous attempt's error when the context ended during
+	// a retry wait, else nil.
+	Last error
+}
+
+// Error returns one line naming the request, the cause and the attempts.
+func (e *RequestError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "pave: %s %s: %v", e.Method, e.Path, e.Err)
+	if e.Last != nil {
+		fmt.Fprintf(&b, " (while waiting to retry after: %v)", e.Last)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	return oneLine(b.String())
+}
+
+// Unwrap returns the cause and, if any, the previous attempt's error.
+func (e *RequestError) Unwrap() []error {
+	if e.Last != nil {
+		return []error{e.Err, e.Last}
+	}
+	return []error{e.Err}
+}
+
+// ErrBadResponse is matched (errors.Is) by a *RequestError whose 2xx
+// response could not be decoded.
+var ErrBadResponse = errors.New("pave: malformed response")
+
+// call describes one API operation.
+type call struct {
+	method string
+	path   string // escaped, starting with /v1 or /v2
+	body   any    // marshalled as JSON when non-nil
+	header http.Header
+}
+
+// do runs the call with retries and decodes a 2xx JSON body into out (when
+// out is non-nil). It returns the raw body of the successful response.
+func (c *Client) do(ctx context.Context, cl call, out any) ([]byte, error) {
+	if ctx == nil {
+		return nil, errors.New("pave: nil context")
+	}
+	var payload []byte
+	if cl.body != nil {
+		var err error
+		if payload, err = json.Marshal(cl.body); err != nil {
+			return nil, fmt.Errorf("pave: %s %s: encoding request: %w", cl.method, cl.path, err)
+		}
+	}
+	target := c.baseURL + cl.path
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		res, err := c.send(ctx, cl, target, payload)
+		status := 0
+		if res != nil {
+			status = res.status
+		}
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "pave request",
+			slog.String("method", cl.method), slog.String("path", cl.path),
+			slog.Int("status", status), slog.Int("attempt", attempt),
+			slog.Duration("duration", time.Since(start)))
+
+		if err == nil && res.status >= 200 && res.status <= 299 {
+			if out != nil && len(bytes.TrimSpace(res.body)) > 0 {
+				if derr := json.Unmarshal(res.body, out); derr != nil {
+					return nil, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt,
+						Err: fmt.Errorf("%w: decoding %d response: %w", ErrBadResponse, res.status, derr)}
+				}
+			}
+			return res.body, nil
+		}
+
+		var retry bool
+		var wait time.Duration
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: ctx.Err(), Last: lastErr}
+			}
+			lastErr = &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err}
+			retry = retryableNetError(cl.method, err)
+		} else {
+			apiErr := newAPIError(res.status, res.body, res.truncated)
+			apiErr.Method, apiErr.Path, apiErr.Attempts = cl.method, cl.path, attempt
+			apiErr.RetryAfter = parseRetryAfter(res.header.Get("Retry-After"), c.now())
+			apiErr.redact(append(c.secrets, res.token)...)
+			lastErr = apiErr
+			retry = retryableStatus(cl.method, res.status)
+			wait = apiErr.RetryAfter
+		}
+		if !retry || attempt > c.maxRetries {
+			return nil, lastErr
+		}
+		if wait <= 0 {
+			wait = c.policy.Delay(attempt)
+		} else if wait > c.maxRetryAft {
+			wait = c.maxRetryAft
+		}
+		c.logger.LogAttrs(ctx, slog.LevelInfo, "pave retry",
+			slog.String("method", cl.method), slog.String("path", cl.path),
+			slog.Int("status", status), slog.Int("attempt", attempt),
+			slog.Duration("wait", wait))
+		if err := backoff.Sleep(ctx, wait); err != nil {
+			return nil, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
+		}
+	}
+}
+
+type response struct {
+	status    int
+	header    http.Header
+	body      []byte
+	truncated bool
+	token     string // the API-Token sent, to scrub from echoed errors
+}
+
+// send makes one attempt under the per-attempt timeout and reads the body
+// completely (bounded) before returning, so the connection can be reused.
+func (c *Client) send(ctx context.Context, cl call, target string, payload []byte) (*response, error) {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(actx, cl.method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header["Accept"] = []string{"application/json"}
+	req.Header["User-Agent"] = []string{c.userAgent}
+	if payload != nil {
+		req.Header["Content-Type"] = []string{"application/json"}
+	}
+	for k, v := range cl.header {
+		req.Header[k] = v
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	res := &response{status: resp.StatusCode, header: resp.Header}
+	if resp.Request != nil {
+		res.token = resp.Request.Header.Get(HeaderAPIToken)
+	}
+	limit := int64(MaxResponseSize)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		limit = MaxErrorBodySize
+	}
+	res.body, res.truncated, err = readBounded(resp.Body, resp.ContentLength, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading response body: %w", err)
+	}
+	if res.truncated {
+		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			return nil, fmt.Errorf("response body exceeds %d bytes", limit)
+		}
+		// Drain a little more so a slightly oversized error body does not
+		// cost the connection; give up on anything larger.
+		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+	}
+	return res, nil
+}
+
+// readBounded reads at most limit bytes, reporting whether more remained.
+func readBounded(r io.Reader, contentLength, limit int64) ([]byte, bool, error) {
+	size := int64(512)
+	if contentLength > 0 {
+		size = min(contentLength, limit) + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if n > limit {
+		return buf.Bytes()[:limit], true, nil
+	}
+	return buf.Bytes(), false, nil
+}
+
+// idempotent methods may be retried after any transient failure.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// retryableStatus: idempotent requests retry on 408, 429, 500, 502, 503,
+// 504. A POST (which may text a customer) retries only on 429, the one
+// status that says the request was refused before being processed.
+func retryableStatus(method string, status int) bool {
+	if !idempotent(method) {
+		return status == http.StatusTooManyRequests
+	}
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// retryableNetError: idempotent requests retry on any network error or
+// per-attempt timeout; a POST only when the connection was refused, which
+// proves the server never saw it.
+func retryableNetError(method string, err error) bool {
+	if errors.Is(err, ErrForeignHost) {
+		return false
+	}
+	if !idempotent(method) {
+		return errors.Is(err, syscall.ECONNREFUSED)
+	}
+	return true
+}

@@ -1,0 +1,292 @@
+package pave
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/pave-go/pave/internal/backoff"
+)
+
+// SessionsService is the inspection-session API. Get it from Client.Sessions.
+type SessionsService struct {
+	c *Client
+}
+
+func sessionPath(key string, suffix string) string {
+	return "/v1/sessions/" + url.PathEscape(key) + suffix
+}
+
+// Create starts an inspection session (POST /v1/sessions). The request is
+// validated first; a *ValidationError is returned without any network call.
+// A nil request creates a session with the API key's defaults.
+//
+// Create is retried only when PAVE provably did not process it (connection
+// refused, 429), so a customer is never texted twice.
+func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest) (*Session, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	body := any(req)
+	if req == nil {
+		body = struct{}{}
+	}
+	var out Session
+	if _, err := s.c.do(ctx, call{method: http.MethodPost, path: "/v1/sessions", body: body}, &out); err != nil {
+		return nil, err
+	}
+	s.c.fillCaptureURL(&out)
+	return &out, nil
+}
+
+// Get returns a session's current state (GET /v1/sessions/{key}). The
+// vehicle may be sparse until the VIN has been captured.
+func (s *SessionsService) Get(ctx context.Context, key string) (*Session, error) {
+	if err := checkSessionKey("Sessions.Get", key); err != nil {
+		return nil, err
+	}
+	var out Session
+	if _, err := s.c.do(ctx, call{method: http.MethodGet, path: sessionPath(key, "")}, &out); err != nil {
+		return nil, err
+	}
+	s.c.fillCaptureURL(&out)
+	return &out, nil
+}
+
+// Photos returns the photos captured so far with their quality-check
+// verdicts (GET /v1/sessions/{key}/photos). It may be called during capture.
+func (s *SessionsService) Photos(ctx context.Context, key string) ([]Photo, error) {
+	if err := checkSessionKey("Sessions.Photos", key); err != nil {
+		return nil, err
+	}
+	var out []Photo
+	if err := s.getList(ctx, sessionPath(key, "/photos"), &out, "photos"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Notes returns the notes attached to a session (GET
+// /v1/sessions/{key}/notes). The response shape is undocumented: a list, or
+// an object wrapping one under "data" or "notes", is accepted, and each
+// Note keeps its raw JSON.
+func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error) {
+	if err := checkSessionKey("Sessions.Notes", key); err != nil {
+		return nil, err
+	}
+	var out []Note
+	if err := s.getList(ctx, sessionPath(key, "/notes"), &out, "notes"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// getList GETs a JSON list that may come bare or wrapped in an object
+// under "data" or under the given key.
+func (s *SessionsService) getList(ctx context.Context, path string, out any, key string) error {
+	body, err := s.c.do(ctx, call{method: http.MethodGet, path: path}, nil)
+	if err != nil {
+		return err
+	}
+	if err := decodeList(body, out, key); err != nil {
+		return &RequestError{Method: http.MethodGet, Path: path, Attempts: 1, Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+	}
+	return nil
+}
+
+func decodeList(body []byte, out any, key string) error {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || string(body) == "null" {
+		return nil
+	}
+	if body[0] == '{' {
+		var wrap map[string]json.RawMessage
+		if err := json.Unmarshal(body, &wrap); err != nil {
+			return fmt.Errorf("decoding response: %w", err)
+		}
+		inner, ok := wrap["data"]
+		if !ok {
+			inner, ok = wrap[key]
+		}
+		if !ok {
+			return fmt.Errorf("decoding response: expected a list, or an object with %q or \"data\"", key)
+		}
+		body = inner
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("decoding response: %w", err)
+	}
+	return nil
+}
+
+// Results returns the inspection results of a COMPLETE session (GET
+// /v1/sessions/{key}/results). For a session that is not complete yet the
+// error matches ErrNotReady; use WaitForResults to poll.
+func (s *SessionsService) Results(ctx context.Context, key string) (*Results, error) {
+	if err := checkSessionKey("Sessions.Results", key); err != nil {
+		return nil, err
+	}
+	var out Results
+	if _, err := s.c.do(ctx, call{method: http.MethodGet, path: sessionPath(key, "/results")}, &out); err != nil {
+		return nil, err
+	}
+	s.c.fillCaptureURL(&out.Session)
+	return &out, nil
+}
+
+// Update changes a session's settings (PUT /v1/sessions/{key}); send only
+// what changes. PAVE's state rules apply (theme only while IDLE, and so on).
+// PAVE does not document the response body: when it is a session, it is
+// returned; otherwise the session is fetched with Get.
+func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSessionRequest) (*Session, error) {
+	if err := checkSessionKey("Sessions.Update", key); err != nil {
+		return nil, err
+	}
+	if req == nil {
+		return nil, &ValidationError{Op: "Sessions.Update", Errors: map[string][]string{"": {"request is nil"}}}
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	body, err := s.c.do(ctx, call{method: http.MethodPut, path: sessionPath(key, ""), body: req}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out Session
+	if json.Unmarshal(body, &out) == nil && out.SessionKey != "" {
+		s.c.fillCaptureURL(&out)
+		return &out, nil
+	}
+	return s.Get(ctx, key)
+}
+
+// Delete removes a session that has not started (DELETE
+// /v1/sessions/{key}). A started session yields a 400 *APIError.
+func (s *SessionsService) Delete(ctx context.Context, key string) error {
+	if err := checkSessionKey("Sessions.Delete", key); err != nil {
+		return err
+	}
+	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: sessionPath(key, "")}, nil)
+	return err
+}
+
+// fillCaptureURL builds the documented capture link when the response
+// lacks one.
+func (c *Client) fillCaptureURL(s *Session) {
+	if s.CaptureURL == "" && s.SessionKey != "" {
+		s.CaptureURL = "https://" + url.PathEscape(c.username) + ".vehiclecapture.com/" + url.PathEscape(s.SessionKey)
+	}
+}
+
+// ErrSessionEnded is matched (errors.Is) by the error WaitForResults returns
+// when the session reached EXPIRED or INVALID and will never complete.
+var ErrSessionEnded = errors.New("pave: session ended without completing")
+
+// SessionEndedError reports a session that ended in EXPIRED or INVALID.
+type SessionEndedError struct {
+	SessionKey string
+	Status     SessionStatus
+}
+
+// Error says which session ended and how.
+func (e *SessionEndedError) Error() string {
+	return fmt.Sprintf("pave: session %s ended with status %s and will not complete", e.SessionKey, e.Status)
+}
+
+// Is makes errors.Is(err, ErrSessionEnded) true.
+func (e *SessionEndedError) Is(target error) bool { return target == ErrSessionEnded }
+
+// WaitOption tunes WaitForResults.
+type WaitOption func(*waitConfig)
+
+type waitConfig struct {
+	first, interval, max time.Duration
+}
+
+// PollFirstAfter sets the wait before the first poll (default 5 s).
+func PollFirstAfter(d time.Duration) WaitOption {
+	return func(w *waitConfig) {
+		if d >= 0 {
+			w.first = d
+		}
+	}
+}
+
+// PollInterval sets the interval between polls: it starts at initial and
+// grows by half each poll up to max (defaults 5 s and 60 s).
+func PollInterval(initial, max time.Duration) WaitOption {
+	return func(w *waitConfig) {
+		if initial > 0 {
+			w.interval = initial
+		}
+		if max >= w.interval {
+			w.max = max
+		} else {
+			w.max = w.interval
+		}
+	}
+}
+
+// WaitForResults polls the session until it is COMPLETE and returns its
+// results. It returns a *SessionEndedError (errors.Is ErrSessionEnded) on
+// EXPIRED or INVALID, the context's error when ctx ends, and any
+// non-transient API error (404, 401) at once. Transient failures that
+// outlast the client's own retries (5xx, 429, network) do not end the wait.
+//
+// Inspections typically take 10 to 20 minutes after capture: give ctx a
+// deadline, or prefer the SESSION:COMPLETE webhook.
+func (s *SessionsService) WaitForResults(ctx context.Context, key string, opts ...WaitOption) (*Results, error) {
+	if err := checkSessionKey("Sessions.WaitForResults", key); err != nil {
+		return nil, err
+	}
+	w := waitConfig{first: 5 * time.Second, interval: 5 * time.Second, max: 60 * time.Second}
+	for _, o := range opts {
+		if o != nil {
+			o(&w)
+		}
+	}
+	wait := w.first
+	interval := w.interval
+	for {
+		if err := backoff.Sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("pave: waiting for results of %s: %w", key, err)
+		}
+		sess, err := s.Get(ctx, key)
+		switch {
+		case err != nil:
+			if !transient(ctx, err) {
+				return nil, err
+			}
+		case sess.Status == StatusComplete:
+			res, err := s.Results(ctx, key)
+			if err == nil {
+				return res, nil
+			}
+			if !errors.Is(err, ErrNotReady) && !transient(ctx, err) {
+				return nil, err
+			}
+		case sess.Status == StatusExpired || sess.Status == StatusInvalid:
+			return nil, &SessionEndedError{SessionKey: key, Status: sess.Status}
+		}
+		wait = interval + rand.N(interval/10+1)
+		interval = min(interval+interval/2, w.max)
+	}
+}
+
+// transient reports whether err is worth polling through.
+func transient(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if errors.Is(err, ErrServer) || errors.Is(err, ErrRateLimited) {
+		return true
+	}
+	var re *RequestError
+	return errors.As(err, &re) && !errors.Is(err, ErrForeignHost) && !errors.Is(err, ErrBadResponse)
+}

@@ -1,0 +1,198 @@
+package pave
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// ValidateVIN reports whether vin is 17 characters of the VIN alphabet
+// (digits and upper-case letters except I, O and Q), and why not.
+func ValidateVIN(vin string) (ok bool, reason string) {
+	if len(vin) != 17 {
+		return false, "VIN must be 17 characters, got " + strconv.Itoa(len([]rune(vin)))
+	}
+	for i := 0; i < len(vin); i++ {
+		ch := vin[i]
+		switch {
+		case ch >= '0' && ch <= '9':
+		case ch == 'I' || ch == 'O' || ch == 'Q':
+			return false, "VIN must not contain I, O or Q (position " + strconv.Itoa(i+1) + ")"
+		case ch >= 'A' && ch <= 'Z':
+		case ch >= 'a' && ch <= 'z':
+			return false, "VIN must be upper case (position " + strconv.Itoa(i+1) + ")"
+		default:
+			return false, "VIN has an invalid character at position " + strconv.Itoa(i+1)
+		}
+	}
+	return true, ""
+}
+
+// PhoneDigits returns the digits of a phone number after removing spaces,
+// dashes, dots, parentheses and one leading +, and whether what remains is 7
+// to 15 digits.
+func PhoneDigits(phone string) (digits string, ok bool) {
+	s := strings.TrimSpace(phone)
+	s = strings.TrimPrefix(s, "+")
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", false
+		}
+	}
+	d := b.String()
+	return d, len(d) >= 7 && len(d) <= 15
+}
+
+// validateSessionKey checks a path segment before it is escaped into a URL.
+func validateSessionKey(key string) string {
+	switch {
+	case strings.TrimSpace(key) == "":
+		return "session key is empty"
+	case strings.Contains(key, "/"):
+		return "session key must not contain '/'"
+	case strings.ContainsFunc(key, unicode.IsControl):
+		return "session key must not contain control characters"
+	case len(key) > 256:
+		return "session key is longer than 256 bytes"
+	}
+	return ""
+}
+
+func checkSessionKey(op, key string) error {
+	if msg := validateSessionKey(key); msg != "" {
+		fe := fieldErrors{}
+		fe.add("session_key", msg)
+		return fe.err(op)
+	}
+	return nil
+}
+
+// validRedirectURL: an absolute URL; http(s) needs a host, custom app
+// schemes (myapp://done) are allowed for deep links.
+func validRedirectURL(raw string) bool {
+	if strings.TrimSpace(raw) != raw || strings.ContainsFunc(raw, unicode.IsSpace) {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return false
+	}
+	if u.Scheme == "http" || u.Scheme == "https" {
+		return u.Host != ""
+	}
+	return u.Host != "" || u.Opaque != "" || u.Path != ""
+}
+
+func validateSessionSettings(fe fieldErrors, prefix string, s *SessionSettings) {
+	if s == nil {
+		return
+	}
+	if s.Theme != "" && !s.Theme.Known() {
+		fe.add(prefix+".theme", "theme must be LITE, PRO or CAPT, got "+quote(string(s.Theme)))
+	}
+	if s.RedirectURL != "" && !validRedirectURL(s.RedirectURL) {
+		fe.add(prefix+".redirect_url", "redirect_url must be an absolute URL (https://... or an app scheme such as myapp://done)")
+	}
+	validateContact(fe, prefix+".contact", s.Contact)
+}
+
+func validateOptions(fe fieldErrors, o *Options) {
+	if o == nil {
+		return
+	}
+	validateContact(fe, "options.contact", o.Contact)
+	validateSMS(fe, "options.sms", o.SMS)
+}
+
+func validateContact(fe fieldErrors, prefix string, c *Contact) {
+	if c == nil {
+		return
+	}
+	if strings.TrimSpace(c.FirstName) == "" {
+		fe.add(prefix+".first_name", "first_name is required when contact is sent")
+	}
+	if strings.TrimSpace(c.LastName) == "" {
+		fe.add(prefix+".last_name", "last_name is required when contact is sent")
+	}
+}
+
+func validateVehicle(fe fieldErrors, v *Vehicle) {
+	if v == nil {
+		return
+	}
+	if v.VIN != "" {
+		if ok, reason := ValidateVIN(v.VIN); !ok {
+			fe.add("vehicle.vin", reason)
+		}
+	}
+	if v.OdomUnit != "" && !v.OdomUnit.Known() {
+		fe.add("vehicle.odom_unit", "odom_unit must be KILOMETRES or MILES, got "+quote(string(v.OdomUnit)))
+	}
+	if v.OdomReading < 0 {
+		fe.add("vehicle.odom_reading", "odom_reading must not be negative")
+	}
+	if v.Year != 0 && (v.Year < 1900 || v.Year > 2100) {
+		fe.add("vehicle.year", "year must be between 1900 and 2100, got "+strconv.Itoa(int(v.Year)))
+	}
+}
+
+func validateSMS(fe fieldErrors, prefix string, s *SMS) {
+	if s == nil {
+		return
+	}
+	if s.To != "" {
+		if _, ok := PhoneDigits(s.To); !ok {
+			fe.add(prefix+".to", "phone number must have 7 to 15 digits")
+		}
+	}
+	if s.From != "" {
+		if _, ok := PhoneDigits(s.From); !ok {
+			fe.add(prefix+".from", "phone number must have 7 to 15 digits")
+		}
+	}
+}
+
+// Validate checks the request as the SDK does before sending it and returns
+// a *ValidationError listing every problem, or nil.
+func (r *CreateSessionRequest) Validate() error {
+	if r == nil {
+		return nil
+	}
+	fe := fieldErrors{}
+	validateSessionSettings(fe, "session", r.Session)
+	validateVehicle(fe, r.Vehicle)
+	validateSMS(fe, "sms", r.SMS)
+	validateOptions(fe, r.Options)
+	return fe.err("Sessions.Create")
+}
+
+// Validate checks the request as the SDK does before sending it and returns
+// a *ValidationError listing every problem, or nil.
+func (r *UpdateSessionRequest) Validate() error {
+	if r == nil {
+		return nil
+	}
+	fe := fieldErrors{}
+	validateSessionSettings(fe, "session", r.Session)
+	validateVehicle(fe, r.Vehicle)
+	validateSMS(fe, "sms", r.SMS)
+	return fe.err("Sessions.Update")
+}
+
+func quote(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "..."
+	}
+	return `"` + strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s) + `"`
+}

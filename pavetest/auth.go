@@ -1,0 +1,200 @@
+package pavetest
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/pave-go/pave"
+)
+
+// Authentication failure bodies (REFERENCE.md 11.3 fake-server choices).
+const (
+	msgUnauthorized = "Unauthorized."
+	msgInvalidToken = "Invalid API-Token."
+	msgExpiredToken = "API-Token has expired."
+)
+
+// headerAccessToken is the v2 authentication header.
+const headerAccessToken = "API-Access-Token"
+
+// authFailure is the 401 body; Status is set on v2 ("error").
+type authFailure struct {
+	Status  string `json:"status,omitempty"`
+	Message string `json:"message"`
+}
+
+func unauthorized(text string) *authFailure { return &authFailure{Message: text} }
+
+// parseTimestamp parses an API-Timestamp value. Strict accepts only the
+// canonical 2006-01-02T15:04:05Z form; lenient also accepts RFC 3339 with a
+// fraction or an offset, Unix seconds and RFC 1123.
+func parseTimestamp(v string, strict bool) (time.Time, bool) {
+	if strict {
+		t, err := time.Parse(pave.TimestampLayout, v)
+		if err != nil || t.Format(pave.TimestampLayout) != v {
+			return time.Time{}, false
+		}
+		return t, true
+	}
+	if v == "" || len(v) > 64 {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999Z0700", v); err == nil {
+		return t, true
+	}
+	if isDigits(v) {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > 1<<40 {
+			return time.Time{}, false
+		}
+		return time.Unix(n, 0), true
+	}
+	for _, layout := range []string{time.RFC1123, time.RFC1123Z} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// tokenMatches recomputes the HMAC over the raw timestamp string and
+// compares it in constant time; upper- or lower-case hex is accepted.
+func tokenMatches(a *account, timestamp, token string) bool {
+	if len(token) != sha256.Size*2 {
+		return false
+	}
+	got, err := hex.DecodeString(token)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(a.APISecret))
+	mac.Write([]byte(a.Username + ":" + a.APIKey + "@" + timestamp))
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// lookupKey finds the account of an API key, comparing in constant time.
+func (s *Server) lookupKey(key string) *account {
+	var found *account
+	for _, a := range s.accounts {
+		if subtle.ConstantTimeCompare([]byte(a.APIKey), []byte(key)) == 1 {
+			found = a
+		}
+	}
+	return found
+}
+
+// verifySignature checks API-Timestamp and API-Token for acct.
+func (s *Server) verifySignature(acct *account, ts, token string) *authFailure {
+	t, ok := parseTimestamp(ts, s.opts.Strict)
+	if !ok {
+		return unauthorized(msgInvalidToken)
+	}
+	if !tokenMatches(acct, ts, token) {
+		return unauthorized(msgInvalidToken)
+	}
+	skew := s.Now().Sub(t)
+	if skew < 0 {
+		skew = -skew
+	}
+	if skew > s.opts.TimestampWindow {
+		return unauthorized(msgExpiredToken)
+	}
+	return nil
+}
+
+// authV1 requires all three headers (REFERENCE.md 3.3).
+func (s *Server) authV1(r *http.Request) (*account, *authFailure) {
+	key := r.Header.Get(pave.HeaderAPIKey)
+	ts := r.Header.Get(pave.HeaderAPITimestamp)
+	token := r.Header.Get(pave.HeaderAPIToken)
+	if key == "" || ts == "" || token == "" {
+		return nil, unauthorized(msgUnauthorized)
+	}
+	acct := s.lookupKey(key)
+	if acct == nil {
+		return nil, unauthorized(msgUnauthorized)
+	}
+	if f := s.verifySignature(acct, ts, token); f != nil {
+		return nil, f
+	}
+	return acct, nil
+}
+
+// authHotspots requires API-Key; API-Token and API-Timestamp are verified
+// when either is present, and required in strict mode (REFERENCE.md 8.1).
+func (s *Server) authHotspots(r *http.Request) (*account, *authFailure) {
+	key := r.Header.Get(pave.HeaderAPIKey)
+	if key == "" {
+		return nil, unauthorized(msgUnauthorized)
+	}
+	acct := s.lookupKey(key)
+	if acct == nil {
+		return nil, unauthorized(msgUnauthorized)
+	}
+	ts := r.Header.Get(pave.HeaderAPITimestamp)
+	token := r.Header.Get(pave.HeaderAPIToken)
+	if ts == "" && token == "" && !s.opts.Strict {
+		return acct, nil
+	}
+	if ts == "" || token == "" {
+		return nil, unauthorized(msgUnauthorized)
+	}
+	if f := s.verifySignature(acct, ts, token); f != nil {
+		return nil, f
+	}
+	return acct, nil
+}
+
+// authV2 accepts API-Access-Token (the account's API key, or its
+// configured AccessToken) and/or the v1 headers. Every credential present
+// must be valid, and all must name the same account.
+func (s *Server) authV2(r *http.Request) (*account, *authFailure) {
+	fail := func(text string) (*account, *authFailure) {
+		return nil, &authFailure{Status: "error", Message: text}
+	}
+	var byToken, byHeaders *account
+	if tok := r.Header.Get(headerAccessToken); tok != "" {
+		for _, a := range s.accounts {
+			if subtle.ConstantTimeCompare([]byte(a.APIKey), []byte(tok)) == 1 ||
+				(a.AccessToken != "" && subtle.ConstantTimeCompare([]byte(a.AccessToken), []byte(tok)) == 1) {
+				byToken = a
+			}
+		}
+		if byToken == nil {
+			return fail(msgUnauthorized)
+		}
+	}
+	if r.Header.Get(pave.HeaderAPIKey) != "" || r.Header.Get(pave.HeaderAPIToken) != "" || r.Header.Get(pave.HeaderAPITimestamp) != "" {
+		a, f := s.authV1(r)
+		if f != nil {
+			return fail(f.Message)
+		}
+		byHeaders = a
+	}
+	switch {
+	case byToken == nil && byHeaders == nil:
+		return fail(msgUnauthorized)
+	case byToken != nil && byHeaders != nil && byToken != byHeaders:
+		return fail(msgUnauthorized)
+	case byToken != nil:
+		return byToken, nil
+	}
+	return byHeaders, nil
+}

@@ -1,0 +1,248 @@
+package pavetest
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/pave-go/pave"
+)
+
+// serveControl answers the test-only endpoints under /_fake/ (see the
+// package documentation for the list). They need no authentication: the
+// server listens on loopback only and exists for tests.
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, body []byte) {
+	segs, ok := segments(r)
+	if !ok || len(segs) < 2 {
+		writeJSON(w, http.StatusNotFound, msg("Not found."))
+		return
+	}
+	segs = segs[1:]
+	switch {
+	case segs[0] == "sessions" && len(segs) == 2:
+		if allow(w, r, http.MethodGet) {
+			s.controlResult(w, segs[1], nil)
+		}
+	case segs[0] == "sessions" && len(segs) == 3:
+		if allow(w, r, http.MethodPost) {
+			s.controlSession(w, body, segs[1], segs[2])
+		}
+	case segs[0] == "hotspots" && len(segs) == 3 && segs[2] == "process":
+		if allow(w, r, http.MethodPost) {
+			s.controlResult(w, segs[1], s.ProcessHotspots(segs[1]))
+		}
+	case segs[0] == "requests" && len(segs) == 1:
+		s.controlRequests(w, r)
+	case segs[0] == "deliveries" && len(segs) == 1:
+		s.controlDeliveries(w, r)
+	case segs[0] == "faults" && len(segs) == 1:
+		s.controlFaults(w, r, body)
+	case segs[0] == "clock" && len(segs) == 1:
+		s.controlClock(w, r, body)
+	default:
+		writeJSON(w, http.StatusNotFound, msg("Not found."))
+	}
+}
+
+type captureBody struct {
+	PhotoCode int   `json:"photo_code"`
+	Accepted  *bool `json:"accepted"`
+}
+
+type noteBody struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+}
+
+type smsResultBody struct {
+	Success *bool  `json:"success"`
+	Message string `json:"message"`
+}
+
+func (s *Server) controlSession(w http.ResponseWriter, body []byte, key, action string) {
+	var err error
+	switch action {
+	case "start":
+		err = s.StartCapture(key)
+	case "capture":
+		var b captureBody
+		if problem := decodeJSON(body, &b); problem != "" {
+			writeJSON(w, http.StatusBadRequest, msg(problem))
+			return
+		}
+		accepted := b.Accepted == nil || *b.Accepted
+		err = s.CapturePhoto(key, pave.PhotoCode(b.PhotoCode), accepted)
+	case "complete":
+		err = s.Complete(key)
+	case "expire":
+		err = s.Expire(key)
+	case "invalidate":
+		err = s.Invalidate(key)
+	case "notes":
+		var b noteBody
+		if problem := decodeJSON(body, &b); problem != "" {
+			writeJSON(w, http.StatusBadRequest, msg(problem))
+			return
+		}
+		err = s.AddNote(key, b.Title, b.Description)
+	case "sms":
+		var b smsResultBody
+		if problem := decodeJSON(body, &b); problem != "" {
+			writeJSON(w, http.StatusBadRequest, msg(problem))
+			return
+		}
+		err = s.SetSMSResult(key, b.Success == nil || *b.Success, b.Message)
+	default:
+		writeJSON(w, http.StatusNotFound, msg("Not found."))
+		return
+	}
+	s.controlResult(w, key, err)
+}
+
+// controlResult answers with the session after a control operation, or
+// the operation's error: 404 unknown session, 409 wrong status, 400 other.
+func (s *Server) controlResult(w http.ResponseWriter, key string, err error) {
+	switch {
+	case errors.Is(err, ErrSessionNotFound):
+		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
+		return
+	case errors.Is(err, ErrInvalidTransition):
+		writeJSON(w, http.StatusConflict, msg(err.Error()))
+		return
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, msg(err.Error()))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.sessions[key]
+	if sess == nil {
+		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
+		return
+	}
+	writeJSON(w, http.StatusOK, sess.view(s.opts.CaptureHost))
+}
+
+type requestJSON struct {
+	Method      string      `json:"method"`
+	Path        string      `json:"path"`
+	EscapedPath string      `json:"escaped_path"`
+	RawQuery    string      `json:"raw_query"`
+	Header      http.Header `json:"header"`
+	Body        string      `json:"body"`
+	Time        string      `json:"time"`
+}
+
+func (s *Server) controlRequests(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		reqs := s.Requests()
+		out := make([]requestJSON, len(reqs))
+		for i, q := range reqs {
+			out[i] = requestJSON{Method: q.Method, Path: q.Path, EscapedPath: q.EscapedPath, RawQuery: q.RawQuery,
+				Header: q.Header, Body: string(q.Body), Time: q.Time.UTC().Format(time.RFC3339Nano)}
+		}
+		writeJSON(w, http.StatusOK, out)
+	case http.MethodDelete:
+		s.ResetRequests()
+		writeJSON(w, http.StatusOK, msg("Requests cleared."))
+	default:
+		methodNotAllowed(w, http.MethodGet, http.MethodDelete)
+	}
+}
+
+type deliveryJSON struct {
+	Event      string      `json:"event"`
+	SessionKey string      `json:"session_key"`
+	URL        string      `json:"url"`
+	Method     string      `json:"method"`
+	Header     http.Header `json:"header"`
+	Body       string      `json:"body"`
+	Attempt    int         `json:"attempt"`
+	StatusCode int         `json:"status_code"`
+	Error      string      `json:"error,omitempty"`
+	Delivered  bool        `json:"delivered"`
+	Time       string      `json:"time"`
+}
+
+func (s *Server) controlDeliveries(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		s.WaitDeliveries()
+		ds := s.Deliveries()
+		out := make([]deliveryJSON, len(ds))
+		for i, d := range ds {
+			out[i] = deliveryJSON{Event: d.Event, SessionKey: d.SessionKey, URL: d.URL, Method: d.Method,
+				Header: d.Header, Body: string(d.Body), Attempt: d.Attempt, StatusCode: d.StatusCode,
+				Error: d.Err, Delivered: d.Delivered, Time: d.Time.UTC().Format(time.RFC3339Nano)}
+		}
+		writeJSON(w, http.StatusOK, out)
+	case http.MethodDelete:
+		s.ResetDeliveries()
+		writeJSON(w, http.StatusOK, msg("Deliveries cleared."))
+	default:
+		methodNotAllowed(w, http.MethodGet, http.MethodDelete)
+	}
+}
+
+// faultBody is a Fault over HTTP, with durations in seconds/milliseconds.
+type faultBody struct {
+	Fault
+	RetryAfterSeconds float64 `json:"retry_after_seconds"`
+	DelayMS           int64   `json:"delay_ms"`
+}
+
+func (s *Server) controlFaults(w http.ResponseWriter, r *http.Request, body []byte) {
+	switch r.Method {
+	case http.MethodPost:
+		var b faultBody
+		if problem := decodeJSON(body, &b); problem != "" {
+			writeJSON(w, http.StatusBadRequest, msg(problem))
+			return
+		}
+		if b.RetryAfterSeconds < 0 || b.RetryAfterSeconds > 86400 || b.DelayMS < 0 || b.DelayMS > 600000 ||
+			(b.Status != 0 && (b.Status < 100 || b.Status > 999)) {
+			writeJSON(w, http.StatusBadRequest, msg("Invalid fault."))
+			return
+		}
+		f := b.Fault
+		f.RetryAfter = time.Duration(b.RetryAfterSeconds * float64(time.Second))
+		f.Delay = time.Duration(b.DelayMS) * time.Millisecond
+		s.Inject(f)
+		writeJSON(w, http.StatusOK, msg("Fault injected."))
+	case http.MethodDelete:
+		s.ClearFaults()
+		writeJSON(w, http.StatusOK, msg("Faults cleared."))
+	default:
+		methodNotAllowed(w, http.MethodPost, http.MethodDelete)
+	}
+}
+
+type clockBody struct {
+	AdvanceSeconds float64 `json:"advance_seconds"`
+}
+
+type clockJSON struct {
+	Now string `json:"now"`
+}
+
+func (s *Server) controlClock(w http.ResponseWriter, r *http.Request, body []byte) {
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPost:
+		var b clockBody
+		if problem := decodeJSON(body, &b); problem != "" {
+			writeJSON(w, http.StatusBadRequest, msg(problem))
+			return
+		}
+		if b.AdvanceSeconds < -1e9 || b.AdvanceSeconds > 1e9 {
+			writeJSON(w, http.StatusBadRequest, msg("Invalid advance_seconds."))
+			return
+		}
+		s.AdvanceClock(time.Duration(b.AdvanceSeconds * float64(time.Second)))
+	default:
+		methodNotAllowed(w, http.MethodGet, http.MethodPost)
+		return
+	}
+	writeJSON(w, http.StatusOK, clockJSON{Now: s.Now().UTC().Format(time.RFC3339Nano)})
+}

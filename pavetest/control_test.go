@@ -1,0 +1,193 @@
+package pavetest
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/pave-go/pave"
+)
+
+func TestControlEndpoints(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t, WithClock(func() time.Time { return fixedNow }))
+	rc := newReceiver(t, 0)
+	registerAll(t, srv, rc)
+	key := createSession(t, srv.Client(), &pave.CreateSessionRequest{SMS: &pave.SMS{To: "4165550199"}}).SessionKey
+	hc := plainClient(t) // no auth on control endpoints
+	ctl := srv.URL + "/_fake/sessions/" + key
+
+	status, body := call(t, hc, http.MethodPost, ctl+"/start", nil, nil)
+	require.Equal(t, http.StatusOK, status, string(body))
+	assert.Equal(t, "STARTED", jsonMap(t, body)["status"])
+	status, body = call(t, hc, http.MethodPost, ctl+"/start", nil, nil)
+	assert.Equal(t, http.StatusConflict, status)
+	assert.Contains(t, jsonMap(t, body)["message"], "STARTED")
+
+	status, body = call(t, hc, http.MethodPost, ctl+"/capture", `{"photo_code":4,"accepted":false}`, nil)
+	require.Equal(t, http.StatusOK, status, string(body))
+	assert.Equal(t, "PROCESS", jsonMap(t, body)["status"])
+	status, _ = call(t, hc, http.MethodPost, ctl+"/capture", `{"photo_code":99}`, nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _ = call(t, hc, http.MethodPost, ctl+"/capture", `{"photo_code":`, nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+
+	status, _ = call(t, hc, http.MethodPost, ctl+"/notes", `{"title":"T","description":"D"}`, nil)
+	assert.Equal(t, http.StatusOK, status)
+	status, _ = call(t, hc, http.MethodPost, ctl+"/sms", `{"success":false,"message":"Undeliverable"}`, nil)
+	assert.Equal(t, http.StatusOK, status)
+	status, body = call(t, hc, http.MethodPost, ctl+"/complete", nil, nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "COMPLETE", jsonMap(t, body)["status"])
+	status, _ = call(t, hc, http.MethodGet, ctl, nil, nil)
+	assert.Equal(t, http.StatusOK, status)
+
+	assert.Len(t, rc.events("SESSION:NOTE_INSERT"), 1)
+	assert.Len(t, rc.events("SESSION:SMS_PROCESS"), 1)
+	assert.Len(t, rc.events("SESSION:COMPLETE"), 1)
+
+	for _, action := range []string{"expire", "invalidate"} {
+		other := createSession(t, srv.Client(), nil).SessionKey
+		status, body = call(t, hc, http.MethodPost, srv.URL+"/_fake/sessions/"+other+"/"+action, nil, nil)
+		require.Equal(t, http.StatusOK, status, action)
+		assert.Contains(t, []any{"EXPIRED", "INVALID"}, jsonMap(t, body)["status"])
+	}
+
+	status, body = call(t, hc, http.MethodPost, srv.URL+"/_fake/sessions/NOP-0000000000/complete", nil, nil)
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.JSONEq(t, `{"message":"Session NOP-0000000000 cannot be found."}`, string(body))
+	status, _ = call(t, hc, http.MethodPost, ctl+"/dance", nil, nil)
+	assert.Equal(t, http.StatusNotFound, status)
+	status, _ = call(t, hc, http.MethodGet, ctl+"/start", nil, nil)
+	assert.Equal(t, http.StatusMethodNotAllowed, status)
+
+	// Hotspots processing.
+	shc := rawClient(t, srv, srv.Credentials(), nil)
+	status, _ = call(t, shc, http.MethodPost, srv.URL+"/v1/hotspots/"+key+"/photos-url", hotspotUpload, nil)
+	require.Equal(t, http.StatusOK, status)
+	status, _ = call(t, hc, http.MethodPost, srv.URL+"/_fake/hotspots/"+key+"/process", nil, nil)
+	assert.Equal(t, http.StatusOK, status)
+	status, body = call(t, shc, http.MethodGet, srv.URL+"/v1/hotspots/"+key, nil, nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, true, jsonMap(t, body)["success"])
+
+	// Recorded requests and deliveries; control calls are not recorded.
+	status, body = call(t, hc, http.MethodGet, srv.URL+"/_fake/requests", nil, nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, string(body), `"path":"/v1/hotspots/`+key+`"`)
+	assert.NotContains(t, string(body), "/_fake/")
+	status, _ = call(t, hc, http.MethodDelete, srv.URL+"/_fake/requests", nil, nil)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Empty(t, srv.Requests())
+	status, body = call(t, hc, http.MethodGet, srv.URL+"/_fake/deliveries", nil, nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, string(body), `"event":"SESSION:COMPLETE"`)
+	status, _ = call(t, hc, http.MethodDelete, srv.URL+"/_fake/deliveries", nil, nil)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Empty(t, srv.Deliveries())
+
+	// Faults over HTTP.
+	status, _ = call(t, hc, http.MethodPost, srv.URL+"/_fake/faults", `{"path":"/v1/callbacks","status":429,"retry_after_seconds":3,"times":1}`, nil)
+	require.Equal(t, http.StatusOK, status)
+	resp, err := shc.Get(srv.URL + "/v1/callbacks")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	assert.Equal(t, "3", resp.Header.Get("Retry-After"))
+	status, _ = call(t, hc, http.MethodPost, srv.URL+"/_fake/faults", `{"status":7}`, nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _ = call(t, hc, http.MethodPost, srv.URL+"/_fake/faults", `{"status":500}`, nil)
+	require.Equal(t, http.StatusOK, status)
+	status, _ = call(t, hc, http.MethodDelete, srv.URL+"/_fake/faults", nil, nil)
+	assert.Equal(t, http.StatusOK, status)
+	status, _ = call(t, shc, http.MethodGet, srv.URL+"/v1/callbacks", nil, nil)
+	assert.Equal(t, http.StatusOK, status)
+
+	// Clock.
+	status, body = call(t, hc, http.MethodGet, srv.URL+"/_fake/clock", nil, nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"now":"2024-03-15T09:30:00Z"}`, string(body))
+	status, body = call(t, hc, http.MethodPost, srv.URL+"/_fake/clock", `{"advance_seconds":86400}`, nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"now":"2024-03-16T09:30:00Z"}`, string(body))
+	assert.Equal(t, fixedNow.Add(24*time.Hour), srv.Now())
+}
+
+func TestStartValidatesOptions(t *testing.T) {
+	t.Parallel()
+	for name, o := range map[string]Options{
+		"public address": {Addr: "0.0.0.0:0"},
+		"bad address":    {Addr: "nope"},
+		"blank account":  {Accounts: []Account{{Username: "u"}}},
+		"duplicate key":  {Accounts: []Account{{Username: "a", APIKey: "k", APISecret: "s"}, {Username: "b", APIKey: "k", APISecret: "t"}}},
+		"unknown theme":  {Accounts: []Account{{Username: "a", APIKey: "k", APISecret: "s", DefaultTheme: "GOLD"}}},
+	} {
+		srv, err := Start(o)
+		assert.Error(t, err, name)
+		assert.Nil(t, srv, name)
+	}
+}
+
+func TestStartAndClose(t *testing.T) {
+	t.Parallel()
+	srv, err := Start(Options{Seed: 5})
+	require.NoError(t, err)
+	c, err := srv.NewClient(srv.Credentials(), pave.WithMaxRetries(0))
+	require.NoError(t, err)
+	_, err = c.Sessions.Create(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Len(t, srv.Accounts(), 1)
+	srv.Close()
+	srv.Close() // idempotent
+	_, err = c.Sessions.Create(context.Background(), nil)
+	require.Error(t, err)
+}
+
+// TestNoLeakAfterClose is deliberately not parallel: it checks that Close
+// leaves no goroutine behind, even with a webhook delivery stuck on a
+// receiver that never answers.
+func TestNoLeakAfterClose(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	hang := make(chan struct{})
+	rc := newBlockingReceiver(t, hang)
+	srv, err := Start(Options{AsyncWebhooks: true, WebhookTimeout: time.Minute})
+	require.NoError(t, err)
+	hc := rawClient(t, srv, srv.Credentials(), nil)
+	register(t, hc, srv, map[string]any{"event": "SESSION:STATUS_CHANGE", "url": rc.URL})
+	c := srv.Client()
+	key := createSession(t, c, nil).SessionKey
+	require.NoError(t, srv.StartCapture(key))
+	srv.Inject(Fault{Delay: time.Hour})
+	done := make(chan error, 1)
+	go func() {
+		_, err := srv.Client(pave.WithMaxRetries(0)).Sessions.Get(context.Background(), key)
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return len(srv.Requests()) >= 3 }, 5*time.Second, time.Millisecond)
+	srv.Close()
+	require.Error(t, <-done)
+	close(hang)
+	rc.Close()
+	hc.CloseIdleConnections()
+	ds := srv.Deliveries()
+	require.NotEmpty(t, ds)
+	assert.False(t, ds[0].Delivered)
+}
+
+// newBlockingReceiver answers only once hang is closed.
+func newBlockingReceiver(t *testing.T, hang chan struct{}) *receiver {
+	rc := &receiver{}
+	rc.Server = newHTTPTestServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}

@@ -1,0 +1,105 @@
+// Package pavetest is a test kit for code that uses the PAVE API: a
+// stateful fake PAVE server that serves the whole API over real HTTP on
+// loopback, checks request signatures exactly like production, drives the
+// session lifecycle, delivers webhooks and injects faults.
+//
+// It is a separate package so that nothing a production binary links
+// depends on it; package pave never imports pavetest.
+//
+// # Starting a server
+//
+// In tests, NewServer starts a server and closes it with t.Cleanup; Client
+// returns a *pave.Client already pointed at it (and following its clock):
+//
+//	func TestTradeIn(t *testing.T) {
+//		srv := pavetest.NewServer(t)
+//		client := srv.Client()
+//		sess, err := client.Sessions.Create(ctx, &pave.CreateSessionRequest{
+//			Session: &pave.SessionSettings{RedirectURL: "https://dealer.example/done"},
+//		})
+//		// ...
+//		_ = srv.Complete(sess.SessionKey) // capture all photos, inspect, COMPLETE
+//		res, err := client.Sessions.Results(ctx, sess.SessionKey)
+//	}
+//
+// Programs (for example a fake for tests written in another language) use
+// Start(Options) and Close. The listen address must be loopback.
+//
+// # Accounts and authentication
+//
+// Options.Accounts lists the known API keys (username, key, secret,
+// account name for the capture link, default theme); with none, one
+// account is generated from Options.Seed and returned by Credentials.
+// Sessions and callback settings belong to one API key: another key gets
+// the documented 404.
+//
+// Every /v1 request needs API-Key, API-Timestamp and API-Token. Unknown key
+// or missing header: 401 {"message": "Unauthorized."}; bad token or
+// unparseable timestamp: 401 {"message": "Invalid API-Token."}; timestamp
+// more than Options.TimestampWindow (default 300 s) away from the server
+// clock: 401 {"message": "API-Token has expired."}. The HMAC is recomputed
+// over the raw header string and compared in constant time (upper- or
+// lower-case hex). By default the timestamp may be RFC 3339 (with or
+// without fraction, Z or offset), Unix seconds or RFC 1123; Options.Strict
+// accepts only 2006-01-02T15:04:05Z. Hotspots endpoints need API-Key and
+// verify the token when present (required when Strict). The v2 resend
+// endpoint accepts API-Access-Token (the account's API key, or
+// Account.AccessToken) and/or the v1 headers.
+//
+// # Driving the lifecycle
+//
+// StartCapture, CapturePhoto, Complete, Expire, Invalidate, AddNote and
+// SetSMSResult change a session as the capture app and PAVE's pipeline
+// would, and fire the webhooks registered for their events with the
+// setting's method and headers. Each body has an "event" field, and the
+// setting's payload keys are added at the top level (an event's own fields
+// win on a clash). A failed delivery (transport error or non-2xx) is
+// retried Options.WebhookRetries times (default 2) after
+// Options.WebhookRetryWait (default 10 ms). Deliveries are synchronous: the
+// method returns after they are done, so a test can assert right away.
+// With Options.AsyncWebhooks they run in order on a background goroutine
+// instead; WaitDeliveries waits for them. Deliveries records every attempt.
+// Close cancels deliveries in progress.
+//
+// Hotspots uploads are analysed when ProcessHotspots is called; until then
+// GET /v1/hotspots/{key} answers "Session is not yet completed.", as
+// production processes photos later. Options.HotspotsAutoProcess analyses
+// every upload at once.
+//
+// # Control endpoints
+//
+// The same controls are served over HTTP for tools written in other
+// languages. They need no authentication (the server is a loopback test
+// tool), are never faulted nor recorded, and answer the session as GET
+// /v1/sessions/{key} shows it (404 for an unknown key, 409 for an operation
+// the status does not allow):
+//
+//	GET    /_fake/sessions/{key}                the session (any account)
+//	POST   /_fake/sessions/{key}/start
+//	POST   /_fake/sessions/{key}/capture        {"photo_code": 4, "accepted": true}
+//	POST   /_fake/sessions/{key}/complete
+//	POST   /_fake/sessions/{key}/expire
+//	POST   /_fake/sessions/{key}/invalidate
+//	POST   /_fake/sessions/{key}/notes          {"title": "...", "description": "..."}
+//	POST   /_fake/sessions/{key}/sms            {"success": false, "message": "Undeliverable"}
+//	POST   /_fake/hotspots/{key}/process
+//	GET    /_fake/requests, DELETE to clear     recorded API requests
+//	GET    /_fake/deliveries, DELETE to clear   webhook delivery attempts
+//	POST   /_fake/faults, DELETE to clear       a Fault as JSON, plus retry_after_seconds and delay_ms
+//	GET    /_fake/clock, POST {"advance_seconds": 691200}
+//
+// # Faults and recorded requests
+//
+// Inject makes matching requests (method and exact, glob or prefix path)
+// answer a status with Retry-After, wait, drop the connection, or send a
+// truncated body, a number of times. Faults apply before authentication,
+// like a proxy in front of PAVE. Requests returns every API request
+// received (method, path, headers, body, time).
+//
+// # Generated data
+//
+// Session keys, photo URLs, vehicles (with a valid VIN check digit),
+// damages, grades and locations come from a seeded generator: the same
+// Options.Seed and the same calls give the same data. GenerateResults
+// builds a standalone results document, e.g. a large one for benchmarks.
+package pavetest

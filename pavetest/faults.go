@@ -1,0 +1,219 @@
+package pavetest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault makes the server misbehave for matching requests, as a proxy or
+// edge in front of PAVE might. Faults apply before authentication, in the
+// order injected; the first matching fault with uses left wins. Control
+// endpoints (/_fake/...) are never faulted.
+type Fault struct {
+	// Method matches the HTTP method ("" matches any).
+	Method string `json:"method,omitempty"`
+	// Path matches the request path exactly, or as a path.Match pattern
+	// when it contains *, ? or [ (e.g. "/v1/sessions/*/results"; * does
+	// not cross /). "" matches any path.
+	Path string `json:"path,omitempty"`
+	// PathPrefix, when set, must prefix the request path.
+	PathPrefix string `json:"path_prefix,omitempty"`
+
+	// Status answers with this status instead of the API (0: pass the
+	// request to the API, after Delay, truncated if asked).
+	Status int `json:"status,omitempty"`
+	// RetryAfter adds a Retry-After header (whole seconds, rounded up).
+	RetryAfter time.Duration `json:"-"`
+	// Header adds response headers.
+	Header http.Header `json:"header,omitempty"`
+	// Body is the response body for Status; default {"message": "<status text>."}.
+	Body string `json:"body,omitempty"`
+	// Delay waits before answering (cut short by the client going away
+	// or Close).
+	Delay time.Duration `json:"-"`
+	// DropConnection closes the connection without answering.
+	DropConnection bool `json:"drop_connection,omitempty"`
+	// TruncateBody sends the headers (with the full Content-Length) and
+	// half of the body, then closes the connection.
+	TruncateBody bool `json:"truncate_body,omitempty"`
+	// ResetMidBody is TruncateBody ending with a TCP reset instead of a
+	// clean close.
+	ResetMidBody bool `json:"reset_mid_body,omitempty"`
+
+	// Times is how many requests the fault applies to; 0 or less means
+	// every request until ClearFaults.
+	Times int `json:"times,omitempty"`
+}
+
+type faultState struct {
+	f         Fault
+	remaining int // -1: unlimited
+}
+
+// Inject adds a fault. See Fault for how requests are matched.
+func (s *Server) Inject(f Fault) {
+	rem := f.Times
+	if rem <= 0 {
+		rem = -1
+	}
+	s.mu.Lock()
+	s.faults = append(s.faults, &faultState{f: f, remaining: rem})
+	s.mu.Unlock()
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults = nil
+	s.mu.Unlock()
+}
+
+func (f *Fault) matches(r *http.Request) bool {
+	if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
+		return false
+	}
+	p := r.URL.Path
+	if f.PathPrefix != "" && !strings.HasPrefix(p, f.PathPrefix) {
+		return false
+	}
+	if f.Path != "" {
+		if strings.ContainsAny(f.Path, "*?[") {
+			ok, err := path.Match(f.Path, p)
+			return err == nil && ok
+		}
+		return f.Path == p
+	}
+	return true
+}
+
+// takeFault returns the first matching fault, consuming one use.
+func (s *Server) takeFault(r *http.Request) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, fs := range s.faults {
+		if !fs.f.matches(r) {
+			continue
+		}
+		f := fs.f
+		if fs.remaining > 0 {
+			fs.remaining--
+			if fs.remaining == 0 {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			}
+		}
+		return &f
+	}
+	return nil
+}
+
+// applyFault answers r according to f; api serves the real response.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, api func(http.ResponseWriter)) {
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-s.closing:
+			t.Stop()
+			dropConnection(w)
+			return
+		}
+	}
+	if f.DropConnection {
+		dropConnection(w)
+		return
+	}
+	truncate := f.TruncateBody || f.ResetMidBody
+	if f.Status == 0 && !truncate {
+		api(w)
+		return
+	}
+	status, header, body := f.response(api)
+	if !truncate {
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		return
+	}
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer conn.Close()
+	header.Set("Content-Length", strconv.Itoa(len(body)))
+	header.Set("Connection", "close")
+	writeRawResponse(buf.Writer, status, header, body[:len(body)/2])
+	_ = buf.Flush()
+	if f.ResetMidBody {
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+	}
+}
+
+// dropConnection closes the client's connection without answering.
+func dropConnection(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler) // makes net/http close the connection without a response
+}
+
+// response builds the fault's status, headers and body; with Status 0 it
+// is the API's own response.
+func (f *Fault) response(api func(http.ResponseWriter)) (int, http.Header, []byte) {
+	var status int
+	var header http.Header
+	var body []byte
+	if f.Status == 0 {
+		rec := httptest.NewRecorder()
+		api(rec)
+		status, header, body = rec.Code, rec.Header().Clone(), rec.Body.Bytes()
+	} else {
+		status, header, body = f.Status, http.Header{}, []byte(f.Body)
+		if f.Body == "" {
+			body, _ = marshal(msg(http.StatusText(f.Status) + "."))
+		}
+		header.Set("Content-Type", contentTypeOf(body))
+		header.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	if f.RetryAfter > 0 {
+		header.Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
+	}
+	for k, v := range f.Header {
+		header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+	}
+	return status, header, body
+}
+
+func contentTypeOf(body []byte) string {
+	t := bytes.TrimSpace(body)
+	switch {
+	case len(t) > 0 && (t[0] == '{' || t[0] == '['):
+		return "application/json"
+	case len(t) > 0 && t[0] == '<':
+		return "text/html; charset=utf-8"
+	}
+	return "text/plain; charset=utf-8"
+}
+
+func writeRawResponse(w *bufio.Writer, status int, header http.Header, partial []byte) {
+	fmt.Fprintf(w, "HTTP/1.1 %03d %s\r\n", status, http.StatusText(status))
+	_ = header.Write(w)
+	_, _ = w.WriteString("\r\n")
+	_, _ = w.Write(partial)
+}

@@ -1,0 +1,200 @@
+package pavetest
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/pave-go/pave"
+)
+
+// Hotspots messages (REFERENCE.md 8, fake-server choices where undocumented).
+const (
+	msgHotspotUploaded = "Photo URL has been successfully uploaded."
+	msgUnknownLabel    = "Unknown photo label."
+	msgInvalidPhotoURL = "Invalid photo URL."
+)
+
+type hotspotUploadBody struct {
+	Photos []struct {
+		PhotoLabel string `json:"photo_label"`
+		URL        string `json:"url"`
+	} `json:"photos"`
+}
+
+type hotspotUploadItem struct {
+	PhotoLabel string `json:"photo_label"`
+	URL        string `json:"url"`
+	Success    bool   `json:"success"`
+	Message    string `json:"message"`
+}
+
+type hotspotUploadJSON struct {
+	Data []hotspotUploadItem `json:"data"`
+}
+
+type coordsJSON struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+type hotspotDamageJSON struct {
+	DamageGroup  string     `json:"damage_group"`
+	Component    string     `json:"component"`
+	DamageName   string     `json:"damage_name"`
+	Description  string     `json:"description"`
+	Tolerance    string     `json:"tolerance"`
+	RepairMethod string     `json:"repair_method"`
+	Coodrs       coordsJSON `json:"coodrs"`
+}
+
+type hotspotPhotoJSON struct {
+	PhotoCode      int                 `json:"photo_code"`
+	PhotoLabel     string              `json:"photo_label"`
+	URL            string              `json:"url"`
+	InspectionData []hotspotDamageJSON `json:"inspection_data"`
+}
+
+type hotspotResultsJSON struct {
+	Success bool               `json:"success"`
+	Message string             `json:"message"`
+	Data    []hotspotPhotoJSON `json:"data"`
+}
+
+func validPhotoURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func (s *Server) handleHotspotUpload(w http.ResponseWriter, body []byte, acct *account, key string) {
+	s.mu.Lock()
+	exists := s.ownSession(acct, key) != nil
+	s.mu.Unlock()
+	if !exists {
+		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
+		return
+	}
+	var b hotspotUploadBody
+	if problem := decodeJSON(body, &b); problem != "" {
+		writeJSON(w, http.StatusBadRequest, msg(problem))
+		return
+	}
+	if len(b.Photos) == 0 {
+		writeJSON(w, http.StatusBadRequest, msg(msgMissingFields))
+		return
+	}
+	out := hotspotUploadJSON{Data: make([]hotspotUploadItem, 0, len(b.Photos))}
+	var accepted []hotspotPhoto
+	for _, p := range b.Photos {
+		item := hotspotUploadItem{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: msgHotspotUploaded}
+		code := pave.PhotoLabel(p.PhotoLabel).Code()
+		switch {
+		case strings.TrimSpace(p.PhotoLabel) == "" || strings.TrimSpace(p.URL) == "":
+			item.Success, item.Message = false, msgMissingFields
+		case code == 0:
+			item.Success, item.Message = false, msgUnknownLabel
+		case !validPhotoURL(p.URL):
+			item.Success, item.Message = false, msgInvalidPhotoURL
+		default:
+			accepted = append(accepted, hotspotPhoto{Label: code.Label(), URL: p.URL})
+		}
+		out.Data = append(out.Data, item)
+	}
+	s.mu.Lock()
+	sess := s.ownSession(acct, key)
+	if sess == nil {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
+		return
+	}
+	for _, p := range accepted {
+		replaced := false
+		for i := range sess.hotspotPhotos {
+			if sess.hotspotPhotos[i].Label == p.Label {
+				sess.hotspotPhotos[i] = p
+				replaced = true
+			}
+		}
+		if !replaced {
+			sess.hotspotPhotos = append(sess.hotspotPhotos, p)
+		}
+	}
+	if len(accepted) > 0 {
+		sess.hotspotProcessed = false
+		sess.hotspotResults = nil
+		if s.opts.HotspotsAutoProcess {
+			s.processHotspotsLocked(sess)
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleHotspotResults(w http.ResponseWriter, acct *account, key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.ownSession(acct, key)
+	switch {
+	case sess == nil:
+		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
+	case !sess.hotspotProcessed:
+		writeJSON(w, http.StatusOK, hotspotResultsJSON{Success: false, Message: msgNotCompleted, Data: []hotspotPhotoJSON{}})
+	default:
+		writeJSON(w, http.StatusOK, sess.hotspotResults)
+	}
+}
+
+// processHotspotsLocked generates damages with percentage coordinates for
+// each uploaded photo, deterministically from the seed, key, label and URL.
+func (s *Server) processHotspotsLocked(sess *session) {
+	photos := append([]hotspotPhoto(nil), sess.hotspotPhotos...)
+	sort.Slice(photos, func(i, j int) bool { return photos[i].Label.Code() < photos[j].Label.Code() })
+	res := hotspotResultsJSON{Success: true, Data: []hotspotPhotoJSON{}}
+	total := 0
+	for _, p := range photos {
+		r := newRand(s.opts.Seed, sess.key, "hotspots", string(p.Label), p.URL)
+		n := r.IntN(4)
+		if n == 0 {
+			continue
+		}
+		entry := hotspotPhotoJSON{PhotoCode: int(p.Label.Code()), PhotoLabel: string(p.Label), URL: p.URL}
+		for range n {
+			c, k := randomDamage(r, p.Label.Code())
+			entry.InspectionData = append(entry.InspectionData, hotspotDamageJSON{
+				DamageGroup: c.group, Component: c.code, DamageName: k.name, Description: k.description,
+				Tolerance: k.tolerance, RepairMethod: k.repair,
+				Coodrs: coordsJSON{X: round(5+r.Float64()*90, 2), Y: round(5+r.Float64()*90, 2)},
+			})
+		}
+		total += n
+		res.Data = append(res.Data, entry)
+	}
+	if total == 1 {
+		res.Message = "1 damage found on the vehicle."
+	} else {
+		res.Message = fmt.Sprintf("%d damages found on the vehicle.", total)
+	}
+	sess.hotspotResults, _ = marshal(res)
+	sess.hotspotProcessed = true
+}
+
+// ProcessHotspots finishes the Hotspots analysis of the photos uploaded to
+// a session so far: GET /v1/hotspots/{key} then returns damages with
+// coordinates instead of "Session is not yet completed.". It fails when no
+// photo has been uploaded. (With Options.HotspotsAutoProcess every upload
+// is processed at once.)
+func (s *Server) ProcessHotspots(key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, err := s.findLocked(key)
+	if err != nil {
+		return err
+	}
+	if len(sess.hotspotPhotos) == 0 {
+		return fmt.Errorf("%w: no Hotspots photos uploaded to session %s", ErrInvalidTransition, key)
+	}
+	s.processHotspotsLocked(sess)
+	return nil
+}

@@ -1,0 +1,301 @@
+package pavetest
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pave-go/pave"
+)
+
+// captureOrder is the order in which the capture app asks for the views
+// (REFERENCE.md 10.3).
+var captureOrder = []pave.PhotoCode{
+	pave.PhotoVIN, pave.PhotoInterior, pave.PhotoCluster, pave.PhotoLeft, pave.PhotoFrontLeft,
+	pave.PhotoFront, pave.PhotoFrontRight, pave.PhotoRight, pave.PhotoRearRight, pave.PhotoRear,
+	pave.PhotoRearLeft, pave.PhotoWindshield, pave.PhotoTires,
+}
+
+// rejectionMessage is the QA verdict of a rejected photo (the only
+// documented reason).
+const rejectionMessage = "REJECTED: Wrong View"
+
+// findLocked returns the session with key, whatever its account.
+func (s *Server) findLocked(key string) (*session, error) {
+	sess := s.sessions[key]
+	if sess == nil {
+		return nil, fmt.Errorf("%w: %q", ErrSessionNotFound, key)
+	}
+	return sess, nil
+}
+
+func transitionError(sess *session, op string) error {
+	return fmt.Errorf("%w: cannot %s session %s in status %s", ErrInvalidTransition, op, sess.key, sess.status)
+}
+
+// control runs fn under the lock and then delivers the webhooks it queued.
+func (s *Server) control(key string, fn func(sess *session) ([]pendingDelivery, error)) error {
+	s.mu.Lock()
+	sess, err := s.findLocked(key)
+	var batch []pendingDelivery
+	if err == nil {
+		batch, err = fn(sess)
+	}
+	s.mu.Unlock()
+	s.dispatch(batch)
+	return err
+}
+
+type statusChangeJSON struct {
+	Event          string `json:"event"`
+	SessionKey     string `json:"session_key"`
+	Status         string `json:"status"`
+	PreviousStatus string `json:"previous_status"`
+	UpdatedAt      string `json:"updated_at"`
+}
+
+// setStatusLocked changes the status and queues SESSION:STATUS_CHANGE.
+func (s *Server) setStatusLocked(sess *session, to pave.SessionStatus) []pendingDelivery {
+	from := sess.status
+	sess.status = to
+	sess.updatedAt = s.stampLocked()
+	body, _ := marshal(statusChangeJSON{
+		Event: eventStatusChange, SessionKey: sess.key, Status: string(to),
+		PreviousStatus: string(from), UpdatedAt: fmtMicro(sess.updatedAt),
+	})
+	return s.eventLocked(sess, eventStatusChange, body)
+}
+
+func (s *Server) startLocked(sess *session) []pendingDelivery {
+	sess.startedAt = s.stampLocked()
+	return s.setStatusLocked(sess, pave.StatusStarted)
+}
+
+// StartCapture moves an IDLE session to STARTED, as when the user opens
+// the link and presses GET STARTED, firing SESSION:STATUS_CHANGE.
+func (s *Server) StartCapture(key string) error {
+	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
+		if sess.status != pave.StatusIdle {
+			return nil, transitionError(sess, "start")
+		}
+		return s.startLocked(sess), nil
+	})
+}
+
+type stageChangeJSON struct {
+	Event       string  `json:"event"`
+	SessionKey  string  `json:"session_key"`
+	PhotoCode   int     `json:"photo_code"`
+	PhotoLabel  string  `json:"photo_label"`
+	PhotoURL    string  `json:"photo_url"`
+	PhotoStatus string  `json:"photo_status"`
+	Message     *string `json:"message"`
+}
+
+// captureLocked records one photo and queues its webhooks: STATUS_CHANGE
+// to STARTED (from IDLE) and to PROCESS (first photo), STAGE_CHANGE, and
+// STATUS_CHANGE to QC_PASSED once all 13 views are accepted.
+func (s *Server) captureLocked(sess *session, code pave.PhotoCode, accepted bool) ([]pendingDelivery, error) {
+	if code.Label() == "" {
+		return nil, fmt.Errorf("pavetest: photo code %d is not between 1 and 13", code)
+	}
+	var batch []pendingDelivery
+	switch sess.status {
+	case pave.StatusIdle:
+		batch = append(batch, s.startLocked(sess)...)
+	case pave.StatusStarted, pave.StatusProcess:
+	default:
+		return nil, transitionError(sess, "capture a photo for")
+	}
+	now := s.stampLocked()
+	sess.shots++
+	p := sess.photo(code)
+	if p == nil {
+		p = &photoState{Code: code, CreatedAt: now}
+		sess.photos = append(sess.photos, p)
+	}
+	p.URL = photoURL(newRand(s.opts.Seed, sess.key, "photo", fmt.Sprint(sess.shots)), sess.key, code)
+	p.Approved = accepted
+	p.UpdatedAt = now
+	stage := stageChangeJSON{
+		Event: eventStageChange, SessionKey: sess.key, PhotoCode: int(code),
+		PhotoLabel: string(code.Label()), PhotoURL: p.URL, PhotoStatus: "ACCEPTED",
+	}
+	if accepted {
+		p.Message = "ACCEPTED"
+	} else {
+		p.Message = rejectionMessage
+		stage.PhotoStatus = "REJECTED"
+		reason := "Wrong View"
+		stage.Message = &reason
+	}
+	if code == pave.PhotoVIN && accepted {
+		s.decodeVehicleLocked(sess)
+	}
+	sess.updatedAt = now
+	body, _ := marshal(stage)
+	batch = append(batch, s.eventLocked(sess, eventStageChange, body)...)
+	if sess.status == pave.StatusStarted {
+		batch = append(batch, s.setStatusLocked(sess, pave.StatusProcess)...)
+	}
+	if sess.allAccepted() {
+		batch = append(batch, s.setStatusLocked(sess, pave.StatusQCPassed)...)
+	}
+	return batch, nil
+}
+
+// decodeVehicleLocked fills the vehicle as a VIN decode would, keeping
+// what the integrator sent.
+func (s *Server) decodeVehicleLocked(sess *session) {
+	if sess.vehicle.ID != 0 {
+		return
+	}
+	s.nextVehID++
+	d := generateVehicle(newRand(s.opts.Seed, sess.key, "vehicle"))
+	d.ID = 50000 + s.nextVehID
+	sess.vehicle.fillFrom(d)
+}
+
+// CapturePhoto records a photo of view code as the capture app would,
+// accepted or rejected ("REJECTED: Wrong View"), firing
+// SESSION:STAGE_CHANGE. An IDLE session is started first; the first photo
+// moves it to PROCESS and the 13th accepted view to QC_PASSED, each firing
+// SESSION:STATUS_CHANGE. A retake replaces the view's photo.
+func (s *Server) CapturePhoto(key string, code pave.PhotoCode, accepted bool) error {
+	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
+		return s.captureLocked(sess, code, accepted)
+	})
+}
+
+// Complete runs the rest of the lifecycle, IDLE -> STARTED -> PROCESS ->
+// QC_PASSED -> CONFIRM -> COMPLETE, capturing every missing or rejected
+// view as accepted, generating the results document and firing
+// SESSION:STATUS_CHANGE for each step, SESSION:STAGE_CHANGE for each photo
+// and SESSION:COMPLETE with the results.
+func (s *Server) Complete(key string) error {
+	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
+		var batch []pendingDelivery
+		switch sess.status {
+		case pave.StatusComplete, pave.StatusExpired, pave.StatusInvalid:
+			return nil, transitionError(sess, "complete")
+		case pave.StatusIdle:
+			batch = append(batch, s.startLocked(sess)...)
+		}
+		if sess.status == pave.StatusStarted || sess.status == pave.StatusProcess {
+			for _, code := range captureOrder {
+				if p := sess.photo(code); p != nil && p.Approved {
+					continue
+				}
+				b, err := s.captureLocked(sess, code, true)
+				if err != nil {
+					return batch, err
+				}
+				batch = append(batch, b...)
+			}
+		}
+		if sess.status == pave.StatusProcess {
+			batch = append(batch, s.setStatusLocked(sess, pave.StatusQCPassed)...)
+		}
+		if sess.status == pave.StatusQCPassed {
+			sess.endedAt = s.stampLocked()
+			batch = append(batch, s.setStatusLocked(sess, pave.StatusConfirm)...)
+		}
+		s.decodeVehicleLocked(sess)
+		batch = append(batch, s.setStatusLocked(sess, pave.StatusComplete)...)
+		sess.results = s.resultsLocked(sess)
+		batch = append(batch, s.eventLocked(sess, eventComplete, sess.results)...)
+		return batch, nil
+	})
+}
+
+// Expire marks an IDLE, STARTED or PROCESS session EXPIRED (the expiry
+// window elapsed), firing SESSION:STATUS_CHANGE.
+func (s *Server) Expire(key string) error {
+	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
+		switch sess.status {
+		case pave.StatusIdle, pave.StatusStarted, pave.StatusProcess:
+			return s.setStatusLocked(sess, pave.StatusExpired), nil
+		}
+		return nil, transitionError(sess, "expire")
+	})
+}
+
+// Invalidate marks a session that is not COMPLETE, EXPIRED or INVALID as
+// INVALID (rejected during processing), firing SESSION:STATUS_CHANGE.
+func (s *Server) Invalidate(key string) error {
+	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
+		if sess.status.Final() {
+			return nil, transitionError(sess, "invalidate")
+		}
+		return s.setStatusLocked(sess, pave.StatusInvalid), nil
+	})
+}
+
+type noteInsertJSON struct {
+	Event      string   `json:"event"`
+	SessionKey string   `json:"session_key"`
+	Note       noteJSON `json:"note"`
+}
+
+// AddNote attaches a note to a session (in any status), firing
+// SESSION:NOTE_INSERT.
+func (s *Server) AddNote(key, title, description string) error {
+	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
+		s.nextNoteID++
+		n := noteState{ID: s.nextNoteID, Title: title, Description: description, CreatedAt: s.stampLocked()}
+		sess.notes = append(sess.notes, n)
+		body, _ := marshal(noteInsertJSON{Event: eventNoteInsert, SessionKey: sess.key, Note: n.view()})
+		return s.eventLocked(sess, eventNoteInsert, body), nil
+	})
+}
+
+type smsProcessJSON struct {
+	Event      string  `json:"event"`
+	SessionKey string  `json:"session_key"`
+	Phone      string  `json:"phone"`
+	Status     string  `json:"status"`
+	Message    *string `json:"message"`
+}
+
+// SetSMSResult records the outcome of the capture-link SMS reported by the
+// SMS provider, firing SESSION:SMS_PROCESS with status "success" or
+// "error" and message (null when empty). A failed SMS allows changing
+// sms.to while the session is IDLE; the v2 resend refuses after one.
+func (s *Server) SetSMSResult(key string, success bool, message string) error {
+	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
+		ev := smsProcessJSON{Event: eventSMSProcess, SessionKey: sess.key, Status: "success"}
+		if sess.sms != nil {
+			ev.Phone = sess.sms.To
+		}
+		if success {
+			sess.smsStatus = smsDelivered
+		} else {
+			sess.smsStatus = smsFailed
+			ev.Status = "error"
+		}
+		if message != "" {
+			ev.Message = &message
+		}
+		body, _ := marshal(ev)
+		return s.eventLocked(sess, eventSMSProcess, body), nil
+	})
+}
+
+// Session returns a session as GET /v1/sessions/{key} shows it, whatever
+// its account.
+func (s *Server) Session(key string) (*pave.Session, error) {
+	s.mu.Lock()
+	sess, err := s.findLocked(key)
+	var b []byte
+	if err == nil {
+		b, err = marshal(sess.view(s.opts.CaptureHost))
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	var out pave.Session
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,450 @@
+package pavetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pave-go/pave"
+)
+
+// Server is a stateful fake PAVE API listening on loopback. Create one with
+// NewServer (tests) or Start (programs) and stop it with Close. All methods
+// are safe for concurrent use.
+type Server struct {
+	// URL is the base URL, e.g. http://127.0.0.1:38211, to pass to
+	// pave.WithBaseURL.
+	URL string
+
+	opts Options
+	t    testing.TB // nil when made by Start
+
+	mu          sync.Mutex
+	accounts    []*account
+	byAPIKey    map[string]*account
+	sessions    map[string]*session
+	keyRand     *rand.Rand
+	clockOffset time.Duration
+	nextNoteID  int64
+	nextVehID   int64
+	requests    []Request
+	faults      []*faultState
+	deliveries  []Delivery
+
+	httpSrv   *http.Server
+	serveDone chan struct{}
+
+	// in-flight handler tracking, so Close can wait for handlers.
+	hmu      sync.Mutex
+	hcond    *sync.Cond
+	inflight int
+	closed   bool
+
+	closing   chan struct{} // closed by Close: aborts fault delays
+	ctx       context.Context
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+
+	hooks    *http.Client
+	ownHooks *http.Transport // nil when the user supplied WebhookClient
+	queue    *deliveryQueue  // nil unless AsyncWebhooks
+}
+
+// NewServer starts a fake server for a test and closes it with t.Cleanup.
+// It calls t.Fatal if the server cannot start.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var o Options
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	s, err := Start(o)
+	if err != nil {
+		t.Fatalf("pavetest.NewServer: %v", err)
+		return nil
+	}
+	s.t = t
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake server with the given options, for programs and
+// tools (tests usually prefer NewServer). Call Close when done.
+func Start(opts Options) (*Server, error) {
+	o, err := opts.normalize()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		URL:       "http://" + ln.Addr().String(),
+		opts:      o,
+		byAPIKey:  map[string]*account{},
+		sessions:  map[string]*session{},
+		keyRand:   newRand(o.Seed, "session-keys"),
+		closing:   make(chan struct{}),
+		serveDone: make(chan struct{}),
+	}
+	s.hcond = sync.NewCond(&s.hmu)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	for _, a := range o.Accounts {
+		acct := &account{Account: a}
+		s.accounts = append(s.accounts, acct)
+		s.byAPIKey[a.APIKey] = acct
+	}
+	if o.WebhookClient != nil {
+		s.hooks = o.WebhookClient
+	} else {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		s.ownHooks = tr
+		s.hooks = &http.Client{Transport: tr, Timeout: o.WebhookTimeout}
+	}
+	if o.AsyncWebhooks {
+		s.queue = newDeliveryQueue(s)
+	}
+	s.httpSrv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go func() {
+		defer close(s.serveDone)
+		_ = s.httpSrv.Serve(ln)
+	}()
+	return s, nil
+}
+
+// Close stops the server: pending fault delays and webhook deliveries are
+// cancelled, connections are closed, and Close returns once every handler
+// and background goroutine has finished. It is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.cancel()
+		close(s.closing)
+		s.hmu.Lock()
+		s.closed = true
+		s.hmu.Unlock()
+		_ = s.httpSrv.Close()
+		<-s.serveDone
+		s.hmu.Lock()
+		for s.inflight > 0 {
+			s.hcond.Wait()
+		}
+		s.hmu.Unlock()
+		if s.queue != nil {
+			s.queue.stop()
+		}
+		if s.ownHooks != nil {
+			s.ownHooks.CloseIdleConnections()
+		}
+	})
+}
+
+// Credentials returns the credentials of the default (first) account.
+func (s *Server) Credentials() pave.Credentials { return s.opts.Accounts[0].Credentials() }
+
+// Accounts returns the configured accounts, the default one first.
+func (s *Server) Accounts() []Account { return append([]Account(nil), s.opts.Accounts...) }
+
+// NewClient returns a pave.Client for creds pointed at the server. The
+// client's clock follows the server clock (see AdvanceClock); opts come
+// after those defaults and may override them.
+func (s *Server) NewClient(creds pave.Credentials, opts ...pave.Option) (*pave.Client, error) {
+	all := append([]pave.Option{pave.WithBaseURL(s.URL), pave.WithClock(s.Now)}, opts...)
+	return pave.NewClient(creds, all...)
+}
+
+// Client returns a pave.Client for the default account pointed at the
+// server, as NewClient does. On a server made by NewServer an error fails
+// the test; on one made by Start it panics (use NewClient to get the error).
+func (s *Server) Client(opts ...pave.Option) *pave.Client {
+	c, err := s.NewClient(s.Credentials(), opts...)
+	if err != nil {
+		if s.t != nil {
+			s.t.Helper()
+			s.t.Fatalf("pavetest: Server.Client: %v", err)
+			return nil
+		}
+		panic("pavetest: Server.Client: " + err.Error())
+	}
+	return c
+}
+
+// Now returns the server clock: Options.Now shifted by AdvanceClock.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nowLocked()
+}
+
+func (s *Server) nowLocked() time.Time { return s.opts.Now().Add(s.clockOffset) }
+
+// AdvanceClock moves the server clock by d (negative moves it back). Clients
+// from Client and NewClient follow it.
+func (s *Server) AdvanceClock(d time.Duration) {
+	s.mu.Lock()
+	s.clockOffset += d
+	s.mu.Unlock()
+}
+
+// enter registers an in-flight handler; false once the server is closing.
+func (s *Server) enter() bool {
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.inflight++
+	return true
+}
+
+func (s *Server) leave() {
+	s.hmu.Lock()
+	s.inflight--
+	if s.inflight == 0 {
+		s.hcond.Broadcast()
+	}
+	s.hmu.Unlock()
+}
+
+// ServeHTTP answers one request: control endpoints under /_fake/, else the
+// request is recorded, faults are applied, then auth and the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		writeJSON(w, http.StatusServiceUnavailable, msg("Server is shutting down."))
+		return
+	}
+	defer s.leave()
+	body, tooLarge := readBody(w, r, s.opts.MaxBodyBytes)
+	if r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/") {
+		if tooLarge {
+			writeJSON(w, http.StatusRequestEntityTooLarge, msg("Request body too large."))
+			return
+		}
+		s.serveControl(w, r, body)
+		return
+	}
+	s.record(r, body)
+	api := func(w http.ResponseWriter) {
+		if tooLarge {
+			writeJSON(w, http.StatusRequestEntityTooLarge, msg("Request body too large."))
+			return
+		}
+		s.serveAPI(w, r, body)
+	}
+	if f := s.takeFault(r); f != nil {
+		s.applyFault(w, r, f, api)
+		return
+	}
+	api(w)
+}
+
+// readBody reads at most limit bytes; tooLarge reports a longer body.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, tooLarge bool) {
+	if r.Body == nil {
+		return nil, false
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return b, true
+	}
+	return b, false
+}
+
+// segments splits the escaped path into unescaped segments, dropping one
+// trailing slash. ok is false for empty or undecodable segments.
+func segments(r *http.Request) (segs []string, ok bool) {
+	p := strings.TrimSuffix(r.URL.EscapedPath(), "/")
+	if !strings.HasPrefix(p, "/") || len(p) > 2048 {
+		return nil, false
+	}
+	raw := strings.Split(p[1:], "/")
+	segs = make([]string, len(raw))
+	for i, seg := range raw {
+		v, err := url.PathUnescape(seg)
+		if err != nil || v == "" {
+			return nil, false
+		}
+		segs[i] = v
+	}
+	return segs, true
+}
+
+// serveAPI authenticates and routes an API request.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte) {
+	segs, ok := segments(r)
+	if !ok || len(segs) < 2 {
+		writeJSON(w, http.StatusNotFound, msg("Not found."))
+		return
+	}
+	switch {
+	case segs[0] == "v1" && segs[1] == "hotspots":
+		acct, fail := s.authHotspots(r)
+		if fail != nil {
+			writeJSON(w, http.StatusUnauthorized, fail)
+			return
+		}
+		s.routeHotspots(w, r, body, acct, segs[2:])
+	case segs[0] == "v1":
+		acct, fail := s.authV1(r)
+		if fail != nil {
+			writeJSON(w, http.StatusUnauthorized, fail)
+			return
+		}
+		s.routeV1(w, r, body, acct, segs[1:])
+	case segs[0] == "v2":
+		acct, fail := s.authV2(r)
+		if fail != nil {
+			writeJSON(w, http.StatusUnauthorized, fail)
+			return
+		}
+		if len(segs) == 5 && segs[1] == "capture" && segs[2] == "sessions" && segs[4] == "resend" {
+			if !allow(w, r, http.MethodPost) {
+				return
+			}
+			s.handleResend(w, body, acct, segs[3])
+			return
+		}
+		writeJSON(w, http.StatusNotFound, msg("Not found."))
+	default:
+		writeJSON(w, http.StatusNotFound, msg("Not found."))
+	}
+}
+
+func (s *Server) routeV1(w http.ResponseWriter, r *http.Request, body []byte, acct *account, segs []string) {
+	switch {
+	case segs[0] == "sessions" && len(segs) == 1:
+		if allow(w, r, http.MethodPost) {
+			s.handleCreateSession(w, body, acct)
+		}
+	case segs[0] == "sessions" && len(segs) == 2:
+		switch r.Method {
+		case http.MethodGet:
+			s.handleGetSession(w, acct, segs[1])
+		case http.MethodPut:
+			s.handleUpdateSession(w, body, acct, segs[1])
+		case http.MethodDelete:
+			s.handleDeleteSession(w, acct, segs[1])
+		default:
+			methodNotAllowed(w, http.MethodGet, http.MethodPut, http.MethodDelete)
+		}
+	case segs[0] == "sessions" && len(segs) == 3:
+		if !allow(w, r, http.MethodGet) {
+			return
+		}
+		switch segs[2] {
+		case "photos":
+			s.handleGetPhotos(w, acct, segs[1])
+		case "notes":
+			s.handleGetNotes(w, acct, segs[1])
+		case "results":
+			s.handleGetResults(w, acct, segs[1])
+		default:
+			writeJSON(w, http.StatusNotFound, msg("Not found."))
+		}
+	case segs[0] == "callbacks" && len(segs) == 1:
+		switch r.Method {
+		case http.MethodGet:
+			s.handleListCallbacks(w, acct)
+		case http.MethodPost:
+			s.handleCreateCallback(w, body, acct)
+		default:
+			methodNotAllowed(w, http.MethodGet, http.MethodPost)
+		}
+	case segs[0] == "callbacks" && len(segs) == 2:
+		switch r.Method {
+		case http.MethodGet:
+			s.handleGetCallback(w, acct, segs[1])
+		case http.MethodPut:
+			s.handleUpdateCallback(w, body, acct, segs[1])
+		case http.MethodDelete:
+			s.handleDeleteCallback(w, acct, segs[1])
+		default:
+			methodNotAllowed(w, http.MethodGet, http.MethodPut, http.MethodDelete)
+		}
+	default:
+		writeJSON(w, http.StatusNotFound, msg("Not found."))
+	}
+}
+
+func (s *Server) routeHotspots(w http.ResponseWriter, r *http.Request, body []byte, acct *account, segs []string) {
+	switch {
+	case len(segs) == 1:
+		if allow(w, r, http.MethodGet) {
+			s.handleHotspotResults(w, acct, segs[0])
+		}
+	case len(segs) == 2 && segs[1] == "photos-url":
+		if allow(w, r, http.MethodPost) {
+			s.handleHotspotUpload(w, body, acct, segs[0])
+		}
+	default:
+		writeJSON(w, http.StatusNotFound, msg("Not found."))
+	}
+}
+
+// allow answers 405 unless r uses method.
+func allow(w http.ResponseWriter, r *http.Request, method string) bool {
+	if r.Method == method {
+		return true
+	}
+	methodNotAllowed(w, method)
+	return false
+}
+
+func methodNotAllowed(w http.ResponseWriter, methods ...string) {
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	writeJSON(w, http.StatusMethodNotAllowed, msg("Method not allowed."))
+}
+
+// message is the common {"message": ...} error body.
+type message struct {
+	Message string `json:"message"`
+}
+
+func msg(text string) message { return message{Message: text} }
+
+// marshal encodes v as compact JSON without HTML escaping.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// writeJSON writes v (or raw bytes when v is []byte) with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, ok := v.([]byte)
+	if !ok {
+		var err error
+		if b, err = marshal(v); err != nil {
+			status = http.StatusInternalServerError
+			b = []byte(`{"message":"Server Error"}`)
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

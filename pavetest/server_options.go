@@ -1,0 +1,211 @@
+package pavetest
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pave-go/pave"
+)
+
+// Defaults of Options.
+const (
+	// DefaultTimestampWindow is the accepted API-Timestamp skew (PAVE's 5 minutes).
+	DefaultTimestampWindow = 300 * time.Second
+	// DefaultCaptureHost is the capture-link domain.
+	DefaultCaptureHost = "vehiclecapture.com"
+	// DefaultWebhookRetries is how often a failed delivery is retried.
+	DefaultWebhookRetries = 2
+	// DefaultWebhookRetryWait is the pause between delivery attempts.
+	DefaultWebhookRetryWait = 10 * time.Millisecond
+	// DefaultWebhookTimeout bounds one delivery attempt.
+	DefaultWebhookTimeout = 5 * time.Second
+	// DefaultMaxBodyBytes caps request bodies.
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxRecordedRequests bounds the request and delivery logs.
+	DefaultMaxRecordedRequests = 10000
+)
+
+// Account is one PAVE account and API key the fake server knows. Sessions
+// and callback settings belong to an API key and are invisible to the others.
+type Account struct {
+	// Username is the account name signed into the API-Token.
+	Username string
+	// APIKey identifies the key (sent in API-Key).
+	APIKey string
+	// APISecret keys the HMAC.
+	APISecret string
+	// AccountName is the capture-link subdomain; default Username in lower case.
+	AccountName string
+	// DefaultTheme applies to sessions created without a theme; default PRO.
+	DefaultTheme pave.Theme
+	// Live marks a live key (informational; test and live keys behave alike).
+	Live bool
+	// AccessToken is an extra value accepted in the v2 API-Access-Token
+	// header. The API key itself is always accepted there.
+	AccessToken string
+	// APIName is reported as source.properties.api_name in results;
+	// default "pavetest".
+	APIName string
+}
+
+// Credentials returns the SDK credentials of the account.
+func (a Account) Credentials() pave.Credentials {
+	return pave.Credentials{Username: a.Username, APIKey: a.APIKey, APISecret: a.APISecret}
+}
+
+// Options configure a fake server. The zero value is usable: one generated
+// account, lenient timestamps, a 300-second window, the real clock.
+type Options struct {
+	// Addr is the listen address; default "127.0.0.1:0" (a free port). It
+	// must be a loopback address: the control endpoints have no auth.
+	Addr string
+	// Accounts are the known API keys; the first is the default account
+	// (Server.Credentials). When empty, one account is generated from Seed.
+	Accounts []Account
+	// Seed makes session keys, generated accounts, photo URLs and results
+	// deterministic: the same seed and the same calls give the same data.
+	Seed int64
+	// Now is the server clock (default time.Now). Server.AdvanceClock
+	// shifts it.
+	Now func() time.Time
+	// TimestampWindow is how far API-Timestamp may be from the server
+	// clock, either way; default 300 seconds.
+	TimestampWindow time.Duration
+	// Strict accepts only the canonical 2006-01-02T15:04:05Z timestamp
+	// and requires API-Token and API-Timestamp on Hotspots endpoints too.
+	Strict bool
+	// CaptureHost is the capture-link domain; default vehiclecapture.com.
+	CaptureHost string
+	// HotspotsAutoProcess makes a Hotspots upload produce results at once.
+	// By default (false) results stay "not yet completed" until
+	// Server.ProcessHotspots is called, as production processes them later.
+	HotspotsAutoProcess bool
+	// WebhookRetries is how many times a failed delivery is retried;
+	// 0 means DefaultWebhookRetries, a negative value means no retries.
+	WebhookRetries int
+	// WebhookRetryWait is the pause between delivery attempts; default 10ms.
+	WebhookRetryWait time.Duration
+	// WebhookTimeout bounds one delivery attempt; default 5 s.
+	WebhookTimeout time.Duration
+	// WebhookClient sends deliveries; default a private client.
+	WebhookClient *http.Client
+	// AsyncWebhooks delivers webhooks in the background, in order, instead
+	// of before the lifecycle method returns. Server.WaitDeliveries waits
+	// for the queue to drain.
+	AsyncWebhooks bool
+	// MaxBodyBytes caps request bodies (413 above); default 1 MiB.
+	MaxBodyBytes int64
+	// MaxRecordedRequests bounds Server.Requests and Server.Deliveries
+	// (oldest dropped first); default 10000.
+	MaxRecordedRequests int
+}
+
+// Option adjusts Options for NewServer.
+type Option func(*Options)
+
+// WithOptions replaces all options with o (later options still apply).
+func WithOptions(o Options) Option { return func(dst *Options) { *dst = o } }
+
+// WithAccounts sets the accounts; the first is the default account.
+func WithAccounts(accounts ...Account) Option {
+	return func(o *Options) { o.Accounts = append([]Account(nil), accounts...) }
+}
+
+// WithStrict enables strict authentication (see Options.Strict).
+func WithStrict() Option { return func(o *Options) { o.Strict = true } }
+
+// WithClock sets the server clock.
+func WithClock(now func() time.Time) Option { return func(o *Options) { o.Now = now } }
+
+// WithSeed sets the seed of generated keys and data.
+func WithSeed(seed int64) Option { return func(o *Options) { o.Seed = seed } }
+
+// WithTimestampWindow sets the accepted API-Timestamp skew.
+func WithTimestampWindow(d time.Duration) Option {
+	return func(o *Options) { o.TimestampWindow = d }
+}
+
+// WithHotspotsAutoProcess makes Hotspots uploads produce results at once.
+func WithHotspotsAutoProcess() Option { return func(o *Options) { o.HotspotsAutoProcess = true } }
+
+// WithWebhookRetries sets the retry count (negative: none) and the wait
+// between delivery attempts.
+func WithWebhookRetries(retries int, wait time.Duration) Option {
+	return func(o *Options) { o.WebhookRetries, o.WebhookRetryWait = retries, wait }
+}
+
+// WithAsyncWebhooks delivers webhooks in the background (see Options.AsyncWebhooks).
+func WithAsyncWebhooks() Option { return func(o *Options) { o.AsyncWebhooks = true } }
+
+// normalize fills defaults and validates.
+func (o Options) normalize() (Options, error) {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(o.Addr)
+	if err != nil {
+		return o, fmt.Errorf("pavetest: Addr %q: %v", o.Addr, err)
+	}
+	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return o, fmt.Errorf("pavetest: Addr %q is not a loopback address", o.Addr)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.TimestampWindow <= 0 {
+		o.TimestampWindow = DefaultTimestampWindow
+	}
+	if o.CaptureHost == "" {
+		o.CaptureHost = DefaultCaptureHost
+	}
+	switch {
+	case o.WebhookRetries == 0:
+		o.WebhookRetries = DefaultWebhookRetries
+	case o.WebhookRetries < 0:
+		o.WebhookRetries = 0
+	}
+	if o.WebhookRetryWait <= 0 {
+		o.WebhookRetryWait = DefaultWebhookRetryWait
+	}
+	if o.WebhookTimeout <= 0 {
+		o.WebhookTimeout = DefaultWebhookTimeout
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxRecordedRequests <= 0 {
+		o.MaxRecordedRequests = DefaultMaxRecordedRequests
+	}
+	if len(o.Accounts) == 0 {
+		o.Accounts = []Account{generateAccount(o.Seed)}
+	}
+	accts := make([]Account, len(o.Accounts))
+	seen := map[string]bool{}
+	for i, a := range o.Accounts {
+		if err := a.Credentials().Validate(); err != nil {
+			return o, fmt.Errorf("pavetest: account %d: %v", i, err)
+		}
+		if seen[a.APIKey] {
+			return o, fmt.Errorf("pavetest: account %d: duplicate API key", i)
+		}
+		seen[a.APIKey] = true
+		if a.AccountName == "" {
+			a.AccountName = strings.ToLower(a.Username)
+		}
+		if a.DefaultTheme == "" {
+			a.DefaultTheme = pave.ThemePro
+		}
+		if !a.DefaultTheme.Known() {
+			return o, fmt.Errorf("pavetest: account %d: unknown default theme %q", i, a.DefaultTheme)
+		}
+		if a.APIName == "" {
+			a.APIName = "pavetest"
+		}
+		accts[i] = a
+	}
+	o.Accounts = accts
+	return o, nil
+}

@@ -1,0 +1,420 @@
+package pavetest
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pave-go/pave"
+)
+
+// Errors returned by the Server's control methods (wrapped with detail).
+var (
+	// ErrSessionNotFound: no session has this key.
+	ErrSessionNotFound = errors.New("pavetest: session not found")
+	// ErrInvalidTransition: the operation is not allowed in the
+	// session's current status.
+	ErrInvalidTransition = errors.New("pavetest: operation not allowed in the session's status")
+)
+
+// Event names (REFERENCE.md 10.6).
+const (
+	eventSMSProcess   = "SESSION:SMS_PROCESS"
+	eventStageChange  = "SESSION:STAGE_CHANGE"
+	eventStatusChange = "SESSION:STATUS_CHANGE"
+	eventComplete     = "SESSION:COMPLETE"
+	eventNoteInsert   = "SESSION:NOTE_INSERT"
+)
+
+var knownEvents = []string{eventSMSProcess, eventStageChange, eventStatusChange, eventComplete, eventNoteInsert}
+
+// Timestamp layouts of responses: sessions use microseconds and Z, photos
+// and results a numeric offset (both are observed).
+const (
+	layoutMicroZ = "2006-01-02T15:04:05.000000Z"
+	layoutOffset = "2006-01-02T15:04:05-07:00"
+)
+
+func fmtMicro(t time.Time) string  { return t.UTC().Format(layoutMicroZ) }
+func fmtOffset(t time.Time) string { return t.UTC().Format(layoutOffset) }
+
+// smsState is the delivery state of a session's capture SMS.
+type smsState int
+
+const (
+	smsNone smsState = iota // no SMS requested
+	smsPending
+	smsDelivered
+	smsFailed
+)
+
+// account is an Account with its callback settings.
+type account struct {
+	Account
+	callbacks []*callback // insertion order; at most one per event
+}
+
+type callback struct {
+	Event   string
+	URL     string
+	Method  string
+	Headers map[string]string
+	Payload map[string]any
+}
+
+// vehicleState is what the fake knows about a session's vehicle.
+type vehicleState struct {
+	ID           int64
+	VIN          string
+	Year         int64
+	Make         string
+	Model        string
+	BodyType     string
+	Trim         string
+	Transmission string
+	Drivetrain   string
+	EngineType   string
+	FuelType     string
+	ExtCol       string
+	IntCol       string
+	Odom         int64
+	OdomUnit     string
+	VRM          string
+}
+
+func (v *vehicleState) empty() bool { return *v == vehicleState{} }
+
+// mergeFrom copies the non-empty fields of a request vehicle.
+func (v *vehicleState) mergeFrom(in *pave.Vehicle) {
+	if in == nil {
+		return
+	}
+	set := func(dst *string, s string) {
+		if s != "" {
+			*dst = s
+		}
+	}
+	set(&v.VIN, in.VIN)
+	set(&v.Make, in.Make)
+	set(&v.Model, in.Model)
+	set(&v.BodyType, in.BodyType)
+	set(&v.Trim, in.Trim)
+	set(&v.Transmission, in.Transmission)
+	set(&v.Drivetrain, in.Drivetrain)
+	set(&v.EngineType, in.EngineType)
+	set(&v.FuelType, in.FuelType)
+	set(&v.ExtCol, in.ExtCol)
+	set(&v.IntCol, in.IntCol)
+	set(&v.OdomUnit, string(in.OdomUnit))
+	set(&v.VRM, in.VRM)
+	if in.Year != 0 {
+		v.Year = int64(in.Year)
+	}
+	if in.OdomReading != 0 {
+		v.Odom = int64(in.OdomReading)
+	}
+}
+
+// fillFrom sets the fields still empty from a decoded vehicle.
+func (v *vehicleState) fillFrom(d vehicleState) {
+	fill := func(dst *string, s string) {
+		if *dst == "" {
+			*dst = s
+		}
+	}
+	if v.ID == 0 {
+		v.ID = d.ID
+	}
+	fill(&v.VIN, d.VIN)
+	fill(&v.Make, d.Make)
+	fill(&v.Model, d.Model)
+	fill(&v.BodyType, d.BodyType)
+	fill(&v.Trim, d.Trim)
+	fill(&v.Transmission, d.Transmission)
+	fill(&v.Drivetrain, d.Drivetrain)
+	fill(&v.EngineType, d.EngineType)
+	fill(&v.FuelType, d.FuelType)
+	fill(&v.ExtCol, d.ExtCol)
+	fill(&v.IntCol, d.IntCol)
+	fill(&v.OdomUnit, d.OdomUnit)
+	if v.Year == 0 {
+		v.Year = d.Year
+	}
+	if v.Odom == 0 {
+		v.Odom = d.Odom
+	}
+}
+
+type photoState struct {
+	Code      pave.PhotoCode
+	URL       string
+	Approved  bool
+	Message   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type noteState struct {
+	ID          int64
+	Title       string
+	Description string
+	CreatedAt   time.Time
+}
+
+type hotspotPhoto struct {
+	Label pave.PhotoLabel
+	URL   string
+}
+
+type session struct {
+	key         string
+	acct        *account
+	theme       string
+	status      pave.SessionStatus
+	redirectURL string
+	language    string
+	createdAt   time.Time
+	updatedAt   time.Time
+	startedAt   time.Time
+	endedAt     time.Time
+	clientID    string
+	contact     *pave.Contact
+	reference   map[string]any
+	sms         *pave.SMS
+	smsStatus   smsState
+	resent      bool
+	vehicle     vehicleState
+	photos      []*photoState
+	shots       int // photo attempts, for distinct URLs on retakes
+	notes       []noteState
+	results     []byte
+
+	hotspotPhotos    []hotspotPhoto
+	hotspotProcessed bool
+	hotspotResults   []byte
+}
+
+func (s *session) photo(code pave.PhotoCode) *photoState {
+	for _, p := range s.photos {
+		if p.Code == code {
+			return p
+		}
+	}
+	return nil
+}
+
+func (s *session) allAccepted() bool {
+	for _, c := range pave.PhotoCodes() {
+		if p := s.photo(c); p == nil || !p.Approved {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *session) captureURL(host string) string {
+	return "https://" + s.acct.AccountName + "." + host + "/" + s.key
+}
+
+// --- deterministic randomness ---
+
+// newRand returns a PCG generator seeded from seed and the given labels.
+func newRand(seed int64, labels ...string) *rand.Rand {
+	h := fnv.New64a()
+	for _, l := range labels {
+		h.Write([]byte(l))
+		h.Write([]byte{0})
+	}
+	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+}
+
+const (
+	upper    = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	upperNum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	hexChars = "0123456789abcdef"
+)
+
+func randString(r *rand.Rand, alphabet string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// newSessionKey returns a key in the observed format [A-Z]{3}-[A-Z0-9]{10}.
+func newSessionKey(r *rand.Rand) string {
+	return randString(r, upper, 3) + "-" + randString(r, upperNum, 10)
+}
+
+func uuidLike(r *rand.Rand) string {
+	s := randString(r, hexChars, 32)
+	return s[:8] + "-" + s[8:12] + "-4" + s[13:16] + "-" + string("89ab"[r.IntN(4)]) + s[17:20] + "-" + s[20:]
+}
+
+// generateAccount builds the default account from the seed.
+func generateAccount(seed int64) Account {
+	r := newRand(seed, "account")
+	return Account{
+		Username:     "pavetest",
+		APIKey:       uuidLike(r),
+		APISecret:    "sk-test-" + randString(r, hexChars, 32),
+		AccountName:  "pavetest",
+		DefaultTheme: pave.ThemePro,
+		APIName:      "pavetest",
+	}
+}
+
+// --- JSON views ---
+
+type optionsJSON struct {
+	ClientID  string         `json:"client_id,omitempty"`
+	SMS       *pave.SMS      `json:"sms,omitempty"`
+	Contact   *pave.Contact  `json:"contact,omitempty"`
+	Reference map[string]any `json:"reference,omitempty"`
+}
+
+type sessionJSON struct {
+	SessionKey       string          `json:"session_key"`
+	Theme            string          `json:"theme"`
+	Active           bool            `json:"active"`
+	Status           string          `json:"status"`
+	RedirectURL      *string         `json:"redirect_url"`
+	InspectStartedAt *string         `json:"inspect_started_at"`
+	InspectEndedAt   *string         `json:"inspect_ended_at"`
+	CreatedAt        string          `json:"created_at"`
+	UpdatedAt        string          `json:"updated_at"`
+	Language         string          `json:"language"`
+	CaptureURL       string          `json:"capture_url"`
+	Options          optionsJSON     `json:"options"`
+	Vehicle          *sessionVehJSON `json:"vehicle"`
+}
+
+// sessionVehJSON is the vehicle of GET Session Data: odom_reading is a
+// string with thousands separators, as in the documented example.
+type sessionVehJSON struct {
+	VehicleID    int64  `json:"vehicle_id,omitempty"`
+	VIN          string `json:"vin,omitempty"`
+	Year         int64  `json:"year,omitempty"`
+	Make         string `json:"make,omitempty"`
+	Model        string `json:"model,omitempty"`
+	BodyType     string `json:"body_type,omitempty"`
+	Trim         string `json:"trim,omitempty"`
+	Transmission string `json:"transmission,omitempty"`
+	Drivetrain   string `json:"drivetrain,omitempty"`
+	EngineType   string `json:"engine_type,omitempty"`
+	FuelType     string `json:"fuel_type,omitempty"`
+	ExtCol       string `json:"ext_col,omitempty"`
+	IntCol       string `json:"int_col,omitempty"`
+	OdomReading  string `json:"odom_reading,omitempty"`
+	OdomUnit     string `json:"odom_unit,omitempty"`
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func optTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := fmtMicro(t)
+	return &s
+}
+
+func (s *session) optionsView() optionsJSON {
+	return optionsJSON{ClientID: s.clientID, SMS: s.sms, Contact: s.contact, Reference: s.reference}
+}
+
+// view renders the session as GET /v1/sessions/{key} does. Call with the
+// server's lock held.
+func (s *session) view(captureHost string) sessionJSON {
+	out := sessionJSON{
+		SessionKey:       s.key,
+		Theme:            s.theme,
+		Active:           s.status != pave.StatusExpired && s.status != pave.StatusInvalid,
+		Status:           string(s.status),
+		RedirectURL:      optString(s.redirectURL),
+		InspectStartedAt: optTime(s.startedAt),
+		InspectEndedAt:   optTime(s.endedAt),
+		CreatedAt:        fmtMicro(s.createdAt),
+		UpdatedAt:        fmtMicro(s.updatedAt),
+		Language:         s.language,
+		CaptureURL:       s.captureURL(captureHost),
+		Options:          s.optionsView(),
+	}
+	if !s.vehicle.empty() {
+		v := s.vehicle
+		out.Vehicle = &sessionVehJSON{
+			VehicleID: v.ID, VIN: v.VIN, Year: v.Year, Make: v.Make, Model: v.Model,
+			BodyType: v.BodyType, Trim: v.Trim, Transmission: v.Transmission, Drivetrain: v.Drivetrain,
+			EngineType: v.EngineType, FuelType: v.FuelType, ExtCol: v.ExtCol, IntCol: v.IntCol,
+			OdomUnit: v.OdomUnit,
+		}
+		if v.Odom != 0 {
+			out.Vehicle.OdomReading = thousands(v.Odom)
+		}
+	}
+	return out
+}
+
+type photoJSON struct {
+	PhotoCode       int    `json:"photo_code"`
+	PhotoLabel      string `json:"photo_label"`
+	URL             string `json:"url"`
+	Approved        bool   `json:"approved"`
+	ApprovedMessage string `json:"approved_message"`
+	CreatedAt       string `json:"created_at"`
+	UpdatedAt       string `json:"updated_at"`
+}
+
+func (p *photoState) view() photoJSON {
+	return photoJSON{
+		PhotoCode: int(p.Code), PhotoLabel: string(p.Code.Label()), URL: p.URL,
+		Approved: p.Approved, ApprovedMessage: p.Message,
+		CreatedAt: fmtOffset(p.CreatedAt), UpdatedAt: fmtOffset(p.UpdatedAt),
+	}
+}
+
+type noteJSON struct {
+	ID          int64  `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	CreatedAt   string `json:"created_at"`
+}
+
+func (n noteState) view() noteJSON {
+	return noteJSON{ID: n.ID, Title: n.Title, Description: n.Description, CreatedAt: fmtMicro(n.CreatedAt)}
+}
+
+// thousands formats n with comma separators ("41,250").
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// notFoundMessage is the documented 404 body text.
+func notFoundMessage(key string) string {
+	return fmt.Sprintf("Session %s cannot be found.", key)
+}

@@ -1,7 +1,607 @@
 package pave
 
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+)
+
 // WebhooksService manages callback settings (/v1/callbacks). Get it from
 // Client.Webhooks.
+//
+// A callback setting tells PAVE where to send one event type for the calling
+// API key; the event name identifies the setting, so a key has at most one
+// setting per event. To receive the deliveries, see NewWebhookHandler.
 type WebhooksService struct {
 	c *Client
+}
+
+// EventName is a webhook event name such as "SESSION:COMPLETE"
+// (REFERENCE.md 10.6). Unknown names pass through unchanged.
+type EventName string
+
+// The documented webhook events.
+const (
+	// EventSMSProcess fires when the delivery state of a PAVE-sent SMS
+	// changes (see SMSProcess).
+	EventSMSProcess EventName = "SESSION:SMS_PROCESS"
+	// EventStageChange fires as the user captures each photo (see
+	// StageChange).
+	EventStageChange EventName = "SESSION:STAGE_CHANGE"
+	// EventStatusChange fires when a session's status changes (see
+	// StatusChange).
+	EventStatusChange EventName = "SESSION:STATUS_CHANGE"
+	// EventComplete fires when a session completes; its body is the
+	// results document (see Results).
+	EventComplete EventName = "SESSION:COMPLETE"
+	// EventNoteInsert fires when a note is added to a session (see
+	// NoteInsert).
+	EventNoteInsert EventName = "SESSION:NOTE_INSERT"
+)
+
+var knownEvents = [...]EventName{EventSMSProcess, EventStageChange, EventStatusChange, EventComplete, EventNoteInsert}
+
+// Events lists the five documented webhook events.
+func Events() []EventName { return slices.Clone(knownEvents[:]) }
+
+// Known reports whether e is one of the documented events (exact case).
+func (e EventName) Known() bool { return slices.Contains(knownEvents[:], e) }
+
+// normalizeEventName trims s and maps a documented event in any letter case
+// to its constant. Other names pass through trimmed.
+func normalizeEventName(s string) EventName {
+	s = strings.TrimSpace(s)
+	for _, k := range knownEvents {
+		if strings.EqualFold(s, string(k)) {
+			return k
+		}
+	}
+	return EventName(s)
+}
+
+// maxEventNameLen bounds an event name; the documented ones are about 20
+// bytes.
+const maxEventNameLen = 128
+
+// validateEventName checks an event name that will be used as a path
+// segment; it returns "" when the name is acceptable.
+func validateEventName(e EventName) string {
+	s := string(e)
+	switch {
+	case strings.TrimSpace(s) == "":
+		return "event is required"
+	case strings.TrimSpace(s) != s:
+		return "event must not have leading or trailing spaces"
+	case strings.Contains(s, "/"):
+		return "event must not contain '/'"
+	case strings.ContainsFunc(s, unicode.IsControl):
+		return "event must not contain control characters"
+	case len(s) > maxEventNameLen:
+		return fmt.Sprintf("event is longer than %d bytes", maxEventNameLen)
+	}
+	return ""
+}
+
+// callbackMethods are the methods PAVE may be asked to call a URL with.
+var callbackMethods = [...]string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// Callback is a callback setting: PAVE calls URL with Method (POST when
+// empty) for every Event, adding Headers to the request and merging
+// Payload's attributes into the top level of the JSON body.
+//
+// Headers usually carry a secret (see WebhookAuthHeaders and NewCallback).
+// A Callback therefore prints and logs with header values, payload values
+// (except "event") and URL query values (except "event") redacted; the
+// fields themselves hold the real values.
+//
+// Decoding is lenient: headers and payload may arrive as objects or as JSON
+// text in a string, and header values that are not strings become their
+// JSON text. A nil Headers or Payload is left out of requests, an empty
+// non-nil one is sent as {}.
+type Callback struct {
+	Event   EventName         `json:"event"`
+	URL     string            `json:"url"`
+	Method  string            `json:"method,omitempty"`
+	Headers map[string]string `json:"headers,omitzero"`
+	Payload map[string]any    `json:"payload,omitzero"`
+}
+
+// NewCallback returns a ready-to-register setting for event: PAVE will POST
+// to url with the header "Authorization: Bearer <secret>" (checked by a
+// handler from NewWebhookHandler) and the header X-Pave-Event and payload
+// {"event": event}, so the receiver knows the event even for event types
+// whose body does not name it. Create a secret with NewWebhookSecret.
+func NewCallback(event EventName, url, secret string) *Callback {
+	h := WebhookAuthHeaders(secret)
+	h[HeaderWebhookEvent] = string(event)
+	return &Callback{
+		Event:   event,
+		URL:     url,
+		Method:  http.MethodPost,
+		Headers: h,
+		Payload: map[string]any{"event": string(event)},
+	}
+}
+
+// UnmarshalJSON decodes a setting leniently (see Callback). Unknown fields
+// such as "api_key" are ignored.
+func (cb *Callback) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("pave: callback setting: %w", err)
+	}
+	if m == nil {
+		*cb = Callback{}
+		return nil
+	}
+	*cb = Callback{
+		Event:   EventName(looseString(m["event"])),
+		URL:     looseString(m["url"]),
+		Method:  looseString(m["method"]),
+		Headers: decodeHeaderMap(m["headers"]),
+		Payload: decodePayload(m["payload"]),
+	}
+	return nil
+}
+
+// unquoteObject returns raw, or the JSON object held in raw when raw is a
+// JSON string, or nil.
+func unquoteObject(raw json.RawMessage) json.RawMessage {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return nil
+		}
+		raw = bytes.TrimSpace([]byte(s))
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil
+	}
+	return raw
+}
+
+func decodeHeaderMap(raw json.RawMessage) map[string]string {
+	obj := unquoteObject(raw)
+	if obj == nil {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(obj, &m) != nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if s := looseString(v); s != "" || string(bytes.TrimSpace(v)) == `""` {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+func decodePayload(raw json.RawMessage) map[string]any {
+	obj := unquoteObject(raw)
+	if obj == nil {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(obj, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+const redactedValue = "[REDACTED]"
+
+// String prints the setting with secrets redacted (see Callback).
+func (cb Callback) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "pave.Callback{Event: %q, URL: %q, Method: %q", cb.Event, redactURL(cb.URL), cb.Method)
+	if cb.Headers != nil {
+		fmt.Fprintf(&b, ", Headers: %s", redactedMap(cb.Headers, false))
+	}
+	if cb.Payload != nil {
+		fmt.Fprintf(&b, ", Payload: %s", redactedMap(cb.Payload, true))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// GoString makes %#v print the redacted form too.
+func (cb Callback) GoString() string { return cb.String() }
+
+// Format makes every fmt verb print the redacted form.
+func (cb Callback) Format(f fmt.State, verb rune) {
+	s := cb.String()
+	if verb == 'q' {
+		s = fmt.Sprintf("%q", s)
+	}
+	_, _ = f.Write([]byte(s))
+}
+
+// LogValue implements slog.LogValuer: event, redacted URL, method, and the
+// header and payload names only.
+func (cb Callback) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("event", string(cb.Event)),
+		slog.String("url", redactURL(cb.URL)),
+		slog.String("method", cb.Method),
+		slog.Any("headers", sortedKeys(cb.Headers)),
+		slog.Any("payload", sortedKeys(cb.Payload)),
+	)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// redactedMap prints keys with values redacted, except a payload's "event".
+func redactedMap[V any](m map[string]V, keepEvent bool) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		v := redactedValue
+		if keepEvent && k == "event" {
+			v = fmt.Sprint(m[k])
+		}
+		fmt.Fprintf(&b, "%q: %q", k, v)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// redactURL hides a password in the user info and every query value but
+// "event"; an unparsable URL is hidden whole.
+func redactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return redactedValue
+	}
+	if u.User != nil {
+		u.User = url.User(redactedValue)
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k, vs := range q {
+			if k == "event" {
+				continue
+			}
+			for i := range vs {
+				vs[i] = redactedValue
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	if u.Fragment != "" {
+		u.Fragment = redactedValue
+	}
+	return u.String()
+}
+
+// Validate checks the setting as Create does before sending it: an event
+// usable as a path segment, an absolute http(s) URL, a known HTTP method (or
+// none), and header names and values that can be sent. It returns a
+// *ValidationError listing every problem, or nil.
+func (cb *Callback) Validate() error {
+	fe := fieldErrors{}
+	if cb == nil {
+		fe.add("", "callback setting is nil")
+		return fe.err("Webhooks.Create")
+	}
+	if msg := validateEventName(cb.Event); msg != "" {
+		fe.add("event", msg)
+	}
+	validateCallbackBody(fe, cb)
+	return fe.err("Webhooks.Create")
+}
+
+// validateCallbackBody checks url, method and headers.
+func validateCallbackBody(fe fieldErrors, cb *Callback) {
+	if msg := validateCallbackURL(cb.URL); msg != "" {
+		fe.add("url", msg)
+	}
+	if cb.Method != "" && !slices.Contains(callbackMethods[:], cb.Method) {
+		fe.add("method", "method must be one of GET, POST, PUT, PATCH or DELETE (upper case), got "+quote(cb.Method))
+	}
+	for _, name := range sortedKeys(cb.Headers) {
+		if !validHeaderName(name) {
+			fe.add("headers", "header name "+quote(name)+" is not a valid HTTP header name")
+			continue
+		}
+		if !validHeaderValue(cb.Headers[name]) {
+			// Never echo the value: it is usually a secret.
+			fe.add("headers."+name, "header value must not contain control characters or line breaks")
+		}
+	}
+}
+
+func validateCallbackURL(raw string) string {
+	if strings.TrimSpace(raw) == "" {
+		return "url is required"
+	}
+	if strings.ContainsFunc(raw, unicode.IsSpace) || strings.ContainsFunc(raw, unicode.IsControl) {
+		return "url must not contain spaces or control characters"
+	}
+	if len(raw) > 2048 {
+		return "url is longer than 2048 bytes"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() {
+		return "url must be an absolute http:// or https:// URL"
+	}
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return "url must be an absolute http:// or https:// URL"
+	}
+	if u.Hostname() == "" {
+		return "url must have a host"
+	}
+	return ""
+}
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue rejects control characters other than tab.
+func validHeaderValue(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r != '\t' && (r < 0x20 || r == 0x7f) })
+}
+
+func callbackPath(event EventName) string {
+	return "/v1/callbacks/" + url.PathEscape(string(event))
+}
+
+func checkEventSegment(op string, event EventName) error {
+	if msg := validateEventName(event); msg != "" {
+		fe := fieldErrors{}
+		fe.add("event", msg)
+		return fe.err(op)
+	}
+	return nil
+}
+
+// List returns the callback settings of the API key (GET /v1/callbacks),
+// an empty slice when there are none.
+func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
+	const path = "/v1/callbacks"
+	body, err := s.c.do(ctx, call{method: http.MethodGet, path: path}, nil)
+	if err != nil {
+		return nil, err
+	}
+	list, _, err := decodeCallbacks(body)
+	if err != nil {
+		return nil, badCallbackResponse(http.MethodGet, path, err)
+	}
+	if list == nil {
+		list = []Callback{}
+	}
+	return list, nil
+}
+
+// Get returns the setting of one event (GET /v1/callbacks/{event}). An
+// event without a setting yields an *APIError matching ErrNotFound.
+func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, error) {
+	if err := checkEventSegment("Webhooks.Get", event); err != nil {
+		return nil, err
+	}
+	path := callbackPath(event)
+	body, err := s.c.do(ctx, call{method: http.MethodGet, path: path}, nil)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := pickCallback(body, event)
+	if err != nil {
+		return nil, badCallbackResponse(http.MethodGet, path, err)
+	}
+	if cb == nil {
+		return nil, badCallbackResponse(http.MethodGet, path, fmt.Errorf("response holds no callback setting for %s", event))
+	}
+	return cb, nil
+}
+
+// Create registers a setting (POST /v1/callbacks). The setting is validated
+// first; a *ValidationError is returned without any network call. When the
+// response does not echo the setting, it is fetched with Get.
+//
+// PAVE answers 400 for a missing field and, for an event that already has a
+// setting, most likely 400 too: use Update to change an existing one.
+func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, error) {
+	if err := cb.Validate(); err != nil {
+		return nil, err
+	}
+	const path = "/v1/callbacks"
+	body, err := s.c.do(ctx, call{method: http.MethodPost, path: path, body: cb}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pickCallback(body, cb.Event)
+	if err != nil {
+		return nil, badCallbackResponse(http.MethodPost, path, err)
+	}
+	if out == nil {
+		return s.Get(ctx, cb.Event)
+	}
+	return out, nil
+}
+
+// callbackUpdate is the PUT body: the event comes from the path.
+type callbackUpdate struct {
+	URL     string            `json:"url"`
+	Method  string            `json:"method,omitempty"`
+	Headers map[string]string `json:"headers,omitzero"`
+	Payload map[string]any    `json:"payload,omitzero"`
+}
+
+// Update replaces the setting of event (PUT /v1/callbacks/{event}). cb.URL
+// is required; cb.Event may be empty or equal to event (a setting cannot be
+// renamed: delete it and create another). Validation happens before any
+// network call. An event without a setting yields an *APIError matching
+// ErrNotFound. When the response does not echo the setting, it is fetched
+// with Get.
+func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callback) (*Callback, error) {
+	const op = "Webhooks.Update"
+	fe := fieldErrors{}
+	if msg := validateEventName(event); msg != "" {
+		fe.add("event", msg)
+	}
+	if cb == nil {
+		fe.add("", "callback setting is nil")
+		return nil, fe.err(op)
+	}
+	if cb.Event != "" && cb.Event != event {
+		fe.add("event", "callback event "+quote(string(cb.Event))+" does not match "+quote(string(event))+"; a setting cannot be renamed")
+	}
+	validateCallbackBody(fe, cb)
+	if err := fe.err(op); err != nil {
+		return nil, err
+	}
+	path := callbackPath(event)
+	req := callbackUpdate{URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
+	body, err := s.c.do(ctx, call{method: http.MethodPut, path: path, body: req}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pickCallback(body, event)
+	if err != nil {
+		return nil, badCallbackResponse(http.MethodPut, path, err)
+	}
+	if out == nil {
+		return s.Get(ctx, event)
+	}
+	return out, nil
+}
+
+// Delete removes the setting of event (DELETE /v1/callbacks/{event}). An
+// event without a setting yields an *APIError matching ErrNotFound.
+func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
+	if err := checkEventSegment("Webhooks.Delete", event); err != nil {
+		return err
+	}
+	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: callbackPath(event)}, nil)
+	return err
+}
+
+func badCallbackResponse(method, path string, err error) error {
+	return &RequestError{Method: method, Path: path, Attempts: 1, Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+}
+
+// decodeCallbacks reads any of the shapes PAVE wraps settings in: a list
+// under "data", one object under "data", a flat setting beside "api_key",
+// or a bare list. found is false when the body holds no setting at all
+// (e.g. only a message).
+func decodeCallbacks(body []byte) (list []Callback, found bool, err error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || string(body) == "null" {
+		return nil, false, nil
+	}
+	switch body[0] {
+	case '[':
+		if err := json.Unmarshal(body, &list); err != nil {
+			return nil, false, fmt.Errorf("decoding callback settings: %w", err)
+		}
+		return list, true, nil
+	case '{':
+	default:
+		return nil, false, fmt.Errorf("decoding callback settings: expected a JSON object or list")
+	}
+	var wrap map[string]json.RawMessage
+	if err := json.Unmarshal(body, &wrap); err != nil {
+		return nil, false, fmt.Errorf("decoding callback settings: %w", err)
+	}
+	for _, key := range [...]string{"data", "callbacks", "callback"} {
+		inner, ok := wrap[key]
+		if !ok {
+			continue
+		}
+		inner = bytes.TrimSpace(inner)
+		switch {
+		case len(inner) == 0 || string(inner) == "null":
+			return nil, true, nil
+		case inner[0] == '[':
+			if err := json.Unmarshal(inner, &list); err != nil {
+				return nil, false, fmt.Errorf("decoding callback settings: %w", err)
+			}
+			return list, true, nil
+		case inner[0] == '{':
+			var cb Callback
+			if err := json.Unmarshal(inner, &cb); err != nil {
+				return nil, false, err
+			}
+			return []Callback{cb}, true, nil
+		default:
+			return nil, false, fmt.Errorf("decoding callback settings: %q is neither an object nor a list", key)
+		}
+	}
+	_, hasEvent := wrap["event"]
+	_, hasURL := wrap["url"]
+	if !hasEvent && !hasURL {
+		return nil, false, nil
+	}
+	var cb Callback
+	if err := json.Unmarshal(body, &cb); err != nil {
+		return nil, false, err
+	}
+	return []Callback{cb}, true, nil
+}
+
+// pickCallback returns the setting for event from any response shape: the
+// one naming event, else the only one. It returns nil, nil when the body
+// holds no setting, and fills an empty Event with event.
+func pickCallback(body []byte, event EventName) (*Callback, error) {
+	list, _, err := decodeCallbacks(body)
+	if err != nil {
+		return nil, err
+	}
+	var out *Callback
+	for i := range list {
+		if normalizeEventName(string(list[i].Event)) == normalizeEventName(string(event)) {
+			out = &list[i]
+			break
+		}
+	}
+	if out == nil {
+		switch len(list) {
+		case 0:
+			return nil, nil
+		case 1:
+			out = &list[0]
+		default:
+			return nil, fmt.Errorf("response lists %d callback settings, none for %s", len(list), event)
+		}
+	}
+	if out.Event == "" {
+		out.Event = event
+	}
+	return out, nil
 }

@@ -1,0 +1,942 @@
+package pave
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// These tests are internal (package pave) so that they can swap the
+// constant-time comparison and inspect the duplicate-suppression memory.
+
+const (
+	rxSecret    = "rx-primary-secret-6Yq2LmW8pZ"
+	rxSecretOld = "rx-previous-secret-Jk4Tn7Vb"
+	rxSession   = "HBM-4R7T2KQ9XZ"
+)
+
+func rxFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "webhooks", name))
+	require.NoError(t, err)
+	return b
+}
+
+// rxCounter is a handler that records what it receives.
+type rxCounter struct {
+	mu     sync.Mutex
+	events []*WebhookEvent
+	err    error
+}
+
+func (c *rxCounter) handle(_ context.Context, ev *WebhookEvent) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.events = append(c.events, ev)
+	return c.err
+}
+
+func (c *rxCounter) calls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.events)
+}
+
+// rxPost builds a delivery as PAVE would send it with the headers
+// registered by NewCallback.
+func rxPost(target string, body []byte, headers map[string]string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		r.Header.Set(k, v)
+	}
+	return r
+}
+
+func rxServe(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestNewWebhookSecret(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 20 {
+		s, err := NewWebhookSecret()
+		require.NoError(t, err)
+		assert.Len(t, s, 43) // 32 bytes, base64url without padding
+		assert.Regexp(t, `^[A-Za-z0-9_-]{43}$`, s)
+		assert.False(t, seen[s], "secrets repeat")
+		seen[s] = true
+		assert.Equal(t, map[string]string{"Authorization": "Bearer " + s}, WebhookAuthHeaders(s))
+		// A fresh secret is accepted by the handler.
+		_, err = NewWebhookHandler(WebhookConfig{Secrets: []string{s}, Handler: (&rxCounter{}).handle})
+		require.NoError(t, err)
+	}
+}
+
+func TestNewWebhookHandlerConfig(t *testing.T) {
+	t.Parallel()
+	h := (&rxCounter{}).handle
+	tests := []struct {
+		name    string
+		cfg     WebhookConfig
+		wantErr string
+	}{
+		{"no secret", WebhookConfig{Handler: h}, "no secret"},
+		{"empty secret list", WebhookConfig{Secrets: []string{}, Handler: h}, "no secret"},
+		{"opt-out", WebhookConfig{InsecureSkipVerify: true, Handler: h}, ""},
+		{"one secret", WebhookConfig{Secrets: []string{rxSecret}, Handler: h}, ""},
+		{"two secrets", WebhookConfig{Secrets: []string{rxSecret, rxSecretOld}, Handler: h}, ""},
+		{"no handler", WebhookConfig{Secrets: []string{rxSecret}}, "Handler is required"},
+		{"short secret", WebhookConfig{Secrets: []string{"abc123"}, Handler: h}, "shorter than 16"},
+		{"empty secret", WebhookConfig{Secrets: []string{rxSecret, ""}, Handler: h}, "Secrets[1]"},
+		{"secret with spaces", WebhookConfig{Secrets: []string{" " + rxSecret}, Handler: h}, "spaces"},
+		{"secret with newline", WebhookConfig{Secrets: []string{rxSecret + "\nX"}, Handler: h}, "control"},
+		{"bad header", WebhookConfig{Secrets: []string{rxSecret}, Header: "X Token", Handler: h}, "header name"},
+		{"custom header", WebhookConfig{Secrets: []string{rxSecret}, Header: "x-pave-token", Handler: h}, ""},
+		{"negative body limit", WebhookConfig{Secrets: []string{rxSecret}, MaxBodyBytes: -1, Handler: h}, "MaxBodyBytes"},
+		{"bad method", WebhookConfig{Secrets: []string{rxSecret}, Method: "PO ST", Handler: h}, "Method"},
+		{"negative window", WebhookConfig{Secrets: []string{rxSecret}, DedupWindow: -time.Second, Handler: h}, "negative"},
+		{"negative entries", WebhookConfig{Secrets: []string{rxSecret}, DedupMaxEntries: -1, Handler: h}, "negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := NewWebhookHandler(tt.cfg)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				require.NotNil(t, got)
+				return
+			}
+			require.Error(t, err)
+			assert.Nil(t, got)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			for _, s := range tt.cfg.Secrets {
+				if s != "" {
+					assert.NotContains(t, err.Error(), s, "a configuration error must not print a secret")
+				}
+			}
+		})
+	}
+}
+
+// rxCase is one request against a handler built from cfg.
+type rxCase struct {
+	name       string
+	cfg        WebhookConfig // Handler is filled in
+	method     string
+	target     string
+	headers    map[string]string
+	body       []byte
+	handlerErr error
+	wantStatus int
+	wantCalls  int
+	wantEvent  EventName
+}
+
+func rxCases(t *testing.T) []rxCase {
+	stage := rxFixture(t, "delivery_stage_change.json")
+	auth := WebhookAuthHeaders(rxSecret)
+	both := WebhookConfig{Secrets: []string{rxSecretOld, rxSecret}}
+	one := WebhookConfig{Secrets: []string{rxSecret}}
+	return []rxCase{
+		{name: "valid secret", cfg: one, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "rotated: new secret second of two", cfg: both, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "rotated: old secret first of two", cfg: both, headers: WebhookAuthHeaders(rxSecretOld), body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "bearer scheme in lower case", cfg: one, headers: map[string]string{"Authorization": "bearer " + rxSecret}, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "no secret header", cfg: one, body: stage, wantStatus: 401},
+		{name: "wrong secret", cfg: one, headers: WebhookAuthHeaders("rx-wrong-secret-00000000"), body: stage, wantStatus: 401},
+		{name: "secret prefix", cfg: one, headers: WebhookAuthHeaders(rxSecret[:20]), body: stage, wantStatus: 401},
+		{name: "secret plus suffix", cfg: one, headers: WebhookAuthHeaders(rxSecret + "x"), body: stage, wantStatus: 401},
+		{name: "secret without Bearer", cfg: one, headers: map[string]string{"Authorization": rxSecret}, body: stage, wantStatus: 401},
+		{name: "Basic scheme", cfg: one, headers: map[string]string{"Authorization": "Basic " + rxSecret}, body: stage, wantStatus: 401},
+		{name: "Bearer without token", cfg: one, headers: map[string]string{"Authorization": "Bearer "}, body: stage, wantStatus: 401},
+		{name: "secret in the wrong header", cfg: one, headers: map[string]string{"X-Pave-Token": rxSecret}, body: stage, wantStatus: 401},
+		{name: "custom header with raw value", cfg: WebhookConfig{Secrets: []string{rxSecret}, Header: "X-Pave-Token"},
+			headers: map[string]string{"X-Pave-Token": rxSecret}, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "custom header does not take Bearer", cfg: WebhookConfig{Secrets: []string{rxSecret}, Header: "X-Pave-Token"},
+			headers: map[string]string{"X-Pave-Token": "Bearer " + rxSecret}, body: stage, wantStatus: 401},
+		{name: "opt-out accepts anything", cfg: WebhookConfig{InsecureSkipVerify: true}, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "wrong method", cfg: one, method: http.MethodGet, headers: auth, wantStatus: 405},
+		{name: "PUT when configured", cfg: WebhookConfig{Secrets: []string{rxSecret}, Method: "put"}, method: http.MethodPut, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "oversize body", cfg: WebhookConfig{Secrets: []string{rxSecret}, MaxBodyBytes: 64}, headers: auth, body: stage, wantStatus: 413},
+		{name: "body at the limit", cfg: WebhookConfig{Secrets: []string{rxSecret}, MaxBodyBytes: int64(len(stage))}, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "default limit is 1 MiB", cfg: one, headers: auth,
+			body: []byte(`{"event": "SESSION:STAGE_CHANGE", "pad": "` + strings.Repeat("x", 1<<20) + `"}`), wantStatus: 413},
+		{name: "malformed JSON", cfg: one, headers: auth, body: []byte(`{"event": "SESSION:COMPLETE", `), wantStatus: 400},
+		{name: "JSON list", cfg: one, headers: auth, body: []byte(`[{"event": "SESSION:COMPLETE"}]`), wantStatus: 400},
+		{name: "empty body", cfg: one, headers: auth, body: nil, wantStatus: 400},
+		{name: "unknown event delivered", cfg: one, headers: auth, body: rxFixture(t, "delivery_unknown_event.json"), wantStatus: 204, wantCalls: 1, wantEvent: "SESSION:ARCHIVED"},
+		{name: "event nowhere delivered", cfg: one, headers: auth, body: []byte(`{"hello": "world"}`), wantStatus: 204, wantCalls: 1, wantEvent: ""},
+		{name: "event from query", cfg: one, target: "/pave?event=SESSION:STATUS_CHANGE", headers: auth, body: []byte(`{"session_key": "HBM-4R7T2KQ9XZ", "status": "STARTED"}`), wantStatus: 204, wantCalls: 1, wantEvent: EventStatusChange},
+		{name: "event from header", cfg: one, headers: map[string]string{"Authorization": "Bearer " + rxSecret, "X-Pave-Event": "SESSION:NOTE_INSERT"}, body: []byte(`{"session_key": "HBM-4R7T2KQ9XZ"}`), wantStatus: 204, wantCalls: 1, wantEvent: EventNoteInsert},
+		{name: "handler error", cfg: one, headers: auth, body: stage, handlerErr: errors.New("database down for HBM-4R7T2KQ9XZ"), wantStatus: 500, wantCalls: 1, wantEvent: EventStageChange},
+	}
+}
+
+func TestWebhookHandlerRules(t *testing.T) {
+	t.Parallel()
+	for _, tt := range rxCases(t) {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			counter := &rxCounter{err: tt.handlerErr}
+			var logs bytes.Buffer
+			cfg := tt.cfg
+			cfg.Handler = counter.handle
+			cfg.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			h, err := NewWebhookHandler(cfg)
+			require.NoError(t, err)
+
+			method, target := tt.method, tt.target
+			if method == "" {
+				method = http.MethodPost
+			}
+			if target == "" {
+				target = "/pave/webhooks"
+			}
+			r := rxPost(target, tt.body, tt.headers)
+			r.Method = method
+			w := rxServe(h, r)
+
+			assert.Equal(t, tt.wantStatus, w.Code)
+			assert.Equal(t, tt.wantCalls, counter.calls())
+			if tt.wantCalls > 0 {
+				assert.Equal(t, tt.wantEvent, counter.events[0].Name)
+				assert.Equal(t, string(tt.body), string(counter.events[0].Body))
+			}
+			body := w.Body.String()
+			if tt.wantStatus == 204 {
+				assert.Empty(t, body)
+			} else {
+				// No detail: the status text only.
+				assert.Equal(t, http.StatusText(tt.wantStatus)+"\n", body)
+			}
+			if tt.wantStatus == 405 {
+				assert.Equal(t, "POST", w.Header().Get("Allow"))
+			}
+			// Nothing a sender sent or a user configured leaks.
+			out := body + logs.String()
+			for _, s := range []string{rxSecret, rxSecretOld, "rx-wrong-secret", "images-cdn", "Wrong View", "database down"} {
+				assert.NotContains(t, body, s)
+				if s != "database down" {
+					assert.NotContains(t, out, s)
+				}
+			}
+			assert.NotEmpty(t, logs.String(), "every outcome is logged")
+		})
+	}
+}
+
+// TestWebhookHandlerOverHTTP runs the handler behind a real server: chunked
+// bodies without Content-Length are bounded too.
+func TestWebhookHandlerOverHTTP(t *testing.T) {
+	t.Parallel()
+	counter := &rxCounter{}
+	h, err := NewWebhookHandler(WebhookConfig{Secrets: []string{rxSecret}, MaxBodyBytes: 1024, Handler: counter.handle})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	send := func(body io.Reader, headers map[string]string) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/pave", body)
+		require.NoError(t, err)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		return resp
+	}
+	auth := WebhookAuthHeaders(rxSecret)
+	// io.MultiReader hides the length, so the body is sent chunked.
+	big := io.MultiReader(strings.NewReader(`{"pad": "`), strings.NewReader(strings.Repeat("y", 4096)), strings.NewReader(`"}`))
+	assert.Equal(t, 413, send(big, auth).StatusCode)
+	small := io.MultiReader(bytes.NewReader(rxFixture(t, "delivery_sms_process.json")))
+	assert.Equal(t, 204, send(small, auth).StatusCode)
+	assert.Equal(t, 401, send(strings.NewReader(`{}`), nil).StatusCode)
+	require.Equal(t, 1, counter.calls())
+	assert.Equal(t, EventSMSProcess, counter.events[0].Name)
+}
+
+func TestWebhookHandlerPanicIs500(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	h, err := NewWebhookHandler(WebhookConfig{
+		Secrets: []string{rxSecret},
+		Handler: func(context.Context, *WebhookEvent) error { panic("customer Priya Natarajan +19025550147") },
+		Logger:  slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	require.NoError(t, err)
+	w := rxServe(h, rxPost("/", rxFixture(t, "delivery_sms_process.json"), WebhookAuthHeaders(rxSecret)))
+	assert.Equal(t, 500, w.Code)
+	assert.Equal(t, "Internal Server Error\n", w.Body.String())
+	assert.Contains(t, logs.String(), "panicked")
+	assert.NotContains(t, logs.String(), "Priya")
+	assert.NotContains(t, logs.String(), "19025550147")
+}
+
+func TestWebhookHandlerNeverLogsPersonalData(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	counter := &rxCounter{}
+	h, err := NewWebhookHandler(WebhookConfig{
+		Secrets: []string{rxSecret}, Handler: counter.handle, DedupWindow: time.Minute,
+		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	require.NoError(t, err)
+	for _, f := range []string{"delivery_complete.json", "delivery_sms_process.json", "delivery_note_insert.json", "delivery_stage_change.json"} {
+		for range 2 { // the second is a duplicate
+			w := rxServe(h, rxPost("/", rxFixture(t, f), WebhookAuthHeaders(rxSecret)))
+			assert.Equal(t, 204, w.Code, f)
+		}
+	}
+	assert.Equal(t, 4, counter.calls())
+	out := logs.String()
+	assert.Contains(t, out, rxSession)
+	assert.Contains(t, out, "duplicate")
+	for _, pii := range []string{"19025550147", "Priya", "Natarajan", "Dana", "Kowalski", "harbourmotors.example",
+		"Windshield chip", "2T1BURHE5KC123456", "Halifax", rxSecret, "Bearer"} {
+		assert.NotContains(t, out, pii)
+	}
+}
+
+// TestWebhookSecretComparedInConstantTime proves that verification goes
+// through constantTimeEqual, which is crypto/subtle's comparison, once per
+// configured secret whatever the outcome (no early exit).
+func TestWebhookSecretComparedInConstantTime(t *testing.T) {
+	// Not parallel: it swaps a package variable.
+	assert.Equal(t, reflect.ValueOf(subtle.ConstantTimeCompare).Pointer(), reflect.ValueOf(constantTimeEqual).Pointer(),
+		"constantTimeEqual must be crypto/subtle.ConstantTimeCompare")
+
+	var calls atomic.Int64
+	orig := constantTimeEqual
+	constantTimeEqual = func(x, y []byte) int {
+		calls.Add(1)
+		assert.Len(t, x, 32, "digests, not raw secrets, are compared")
+		assert.Len(t, y, 32)
+		return orig(x, y)
+	}
+	t.Cleanup(func() { constantTimeEqual = orig })
+
+	secrets := []string{rxSecret, rxSecretOld, "rx-third-secret-0000000"}
+	counter := &rxCounter{}
+	h, err := NewWebhookHandler(WebhookConfig{Secrets: secrets, Handler: counter.handle})
+	require.NoError(t, err)
+	body := rxFixture(t, "delivery_stage_change.json")
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		status  int
+	}{
+		{"first matches", WebhookAuthHeaders(rxSecret), 204},
+		{"last matches", WebhookAuthHeaders("rx-third-secret-0000000"), 204},
+		{"none matches", WebhookAuthHeaders("rx-nobody-secret-111111"), 401},
+		{"nothing presented", nil, 401},
+	} {
+		calls.Store(0)
+		w := rxServe(h, rxPost("/", body, tc.headers))
+		assert.Equal(t, tc.status, w.Code, tc.name)
+		assert.Equal(t, int64(len(secrets)), calls.Load(), tc.name)
+	}
+
+	calls.Store(0)
+	require.NoError(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + rxSecret}}, WebhookConfig{Secrets: secrets}))
+	assert.Equal(t, int64(len(secrets)), calls.Load())
+}
+
+func TestVerifyWebhookSecret(t *testing.T) {
+	t.Parallel()
+	cfg := WebhookConfig{Secrets: []string{rxSecretOld, rxSecret}}
+	assert.NoError(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + rxSecret}}, cfg))
+	assert.NoError(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + rxSecretOld}}, cfg))
+	assert.ErrorIs(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer nope-nope-nope-nope"}}, cfg), ErrWebhookUnauthorized)
+	assert.ErrorIs(t, VerifyWebhookSecret(nil, cfg), ErrWebhookUnauthorized)
+
+	custom := WebhookConfig{Secrets: []string{rxSecret}, Header: "X-Hook-Secret"}
+	assert.NoError(t, VerifyWebhookSecret(http.Header{"X-Hook-Secret": {rxSecret}}, custom))
+	assert.ErrorIs(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + rxSecret}}, custom), ErrWebhookUnauthorized)
+
+	err := VerifyWebhookSecret(http.Header{}, WebhookConfig{})
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrWebhookUnauthorized)
+	assert.NoError(t, VerifyWebhookSecret(nil, WebhookConfig{InsecureSkipVerify: true}))
+}
+
+// rxClock is a settable clock for the dedup window.
+type rxClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *rxClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *rxClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func TestWebhookDedup(t *testing.T) {
+	t.Parallel()
+	clock := &rxClock{now: time.Date(2024, 6, 3, 14, 0, 0, 0, time.UTC)}
+	counter := &rxCounter{}
+	h, err := NewWebhookHandler(WebhookConfig{
+		Secrets: []string{rxSecret}, Handler: counter.handle,
+		DedupWindow: 10 * time.Minute, Clock: clock.Now,
+	})
+	require.NoError(t, err)
+	stage := rxFixture(t, "delivery_stage_change.json")
+	send := func(body []byte, headers map[string]string) int {
+		all := WebhookAuthHeaders(rxSecret)
+		for k, v := range headers {
+			all[k] = v
+		}
+		return rxServe(h, rxPost("/", body, all)).Code
+	}
+
+	assert.Equal(t, 204, send(stage, nil))
+	assert.Equal(t, 204, send(stage, nil), "duplicate acknowledged")
+	assert.Equal(t, 1, counter.calls(), "but not dispatched")
+
+	clock.Advance(9 * time.Minute)
+	assert.Equal(t, 204, send(stage, nil))
+	assert.Equal(t, 1, counter.calls(), "still within the window")
+
+	other := bytes.Replace(stage, []byte(`"photo_code": 8`), []byte(`"photo_code": 7`), 1)
+	assert.Equal(t, 204, send(other, nil))
+	assert.Equal(t, 2, counter.calls(), "a different body is a different delivery")
+
+	noEvent := []byte(`{"session_key": "HBM-4R7T2KQ9XZ", "status": "STARTED"}`)
+	assert.Equal(t, 204, send(noEvent, map[string]string{"X-Pave-Event": "SESSION:STATUS_CHANGE"}))
+	assert.Equal(t, 204, send(noEvent, map[string]string{"X-Pave-Event": "SESSION:CUSTOM"}))
+	assert.Equal(t, 4, counter.calls(), "the same body for another event is another delivery")
+
+	clock.Advance(2 * time.Minute)
+	assert.Equal(t, 204, send(stage, nil))
+	assert.Equal(t, 5, counter.calls(), "after the window it is handled again")
+}
+
+func TestWebhookDedupRetriesFailedDelivery(t *testing.T) {
+	t.Parallel()
+	counter := &rxCounter{err: errors.New("temporary")}
+	h, err := NewWebhookHandler(WebhookConfig{Secrets: []string{rxSecret}, Handler: counter.handle, DedupWindow: time.Hour})
+	require.NoError(t, err)
+	body := rxFixture(t, "delivery_status_change.json")
+	assert.Equal(t, 500, rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code)
+	counter.mu.Lock()
+	counter.err = nil
+	counter.mu.Unlock()
+	assert.Equal(t, 204, rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code)
+	assert.Equal(t, 204, rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code)
+	assert.Equal(t, 2, counter.calls(), "a failed delivery is not remembered; a handled one is")
+}
+
+func TestWebhookDedupConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var calls atomic.Int64
+	h, err := NewWebhookHandler(WebhookConfig{
+		Secrets: []string{rxSecret}, DedupWindow: time.Hour,
+		Handler: func(ctx context.Context, ev *WebhookEvent) error {
+			calls.Add(1)
+			<-release
+			return nil
+		},
+	})
+	require.NoError(t, err)
+	body := rxFixture(t, "delivery_complete.json")
+	const n = 8
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			codes <- rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code
+		})
+	}
+	close(release)
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		assert.Equal(t, 204, c)
+	}
+	assert.Equal(t, int64(1), calls.Load())
+}
+
+func TestWebhookDedupWaiterGivesUpWithContext(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	release := make(chan struct{})
+	h, err := NewWebhookHandler(WebhookConfig{
+		Secrets: []string{rxSecret}, DedupWindow: time.Hour,
+		Handler: func(ctx context.Context, ev *WebhookEvent) error {
+			close(started)
+			<-release
+			return nil
+		},
+	})
+	require.NoError(t, err)
+	body := rxFixture(t, "delivery_complete.json")
+	first := make(chan int, 1)
+	go func() { first <- rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code }()
+	<-started
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := rxPost("/", body, WebhookAuthHeaders(rxSecret)).WithContext(ctx)
+	assert.Equal(t, 503, rxServe(h, r).Code)
+	close(release)
+	assert.Equal(t, 204, <-first)
+}
+
+func TestDedupMemoryIsBounded(t *testing.T) {
+	t.Parallel()
+	clock := &rxClock{now: time.Unix(1_700_000_000, 0)}
+	d := newDedup(time.Minute, 3, clock.Now)
+	key := func(i int) (k [32]byte) {
+		k[0] = byte(i)
+		return k
+	}
+	for i := range 10 {
+		e, owner := d.begin(key(i))
+		require.True(t, owner)
+		d.finish(key(i), e, true)
+		assert.LessOrEqual(t, len(d.entries), 3)
+		assert.Equal(t, len(d.entries), d.order.Len())
+	}
+	// The newest are remembered, the oldest forgotten.
+	_, owner := d.begin(key(9))
+	assert.False(t, owner)
+	e, owner := d.begin(key(0))
+	assert.True(t, owner)
+	d.finish(key(0), e, false)
+
+	// Expired entries are dropped.
+	clock.Advance(2 * time.Minute)
+	e, owner = d.begin(key(20))
+	require.True(t, owner)
+	d.finish(key(20), e, true)
+	assert.Equal(t, 1, len(d.entries))
+	assert.Equal(t, 1, d.order.Len())
+
+	// A pending entry evicted for space still settles cleanly.
+	d2 := newDedup(time.Minute, 1, clock.Now)
+	p, owner := d2.begin(key(1))
+	require.True(t, owner)
+	q, owner := d2.begin(key(2)) // evicts the pending key(1)
+	require.True(t, owner)
+	d2.finish(key(1), p, true)
+	d2.finish(key(2), q, true)
+	assert.Equal(t, 1, len(d2.entries))
+	assert.Equal(t, 1, d2.order.Len())
+	_, owner = d2.begin(key(2))
+	assert.False(t, owner)
+}
+
+func TestParseWebhookEventDetection(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		body     string
+		query    url.Values
+		header   http.Header
+		want     EventName
+		wantFrom EventNameSource
+		wantKey  string
+	}{
+		{"body", `{"event": "SESSION:SMS_PROCESS", "session_key": "K-1", "phone": "1"}`, nil, nil, EventSMSProcess, NameFromBody, "K-1"},
+		{"body in lower case", `{"event": "session:complete", "session": {"session_key": "K-2"}}`, nil, nil, EventComplete, NameFromBody, "K-2"},
+		{"body wins over query and header", `{"event": "SESSION:NOTE_INSERT"}`, url.Values{"event": {"SESSION:COMPLETE"}},
+			http.Header{"X-Pave-Event": {"SESSION:SMS_PROCESS"}}, EventNoteInsert, NameFromBody, ""},
+		{"unknown body event kept", `{"event": " SESSION:FUTURE "}`, nil, nil, "SESSION:FUTURE", NameFromBody, ""},
+		{"non-string body event ignored", `{"event": 42, "photo_url": "https://x"}`, nil, nil, EventStageChange, NameFromShape, ""},
+		{"empty body event ignored", `{"event": "", "photo_url": "https://x"}`, nil, nil, EventStageChange, NameFromShape, ""},
+		{"query", `{"session_key": "K-3"}`, url.Values{"event": {"SESSION:STATUS_CHANGE"}}, nil, EventStatusChange, NameFromQuery, "K-3"},
+		{"query wins over header", `{}`, url.Values{"event": {"SESSION:STATUS_CHANGE"}}, http.Header{"X-Pave-Event": {"SESSION:SMS_PROCESS"}}, EventStatusChange, NameFromQuery, ""},
+		{"header", `{}`, nil, http.Header{"X-Pave-Event": {"session:note_insert"}}, EventNoteInsert, NameFromHeader, ""},
+		{"header with control char ignored", `{}`, nil, http.Header{"X-Pave-Event": {"SESSION:\x01"}}, "", NameUnknown, ""},
+		{"shape: complete", `{"session": {"session_key": "K-4"}, "vehicle": {"vin": "X"}}`, nil, nil, EventComplete, NameFromShape, "K-4"},
+		{"shape: complete key from vehicle", `{"session": {}, "vehicle": {"session_key": "K-5"}}`, nil, nil, EventComplete, NameFromShape, "K-5"},
+		{"shape: stage change", `{"session_key": "K-6", "photo_url": "https://x", "photo_status": "ACCEPTED"}`, nil, nil, EventStageChange, NameFromShape, "K-6"},
+		{"shape: sms", `{"phone": "+19025550147", "status": "success"}`, nil, nil, EventSMSProcess, NameFromShape, ""},
+		{"shape: status change", `{"session_key": "K-7", "status": "CONFIRM", "previous_status": "QC_PASSED"}`, nil, nil, EventStatusChange, NameFromShape, "K-7"},
+		{"shape: note", `{"session_key": "K-8", "note": {"id": 1}}`, nil, nil, EventNoteInsert, NameFromShape, "K-8"},
+		{"shape: null photo_url is not a stage change", `{"photo_url": null}`, nil, nil, "", NameUnknown, ""},
+		{"shape: session string is not complete", `{"session": "K", "vehicle": {}}`, nil, nil, "", NameUnknown, ""},
+		{"nothing", `{"foo": "bar"}`, nil, nil, "", NameUnknown, ""},
+		{"numeric session key", `{"session_key": 12345}`, nil, nil, "", NameUnknown, "12345"},
+		{"too long name ignored", `{"event": "` + strings.Repeat("E", 200) + `"}`, nil, nil, "", NameUnknown, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ev, err := ParseWebhook([]byte(tt.body), tt.header, WebhookQuery(tt.query))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, ev.Name)
+			assert.Equal(t, tt.wantFrom, ev.NameFrom)
+			assert.Equal(t, tt.wantKey, ev.SessionKey)
+			assert.Equal(t, tt.body, string(ev.Body))
+		})
+	}
+}
+
+func TestParseWebhookMalformed(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{"", "   ", "null", "[]", `"SESSION:COMPLETE"`, "42", "{", `{"a": 1} trailing`, `{"a": }`, "\xff\xfe", "\v{}", "\u0085{}"} {
+		ev, err := ParseWebhook([]byte(body), nil)
+		assert.Nil(t, ev, "%q", body)
+		assert.ErrorIs(t, err, ErrWebhookMalformed, "%q", body)
+	}
+	// A nil option is ignored.
+	_, err := ParseWebhook([]byte(`{}`), nil, nil)
+	assert.NoError(t, err)
+}
+
+func TestParseWebhookRequest(t *testing.T) {
+	t.Parallel()
+	r := rxPost("/pave?event=SESSION:STATUS_CHANGE", []byte(`{"session_key": "K-9", "status": "EXPIRED"}`), nil)
+	ev, err := ParseWebhookRequest(r, 0)
+	require.NoError(t, err)
+	assert.Equal(t, EventStatusChange, ev.Name)
+	assert.Equal(t, NameFromQuery, ev.NameFrom)
+
+	r = rxPost("/", []byte(`{"pad": "`+strings.Repeat("z", 100)+`"}`), nil)
+	_, err = ParseWebhookRequest(r, 50)
+	var mbe *http.MaxBytesError
+	assert.ErrorAs(t, err, &mbe)
+
+	_, err = ParseWebhookRequest(nil, 0)
+	assert.ErrorIs(t, err, ErrWebhookMalformed)
+}
+
+func TestWebhookEventViews(t *testing.T) {
+	t.Parallel()
+	parse := func(t *testing.T, name string) *WebhookEvent {
+		ev, err := ParseWebhook(rxFixture(t, name), nil)
+		require.NoError(t, err)
+		return ev
+	}
+
+	t.Run("complete", func(t *testing.T) {
+		t.Parallel()
+		ev := parse(t, "delivery_complete.json")
+		assert.Equal(t, EventComplete, ev.Name)
+		assert.Equal(t, rxSession, ev.SessionKey)
+		res, err := ev.Complete()
+		require.NoError(t, err)
+		assert.Equal(t, "SESSION:COMPLETE", res.Event)
+		assert.Equal(t, rxSession, res.Session.SessionKey)
+		assert.Equal(t, StatusComplete, res.Session.Status)
+		assert.Equal(t, Int(612), res.Session.InspectDuration)
+		assert.Equal(t, time.Date(2024, 6, 3, 14, 19, 40, 0, time.UTC), res.Session.InspectEndedAt.UTC())
+		assert.Equal(t, Int(2019), res.Vehicle.Year)
+		assert.Equal(t, Int(88412), res.Vehicle.OdomReading)
+		assert.Equal(t, "2T1BURHE5KC123456", res.Vehicle.VIN)
+		require.NotNil(t, res.Inspection)
+		assert.Len(t, res.Inspection.Damages, 2)
+		assert.JSONEq(t, string(ev.Body), string(res.Raw()), "Raw keeps the whole body, payload attributes included")
+		assert.Contains(t, string(res.Raw()), "undocumented_section")
+
+		_, err = ev.StageChange()
+		assert.Error(t, err, "a COMPLETE is not a STAGE_CHANGE")
+	})
+	t.Run("complete without event", func(t *testing.T) {
+		t.Parallel()
+		ev := parse(t, "delivery_complete_no_event.json")
+		assert.Equal(t, EventComplete, ev.Name)
+		assert.Equal(t, NameFromShape, ev.NameFrom)
+		res, err := ev.Complete()
+		require.NoError(t, err)
+		assert.Equal(t, rxSession, res.Session.SessionKey)
+	})
+	t.Run("stage change", func(t *testing.T) {
+		t.Parallel()
+		sc, err := parse(t, "delivery_stage_change.json").StageChange()
+		require.NoError(t, err)
+		assert.Equal(t, &StageChange{
+			SessionKey: rxSession, PhotoCode: PhotoRear, PhotoLabel: LabelRear,
+			PhotoURL:    "https://images-cdn.paveapi.example/x/HBM-4R7T2KQ9XZ/HBM-4R7T2KQ9XZ_08_REA.jpg",
+			PhotoStatus: PhotoAccepted,
+		}, sc)
+		assert.True(t, sc.PhotoStatus.Accepted())
+		assert.False(t, sc.PhotoStatus.Rejected())
+	})
+	t.Run("stage change rejected, lenient", func(t *testing.T) {
+		t.Parallel()
+		ev := parse(t, "delivery_stage_change_rejected.json")
+		assert.Equal(t, NameFromShape, ev.NameFrom)
+		sc, err := ev.StageChange()
+		require.NoError(t, err)
+		assert.Equal(t, PhotoVIN, sc.PhotoCode, `"01" as a string`)
+		assert.Equal(t, LabelVIN, sc.PhotoLabel, "label derived from the code")
+		assert.True(t, sc.PhotoStatus.Rejected())
+		assert.Equal(t, "Wrong View", sc.Message)
+	})
+	t.Run("stage change code from label", func(t *testing.T) {
+		t.Parallel()
+		ev, err := ParseWebhook([]byte(`{"event": "SESSION:STAGE_CHANGE", "photo_label": "front_left", "photo_code": "n/a", "photo_status": "rejected: Wrong View"}`), nil)
+		require.NoError(t, err)
+		sc, err := ev.StageChange()
+		require.NoError(t, err)
+		assert.Equal(t, PhotoFrontLeft, sc.PhotoCode)
+		assert.True(t, sc.PhotoStatus.Rejected())
+	})
+	t.Run("sms process", func(t *testing.T) {
+		t.Parallel()
+		sp, err := parse(t, "delivery_sms_process.json").SMSProcess()
+		require.NoError(t, err)
+		assert.Equal(t, &SMSProcess{SessionKey: rxSession, Phone: "+19025550147", Status: SMSError, Message: "Unreachable destination handset"}, sp)
+		assert.False(t, sp.Status.OK())
+		assert.True(t, SMSStatus("SUCCESS").OK())
+	})
+	t.Run("status change", func(t *testing.T) {
+		t.Parallel()
+		sc, err := parse(t, "delivery_status_change.json").StatusChange()
+		require.NoError(t, err)
+		assert.Equal(t, rxSession, sc.SessionKey)
+		assert.Equal(t, StatusQCPassed, sc.Status)
+		assert.Equal(t, StatusProcess, sc.PreviousStatus)
+		assert.Equal(t, time.Date(2024, 6, 3, 14, 12, 44, 0, time.UTC), sc.UpdatedAt.UTC())
+	})
+	t.Run("status change with a bad time", func(t *testing.T) {
+		t.Parallel()
+		ev, err := ParseWebhook([]byte(`{"event": "SESSION:STATUS_CHANGE", "status": 3, "updated_at": "yesterday"}`), nil)
+		require.NoError(t, err)
+		sc, err := ev.StatusChange()
+		require.NoError(t, err)
+		assert.Equal(t, SessionStatus("3"), sc.Status)
+		assert.True(t, sc.UpdatedAt.IsZero())
+	})
+	t.Run("note insert", func(t *testing.T) {
+		t.Parallel()
+		ni, err := parse(t, "delivery_note_insert.json").NoteInsert()
+		require.NoError(t, err)
+		assert.Equal(t, rxSession, ni.SessionKey)
+		assert.Equal(t, Int(4411), ni.Note.ID)
+		assert.Equal(t, "Appraiser", ni.Note.Title)
+		assert.Equal(t, "Windshield chip near driver side", ni.Note.Description)
+		assert.False(t, ni.Note.CreatedAt.IsZero())
+		assert.NotEmpty(t, ni.Note.Raw)
+	})
+	t.Run("note insert, odd note", func(t *testing.T) {
+		t.Parallel()
+		for body, want := range map[string]Note{
+			`{"event": "SESSION:NOTE_INSERT", "note": "plain text"}`: {Description: "plain text", Raw: json.RawMessage(`"plain text"`)},
+			`{"event": "SESSION:NOTE_INSERT", "note": [1, 2]}`:       {Raw: json.RawMessage(`[1, 2]`)},
+			`{"event": "SESSION:NOTE_INSERT", "note": null}`:         {},
+		} {
+			ev, err := ParseWebhook([]byte(body), nil)
+			require.NoError(t, err)
+			ni, err := ev.NoteInsert()
+			require.NoError(t, err)
+			assert.Equal(t, want, ni.Note, body)
+		}
+	})
+	t.Run("unknown event", func(t *testing.T) {
+		t.Parallel()
+		ev := parse(t, "delivery_unknown_event.json")
+		assert.Equal(t, EventName("SESSION:ARCHIVED"), ev.Name)
+		assert.False(t, ev.Name.Known())
+		var custom struct {
+			ArchivedBy string `json:"archived_by"`
+		}
+		require.NoError(t, ev.Decode(&custom))
+		assert.Equal(t, "system", custom.ArchivedBy)
+		for _, view := range []func() error{
+			func() error { _, err := ev.Complete(); return err },
+			func() error { _, err := ev.StageChange(); return err },
+			func() error { _, err := ev.SMSProcess(); return err },
+			func() error { _, err := ev.StatusChange(); return err },
+			func() error { _, err := ev.NoteInsert(); return err },
+		} {
+			assert.Error(t, view())
+		}
+	})
+	t.Run("nameless event decodes as any view", func(t *testing.T) {
+		t.Parallel()
+		ev, err := ParseWebhook([]byte(`{"session_key": "K", "phone": "5550147"}`), nil)
+		require.NoError(t, err)
+		assert.Equal(t, EventName(""), ev.Name)
+		sp, err := ev.SMSProcess()
+		require.NoError(t, err)
+		assert.Equal(t, "5550147", sp.Phone)
+	})
+	t.Run("hand-built event", func(t *testing.T) {
+		t.Parallel()
+		ev := &WebhookEvent{Name: EventStageChange, Body: rxFixture(t, "delivery_stage_change.json")}
+		sc, err := ev.StageChange()
+		require.NoError(t, err)
+		assert.Equal(t, PhotoRear, sc.PhotoCode)
+		bad := &WebhookEvent{Name: EventSMSProcess, Body: json.RawMessage(`[`)}
+		_, err = bad.SMSProcess()
+		assert.ErrorIs(t, err, ErrWebhookMalformed)
+		_, err = (&WebhookEvent{Name: EventComplete, Body: json.RawMessage(`{"session": "x"}`)}).Complete()
+		assert.Error(t, err)
+	})
+}
+
+func TestWebhookEventPrintsWithoutBody(t *testing.T) {
+	t.Parallel()
+	ev, err := ParseWebhook(rxFixture(t, "delivery_sms_process.json"), nil)
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("got", "event", ev)
+	outs := []string{ev.String(), ev.GoString(), fmt.Sprint(ev), fmt.Sprintf("%+v", *ev), fmt.Sprintf("%#v", ev), fmt.Sprintf("%q", ev), logs.String()}
+	for _, out := range outs {
+		assert.Contains(t, out, "SESSION:SMS_PROCESS")
+		assert.Contains(t, out, rxSession)
+		assert.NotContains(t, out, "19025550147")
+		assert.NotContains(t, out, "Unreachable")
+	}
+	assert.Contains(t, (&WebhookEvent{}).String(), "unknown event")
+}
+
+// TestNewCallbackRoundTrip wires both sides the documented way: the setting
+// NewCallback registers makes deliveries that the handler accepts and names.
+func TestNewCallbackRoundTrip(t *testing.T) {
+	t.Parallel()
+	secret, err := NewWebhookSecret()
+	require.NoError(t, err)
+	cb := NewCallback(EventStatusChange, "https://hooks.example.com/pave", secret)
+	counter := &rxCounter{}
+	h, err := NewWebhookHandler(WebhookConfig{Secrets: []string{secret}, Handler: counter.handle})
+	require.NoError(t, err)
+
+	// PAVE merges the payload into its default body and adds the headers.
+	body := map[string]any{"session_key": rxSession, "status": "STARTED", "previous_status": "IDLE"}
+	for k, v := range cb.Payload {
+		body[k] = v
+	}
+	b, err := json.Marshal(body)
+	require.NoError(t, err)
+	w := rxServe(h, rxPost("/pave", b, cb.Headers))
+	assert.Equal(t, 204, w.Code)
+	require.Equal(t, 1, counter.calls())
+	assert.Equal(t, EventStatusChange, counter.events[0].Name)
+	assert.Equal(t, NameFromBody, counter.events[0].NameFrom)
+
+	// Without the payload, the header still names the event.
+	w = rxServe(h, rxPost("/pave", []byte(`{"session_key": "K"}`), cb.Headers))
+	assert.Equal(t, 204, w.Code)
+	require.Equal(t, 2, counter.calls())
+	assert.Equal(t, EventStatusChange, counter.events[1].Name)
+	assert.Equal(t, NameFromHeader, counter.events[1].NameFrom)
+}
+
+// FuzzParseWebhook checks that no body, header or query makes parsing, the
+// typed views or the handler panic, and that what parses keeps its body.
+func FuzzParseWebhook(f *testing.F) {
+	for _, name := range []string{
+		"delivery_complete.json", "delivery_complete_no_event.json", "delivery_stage_change.json",
+		"delivery_stage_change_rejected.json", "delivery_sms_process.json", "delivery_status_change.json",
+		"delivery_note_insert.json", "delivery_unknown_event.json",
+	} {
+		f.Add(rxFixture(f, name), "", "")
+	}
+	for _, seed := range []struct{ body, header, query string }{
+		{`{"session_key": "HBM-4R7T2KQ9XZ", "status": "STARTED"}`, "SESSION:STATUS_CHANGE", ""},
+		{`{"session_key": "HBM-4R7T2KQ9XZ"}`, "", "event=SESSION:NOTE_INSERT"},
+		{`{}`, "", ""},
+		{`{"event": null, "session": null, "vehicle": null, "note": null, "photo_url": null}`, "", ""},
+		{`{"event": "SESSION:STAGE_CHANGE", "photo_code": 1e400, "session_key": 123456789012345678901234567890}`, "", ""},
+		{`{"event": "SESSION:STATUS_CHANGE", "updated_at": 99999999999999999999, "status": {"a": 1}}`, "", ""},
+		{`{"event": "SESSION:COMPLETE", "session": {"capture_duration": "1,2,3", "inspect_started_at": 1e300}, "vehicle": {"year": -1e308}}`, "", ""},
+		{`{"event": "SESSION:NOTE_INSERT", "note": {"id": "x", "created_at": "tomorrow"}}`, "", ""},
+		{`{"event": "SESSION:SMS_PROCESS", "phone": ["+1"], "status": true}`, "", ""},
+		{`{"event": "\u0000\u202e", "session_key": "\ud800"}`, "\x00", "event=%00"},
+		{`[1, 2, 3]`, "", ""},
+		{`not json at all`, "", ""},
+		{`{"a": ` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}`, "", ""},
+		{"", "", ""},
+	} {
+		f.Add([]byte(seed.body), seed.header, seed.query)
+	}
+	counter := &rxCounter{}
+	h, err := NewWebhookHandler(WebhookConfig{
+		Secrets: []string{rxSecret}, Handler: counter.handle, DedupWindow: time.Minute, DedupMaxEntries: 64,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(f, err)
+
+	f.Fuzz(func(t *testing.T, body []byte, eventHeader, rawQuery string) {
+		header := http.Header{}
+		header.Set(HeaderWebhookEvent, eventHeader)
+		q, _ := url.ParseQuery(rawQuery)
+		ev, err := ParseWebhook(body, header, WebhookQuery(q))
+		if err != nil {
+			require.ErrorIs(t, err, ErrWebhookMalformed)
+			require.Nil(t, ev)
+		} else {
+			require.Equal(t, body, []byte(ev.Body))
+			require.LessOrEqual(t, len(ev.Name), maxEventNameLen)
+			_, _ = ev.Complete()
+			_, _ = ev.StageChange()
+			_, _ = ev.SMSProcess()
+			_, _ = ev.StatusChange()
+			_, _ = ev.NoteInsert()
+			_ = ev.String()
+			_ = ev.LogValue()
+			// Every view decodes a nameless copy without failing on the
+			// fields it reads leniently.
+			anon := &WebhookEvent{Body: ev.Body}
+			_, err := anon.StageChange()
+			require.NoError(t, err)
+			_, err = anon.SMSProcess()
+			require.NoError(t, err)
+			_, err = anon.StatusChange()
+			require.NoError(t, err)
+			_, err = anon.NoteInsert()
+			require.NoError(t, err)
+		}
+
+		r := httptest.NewRequest(http.MethodPost, "/pave", bytes.NewReader(body))
+		r.URL.RawQuery = q.Encode()
+		r.Header.Set("Authorization", "Bearer "+rxSecret)
+		if validHeaderValue(eventHeader) {
+			r.Header.Set(HeaderWebhookEvent, eventHeader)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		switch w.Code {
+		case 204:
+			require.NoError(t, err)
+		case 400:
+			require.Error(t, err)
+		default:
+			t.Fatalf("unexpected status %d", w.Code)
+		}
+		require.NotContains(t, w.Body.String(), rxSecret)
+
+		// Callback decoding never panics either.
+		var cb Callback
+		_ = json.Unmarshal(body, &cb)
+		_ = cb.String()
+		_ = cb.Validate()
+		_, _, _ = decodeCallbacks(body)
+	})
+}

@@ -1,0 +1,693 @@
+package pave_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pave-go/pave"
+)
+
+// The callback tests use their own helpers (prefixed wh) so they do not
+// depend on the shared test helpers of other files.
+
+var whCreds = pave.Credentials{
+	Username:  "harbourmotors",
+	APIKey:    "3b7e1c90-5a2f-4d8e-9c61-0f4a2b8d7e13",
+	APISecret: "hm-Api-Secret-52817",
+}
+
+// whSecret is the bearer token registered in the fixtures.
+const whSecret = "hm-complete-token-7731"
+
+func whFixture(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "webhooks", name))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// whRequest is what the mock transport saw.
+type whRequest struct {
+	Method string
+	// EscapedPath is the path as sent on the wire.
+	EscapedPath string
+	// Path is the decoded path.
+	Path   string
+	URL    string
+	Header http.Header
+	Body   string
+}
+
+type whRoute struct {
+	status int
+	body   string
+}
+
+type whRecorder struct {
+	mu   sync.Mutex
+	reqs []whRequest
+}
+
+func (r *whRecorder) all() []whRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]whRequest(nil), r.reqs...)
+}
+
+// whClient returns a client whose transport answers "METHOD /escaped/path"
+// from routes (418 for anything else) and records every request.
+func whClient(t *testing.T, routes map[string]whRoute) (*pave.Client, *whRecorder) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	rec := &whRecorder{}
+	mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
+		var body []byte
+		if req.Body != nil {
+			body, _ = io.ReadAll(req.Body)
+		}
+		rec.mu.Lock()
+		rec.reqs = append(rec.reqs, whRequest{
+			Method: req.Method, EscapedPath: req.URL.EscapedPath(), Path: req.URL.Path,
+			URL: req.URL.String(), Header: req.Header.Clone(), Body: string(body),
+		})
+		rec.mu.Unlock()
+		route, ok := routes[req.Method+" "+req.URL.EscapedPath()]
+		if !ok {
+			route = whRoute{status: http.StatusTeapot, body: `{"message": "no such route in test"}`}
+		}
+		resp := httpmock.NewStringResponse(route.status, route.body)
+		resp.Header.Set("Content-Type", "application/json")
+		return resp, nil
+	})
+	c, err := pave.NewClient(whCreds,
+		pave.WithHTTPClient(&http.Client{Transport: mt}),
+		pave.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
+	require.NoError(t, err)
+	return c, rec
+}
+
+// whCompleteSetting is the setting the fixtures describe.
+func whCompleteSetting() pave.Callback {
+	return pave.Callback{
+		Event:   pave.EventComplete,
+		URL:     "https://hooks.harbourmotors.example/pave/complete",
+		Method:  http.MethodPost,
+		Headers: map[string]string{"Authorization": "Bearer " + whSecret},
+		Payload: map[string]any{"event": "SESSION:COMPLETE", "source": "PAVE"},
+	}
+}
+
+func whStageSetting() pave.Callback {
+	return pave.Callback{
+		Event:   pave.EventStageChange,
+		URL:     "https://hooks.harbourmotors.example/pave/stage",
+		Method:  http.MethodPost,
+		Headers: map[string]string{},
+		Payload: map[string]any{},
+	}
+}
+
+func whAssertSigned(t *testing.T, r whRequest) {
+	t.Helper()
+	// Header names are case-insensitive: look them up whatever their
+	// spelling in the map.
+	get := func(name string) []string {
+		for k, v := range r.Header {
+			if strings.EqualFold(k, name) {
+				return v
+			}
+		}
+		return nil
+	}
+	assert.Equal(t, []string{whCreds.APIKey}, get(pave.HeaderAPIKey))
+	assert.Len(t, get(pave.HeaderAPIToken), 1)
+	assert.Len(t, get(pave.HeaderAPITimestamp), 1)
+	assert.Equal(t, "application/json", r.Header.Get("Accept"))
+}
+
+func TestEventNames(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, []pave.EventName{
+		"SESSION:SMS_PROCESS", "SESSION:STAGE_CHANGE", "SESSION:STATUS_CHANGE", "SESSION:COMPLETE", "SESSION:NOTE_INSERT",
+	}, pave.Events())
+	for _, e := range pave.Events() {
+		assert.True(t, e.Known(), e)
+	}
+	assert.False(t, pave.EventName("SESSION:ARCHIVED").Known())
+	assert.False(t, pave.EventName("session:complete").Known())
+
+	// Events returns a copy.
+	evs := pave.Events()
+	evs[0] = "changed"
+	assert.Equal(t, pave.EventSMSProcess, pave.Events()[0])
+}
+
+func TestWebhooksList(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+		want []pave.Callback
+	}{
+		{"data list", whFixture(t, "callbacks_list.json"), []pave.Callback{whCompleteSetting(), whStageSetting()}},
+		{"empty data list", whFixture(t, "callbacks_list_empty.json"), []pave.Callback{}},
+		{"null data", `{"api_key": "k", "data": null}`, []pave.Callback{}},
+		{"bare list", `[{"event": "SESSION:STAGE_CHANGE", "url": "https://hooks.harbourmotors.example/pave/stage", "method": "POST", "headers": {}, "payload": {}}]`,
+			[]pave.Callback{whStageSetting()}},
+		{"data object", whFixture(t, "callback_get.json"), []pave.Callback{whCompleteSetting()}},
+		{"flat object", whFixture(t, "callback_flat.json"), []pave.Callback{whCompleteSetting()}},
+		{"api key only", `{"api_key": "k"}`, []pave.Callback{}},
+		{"empty body", ``, []pave.Callback{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, rec := whClient(t, map[string]whRoute{"GET /v1/callbacks": {200, tt.body}})
+			got, err := c.Webhooks.List(context.Background())
+			require.NoError(t, err)
+			require.NotNil(t, got)
+			assert.Equal(t, tt.want, got)
+
+			reqs := rec.all()
+			require.Len(t, reqs, 1)
+			assert.Equal(t, http.MethodGet, reqs[0].Method)
+			assert.Equal(t, "/v1/callbacks", reqs[0].EscapedPath)
+			assert.Empty(t, reqs[0].Body)
+			whAssertSigned(t, reqs[0])
+		})
+	}
+}
+
+func TestWebhooksGet(t *testing.T) {
+	t.Parallel()
+	twoSettings := `{"api_key": "k", "data": [
+		{"event": "SESSION:STAGE_CHANGE", "url": "https://hooks.harbourmotors.example/pave/stage", "method": "POST", "headers": {}, "payload": {}},
+		{"event": "SESSION:COMPLETE", "url": "https://hooks.harbourmotors.example/pave/complete", "method": "POST",
+		 "headers": {"Authorization": "Bearer hm-complete-token-7731"}, "payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}]}`
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"data object", whFixture(t, "callback_get.json")},
+		{"flat object", whFixture(t, "callback_flat.json")},
+		{"data list of one", `{"api_key": "k", "data": [` + strings.TrimSpace(whFixture(t, "callback_flat.json")) + `]}`},
+		{"data list picks the event", twoSettings},
+		{"headers and payload as JSON text", whFixture(t, "callback_stringly.json")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, rec := whClient(t, map[string]whRoute{"GET /v1/callbacks/SESSION:COMPLETE": {200, tt.body}})
+			got, err := c.Webhooks.Get(context.Background(), pave.EventComplete)
+			require.NoError(t, err)
+			want := whCompleteSetting()
+			if tt.name == "headers and payload as JSON text" {
+				want.Method = ""
+				want.Headers["X-Retry"] = "3"
+			}
+			assert.Equal(t, &want, got)
+
+			reqs := rec.all()
+			require.Len(t, reqs, 1)
+			assert.Equal(t, http.MethodGet, reqs[0].Method)
+			// The colon stays as is: exactly this path goes on the wire.
+			assert.Equal(t, "/v1/callbacks/SESSION:COMPLETE", reqs[0].EscapedPath)
+			assert.Equal(t, "/v1/callbacks/SESSION:COMPLETE", reqs[0].Path)
+			assert.Equal(t, "https://openapi.paveapi.com/v1/callbacks/SESSION:COMPLETE", reqs[0].URL)
+			whAssertSigned(t, reqs[0])
+		})
+	}
+}
+
+func TestWebhooksGetFillsMissingEvent(t *testing.T) {
+	t.Parallel()
+	c, _ := whClient(t, map[string]whRoute{
+		"GET /v1/callbacks/SESSION:STAGE_CHANGE": {200, `{"data": {"url": "https://hooks.harbourmotors.example/pave/stage", "method": "POST", "headers": {}, "payload": {}}}`},
+	})
+	got, err := c.Webhooks.Get(context.Background(), pave.EventStageChange)
+	require.NoError(t, err)
+	want := whStageSetting()
+	assert.Equal(t, &want, got)
+}
+
+func TestWebhooksPathEscaping(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		event pave.EventName
+		path  string
+	}{
+		{pave.EventComplete, "/v1/callbacks/SESSION:COMPLETE"},
+		{pave.EventSMSProcess, "/v1/callbacks/SESSION:SMS_PROCESS"},
+		{pave.EventStageChange, "/v1/callbacks/SESSION:STAGE_CHANGE"},
+		{pave.EventStatusChange, "/v1/callbacks/SESSION:STATUS_CHANGE"},
+		{pave.EventNoteInsert, "/v1/callbacks/SESSION:NOTE_INSERT"},
+		{"SESSION:NEW EVENT", "/v1/callbacks/SESSION:NEW%20EVENT"},
+		{"A?B#C%D", "/v1/callbacks/A%3FB%23C%25D"},
+		{"ÉVÉNEMENT", "/v1/callbacks/%C3%89V%C3%89NEMENT"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.event), func(t *testing.T) {
+			t.Parallel()
+			c, rec := whClient(t, map[string]whRoute{
+				"GET " + tt.path:    {200, `{"data": {"event": "` + string(tt.event) + `", "url": "https://a.example/h"}}`},
+				"PUT " + tt.path:    {200, `{"event": "` + string(tt.event) + `", "url": "https://a.example/h"}`},
+				"DELETE " + tt.path: {200, `{"message": "removed"}`},
+			})
+			ctx := context.Background()
+			_, err := c.Webhooks.Get(ctx, tt.event)
+			require.NoError(t, err)
+			_, err = c.Webhooks.Update(ctx, tt.event, &pave.Callback{URL: "https://a.example/h"})
+			require.NoError(t, err)
+			require.NoError(t, c.Webhooks.Delete(ctx, tt.event))
+			for _, r := range rec.all() {
+				assert.Equal(t, tt.path, r.EscapedPath, r.Method)
+				assert.Equal(t, "/v1/callbacks/"+string(tt.event), r.Path, r.Method)
+			}
+		})
+	}
+}
+
+func TestWebhooksCreate(t *testing.T) {
+	t.Parallel()
+	wantBody := `{"event": "SESSION:COMPLETE", "url": "https://hooks.harbourmotors.example/pave/complete",
+		"method": "POST", "headers": {"Authorization": "Bearer hm-complete-token-7731"},
+		"payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}`
+	tests := []struct {
+		name     string
+		response string
+	}{
+		{"flat with api_key", whFixture(t, "callback_flat.json")},
+		{"data object", whFixture(t, "callback_get.json")},
+		{"data list", `{"api_key": "k", "data": [` + strings.TrimSpace(whFixture(t, "callback_flat.json")) + `]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, rec := whClient(t, map[string]whRoute{"POST /v1/callbacks": {200, tt.response}})
+			in := whCompleteSetting()
+			got, err := c.Webhooks.Create(context.Background(), &in)
+			require.NoError(t, err)
+			want := whCompleteSetting()
+			assert.Equal(t, &want, got)
+
+			reqs := rec.all()
+			require.Len(t, reqs, 1)
+			assert.Equal(t, http.MethodPost, reqs[0].Method)
+			assert.Equal(t, "/v1/callbacks", reqs[0].EscapedPath)
+			assert.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"))
+			assert.JSONEq(t, wantBody, reqs[0].Body)
+			whAssertSigned(t, reqs[0])
+		})
+	}
+}
+
+func TestWebhooksCreateBodyShapes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   pave.Callback
+		want string
+	}{
+		{"minimal", pave.Callback{Event: pave.EventStageChange, URL: "https://a.example/stage"},
+			`{"event": "SESSION:STAGE_CHANGE", "url": "https://a.example/stage"}`},
+		{"empty maps are sent", pave.Callback{Event: pave.EventStageChange, URL: "https://a.example/stage",
+			Headers: map[string]string{}, Payload: map[string]any{}},
+			`{"event": "SESSION:STAGE_CHANGE", "url": "https://a.example/stage", "headers": {}, "payload": {}}`},
+		{"unknown event passes through", pave.Callback{Event: "SESSION:ARCHIVED", URL: "http://localhost:8080/h", Method: "PUT"},
+			`{"event": "SESSION:ARCHIVED", "url": "http://localhost:8080/h", "method": "PUT"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, rec := whClient(t, map[string]whRoute{"POST /v1/callbacks": {200, `{"api_key": "k", "event": "` + string(tt.in.Event) + `", "url": "` + tt.in.URL + `"}`}})
+			got, err := c.Webhooks.Create(context.Background(), &tt.in)
+			require.NoError(t, err)
+			assert.Equal(t, tt.in.Event, got.Event)
+			reqs := rec.all()
+			require.Len(t, reqs, 1)
+			assert.JSONEq(t, tt.want, reqs[0].Body)
+		})
+	}
+}
+
+func TestWebhooksCreateWithoutEchoFetchesSetting(t *testing.T) {
+	t.Parallel()
+	c, rec := whClient(t, map[string]whRoute{
+		"POST /v1/callbacks":                 {200, `{"api_key": "k", "message": "Callback setting created."}`},
+		"GET /v1/callbacks/SESSION:COMPLETE": {200, whFixture(t, "callback_get.json")},
+	})
+	in := whCompleteSetting()
+	got, err := c.Webhooks.Create(context.Background(), &in)
+	require.NoError(t, err)
+	assert.Equal(t, &in, got)
+	reqs := rec.all()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "POST", reqs[0].Method)
+	assert.Equal(t, "GET", reqs[1].Method)
+}
+
+func TestWebhooksCreateIsNotRetriedOnServerError(t *testing.T) {
+	t.Parallel()
+	c, rec := whClient(t, map[string]whRoute{"POST /v1/callbacks": {503, `{"message": "Service Unavailable"}`}})
+	in := whCompleteSetting()
+	_, err := c.Webhooks.Create(context.Background(), &in)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, pave.ErrServer)
+	assert.Len(t, rec.all(), 1)
+}
+
+func TestWebhooksUpdate(t *testing.T) {
+	t.Parallel()
+	newURL := "https://hooks.harbourmotors.example/pave/v2/complete"
+	flat := strings.Replace(whFixture(t, "callback_flat.json"), "https://hooks.harbourmotors.example/pave/complete", newURL, 1)
+	tests := []struct {
+		name     string
+		response string
+		calls    int
+	}{
+		{"flat with api_key", flat, 1},
+		{"data object", `{"api_key": "k", "data": ` + flat + `}`, 1},
+		{"data list", `{"api_key": "k", "data": [` + flat + `]}`, 1},
+		{"message only, then Get", `{"api_key": "k", "message": "Updated."}`, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, rec := whClient(t, map[string]whRoute{
+				"PUT /v1/callbacks/SESSION:COMPLETE": {200, tt.response},
+				"GET /v1/callbacks/SESSION:COMPLETE": {200, `{"data": ` + flat + `}`},
+			})
+			in := whCompleteSetting()
+			in.URL = newURL
+			got, err := c.Webhooks.Update(context.Background(), pave.EventComplete, &in)
+			require.NoError(t, err)
+			assert.Equal(t, &in, got)
+
+			reqs := rec.all()
+			require.Len(t, reqs, tt.calls)
+			assert.Equal(t, http.MethodPut, reqs[0].Method)
+			assert.Equal(t, "/v1/callbacks/SESSION:COMPLETE", reqs[0].EscapedPath)
+			assert.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"))
+			// The event travels in the path only.
+			assert.JSONEq(t, `{"url": "`+newURL+`", "method": "POST",
+				"headers": {"Authorization": "Bearer hm-complete-token-7731"},
+				"payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}`, reqs[0].Body)
+			whAssertSigned(t, reqs[0])
+		})
+	}
+}
+
+func TestWebhooksDelete(t *testing.T) {
+	t.Parallel()
+	c, rec := whClient(t, map[string]whRoute{"DELETE /v1/callbacks/SESSION:COMPLETE": {200, whFixture(t, "callback_deleted.json")}})
+	require.NoError(t, c.Webhooks.Delete(context.Background(), pave.EventComplete))
+	reqs := rec.all()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, http.MethodDelete, reqs[0].Method)
+	assert.Equal(t, "/v1/callbacks/SESSION:COMPLETE", reqs[0].EscapedPath)
+	assert.Empty(t, reqs[0].Body)
+	whAssertSigned(t, reqs[0])
+}
+
+func TestWebhooksNotFound(t *testing.T) {
+	t.Parallel()
+	notFound := whRoute{404, whFixture(t, "callback_not_found.json")}
+	ops := map[string]func(c *pave.Client) error{
+		"Get": func(c *pave.Client) error {
+			_, err := c.Webhooks.Get(context.Background(), pave.EventComplete)
+			return err
+		},
+		"Update": func(c *pave.Client) error {
+			_, err := c.Webhooks.Update(context.Background(), pave.EventComplete, &pave.Callback{URL: "https://a.example/h"})
+			return err
+		},
+		"Delete": func(c *pave.Client) error {
+			return c.Webhooks.Delete(context.Background(), pave.EventComplete)
+		},
+	}
+	for name, op := range ops {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, rec := whClient(t, map[string]whRoute{
+				"GET /v1/callbacks/SESSION:COMPLETE":    notFound,
+				"PUT /v1/callbacks/SESSION:COMPLETE":    notFound,
+				"DELETE /v1/callbacks/SESSION:COMPLETE": notFound,
+			})
+			err := op(c)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, pave.ErrNotFound)
+			var apiErr *pave.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, 404, apiErr.StatusCode)
+			assert.Equal(t, "Your API Key does not have callback setting for the event SESSION:COMPLETE.", apiErr.Message)
+			assert.Len(t, rec.all(), 1, "a 404 is not retried")
+		})
+	}
+}
+
+func TestWebhooksMissingFields(t *testing.T) {
+	t.Parallel()
+	c, _ := whClient(t, map[string]whRoute{"POST /v1/callbacks": {400, whFixture(t, "callback_missing_fields.json")}})
+	in := whCompleteSetting()
+	_, err := c.Webhooks.Create(context.Background(), &in)
+	var apiErr *pave.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "Missing required fields.", apiErr.Message)
+	assert.NotContains(t, err.Error(), whSecret)
+}
+
+func TestWebhooksBadResponse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"not JSON", `<html>ok</html>`},
+		{"data is a string", `{"data": "SESSION:COMPLETE"}`},
+		{"list of numbers", `[1, 2]`},
+		{"several settings, none matching", `{"data": [{"event": "A", "url": "https://a.example"}, {"event": "B", "url": "https://b.example"}]}`},
+		{"no setting", `{"api_key": "k"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, _ := whClient(t, map[string]whRoute{"GET /v1/callbacks/SESSION:COMPLETE": {200, tt.body}})
+			_, err := c.Webhooks.Get(context.Background(), pave.EventComplete)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, pave.ErrBadResponse)
+			var re *pave.RequestError
+			assert.ErrorAs(t, err, &re)
+		})
+	}
+	t.Run("List", func(t *testing.T) {
+		t.Parallel()
+		c, _ := whClient(t, map[string]whRoute{"GET /v1/callbacks": {200, `"nope"`}})
+		_, err := c.Webhooks.List(context.Background())
+		assert.ErrorIs(t, err, pave.ErrBadResponse)
+	})
+}
+
+func TestWebhooksValidation(t *testing.T) {
+	t.Parallel()
+	valid := func() *pave.Callback {
+		cb := whCompleteSetting()
+		return &cb
+	}
+	with := func(f func(*pave.Callback)) *pave.Callback {
+		cb := valid()
+		f(cb)
+		return cb
+	}
+	type op func(c *pave.Client) error
+	create := func(cb *pave.Callback) op {
+		return func(c *pave.Client) error { _, err := c.Webhooks.Create(context.Background(), cb); return err }
+	}
+	update := func(ev pave.EventName, cb *pave.Callback) op {
+		return func(c *pave.Client) error { _, err := c.Webhooks.Update(context.Background(), ev, cb); return err }
+	}
+	get := func(ev pave.EventName) op {
+		return func(c *pave.Client) error { _, err := c.Webhooks.Get(context.Background(), ev); return err }
+	}
+	del := func(ev pave.EventName) op {
+		return func(c *pave.Client) error { return c.Webhooks.Delete(context.Background(), ev) }
+	}
+	tests := []struct {
+		name   string
+		op     op
+		fields []string
+	}{
+		{"create nil", create(nil), []string{""}},
+		{"create no event", create(with(func(cb *pave.Callback) { cb.Event = "" })), []string{"event"}},
+		{"create event with slash", create(with(func(cb *pave.Callback) { cb.Event = "SESSION/COMPLETE" })), []string{"event"}},
+		{"create event with newline", create(with(func(cb *pave.Callback) { cb.Event = "SESSION:COMPLETE\n" })), []string{"event"}},
+		{"create event too long", create(with(func(cb *pave.Callback) { cb.Event = pave.EventName(strings.Repeat("E", 200)) })), []string{"event"}},
+		{"create no url", create(with(func(cb *pave.Callback) { cb.URL = "" })), []string{"url"}},
+		{"create relative url", create(with(func(cb *pave.Callback) { cb.URL = "/pave/complete" })), []string{"url"}},
+		{"create ftp url", create(with(func(cb *pave.Callback) { cb.URL = "ftp://files.example/x" })), []string{"url"}},
+		{"create url without host", create(with(func(cb *pave.Callback) { cb.URL = "https:///x" })), []string{"url"}},
+		{"create url with space", create(with(func(cb *pave.Callback) { cb.URL = "https://a.example/a b" })), []string{"url"}},
+		{"create bad method", create(with(func(cb *pave.Callback) { cb.Method = "FETCH" })), []string{"method"}},
+		{"create lower-case method", create(with(func(cb *pave.Callback) { cb.Method = "post" })), []string{"method"}},
+		{"create bad header name", create(with(func(cb *pave.Callback) { cb.Headers["Bad Header"] = "x" })), []string{"headers"}},
+		{"create header value with newline", create(with(func(cb *pave.Callback) { cb.Headers["Authorization"] = "Bearer a\r\nX-Evil: 1" })), []string{"headers.Authorization"}},
+		{"create everything wrong", create(&pave.Callback{Method: "SEND"}), []string{"event", "url", "method"}},
+		{"update empty event", update("", valid()), []string{"event"}},
+		{"update nil", update(pave.EventComplete, nil), []string{""}},
+		{"update no url", update(pave.EventComplete, &pave.Callback{}), []string{"url"}},
+		{"update rename", update(pave.EventComplete, with(func(cb *pave.Callback) { cb.Event = pave.EventStageChange })), []string{"event"}},
+		{"update bad method", update(pave.EventComplete, &pave.Callback{URL: "https://a.example", Method: "TRACE"}), []string{"method"}},
+		{"get empty", get(""), []string{"event"}},
+		{"get blank", get("  "), []string{"event"}},
+		{"get slash", get("../sessions"), []string{"event"}},
+		{"get control", get("SESSION:\x00"), []string{"event"}},
+		{"delete empty", del(""), []string{"event"}},
+		{"delete slash", del("a/b"), []string{"event"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, rec := whClient(t, nil)
+			err := tt.op(c)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, pave.ErrValidation)
+			var ve *pave.ValidationError
+			require.ErrorAs(t, err, &ve)
+			for _, f := range tt.fields {
+				assert.Contains(t, ve.Errors, f, "field errors: %v", ve.Errors)
+			}
+			assert.Len(t, ve.Errors, len(tt.fields), "field errors: %v", ve.Errors)
+			assert.Empty(t, rec.all(), "validation must happen before any network call")
+			assert.NotContains(t, err.Error(), "hm-complete-token", "a header value must not be echoed")
+			assert.NotContains(t, err.Error(), "\n")
+		})
+	}
+}
+
+func TestCallbackValidateAcceptsDocumentedShapes(t *testing.T) {
+	t.Parallel()
+	for _, cb := range []*pave.Callback{
+		{Event: pave.EventComplete, URL: "https://hooks.example.com/pave/complete"},
+		{Event: "SESSION:ARCHIVED", URL: "http://127.0.0.1:9000/hook?event=SESSION:ARCHIVED", Method: "PATCH"},
+		{Event: pave.EventSMSProcess, URL: "https://a.example", Method: "GET", Headers: map[string]string{"X-Token": "a\tb"}},
+		pave.NewCallback(pave.EventNoteInsert, "https://a.example/pave", "0123456789abcdef0123"),
+	} {
+		assert.NoError(t, cb.Validate(), cb)
+	}
+}
+
+func TestCallbackJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := whCompleteSetting()
+	b, err := json.Marshal(in)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"event": "SESSION:COMPLETE", "url": "https://hooks.harbourmotors.example/pave/complete",
+		"method": "POST", "headers": {"Authorization": "Bearer hm-complete-token-7731"},
+		"payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}`, string(b))
+	var out pave.Callback
+	require.NoError(t, json.Unmarshal(b, &out))
+	assert.Equal(t, in, out)
+
+	// Lenient decoding.
+	tests := []struct {
+		name string
+		in   string
+		want pave.Callback
+	}{
+		{"nulls", `{"event": "SESSION:COMPLETE", "url": null, "method": null, "headers": null, "payload": null}`,
+			pave.Callback{Event: pave.EventComplete}},
+		{"header values of other types", `{"event": "E", "url": "https://a.example", "headers": {"X-N": 7, "X-B": true, "X-E": "", "X-Null": null}}`,
+			pave.Callback{Event: "E", URL: "https://a.example", Headers: map[string]string{"X-N": "7", "X-B": "true", "X-E": ""}}},
+		{"payload as text that is not JSON", `{"event": "E", "payload": "source=PAVE"}`, pave.Callback{Event: "E"}},
+		{"headers as a list", `{"event": "E", "headers": ["Authorization"]}`, pave.Callback{Event: "E"}},
+		{"null object", `null`, pave.Callback{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got pave.Callback
+			require.NoError(t, json.Unmarshal([]byte(tt.in), &got))
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	var cb pave.Callback
+	assert.Error(t, json.Unmarshal([]byte(`"SESSION:COMPLETE"`), &cb))
+}
+
+func TestCallbackPrintsRedacted(t *testing.T) {
+	t.Parallel()
+	cb := pave.Callback{
+		Event:   pave.EventComplete,
+		URL:     "https://user:url-password-1@hooks.example.com/pave?event=SESSION:COMPLETE&token=query-secret-2#frag-secret-3",
+		Method:  "POST",
+		Headers: map[string]string{"Authorization": "Bearer header-secret-4", "X-Pave-Event": "SESSION:COMPLETE"},
+		Payload: map[string]any{"event": "SESSION:COMPLETE", "shared": "payload-secret-5"},
+	}
+	var logBuf strings.Builder
+	logger := slog.New(slog.NewJSONHandler(&logBuf, nil))
+	logger.Info("setting", "callback", cb, "ptr", &cb)
+
+	outputs := map[string]string{
+		"String":   cb.String(),
+		"GoString": cb.GoString(),
+		"%v":       fmt.Sprintf("%v", cb),
+		"%+v":      fmt.Sprintf("%+v", cb),
+		"%#v":      fmt.Sprintf("%#v", cb),
+		"%s":       fmt.Sprintf("%s", cb),
+		"%q":       fmt.Sprintf("%q", cb),
+		"ptr %v":   fmt.Sprintf("%v", &cb),
+		"slog":     logBuf.String(),
+	}
+	for name, out := range outputs {
+		for _, secret := range []string{"url-password-1", "query-secret-2", "frag-secret-3", "header-secret-4", "payload-secret-5"} {
+			assert.NotContains(t, out, secret, name)
+		}
+		assert.Contains(t, out, "SESSION:COMPLETE", name)
+		assert.Contains(t, out, "Authorization", name)
+	}
+	assert.Contains(t, cb.String(), "[REDACTED]")
+	assert.Contains(t, cb.String(), "hooks.example.com")
+	assert.Equal(t, `pave.Callback{Event: "E", URL: "", Method: ""}`, pave.Callback{Event: "E"}.String())
+	assert.NotContains(t, pave.Callback{URL: "https://a.example/%zz?secret"}.String(), "secret")
+}
+
+func TestNewCallback(t *testing.T) {
+	t.Parallel()
+	secret, err := pave.NewWebhookSecret()
+	require.NoError(t, err)
+	cb := pave.NewCallback(pave.EventStageChange, "https://hooks.example.com/pave", secret)
+	assert.Equal(t, &pave.Callback{
+		Event:  pave.EventStageChange,
+		URL:    "https://hooks.example.com/pave",
+		Method: "POST",
+		Headers: map[string]string{
+			"Authorization": "Bearer " + secret,
+			"X-Pave-Event":  "SESSION:STAGE_CHANGE",
+		},
+		Payload: map[string]any{"event": "SESSION:STAGE_CHANGE"},
+	}, cb)
+	require.NoError(t, cb.Validate())
+	assert.NotContains(t, cb.String(), secret)
+
+	// Registered and then fetched back, it is unchanged.
+	b, err := json.Marshal(cb)
+	require.NoError(t, err)
+	c, rec := whClient(t, map[string]whRoute{"POST /v1/callbacks": {200, `{"api_key": "k", ` + string(b[1:])}})
+	got, err := c.Webhooks.Create(context.Background(), cb)
+	require.NoError(t, err)
+	assert.Equal(t, cb, got)
+	assert.JSONEq(t, string(b), rec.all()[0].Body)
+}

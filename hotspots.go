@@ -1,7 +1,587 @@
 package pave
 
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
 // HotspotsService is the Hotspots API (/v1/hotspots). Get it from
 // Client.Hotspots.
+//
+// Hotspots analyses photos you already have (a 360-spin rig's, say): create
+// a session, submit one photo URL per standard view, then fetch the damages
+// found on each photo with their position in the image. PAVE lists only
+// API-Key for the two Hotspots endpoints; the client sends the full
+// signature anyway, which is harmless.
 type HotspotsService struct {
 	c *Client
+}
+
+func hotspotsPath(key, suffix string) string {
+	return "/v1/hotspots/" + url.PathEscape(key) + suffix
+}
+
+// HotspotPhoto is one photo submitted to Hotspots: a standard view label
+// (exact case, e.g. LabelFrontLeft = "Front_Left") and a publicly fetchable
+// http(s) URL of the image.
+type HotspotPhoto struct {
+	PhotoLabel PhotoLabel `json:"photo_label"`
+	URL        string     `json:"url"`
+}
+
+// HotspotUpload is PAVE's answer for one submitted photo. Success is false
+// when PAVE refused that photo, with the reason in Message; an answer
+// without a success flag counts as refused, since nothing confirms it.
+type HotspotUpload struct {
+	PhotoLabel PhotoLabel `json:"photo_label"`
+	URL        string     `json:"url"`
+	Success    bool       `json:"success"`
+	Message    string     `json:"message,omitempty"`
+}
+
+// UnmarshalJSON decodes an upload result leniently: success may be a
+// boolean or a string such as "true", and a non-string where a string is
+// expected is kept as its JSON text.
+func (u *HotspotUpload) UnmarshalJSON(b []byte) error {
+	var w struct {
+		PhotoLabel looseStr   `json:"photo_label"`
+		URL        looseStr   `json:"url"`
+		Success    StringBool `json:"success"`
+		Message    looseStr   `json:"message"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*u = HotspotUpload{PhotoLabel: PhotoLabel(w.PhotoLabel), URL: string(w.URL), Success: bool(w.Success), Message: string(w.Message)}
+	return nil
+}
+
+// FailedUploads returns the uploads PAVE refused (Success false), in order,
+// or nil when every photo was accepted.
+func FailedUploads(uploads []HotspotUpload) []HotspotUpload {
+	var out []HotspotUpload
+	for _, u := range uploads {
+		if !u.Success {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// CreateSession creates the session the photos are submitted to. Hotspots
+// uses the ordinary session endpoint (POST /v1/sessions), so this is
+// Client.Sessions.Create; a VIN in req.Vehicle is optional.
+func (s *HotspotsService) CreateSession(ctx context.Context, req *CreateSessionRequest) (*Session, error) {
+	return s.c.Sessions.Create(ctx, req)
+}
+
+// UploadPhotos submits photo URLs to a Hotspots session (POST
+// /v1/hotspots/{key}/photos-url) and returns PAVE's answer for each photo.
+//
+// The request is checked first, without any network call: at least one
+// photo, each with one of the 13 standard labels in their documented case
+// (PhotoLabel.Known), no label twice, and an absolute http or https URL. A
+// *ValidationError names each problem with paths such as
+// "photos[2].photo_label" and "photos[2].url".
+//
+// A photo PAVE refuses is not an error: it comes back with Success false and
+// PAVE's reason in Message (see FailedUploads). A refusal of the whole
+// request is an error: an *APIError for a non-2xx status, and also for a 200
+// whose body is {"success": false, "message": ...} without per-photo
+// results (that *APIError has StatusCode 200 and PAVE's Message).
+//
+// Like every POST, UploadPhotos is retried only when PAVE provably did not
+// process it (connection refused, 429).
+func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos []HotspotPhoto) ([]HotspotUpload, error) {
+	const op = "Hotspots.UploadPhotos"
+	fe := fieldErrors{}
+	if msg := validateSessionKey(key); msg != "" {
+		fe.add("session_key", msg)
+	}
+	validateHotspotPhotos(fe, photos)
+	if err := fe.err(op); err != nil {
+		return nil, err
+	}
+	path := hotspotsPath(key, "/photos-url")
+	body, err := s.c.do(ctx, call{method: http.MethodPost, path: path, body: hotspotUploadRequest{Photos: photos}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out, failed, err := decodeHotspotUploads(body)
+	if err != nil {
+		return nil, &RequestError{Method: http.MethodPost, Path: path, Attempts: 1, Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+	}
+	if failed != nil {
+		return nil, s.c.successFalseError(http.MethodPost, path, body, *failed)
+	}
+	return out, nil
+}
+
+type hotspotUploadRequest struct {
+	Photos []HotspotPhoto `json:"photos"`
+}
+
+// decodeHotspotUploads reads the per-photo results: a list, or an object
+// holding it under "data" (documented) or "photos". failed is set, to
+// PAVE's message, when the object says "success": false and lists nothing.
+func decodeHotspotUploads(body []byte) (out []HotspotUpload, failed *string, err error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, nil, errors.New("empty response body")
+	}
+	if body[0] == '[' {
+		if err := json.Unmarshal(body, &out); err != nil {
+			return nil, nil, fmt.Errorf("decoding response: %w", err)
+		}
+		return out, nil, nil
+	}
+	var env struct {
+		Data    json.RawMessage `json:"data"`
+		Photos  json.RawMessage `json:"photos"`
+		Success *StringBool     `json:"success"`
+		Message looseStr        `json:"message"`
+	}
+	if body[0] != '{' {
+		return nil, nil, errors.New("decoding response: expected a JSON object or list")
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, nil, fmt.Errorf("decoding response: %w", err)
+	}
+	list := env.Data
+	if isNull(list) {
+		list = env.Photos
+	}
+	if !isNull(list) {
+		if err := json.Unmarshal(list, &out); err != nil {
+			return nil, nil, fmt.Errorf("decoding response: %w", err)
+		}
+	}
+	if len(out) == 0 && env.Success != nil && !*env.Success {
+		msg := string(env.Message)
+		return nil, &msg, nil
+	}
+	return out, nil, nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+// successFalseError turns a 200 response whose body says "success": false
+// into an *APIError (StatusCode 200), so that callers handle it like any
+// other refusal: errors.As finds the message, and "Session is not yet
+// completed." matches ErrNotReady.
+func (c *Client) successFalseError(method, path string, body []byte, msg string) *APIError {
+	e := &APIError{
+		StatusCode: http.StatusOK,
+		Message:    msg,
+		Method:     method,
+		Path:       path,
+		Attempts:   1,
+	}
+	if len(body) > MaxErrorBodySize {
+		e.Body, e.Truncated = append([]byte(nil), body[:MaxErrorBodySize]...), true
+	} else {
+		e.Body = append([]byte(nil), body...)
+	}
+	if e.Message == "" {
+		e.Message = "success is false"
+	}
+	e.redact(c.secrets...)
+	return e
+}
+
+func validateHotspotPhotos(fe fieldErrors, photos []HotspotPhoto) {
+	if len(photos) == 0 {
+		fe.add("photos", "at least one photo is required")
+		return
+	}
+	seen := make(map[PhotoLabel]int, len(photos))
+	for i, p := range photos {
+		prefix := "photos[" + strconv.Itoa(i) + "]"
+		switch {
+		case p.PhotoLabel == "":
+			fe.add(prefix+".photo_label", "photo_label is required")
+		case !p.PhotoLabel.Known():
+			if c := p.PhotoLabel.Code(); c != 0 {
+				fe.add(prefix+".photo_label", "photo_label "+quote(string(p.PhotoLabel))+" must be written "+quote(string(c.Label())))
+			} else {
+				fe.add(prefix+".photo_label", "photo_label "+quote(string(p.PhotoLabel))+" is not a standard view label ("+knownLabelList()+")")
+			}
+		default:
+			if j, dup := seen[p.PhotoLabel]; dup {
+				fe.add(prefix+".photo_label", "photo_label "+quote(string(p.PhotoLabel))+" is already used by photos["+strconv.Itoa(j)+"]")
+			} else {
+				seen[p.PhotoLabel] = i
+			}
+		}
+		switch {
+		case p.URL == "":
+			fe.add(prefix+".url", "url is required")
+		case !validPhotoURL(p.URL):
+			fe.add(prefix+".url", "url must be an absolute http or https URL")
+		}
+	}
+}
+
+func knownLabelList() string {
+	names := make([]string, 0, len(photoLabels)-1)
+	for _, l := range photoLabels[1:] {
+		names = append(names, string(l))
+	}
+	return strings.Join(names, ", ")
+}
+
+// validPhotoURL: an absolute http(s) URL with a host and no white space.
+func validPhotoURL(raw string) bool {
+	if strings.ContainsFunc(raw, unicode.IsSpace) || strings.ContainsFunc(raw, unicode.IsControl) {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return u.Hostname() != ""
+}
+
+// Results returns the damages Hotspots found on each photo (GET
+// /v1/hotspots/{key}).
+//
+// While PAVE is still analysing the photos it answers 200 with
+// {"success": false, "message": "Session is not yet completed."}: Results
+// turns that into an *APIError with StatusCode 200 and PAVE's message, which
+// matches ErrNotReady, so poll until errors.Is(err, pave.ErrNotReady) is
+// false. Any other 200 with "success": false is an *APIError (StatusCode
+// 200) too. An unknown session is a 404 matching ErrNotFound.
+func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResults, error) {
+	if err := checkSessionKey("Hotspots.Results", key); err != nil {
+		return nil, err
+	}
+	path := hotspotsPath(key, "")
+	body, err := s.c.do(ctx, call{method: http.MethodGet, path: path}, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := decodeHotspotResults(body, false)
+	if err != nil {
+		return nil, &RequestError{Method: http.MethodGet, Path: path, Attempts: 1, Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+	}
+	if !res.Success {
+		return nil, s.c.successFalseError(http.MethodGet, path, body, res.Message)
+	}
+	return res, nil
+}
+
+// HotspotResults is the answer of GET /v1/hotspots/{key}: the damages found
+// on each submitted photo. The whole document is kept (Raw), so fields PAVE
+// adds later stay reachable.
+type HotspotResults struct {
+	// Success is PAVE's "success" flag. A document without one counts as
+	// successful.
+	Success bool `json:"success"`
+	// Message is PAVE's summary, e.g. "27 damages found on the vehicle."
+	Message string `json:"message,omitempty"`
+	// Photos are the photos with findings (JSON "data").
+	Photos []HotspotPhotoResult `json:"data"`
+
+	raw json.RawMessage
+}
+
+// Raw returns the document as received (without surrounding white space).
+func (r *HotspotResults) Raw() json.RawMessage { return r.raw }
+
+// MarshalJSON returns the raw document when there is one.
+func (r HotspotResults) MarshalJSON() ([]byte, error) {
+	if len(r.raw) > 0 {
+		return r.raw, nil
+	}
+	type plain HotspotResults
+	return json.Marshal(plain(r))
+}
+
+// DamageCount returns the number of damages on all photos.
+func (r *HotspotResults) DamageCount() int {
+	if r == nil {
+		return 0
+	}
+	n := 0
+	for i := range r.Photos {
+		n += len(r.Photos[i].Damages)
+	}
+	return n
+}
+
+// DecodeHotspotResults decodes a Hotspots results document (the body of GET
+// /v1/hotspots/{key}, or a delivery of the same shape) as
+// HotspotsService.Results does, but without turning "success": false into an
+// error: check Success. data may also be named "photos", and each photo's
+// inspection_data "damages". It never panics, whatever b holds.
+func DecodeHotspotResults(b []byte) (*HotspotResults, error) {
+	return decodeHotspotResults(b, true)
+}
+
+func decodeHotspotResults(b []byte, copyRaw bool) (*HotspotResults, error) {
+	var r HotspotResults
+	if err := r.decode(b); err != nil {
+		return nil, err
+	}
+	b = trimJSONSpace(b)
+	if copyRaw {
+		r.raw = append(json.RawMessage(nil), b...)
+	} else {
+		r.raw = b
+	}
+	return &r, nil
+}
+
+// UnmarshalJSON decodes the document leniently (see DecodeHotspotResults)
+// and keeps a copy of it.
+func (r *HotspotResults) UnmarshalJSON(b []byte) error {
+	if err := r.decode(b); err != nil {
+		return err
+	}
+	r.raw = append(json.RawMessage(nil), trimJSONSpace(b)...)
+	return nil
+}
+
+func (r *HotspotResults) decode(b []byte) error {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 || t[0] != '{' {
+		return errors.New("pave: hotspot results: expected a JSON object")
+	}
+	var w struct {
+		Success *StringBool     `json:"success"`
+		Message looseStr        `json:"message"`
+		Data    json.RawMessage `json:"data"`
+		Photos  json.RawMessage `json:"photos"`
+	}
+	if err := json.Unmarshal(t, &w); err != nil {
+		return fmt.Errorf("pave: hotspot results: %w", err)
+	}
+	*r = HotspotResults{Success: w.Success == nil || bool(*w.Success), Message: string(w.Message)}
+	list := w.Data
+	if isNull(list) {
+		list = w.Photos
+	}
+	if !isNull(list) {
+		if err := json.Unmarshal(list, &r.Photos); err != nil {
+			return fmt.Errorf("pave: hotspot results: data: %w", err)
+		}
+	}
+	return nil
+}
+
+// HotspotPhotoResult is one photo of HotspotResults with the damages found
+// on it. When only one of PhotoCode and PhotoLabel is sent, the other is
+// filled in (for the 13 standard views).
+type HotspotPhotoResult struct {
+	PhotoCode  PhotoCode  `json:"photo_code"`
+	PhotoLabel PhotoLabel `json:"photo_label,omitempty"`
+	URL        string     `json:"url,omitempty"`
+	// Damages are the findings on this photo (JSON "inspection_data").
+	Damages []HotspotDamage `json:"inspection_data"`
+}
+
+// UnmarshalJSON decodes a photo leniently: photo_code may be a number or a
+// string such as "04", and the damages may be under "inspection_data"
+// (documented) or "damages".
+func (p *HotspotPhotoResult) UnmarshalJSON(b []byte) error {
+	var w struct {
+		PhotoCode      json.RawMessage `json:"photo_code"`
+		PhotoLabel     looseStr        `json:"photo_label"`
+		URL            looseStr        `json:"url"`
+		InspectionData json.RawMessage `json:"inspection_data"`
+		Damages        json.RawMessage `json:"damages"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = HotspotPhotoResult{PhotoCode: loosePhotoCode(w.PhotoCode), PhotoLabel: PhotoLabel(w.PhotoLabel), URL: string(w.URL)}
+	if p.PhotoCode == 0 {
+		p.PhotoCode = p.PhotoLabel.Code()
+	} else if p.PhotoLabel == "" {
+		p.PhotoLabel = p.PhotoCode.Label()
+	}
+	list := w.InspectionData
+	if isNull(list) {
+		list = w.Damages
+	}
+	if !isNull(list) {
+		if err := json.Unmarshal(list, &p.Damages); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HotspotDamage is one damage found on a Hotspots photo. The vocabularies
+// (REFERENCE.md 10.7) are open: compare with strings, expect new values.
+type HotspotDamage struct {
+	DamageGroup  string `json:"damage_group,omitempty"`
+	Component    string `json:"component,omitempty"`
+	DamageName   string `json:"damage_name,omitempty"`
+	Description  string `json:"description,omitempty"`
+	Tolerance    string `json:"tolerance,omitempty"`
+	RepairMethod string `json:"repair_method,omitempty"`
+	// Coords is where the damage is on the photo, or nil when PAVE sent no
+	// readable position. It is read from "coodrs" (sic, as PAVE's example
+	// spells it), else "position", else "coords", else "x" and "y" on the
+	// damage itself.
+	Coords *HotspotCoords `json:"coodrs,omitempty"`
+	// CroppedImageURL links to an image cropped around the damage, which
+	// PAVE promises without documenting the field: it is read from
+	// "cropped_image_url", "cropped_image", "crop_url", "cropped_url" or
+	// "image_url", and is "" when none is present.
+	CroppedImageURL string `json:"cropped_image_url,omitempty"`
+}
+
+// UnmarshalJSON decodes a damage leniently: string fields accept any
+// value (a non-string is kept as its JSON text), and the position is read as described on Coords. An unreadable
+// position leaves Coords nil rather than failing the document.
+func (d *HotspotDamage) UnmarshalJSON(b []byte) error {
+	var w struct {
+		DamageGroup     looseStr        `json:"damage_group"`
+		Component       looseStr        `json:"component"`
+		DamageName      looseStr        `json:"damage_name"`
+		Description     looseStr        `json:"description"`
+		Tolerance       looseStr        `json:"tolerance"`
+		RepairMethod    looseStr        `json:"repair_method"`
+		Coodrs          json.RawMessage `json:"coodrs"`
+		Position        json.RawMessage `json:"position"`
+		Coords          json.RawMessage `json:"coords"`
+		X               json.RawMessage `json:"x"`
+		Y               json.RawMessage `json:"y"`
+		CroppedImageURL looseStr        `json:"cropped_image_url"`
+		CroppedImage    looseStr        `json:"cropped_image"`
+		CropURL         looseStr        `json:"crop_url"`
+		CroppedURL      looseStr        `json:"cropped_url"`
+		ImageURL        looseStr        `json:"image_url"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*d = HotspotDamage{
+		DamageGroup:  string(w.DamageGroup),
+		Component:    string(w.Component),
+		DamageName:   string(w.DamageName),
+		Description:  string(w.Description),
+		Tolerance:    string(w.Tolerance),
+		RepairMethod: string(w.RepairMethod),
+	}
+	for _, raw := range [...]json.RawMessage{w.Coodrs, w.Position, w.Coords} {
+		if c, ok := parseCoords(raw); ok {
+			d.Coords = &c
+			break
+		}
+	}
+	if d.Coords == nil {
+		x, okx := parseCoordinate(w.X)
+		y, oky := parseCoordinate(w.Y)
+		if okx && oky {
+			d.Coords = &HotspotCoords{X: x, Y: y}
+		}
+	}
+	for _, s := range [...]looseStr{w.CroppedImageURL, w.CroppedImage, w.CropURL, w.CroppedURL, w.ImageURL} {
+		if s != "" {
+			d.CroppedImageURL = string(s)
+			break
+		}
+	}
+	return nil
+}
+
+// HotspotCoords is a position on a photo in percent of its size: X from the
+// left edge, Y from the top edge, each normally 0 to 100 (values are passed
+// on as sent, not clamped).
+type HotspotCoords struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+// UnmarshalJSON accepts {"x": 18.2, "y": 71.05}, the same with numbers as
+// strings ("18.2", "18.2%"), or a two-element list [18.2, 71.05]. Both
+// coordinates must be present and finite. null leaves c unchanged.
+func (c *HotspotCoords) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil // as encoding/json does for null
+	}
+	v, ok := parseCoords(b)
+	if !ok {
+		return fmt.Errorf("pave: unreadable coordinates %s", truncateForError(bytes.TrimSpace(b)))
+	}
+	*c = v
+	return nil
+}
+
+func parseCoords(raw json.RawMessage) (HotspotCoords, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return HotspotCoords{}, false
+	}
+	var xr, yr json.RawMessage
+	switch raw[0] {
+	case '{':
+		var w struct {
+			X json.RawMessage `json:"x"`
+			Y json.RawMessage `json:"y"`
+		}
+		if json.Unmarshal(raw, &w) != nil {
+			return HotspotCoords{}, false
+		}
+		xr, yr = w.X, w.Y
+	case '[':
+		var l []json.RawMessage
+		if json.Unmarshal(raw, &l) != nil || len(l) != 2 {
+			return HotspotCoords{}, false
+		}
+		xr, yr = l[0], l[1]
+	default:
+		return HotspotCoords{}, false
+	}
+	x, okx := parseCoordinate(xr)
+	y, oky := parseCoordinate(yr)
+	if !okx || !oky {
+		return HotspotCoords{}, false
+	}
+	return HotspotCoords{X: x, Y: y}, true
+}
+
+// parseCoordinate reads a finite number sent as a JSON number or a string,
+// with an optional trailing "%".
+func parseCoordinate(raw json.RawMessage) (float64, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, false
+	}
+	s := string(raw)
+	if raw[0] == '"' {
+		if json.Unmarshal(raw, &s) != nil {
+			return 0, false
+		}
+		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// looseStr decodes a JSON string, or any other value as its compact JSON
+// text (null gives ""), so an unexpected type never fails a document.
+type looseStr string
+
+func (s *looseStr) UnmarshalJSON(b []byte) error {
+	*s = looseStr(looseString(b))
+	return nil
 }

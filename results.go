@@ -1,7 +1,9 @@
 package pave
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 )
 
 // Results is the inspection results document returned by
@@ -11,6 +13,15 @@ import (
 // Inspection follow the shapes the fake server uses (REFERENCE.md 6.7) and may
 // be empty against the real API; the whole document is always kept and
 // available from Raw, so undocumented sections stay reachable.
+//
+// Decoding is strict for the documented parts and tolerant for the
+// undocumented ones: a photos, location or inspection section of an
+// unexpected shape (a code sent as "04", a fractional grade) is decoded as
+// far as possible or left empty, never failing the whole document.
+//
+// The helpers in results_summary.go (Grade, Damages, Summary, ...) read both
+// the fake server's names and the retired API's names, so they work whichever
+// the real API turns out to use.
 type Results struct {
 	Event      string      `json:"event,omitempty"`
 	Session    Session     `json:"session"`
@@ -20,25 +31,326 @@ type Results struct {
 	Inspection *Inspection `json:"inspection,omitempty"`
 
 	raw json.RawMessage
+	// altGrade is the first valid vehicle grade found at a key outside
+	// the typed fields (inspection.condition_grade, top-level grade, ...),
+	// or 0. It is filled by decoding, so helpers never re-parse raw.
+	altGrade int
 }
 
-// Raw returns the results document exactly as received.
+// Raw returns the results document as received (without surrounding white
+// space).
 func (r *Results) Raw() json.RawMessage { return r.raw }
 
 // UnmarshalJSON decodes the typed parts and keeps a copy of the raw document.
 func (r *Results) UnmarshalJSON(b []byte) error {
-	type plain Results
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
+	return r.decode(b, true)
+}
+
+// decodeOwnedResults decodes a results document whose bytes the caller hands
+// over (a response body nobody else holds): the raw document is kept without
+// a copy and json.Unmarshal runs once, so it costs the same as decoding into
+// a plain struct. Prefer it to json.Unmarshal inside the SDK.
+func decodeOwnedResults(body []byte) (*Results, error) {
+	var r Results
+	if err := r.decode(body, false); err != nil {
+		return nil, err
 	}
-	*r = Results(p)
-	r.raw = append(json.RawMessage(nil), b...)
+	return &r, nil
+}
+
+// resultsPlain is Results without its methods, so decoding into it does not
+// recurse into UnmarshalJSON.
+type resultsPlain Results
+
+// resultsWire reads Results and, in the same pass, the alternative places a
+// vehicle grade may be found.
+type resultsWire struct {
+	resultsPlain
+	Inspection     *inspectionWire `json:"inspection"`
+	Grade          json.RawMessage `json:"grade"`
+	ConditionGrade json.RawMessage `json:"condition_grade"`
+	VehicleGrade   json.RawMessage `json:"vehicle_grade"`
+}
+
+// inspectionWire is Inspection plus alternative grade keys.
+type inspectionWire struct {
+	Inspection
+	ConditionGrade json.RawMessage `json:"condition_grade"`
+	VehicleGrade   json.RawMessage `json:"vehicle_grade"`
+	OverallGrade   json.RawMessage `json:"overall_grade"`
+}
+
+func (w *inspectionWire) altGrade() int {
+	if w == nil {
+		return 0
+	}
+	return firstGrade(w.VehicleGrade, w.ConditionGrade, w.OverallGrade)
+}
+
+func (r *Results) decode(b []byte, copyRaw bool) error {
+	var w resultsWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		// The documented parts decide; the undocumented ones are
+		// decoded as far as they go (see decodeResultsLenient).
+		if lerr := decodeResultsLenient(b, &w); lerr != nil {
+			return err
+		}
+	}
+	*r = Results(w.resultsPlain)
+	if w.Inspection != nil {
+		r.Inspection = &w.Inspection.Inspection
+	}
+	r.altGrade = w.Inspection.altGrade()
+	if r.altGrade == 0 {
+		r.altGrade = firstGrade(w.Grade, w.ConditionGrade, w.VehicleGrade)
+	}
+	// json.Unmarshal hands UnmarshalJSON the value without surrounding
+	// white space; trim here too, so both paths keep the same bytes.
+	b = trimJSONSpace(b)
+	if copyRaw {
+		r.raw = append(json.RawMessage(nil), b...)
+	} else {
+		r.raw = b
+	}
+	r.normalize()
 	return nil
 }
 
+// normalize fills what one naming scheme leaves out and another carries: a
+// photo's code from its label (and back), a legacy damage's photo_code from
+// its photo object.
+func (r *Results) normalize() {
+	for i := range r.Photos {
+		p := &r.Photos[i]
+		if p.PhotoCode == 0 {
+			p.PhotoCode = p.PhotoLabel.Code()
+		} else if p.PhotoLabel == "" {
+			p.PhotoLabel = p.PhotoCode.Label()
+		}
+	}
+	if r.Inspection == nil {
+		return
+	}
+	for _, list := range [][]Damage{r.Inspection.Damages, r.Inspection.DetectedDamages} {
+		for i := range list {
+			d := &list[i]
+			if d.PhotoCode == 0 && d.Photo != nil {
+				d.PhotoCode = d.Photo.Code
+			}
+		}
+	}
+}
+
+// decodeResultsLenient is the slow path taken only when the one-pass decode
+// failed: the documented parts are decoded strictly (their error fails the
+// document), the undocumented ones section by section and element by
+// element, leaving out what cannot be read.
+func decodeResultsLenient(b []byte, w *resultsWire) error {
+	var l struct {
+		Event          string          `json:"event"`
+		Session        Session         `json:"session"`
+		Vehicle        Vehicle         `json:"vehicle"`
+		Photos         json.RawMessage `json:"photos"`
+		Location       json.RawMessage `json:"location"`
+		Inspection     json.RawMessage `json:"inspection"`
+		Grade          json.RawMessage `json:"grade"`
+		ConditionGrade json.RawMessage `json:"condition_grade"`
+		VehicleGrade   json.RawMessage `json:"vehicle_grade"`
+	}
+	if err := json.Unmarshal(b, &l); err != nil {
+		return err
+	}
+	*w = resultsWire{
+		Grade:          l.Grade,
+		ConditionGrade: l.ConditionGrade,
+		VehicleGrade:   l.VehicleGrade,
+	}
+	w.Event, w.Session, w.Vehicle = l.Event, l.Session, l.Vehicle
+	w.Photos = decodePhotosLenient(l.Photos)
+	if isJSONObject(l.Location) {
+		var loc Location
+		if json.Unmarshal(l.Location, &loc) == nil {
+			w.Location = &loc
+		}
+	}
+	w.Inspection = decodeInspectionLenient(l.Inspection)
+	return nil
+}
+
+// trimJSONSpace removes JSON white space (space, tab, CR, LF) around b.
+func trimJSONSpace(b []byte) []byte {
+	return bytes.Trim(b, " \t\r\n")
+}
+
+// isJSONObject reports whether raw holds a JSON object.
+func isJSONObject(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '{'
+}
+
+// rawElements splits a JSON array into its elements; anything else gives nil.
+func rawElements(raw json.RawMessage) []json.RawMessage {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '[' {
+		return nil
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return nil
+	}
+	return items
+}
+
+func decodePhotosLenient(raw json.RawMessage) []Photo {
+	var out []Photo
+	if json.Unmarshal(raw, &out) == nil {
+		return out
+	}
+	out = nil
+	for _, item := range rawElements(raw) {
+		if !isJSONObject(item) {
+			continue
+		}
+		var p Photo
+		if json.Unmarshal(item, &p) != nil {
+			var l struct {
+				PhotoCode       json.RawMessage `json:"photo_code"`
+				PhotoLabel      json.RawMessage `json:"photo_label"`
+				URL             json.RawMessage `json:"url"`
+				Approved        json.RawMessage `json:"approved"`
+				ApprovedMessage json.RawMessage `json:"approved_message"`
+				CreatedAt       json.RawMessage `json:"created_at"`
+				UpdatedAt       json.RawMessage `json:"updated_at"`
+			}
+			if json.Unmarshal(item, &l) != nil {
+				continue
+			}
+			var approved StringBool
+			_ = approved.UnmarshalJSON(l.Approved)
+			p = Photo{
+				PhotoCode:       loosePhotoCode(l.PhotoCode),
+				PhotoLabel:      PhotoLabel(looseString(l.PhotoLabel)),
+				URL:             looseString(l.URL),
+				Approved:        bool(approved),
+				ApprovedMessage: looseString(l.ApprovedMessage),
+			}
+			_ = p.CreatedAt.UnmarshalJSON(l.CreatedAt)
+			_ = p.UpdatedAt.UnmarshalJSON(l.UpdatedAt)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func decodeInspectionLenient(raw json.RawMessage) *inspectionWire {
+	if !isJSONObject(raw) {
+		return nil
+	}
+	var w inspectionWire
+	if json.Unmarshal(raw, &w) == nil {
+		return &w
+	}
+	var l struct {
+		Grade           json.RawMessage `json:"grade"`
+		DamageCount     json.RawMessage `json:"damage_count"`
+		Damages         json.RawMessage `json:"damages"`
+		DetectedDamages json.RawMessage `json:"detected_damages"`
+		Grading         json.RawMessage `json:"grading"`
+		ConditionGrade  json.RawMessage `json:"condition_grade"`
+		VehicleGrade    json.RawMessage `json:"vehicle_grade"`
+		OverallGrade    json.RawMessage `json:"overall_grade"`
+	}
+	if json.Unmarshal(raw, &l) != nil {
+		return nil
+	}
+	w = inspectionWire{
+		ConditionGrade: l.ConditionGrade,
+		VehicleGrade:   l.VehicleGrade,
+		OverallGrade:   l.OverallGrade,
+	}
+	var n Int
+	if n.UnmarshalJSON(l.Grade) == nil {
+		w.Grade = n
+	} else if g, ok := parseGrade(l.Grade); ok {
+		w.Grade = Int(g)
+	}
+	n = 0
+	if n.UnmarshalJSON(l.DamageCount) == nil {
+		w.DamageCount = n
+	}
+	w.Damages = decodeDamagesLenient(l.Damages)
+	w.DetectedDamages = decodeDamagesLenient(l.DetectedDamages)
+	if len(bytes.TrimSpace(l.Grading)) > 0 {
+		w.Grading = l.Grading
+	}
+	return &w
+}
+
+func decodeDamagesLenient(raw json.RawMessage) []Damage {
+	var out []Damage
+	if json.Unmarshal(raw, &out) == nil {
+		return out
+	}
+	out = nil
+	for _, item := range rawElements(raw) {
+		if !isJSONObject(item) {
+			continue
+		}
+		var d Damage
+		if json.Unmarshal(item, &d) != nil {
+			var l struct {
+				DamageGroup  json.RawMessage `json:"damage_group"`
+				Component    json.RawMessage `json:"component"`
+				DamageName   json.RawMessage `json:"damage_name"`
+				Label        json.RawMessage `json:"label"`
+				Description  json.RawMessage `json:"description"`
+				Tolerance    json.RawMessage `json:"tolerance"`
+				RepairMethod json.RawMessage `json:"repair_method"`
+				RepairType   json.RawMessage `json:"repair_type"`
+				UnitMeasure  json.RawMessage `json:"unit_measure"`
+				GradeScore   json.RawMessage `json:"grade_score"`
+				PhotoCode    json.RawMessage `json:"photo_code"`
+				Photo        *DamagePhoto    `json:"photo"`
+			}
+			if json.Unmarshal(item, &l) != nil {
+				continue
+			}
+			d = Damage{
+				DamageGroup:  looseString(l.DamageGroup),
+				Component:    looseString(l.Component),
+				DamageName:   looseString(l.DamageName),
+				Label:        looseString(l.Label),
+				Description:  looseString(l.Description),
+				Tolerance:    looseString(l.Tolerance),
+				RepairMethod: looseString(l.RepairMethod),
+				RepairType:   looseString(l.RepairType),
+				UnitMeasure:  looseString(l.UnitMeasure),
+				PhotoCode:    loosePhotoCode(l.PhotoCode),
+				Photo:        l.Photo,
+			}
+			var score Int
+			if score.UnmarshalJSON(l.GradeScore) == nil {
+				d.GradeScore = score
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// loosePhotoCode reads a photo code sent as 4, "4" or "04"; anything else
+// (or a code outside int range) gives 0.
+func loosePhotoCode(raw json.RawMessage) PhotoCode {
+	var n Int
+	if n.UnmarshalJSON(raw) != nil || n < 0 || n > 1<<20 {
+		return 0
+	}
+	return PhotoCode(n)
+}
+
 // MarshalJSON returns the raw document when there is one, so a decoded
-// Results round-trips byte for byte, undocumented sections included.
+// Results round-trips with its undocumented sections included
+// (encoding/json compacts it).
 func (r Results) MarshalJSON() ([]byte, error) {
 	if len(r.raw) > 0 {
 		return r.raw, nil
@@ -55,11 +367,23 @@ type Location struct {
 }
 
 // Inspection holds the detected damages and the grade (undocumented shape;
-// see Results).
+// see Results). Grade, DamageCount and Damages are the fake server's names
+// (REFERENCE.md 6.7); DetectedDamages and Grading are the retired API's
+// (REFERENCE.md Appendix B), decoded in the same pass so that either shape
+// is read without parsing the document twice. Prefer the Results helpers
+// (Grade, DamageCount, Damages), which consult both.
 type Inspection struct {
 	Grade       Int      `json:"grade,omitempty"`
 	DamageCount Int      `json:"damage_count,omitempty"`
 	Damages     []Damage `json:"damages,omitempty"`
+	// DetectedDamages is the retired API's damage list
+	// (inspection.detected_damages), whose damages name their photo in a
+	// photo object ({"code": "04", "url": ...}).
+	DetectedDamages []Damage `json:"detected_damages,omitempty"`
+	// Grading is the retired API's inspection.grading, kept as sent: a
+	// number, or an object whose shape is unknown. Results.Grade reads a
+	// grade from it.
+	Grading json.RawMessage `json:"grading,omitempty"`
 }
 
 // Damage is one detected damage. Field names follow the Hotspots damage
@@ -76,4 +400,46 @@ type Damage struct {
 	UnitMeasure  string    `json:"unit_measure,omitempty"`
 	GradeScore   Int       `json:"grade_score,omitempty"`
 	PhotoCode    PhotoCode `json:"photo_code,omitempty"`
+	// Photo is the retired API's reference to the photo showing the
+	// damage. When a decoded damage has no photo_code, PhotoCode is filled
+	// from Photo.Code.
+	Photo *DamagePhoto `json:"photo,omitempty"`
+}
+
+// DamagePhoto is the photo a legacy-shaped damage refers to: {"code": "04",
+// "url": "https://..."}. Code decodes from a number or a string such as
+// "04"; a bare string is taken as the URL and a bare number as the code.
+type DamagePhoto struct {
+	Code PhotoCode `json:"code,omitempty"`
+	URL  string    `json:"url,omitempty"`
+}
+
+// UnmarshalJSON implements the lenient decoding described on DamagePhoto.
+// null leaves p unchanged; values of any other shape decode to the zero
+// DamagePhoto.
+func (p *DamagePhoto) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil // as encoding/json does for null
+	}
+	*p = DamagePhoto{}
+	switch {
+	case len(b) == 0:
+		return errors.New("pave: photo: empty value")
+	case b[0] == '"':
+		p.URL = looseString(b)
+	case b[0] == '{':
+		var w struct {
+			Code json.RawMessage `json:"code"`
+			URL  json.RawMessage `json:"url"`
+		}
+		if err := json.Unmarshal(b, &w); err != nil {
+			return err
+		}
+		p.Code = loosePhotoCode(w.Code)
+		p.URL = looseString(w.URL)
+	default:
+		p.Code = loosePhotoCode(b)
+	}
+	return nil
 }

@@ -1,0 +1,169 @@
+package pavetest
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pave-go/pave"
+)
+
+// The values the embedded fixtures are written with. Responders that serve
+// a fixture for a request naming another session key or event put the
+// request's key or event in place of these (see FixtureResponder).
+const (
+	// FixtureSessionKey is the session key in every session-scoped fixture.
+	FixtureSessionKey = "NSA-7K2D5MZ8WP"
+	// FixtureEvent is the event of the single-setting callback fixtures
+	// (callback.json, callback_created.json, callback_deleted.json,
+	// error_callback_not_found.json).
+	FixtureEvent = pave.EventComplete
+	// FixtureAPIKey is the api_key in the callback fixtures; it is also
+	// the API key of MockCredentials.
+	FixtureAPIKey = "5d0c2f7a-91e4-4b6a-8c3e-7a1f0b9d2e64"
+)
+
+//go:embed fixtures/*.json
+var fixtureFS embed.FS
+
+// fixtureSet reads the embedded fixtures once.
+var fixtureSet = sync.OnceValue(func() map[string][]byte {
+	entries, err := fs.ReadDir(fixtureFS, "fixtures")
+	if err != nil {
+		panic("pavetest: reading embedded fixtures: " + err.Error())
+	}
+	out := make(map[string][]byte, len(entries))
+	for _, e := range entries {
+		b, err := fixtureFS.ReadFile(path.Join("fixtures", e.Name()))
+		if err != nil {
+			panic("pavetest: reading embedded fixture " + e.Name() + ": " + err.Error())
+		}
+		out[e.Name()] = b
+	}
+	return out
+})
+
+// fixtureName accepts a name with or without its .json extension.
+func fixtureName(name string) string {
+	if !strings.HasSuffix(name, ".json") {
+		name += ".json"
+	}
+	return name
+}
+
+// Fixture returns a copy of the embedded JSON fixture name ("session.json",
+// or "session" without the extension), or nil if there is no such fixture.
+// The fixtures are shaped like PAVE's documented examples, with invented
+// values: FixtureSessionKey, the VIN 2T1BURHE5JC074512, the dealer "North
+// Shore Auto" and FixtureAPIKey. FixtureNames lists them:
+//
+//	session_created.json     POST /v1/sessions (201)
+//	session.json             GET /v1/sessions/{key}: a COMPLETE session
+//	session_deleted.json     DELETE /v1/sessions/{key}
+//	photos.json              GET /v1/sessions/{key}/photos: one accepted, one rejected
+//	notes.json               GET /v1/sessions/{key}/notes
+//	results.json             GET /v1/sessions/{key}/results, with photos, location, inspection
+//	callbacks_list.json      GET /v1/callbacks
+//	callback.json            GET /v1/callbacks/{event}: the setting in a "data" wrapper
+//	callback_created.json    POST /v1/callbacks, PUT /v1/callbacks/{event}: flat, with api_key
+//	callback_deleted.json    DELETE /v1/callbacks/{event}
+//	hotspots_upload.json     POST /v1/hotspots/{key}/photos-url: two accepted, one refused
+//	hotspots_results.json    GET /v1/hotspots/{key}
+//	hotspots_not_ready.json  GET /v1/hotspots/{key} while PAVE is still analysing
+//	resend.json              POST /v2/capture/sessions/{key}/resend
+//	error_*.json             error bodies: validation (400 with field errors),
+//	                         not_found, not_ready, unauthorized, rate_limited,
+//	                         callback_not_found, resend_finalized, resend_not_found
+func Fixture(name string) []byte {
+	b, ok := fixtureSet()[fixtureName(name)]
+	if !ok {
+		return nil
+	}
+	return bytes.Clone(b)
+}
+
+// MustFixture is Fixture for tests: it fails tb at once when there is no
+// fixture of that name.
+func MustFixture(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b := Fixture(name)
+	if b == nil {
+		tb.Fatalf("pavetest: no fixture named %q; FixtureNames lists them", name)
+	}
+	return b
+}
+
+// FixtureNames returns the names of the embedded fixtures, sorted.
+func FixtureNames() []string {
+	set := fixtureSet()
+	names := make([]string, 0, len(set))
+	for n := range set {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// renderFixture returns fixture name for req: the session key and the
+// event of req's path replace FixtureSessionKey and FixtureEvent. It
+// returns nil for an unknown name.
+func renderFixture(name string, req *http.Request) []byte {
+	b := Fixture(name)
+	if b == nil || req == nil || req.URL == nil {
+		return b
+	}
+	if key, ok := mockSessionKeyOf(req.URL); ok && key != FixtureSessionKey {
+		b = bytes.ReplaceAll(b, []byte(FixtureSessionKey), jsonStringContent(key))
+	}
+	if ev, ok := mockEventOf(req.URL); ok && ev != string(FixtureEvent) {
+		b = bytes.ReplaceAll(b, []byte(FixtureEvent), jsonStringContent(ev))
+	}
+	return b
+}
+
+// jsonStringContent returns s escaped for use inside a JSON string.
+func jsonStringContent(s string) []byte {
+	b, _ := json.Marshal(s) // a string always marshals
+	return b[1 : len(b)-1]
+}
+
+// mockSegments splits the escaped path of u and unescapes each segment.
+func mockSegments(u *url.URL) []string {
+	segs := strings.Split(strings.Trim(u.EscapedPath(), "/"), "/")
+	for i, s := range segs {
+		if v, err := url.PathUnescape(s); err == nil {
+			segs[i] = v
+		}
+	}
+	return segs
+}
+
+// mockSessionKeyOf returns the session key named by a session-scoped
+// endpoint path (sessions, hotspots, v2 resend).
+func mockSessionKeyOf(u *url.URL) (string, bool) {
+	s := mockSegments(u)
+	switch {
+	case len(s) >= 3 && len(s) <= 4 && s[0] == "v1" && (s[1] == "sessions" || s[1] == "hotspots"):
+		return s[2], s[2] != ""
+	case len(s) == 5 && s[0] == "v2" && s[1] == "capture" && s[2] == "sessions" && s[4] == "resend":
+		return s[3], s[3] != ""
+	}
+	return "", false
+}
+
+// mockEventOf returns the event named by a /v1/callbacks/{event} path.
+func mockEventOf(u *url.URL) (string, bool) {
+	s := mockSegments(u)
+	if len(s) == 3 && s[0] == "v1" && s[1] == "callbacks" {
+		return s[2], s[2] != ""
+	}
+	return "", false
+}

@@ -1,0 +1,274 @@
+package pavetest
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/pave-go/pave"
+)
+
+// MockCredentials returns the invented credentials of the clients
+// NewMockClient builds. Their API key is FixtureAPIKey, and the username
+// matches the capture links of the fixtures.
+func MockCredentials() pave.Credentials {
+	return pave.Credentials{
+		Username:  "northshoreauto",
+		APIKey:    FixtureAPIKey,
+		APISecret: "pavetest-mock-secret-0f3b9c1e",
+	}
+}
+
+// NewMockClient returns a *pave.Client for pure unit tests, and the
+// httpmock transport every request of that client goes to. Nothing
+// reaches the network: register answers on the transport with the On*
+// helpers (OnCreateSession, OnGetSession, OnError...), and a request
+// nothing answers fails with an error matching httpmock.NoResponderFound.
+//
+// The transport is a fresh httpmock.NewMockTransport, never httpmock's
+// global one, so tests using NewMockClient can run in parallel. The client
+// has MockCredentials, talks to pave.DefaultBaseURL, and retries quickly:
+// backoff from 1 to 5 ms and Retry-After honoured for at most 5 ms, so a
+// test of a retried request takes milliseconds. opts are applied after
+// these and may change any of them (a WithHTTPClient replaces the mock
+// transport). A client that cannot be built fails tb at once.
+func NewMockClient(tb testing.TB, opts ...pave.Option) (*pave.Client, *httpmock.MockTransport) {
+	tb.Helper()
+	mt := httpmock.NewMockTransport()
+	all := append([]pave.Option{
+		pave.WithHTTPClient(&http.Client{Transport: mt}),
+		pave.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
+		pave.WithMaxRetryAfter(5 * time.Millisecond),
+	}, opts...)
+	client, err := pave.NewClient(MockCredentials(), all...)
+	if err != nil {
+		tb.Fatalf("pavetest.NewMockClient: %v", err)
+	}
+	return client, mt
+}
+
+// Paths of the endpoints without a path parameter, as the responders
+// register them.
+const (
+	// PathSessions is the route of POST /v1/sessions.
+	PathSessions = "/v1/sessions"
+	// PathCallbacks is the route of GET and POST /v1/callbacks.
+	PathCallbacks = "/v1/callbacks"
+)
+
+// PathSession returns the route of /v1/sessions/{key} (GET, PUT, DELETE)
+// for the responders: the path itself for a key, or, for key "", an
+// httpmock regexp route ("=~^/v1/sessions/[^/]+\z") matching every key.
+// The other Path functions work the same way. Routes are paths without a
+// host, so they match whatever base URL the client uses, provided it has
+// no path prefix.
+//
+// When a key-specific and an any-key responder both match a request, the
+// key-specific one answers (httpmock tries exact routes before regexps).
+// Registering a responder again for the same method and route replaces it.
+func PathSession(key string) string { return mockRoute("/v1/sessions/", key, "") }
+
+// PathPhotos returns the route of /v1/sessions/{key}/photos (see
+// PathSession).
+func PathPhotos(key string) string { return mockRoute("/v1/sessions/", key, "/photos") }
+
+// PathNotes returns the route of /v1/sessions/{key}/notes (see
+// PathSession).
+func PathNotes(key string) string { return mockRoute("/v1/sessions/", key, "/notes") }
+
+// PathResults returns the route of /v1/sessions/{key}/results (see
+// PathSession).
+func PathResults(key string) string { return mockRoute("/v1/sessions/", key, "/results") }
+
+// PathCallback returns the route of /v1/callbacks/{event} (see
+// PathSession); event "" matches every event.
+func PathCallback(event pave.EventName) string {
+	return mockRoute("/v1/callbacks/", string(event), "")
+}
+
+// PathHotspotPhotos returns the route of /v1/hotspots/{key}/photos-url (see
+// PathSession).
+func PathHotspotPhotos(key string) string { return mockRoute("/v1/hotspots/", key, "/photos-url") }
+
+// PathHotspotResults returns the route of /v1/hotspots/{key} (see
+// PathSession).
+func PathHotspotResults(key string) string { return mockRoute("/v1/hotspots/", key, "") }
+
+// PathResend returns the route of /v2/capture/sessions/{key}/resend (see
+// PathSession).
+func PathResend(key string) string { return mockRoute("/v2/capture/sessions/", key, "/resend") }
+
+// mockRoute builds the route for one key, escaped as the SDK escapes it,
+// or a regexp route for every key when key is "".
+func mockRoute(prefix, key, suffix string) string {
+	if key == "" {
+		return "=~^" + regexp.QuoteMeta(prefix) + "[^/]+" + regexp.QuoteMeta(suffix) + `\z`
+	}
+	return mockPathOf(prefix + url.PathEscape(key) + suffix)
+}
+
+// mockPathOf returns the path of a URL or path the way httpmock matches a
+// request: its raw (escaped) form when that differs from the default
+// escaping, else the decoded path. Query and fragment are dropped.
+func mockPathOf(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	if u.RawPath != "" {
+		return u.RawPath
+	}
+	return u.Path
+}
+
+// Calls returns how many requests mt answered for method and path: a
+// path without host ("/v1/sessions/NSA-7K2D5MZ8WP", or a Path* route for
+// one key), whichever responder answered it (exact, any-key or with a
+// matcher). Given an any-key route such as PathSession(""), it counts the
+// requests that route's responder answered. Requests nothing answered are
+// not counted. Use mt.GetCallCountInfo for the full table.
+func Calls(mt *httpmock.MockTransport, method, path string) int {
+	want := path
+	regexpRoute := strings.HasPrefix(path, "=~")
+	if !regexpRoute {
+		want = mockPathOf(path)
+	}
+	n := 0
+	for key, count := range mt.GetCallCountInfo() {
+		m, route, ok := strings.Cut(key, " ")
+		if !ok || m != method {
+			continue
+		}
+		// A responder registered with a matcher is listed as
+		// "METHOD route <matcher name>".
+		if strings.HasSuffix(route, ">") {
+			if i := strings.LastIndex(route, " <"); i >= 0 {
+				route = route[:i]
+			}
+		}
+		if strings.HasPrefix(route, "=~") {
+			if regexpRoute && route == want {
+				n += count
+			}
+			continue
+		}
+		if !regexpRoute && mockPathOf(route) == want {
+			n += count
+		}
+	}
+	return n
+}
+
+// ErrBadSignature is matched (errors.Is) by the errors of CheckSignature.
+var ErrBadSignature = errors.New("pavetest: request is not correctly signed")
+
+// CheckSignature reports whether req carries PAVE's v1 signature for
+// creds, as production checks it: exactly one API-Key equal to
+// creds.APIKey; exactly one API-Timestamp in the canonical form
+// pave.TimestampLayout (2006-01-02T15:04:05Z); and exactly one API-Token
+// equal to creds.Token of that timestamp string (keys and tokens compared
+// in constant time). With window > 0 the timestamp must also be at most
+// window away from now (time.Now() when now is zero); window <= 0 skips
+// that check, for clients on a fake clock.
+//
+// It returns nil or an error matching ErrBadSignature that says what is
+// wrong without quoting the token or the secret. It works on any request:
+// one seen by an httpmock responder, by an httptest.Server or by a
+// RoundTripper.
+func CheckSignature(req *http.Request, creds pave.Credentials, now time.Time, window time.Duration) error {
+	if req == nil {
+		return fmt.Errorf("%w: nil request", ErrBadSignature)
+	}
+	key, err := mockSingleHeader(req.Header, pave.HeaderAPIKey)
+	if err != nil {
+		return err
+	}
+	ts, err := mockSingleHeader(req.Header, pave.HeaderAPITimestamp)
+	if err != nil {
+		return err
+	}
+	token, err := mockSingleHeader(req.Header, pave.HeaderAPIToken)
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare([]byte(key), []byte(creds.APIKey)) != 1 {
+		return fmt.Errorf("%w: %s is not the expected API key", ErrBadSignature, pave.HeaderAPIKey)
+	}
+	t, perr := time.Parse(pave.TimestampLayout, ts)
+	if perr != nil || t.Format(pave.TimestampLayout) != ts {
+		return fmt.Errorf("%w: %s %q is not of the form %s", ErrBadSignature, pave.HeaderAPITimestamp, ts, pave.TimestampLayout)
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(creds.Token(ts))) != 1 {
+		return fmt.Errorf("%w: %s is not the HMAC-SHA256 of \"username:apikey@%s\" under the API secret", ErrBadSignature, pave.HeaderAPIToken, ts)
+	}
+	if window > 0 {
+		if now.IsZero() {
+			now = time.Now()
+		}
+		skew := now.Sub(t)
+		if skew < 0 {
+			skew = -skew
+		}
+		if skew > window {
+			return fmt.Errorf("%w: %s %s is %s away from now, more than %s", ErrBadSignature, pave.HeaderAPITimestamp, ts, skew, window)
+		}
+	}
+	return nil
+}
+
+// mockSingleHeader returns the one value of header name, whatever the case
+// of its key in h (the SDK and net/http spell header keys differently).
+func mockSingleHeader(h http.Header, name string) (string, error) {
+	var vals []string
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			vals = append(vals, v...)
+		}
+	}
+	switch {
+	case len(vals) == 0 || (len(vals) == 1 && vals[0] == ""):
+		return "", fmt.Errorf("%w: %s is missing", ErrBadSignature, name)
+	case len(vals) > 1:
+		return "", fmt.Errorf("%w: %s is sent %d times", ErrBadSignature, name, len(vals))
+	}
+	return vals[0], nil
+}
+
+// SignedBy returns an httpmock matcher that accepts only requests
+// correctly signed for creds (CheckSignature without the freshness check,
+// so it also suits clients on a fake clock). Register a responder with it,
+// and a request signed with other credentials finds no responder and fails:
+//
+//	mt.RegisterMatcherResponder(http.MethodGet, pavetest.PathSession(""),
+//		pavetest.SignedBy(pavetest.MockCredentials()),
+//		pavetest.FixtureResponder(http.StatusOK, "session.json"))
+//
+// The matcher is named after creds' username and API key (never the
+// secret): two matchers for credentials differing only in their secret
+// share a name, and the second registration on a route replaces the first.
+func SignedBy(creds pave.Credentials) httpmock.Matcher {
+	name := "pavetest.SignedBy(" + creds.Username + ":" + creds.APIKey + ")"
+	return httpmock.NewMatcher(name, func(req *http.Request) bool {
+		return CheckSignature(req, creds, time.Time{}, 0) == nil
+	})
+}
+
+// AssertSigned marks tb as failed, saying why, unless req is correctly
+// signed for creds (CheckSignature without the freshness check), and
+// reports whether it is. Call it from a responder to check the requests
+// of a hand-built client or transport.
+func AssertSigned(tb testing.TB, req *http.Request, creds pave.Credentials) bool {
+	tb.Helper()
+	if err := CheckSignature(req, creds, time.Time{}, 0); err != nil {
+		tb.Errorf("pavetest.AssertSigned: %v", err)
+		return false
+	}
+	return true
+}

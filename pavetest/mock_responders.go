@@ -1,0 +1,510 @@
+package pavetest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/pave-go/pave"
+)
+
+// Messages of the mock responses (REFERENCE.md 5, 7, 8 and 11).
+const (
+	mockMsgValidation     = "Required fields are missing or invalid."
+	mockMsgMissingFields  = "Missing required fields."
+	mockMsgUploaded       = "Photo URL has been successfully uploaded."
+	mockMsgNotFound       = "Not Found."
+	mockMaxEchoedBodySize = 1 << 20
+)
+
+// mockReply is a JSON response to req.
+func mockReply(req *http.Request, status int, body []byte) *http.Response {
+	res := httpmock.NewBytesResponse(status, body)
+	res.Header.Set("Content-Type", "application/json")
+	res.ContentLength = int64(len(body))
+	res.Request = req
+	return res
+}
+
+// mockEncode returns []byte and json.RawMessage as they are (copied) and
+// marshals anything else.
+func mockEncode(v any) ([]byte, error) {
+	switch b := v.(type) {
+	case []byte:
+		return bytes.Clone(b), nil
+	case json.RawMessage:
+		return bytes.Clone(b), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("pavetest: encoding response body: %w", err)
+	}
+	return b, nil
+}
+
+// JSONResponder returns a responder answering status with body as JSON:
+// a []byte or json.RawMessage is sent as it is, anything else is
+// marshalled once, now. Like every responder here it sets Content-Type:
+// application/json, and it can be combined with httpmock's Responder
+// methods (Then, Times, Once, Delay).
+func JSONResponder(status int, body any) httpmock.Responder {
+	raw, err := mockEncode(body)
+	return func(req *http.Request) (*http.Response, error) {
+		if err != nil {
+			return nil, err
+		}
+		return mockReply(req, status, raw), nil
+	}
+}
+
+// FixtureResponder returns a responder answering status with the embedded
+// fixture name (see Fixture). When the request's path names a session key
+// or a callback event, it replaces FixtureSessionKey or FixtureEvent in
+// the fixture, so the default answers follow the key a test uses. An
+// unknown fixture name makes every request fail with an error saying so.
+//
+// Combine it with httpmock's Responder methods for sequences, e.g. rate
+// limited once, then the session:
+//
+//	mt.RegisterResponder(http.MethodGet, pavetest.PathSession(key),
+//		pavetest.RateLimitedResponder(time.Second).
+//			Then(pavetest.FixtureResponder(http.StatusOK, "session.json")))
+func FixtureResponder(status int, name string) httpmock.Responder {
+	return func(req *http.Request) (*http.Response, error) {
+		b := renderFixture(name, req)
+		if b == nil {
+			return nil, fmt.Errorf("pavetest: no fixture named %q; FixtureNames lists them", name)
+		}
+		return mockReply(req, status, b), nil
+	}
+}
+
+// ErrorResponder returns a responder answering status with PAVE's error
+// shape, {"message": message}.
+func ErrorResponder(status int, message string) httpmock.Responder {
+	return JSONResponder(status, struct {
+		Message string `json:"message"`
+	}{message})
+}
+
+// RateLimitedResponder returns a responder answering 429 {"message": "Too
+// Many Requests."} with a Retry-After header of retryAfter in whole seconds
+// (rounded up), or without one when retryAfter <= 0.
+func RateLimitedResponder(retryAfter time.Duration) httpmock.Responder {
+	fixture := FixtureResponder(http.StatusTooManyRequests, "error_rate_limited.json")
+	return func(req *http.Request) (*http.Response, error) {
+		res, err := fixture(req)
+		if err == nil && retryAfter > 0 {
+			secs := int64((retryAfter + time.Second - 1) / time.Second)
+			res.Header.Set("Retry-After", strconv.FormatInt(secs, 10))
+		}
+		return res, err
+	}
+}
+
+// orFixture answers with the fixture when useFixture, else with v.
+func orFixture(status int, useFixture bool, name string, v any) httpmock.Responder {
+	if useFixture {
+		return FixtureResponder(status, name)
+	}
+	return JSONResponder(status, v)
+}
+
+// mockAPIKeyOf returns the API key a request was sent with (which PAVE
+// echoes in callback answers), or FixtureAPIKey.
+func mockAPIKeyOf(req *http.Request) string {
+	if v, err := mockSingleHeader(req.Header, pave.HeaderAPIKey); err == nil {
+		return v
+	}
+	return FixtureAPIKey
+}
+
+// mockReadJSON decodes the request body into v.
+func mockReadJSON(req *http.Request, v any) error {
+	if req.Body == nil {
+		return io.ErrUnexpectedEOF
+	}
+	b, err := io.ReadAll(io.LimitReader(req.Body, mockMaxEchoedBodySize))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// Sessions.
+
+// OnCreateSession answers POST /v1/sessions (Sessions.Create and
+// Hotspots.CreateSession) with 201 and sess, or with the
+// session_created.json fixture (an IDLE session FixtureSessionKey with its
+// capture_url) when sess is nil. The request is not inspected.
+func OnCreateSession(mt *httpmock.MockTransport, sess *pave.Session) {
+	mt.RegisterResponder(http.MethodPost, PathSessions,
+		orFixture(http.StatusCreated, sess == nil, "session_created.json", sess))
+}
+
+// OnGetSession answers GET /v1/sessions/{key} (Sessions.Get) with sess, or
+// with the session.json fixture (a COMPLETE session) carrying the requested
+// key when sess is nil. key "" answers every key (see PathSession).
+func OnGetSession(mt *httpmock.MockTransport, key string, sess *pave.Session) {
+	mt.RegisterResponder(http.MethodGet, PathSession(key),
+		orFixture(http.StatusOK, sess == nil, "session.json", sess))
+}
+
+// OnPhotos answers GET /v1/sessions/{key}/photos (Sessions.Photos) with
+// photos, or with the photos.json fixture (one accepted, one rejected
+// photo) when photos is nil; an empty non-nil slice answers []. key ""
+// answers every key.
+func OnPhotos(mt *httpmock.MockTransport, key string, photos []pave.Photo) {
+	mt.RegisterResponder(http.MethodGet, PathPhotos(key),
+		orFixture(http.StatusOK, photos == nil, "photos.json", photos))
+}
+
+// OnNotes answers GET /v1/sessions/{key}/notes (Sessions.Notes) with notes,
+// or with the notes.json fixture when notes is nil; an empty non-nil slice
+// answers []. key "" answers every key.
+func OnNotes(mt *httpmock.MockTransport, key string, notes []pave.Note) {
+	mt.RegisterResponder(http.MethodGet, PathNotes(key),
+		orFixture(http.StatusOK, notes == nil, "notes.json", notes))
+}
+
+// OnResults answers GET /v1/sessions/{key}/results (Sessions.Results and
+// the end of Sessions.WaitForResults) with the results document body, sent
+// as it is, or with the results.json fixture (grade 3, two damages, and an
+// undocumented "estimates" section reachable through Results.Raw) carrying
+// the requested key when body is nil. key "" answers every key. See
+// OnNotReady for a session that is not complete yet.
+func OnResults(mt *httpmock.MockTransport, key string, body []byte) {
+	mt.RegisterResponder(http.MethodGet, PathResults(key),
+		orFixture(http.StatusOK, body == nil, "results.json", body))
+}
+
+// OnUpdateSession answers PUT /v1/sessions/{key} (Sessions.Update) with
+// sess, or with the session.json fixture carrying the requested key when
+// sess is nil. The request is not inspected. key "" answers every key.
+func OnUpdateSession(mt *httpmock.MockTransport, key string, sess *pave.Session) {
+	mt.RegisterResponder(http.MethodPut, PathSession(key),
+		orFixture(http.StatusOK, sess == nil, "session.json", sess))
+}
+
+// OnDeleteSession answers DELETE /v1/sessions/{key} (Sessions.Delete) with
+// PAVE's success message for the requested key. key "" answers every key.
+func OnDeleteSession(mt *httpmock.MockTransport, key string) {
+	mt.RegisterResponder(http.MethodDelete, PathSession(key),
+		FixtureResponder(http.StatusOK, "session_deleted.json"))
+}
+
+// OnResendSMS answers POST /v2/capture/sessions/{key}/resend
+// (Sessions.ResendSMS) with res, or, when res is nil, with the resend.json
+// fixture carrying the requested key and the request's phone (when it has
+// one). key "" answers every key. See OnFixture with
+// "error_resend_finalized.json" for a refusal.
+func OnResendSMS(mt *httpmock.MockTransport, key string, res *pave.ResendResult) {
+	if res != nil {
+		mt.RegisterResponder(http.MethodPost, PathResend(key), JSONResponder(http.StatusOK, res))
+		return
+	}
+	mt.RegisterResponder(http.MethodPost, PathResend(key), func(req *http.Request) (*http.Response, error) {
+		b := renderFixture("resend.json", req)
+		var in pave.ResendSMSRequest
+		if mockReadJSON(req, &in) == nil && in.Phone != "" {
+			var out map[string]any
+			if err := json.Unmarshal(b, &out); err != nil {
+				return nil, fmt.Errorf("pavetest: resend.json: %w", err)
+			}
+			out["phone"] = in.Phone
+			var err error
+			if b, err = json.Marshal(out); err != nil {
+				return nil, fmt.Errorf("pavetest: encoding resend answer: %w", err)
+			}
+		}
+		return mockReply(req, http.StatusOK, b), nil
+	})
+}
+
+// Webhooks (callback settings).
+
+// OnListCallbacks answers GET /v1/callbacks (Webhooks.List) with
+// {"api_key": ..., "data": callbacks}, or with the callbacks_list.json
+// fixture (SESSION:COMPLETE and SESSION:STAGE_CHANGE) when callbacks is
+// nil; an empty non-nil slice answers an empty list.
+func OnListCallbacks(mt *httpmock.MockTransport, callbacks []pave.Callback) {
+	if callbacks == nil {
+		mt.RegisterResponder(http.MethodGet, PathCallbacks, FixtureResponder(http.StatusOK, "callbacks_list.json"))
+		return
+	}
+	list := append([]pave.Callback{}, callbacks...)
+	mt.RegisterResponder(http.MethodGet, PathCallbacks, func(req *http.Request) (*http.Response, error) {
+		return mockWrapped(req, list)
+	})
+}
+
+// mockWrapped answers {"api_key": <the request's key>, "data": data}.
+func mockWrapped(req *http.Request, data any) (*http.Response, error) {
+	b, err := json.Marshal(struct {
+		APIKey string `json:"api_key"`
+		Data   any    `json:"data"`
+	}{mockAPIKeyOf(req), data})
+	if err != nil {
+		return nil, fmt.Errorf("pavetest: encoding response body: %w", err)
+	}
+	return mockReply(req, http.StatusOK, b), nil
+}
+
+// OnGetCallback answers GET /v1/callbacks/{event} (Webhooks.Get) with
+// {"api_key": ..., "data": cb}, or with the callback.json fixture for the
+// requested event when cb is nil. event "" answers every event.
+func OnGetCallback(mt *httpmock.MockTransport, event pave.EventName, cb *pave.Callback) {
+	if cb == nil {
+		mt.RegisterResponder(http.MethodGet, PathCallback(event), FixtureResponder(http.StatusOK, "callback.json"))
+		return
+	}
+	c := *cb
+	mt.RegisterResponder(http.MethodGet, PathCallback(event), func(req *http.Request) (*http.Response, error) {
+		return mockWrapped(req, c)
+	})
+}
+
+// OnCreateCallback answers POST /v1/callbacks (Webhooks.Create) with cb as
+// PAVE answers a setting: flat, with "api_key". When cb is nil it echoes
+// the request's setting that way (method POST, headers {} and payload {}
+// when absent), or answers 400 "Missing required fields." when the request
+// lacks event or url.
+func OnCreateCallback(mt *httpmock.MockTransport, cb *pave.Callback) {
+	mt.RegisterResponder(http.MethodPost, PathCallbacks, mockCallbackResponder(cb, ""))
+}
+
+// OnUpdateCallback answers PUT /v1/callbacks/{event} (Webhooks.Update) like
+// OnCreateCallback, the event coming from the path. event "" answers every
+// event.
+func OnUpdateCallback(mt *httpmock.MockTransport, event pave.EventName, cb *pave.Callback) {
+	mt.RegisterResponder(http.MethodPut, PathCallback(event), mockCallbackResponder(cb, event))
+}
+
+// mockCallbackResponder answers a setting flat with api_key: cb, or the
+// request's setting when cb is nil. For PUT the event is the path's.
+func mockCallbackResponder(cb *pave.Callback, event pave.EventName) httpmock.Responder {
+	var fixed map[string]any
+	var fixedErr error
+	if cb != nil {
+		fixed, fixedErr = mockObject(*cb)
+	}
+	return func(req *http.Request) (*http.Response, error) {
+		pathEvent, fromPath := mockEventOf(req.URL)
+		var m map[string]any
+		if cb != nil {
+			if fixedErr != nil {
+				return nil, fixedErr
+			}
+			m = make(map[string]any, len(fixed)+1)
+			for k, v := range fixed {
+				m[k] = v
+			}
+			if s, _ := m["event"].(string); s == "" && fromPath {
+				m["event"] = pathEvent
+			}
+		} else {
+			if mockReadJSON(req, &m) != nil || m == nil {
+				return ErrorResponder(http.StatusBadRequest, mockMsgMissingFields)(req)
+			}
+			if fromPath {
+				m["event"] = pathEvent
+			}
+			ev, _ := m["event"].(string)
+			u, _ := m["url"].(string)
+			if strings.TrimSpace(ev) == "" || strings.TrimSpace(u) == "" {
+				return ErrorResponder(http.StatusBadRequest, mockMsgMissingFields)(req)
+			}
+			if s, _ := m["method"].(string); s == "" {
+				m["method"] = http.MethodPost
+			}
+			for _, k := range []string{"headers", "payload"} {
+				if m[k] == nil {
+					m[k] = map[string]any{}
+				}
+			}
+		}
+		m["api_key"] = mockAPIKeyOf(req)
+		return JSONResponder(http.StatusOK, m)(req)
+	}
+}
+
+// mockObject marshals v and decodes it as a JSON object.
+func mockObject(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("pavetest: encoding response body: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("pavetest: encoding response body: %w", err)
+	}
+	return m, nil
+}
+
+// OnDeleteCallback answers DELETE /v1/callbacks/{event} (Webhooks.Delete)
+// with PAVE's success message for the requested event. event "" answers
+// every event.
+func OnDeleteCallback(mt *httpmock.MockTransport, event pave.EventName) {
+	mt.RegisterResponder(http.MethodDelete, PathCallback(event),
+		FixtureResponder(http.StatusOK, "callback_deleted.json"))
+}
+
+// Hotspots.
+
+// OnUploadHotspotPhotos answers POST /v1/hotspots/{key}/photos-url
+// (Hotspots.UploadPhotos) with {"data": uploads}. When uploads is nil it
+// accepts every submitted photo, echoing its label and URL with success
+// true, or answers 400 "Missing required fields." to a request without
+// photos. The hotspots_upload.json fixture shows a refused photo. key ""
+// answers every key.
+func OnUploadHotspotPhotos(mt *httpmock.MockTransport, key string, uploads []pave.HotspotUpload) {
+	if uploads != nil {
+		mt.RegisterResponder(http.MethodPost, PathHotspotPhotos(key), JSONResponder(http.StatusOK, struct {
+			Data []pave.HotspotUpload `json:"data"`
+		}{uploads}))
+		return
+	}
+	mt.RegisterResponder(http.MethodPost, PathHotspotPhotos(key), func(req *http.Request) (*http.Response, error) {
+		var in struct {
+			Photos []pave.HotspotPhoto `json:"photos"`
+		}
+		if mockReadJSON(req, &in) != nil || len(in.Photos) == 0 {
+			return ErrorResponder(http.StatusBadRequest, mockMsgMissingFields)(req)
+		}
+		out := make([]pave.HotspotUpload, len(in.Photos))
+		for i, p := range in.Photos {
+			out[i] = pave.HotspotUpload{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: mockMsgUploaded}
+		}
+		return JSONResponder(http.StatusOK, struct {
+			Data []pave.HotspotUpload `json:"data"`
+		}{out})(req)
+	})
+}
+
+// OnHotspotResults answers GET /v1/hotspots/{key} (Hotspots.Results) with
+// the document body, sent as it is, or with the hotspots_results.json
+// fixture (three damages on two photos) when body is nil. key "" answers
+// every key. See OnHotspotsNotReady for photos still being analysed.
+func OnHotspotResults(mt *httpmock.MockTransport, key string, body []byte) {
+	mt.RegisterResponder(http.MethodGet, PathHotspotResults(key),
+		orFixture(http.StatusOK, body == nil, "hotspots_results.json", body))
+}
+
+// OnHotspotsNotReady answers GET /v1/hotspots/{key} as PAVE does while it
+// analyses the photos: 200 {"success": false, "message": "Session is not
+// yet completed.", "data": []}, which Hotspots.Results turns into an error
+// matching pave.ErrNotReady. key "" answers every key.
+func OnHotspotsNotReady(mt *httpmock.MockTransport, key string) {
+	mt.RegisterResponder(http.MethodGet, PathHotspotResults(key),
+		FixtureResponder(http.StatusOK, "hotspots_not_ready.json"))
+}
+
+// Errors.
+
+// OnError answers method and path with status and PAVE's error shape,
+// {"message": message}. path is a route without host: a Path* route or
+// constant, a path such as "/v1/sessions/NSA-7K2D5MZ8WP", or an httpmock
+// regexp route ("=~^/v1/sessions/"). Registering it for a route another
+// helper registered replaces that answer.
+func OnError(mt *httpmock.MockTransport, method, path string, status int, message string) {
+	mt.RegisterResponder(method, path, ErrorResponder(status, message))
+}
+
+// OnValidationError answers method and path with 400 and PAVE's validation
+// shape: {"message": "Required fields are missing or invalid.", "errors":
+// errs}, which the SDK returns as an *APIError matching pave.ErrValidation
+// (pave.FieldErrors gives errs back). With no errs it answers the
+// error_validation.json fixture (vehicle.vin, sms.to and
+// session.redirect_url).
+func OnValidationError(mt *httpmock.MockTransport, method, path string, errs map[string][]string) {
+	if len(errs) == 0 {
+		mt.RegisterResponder(method, path, FixtureResponder(http.StatusBadRequest, "error_validation.json"))
+		return
+	}
+	mt.RegisterResponder(method, path, JSONResponder(http.StatusBadRequest, struct {
+		Message string              `json:"message"`
+		Errors  map[string][]string `json:"errors"`
+	}{mockMsgValidation, errs}))
+}
+
+// OnRateLimited answers method and path with 429, every time, with a
+// Retry-After of retryAfter (see RateLimitedResponder). The client
+// retries it (a client from NewMockClient waits at most 5 ms) and, when its
+// retries run out, returns an *APIError matching pave.ErrRateLimited whose
+// RetryAfter is the header's value. For a limit that lifts, combine
+// RateLimitedResponder with Then (see FixtureResponder).
+func OnRateLimited(mt *httpmock.MockTransport, method, path string, retryAfter time.Duration) {
+	mt.RegisterResponder(method, path, RateLimitedResponder(retryAfter))
+}
+
+// OnNotReady answers GET /v1/sessions/{key}/results as PAVE does for a
+// session that is not COMPLETE yet: 400 {"message": "Session is not yet
+// completed."}, an error matching pave.ErrNotReady. key "" answers every
+// key.
+func OnNotReady(mt *httpmock.MockTransport, key string) {
+	mt.RegisterResponder(http.MethodGet, PathResults(key),
+		FixtureResponder(http.StatusBadRequest, "error_not_ready.json"))
+}
+
+// OnNotFound answers method and path with 404 and the body PAVE sends for
+// that endpoint: {"message": "Session {key} cannot be found."} for the
+// session and Hotspots endpoints, the "does not have callback setting for
+// the event {event}" message (with api_key) for /v1/callbacks/{event},
+// and {"status": "error", "message": "Session not found", ...} for the v2
+// resend. The SDK returns an error matching pave.ErrNotFound.
+func OnNotFound(mt *httpmock.MockTransport, method, path string) {
+	mt.RegisterResponder(method, path, mockNotFoundResponder)
+}
+
+// mockNotFoundResponder picks the 404 body of the request's endpoint.
+func mockNotFoundResponder(req *http.Request) (*http.Response, error) {
+	segs := mockSegments(req.URL)
+	_, isSession := mockSessionKeyOf(req.URL)
+	_, isCallback := mockEventOf(req.URL)
+	switch {
+	case isSession && segs[0] == "v2":
+		return FixtureResponder(http.StatusNotFound, "error_resend_not_found.json")(req)
+	case isSession:
+		return FixtureResponder(http.StatusNotFound, "error_not_found.json")(req)
+	case isCallback:
+		return FixtureResponder(http.StatusNotFound, "error_callback_not_found.json")(req)
+	}
+	return ErrorResponder(http.StatusNotFound, mockMsgNotFound)(req)
+}
+
+// OnSessionNotFound answers 404 (see OnNotFound) to every endpoint of
+// session key: GET, PUT and DELETE of the session, its photos, notes and
+// results, the Hotspots upload and results, and the v2 resend. key ""
+// answers every key.
+func OnSessionNotFound(mt *httpmock.MockTransport, key string) {
+	for _, r := range []struct{ method, path string }{
+		{http.MethodGet, PathSession(key)},
+		{http.MethodPut, PathSession(key)},
+		{http.MethodDelete, PathSession(key)},
+		{http.MethodGet, PathPhotos(key)},
+		{http.MethodGet, PathNotes(key)},
+		{http.MethodGet, PathResults(key)},
+		{http.MethodPost, PathHotspotPhotos(key)},
+		{http.MethodGet, PathHotspotResults(key)},
+		{http.MethodPost, PathResend(key)},
+	} {
+		OnNotFound(mt, r.method, r.path)
+	}
+}
+
+// OnFixture answers method and path with status and the embedded fixture
+// name, with the request's session key or event in place of the
+// fixture's (see FixtureResponder). For example, a resend refused because
+// the photos already passed quality control:
+//
+//	pavetest.OnFixture(mt, http.MethodPost, pavetest.PathResend(key),
+//		http.StatusBadRequest, "error_resend_finalized.json")
+func OnFixture(mt *httpmock.MockTransport, method, path string, status int, name string) {
+	mt.RegisterResponder(method, path, FixtureResponder(status, name))
+}

@@ -102,4 +102,23 @@
 // damages, grades and locations come from a seeded generator: the same
 // Options.Seed and the same calls give the same data. GenerateResults
 // builds a standalone results document, e.g. a large one for benchmarks.
+//
+// # Unit tests with httpmock
+//
+// For pure unit tests without a server, NewMockClient returns a
+// *pave.Client over a fresh per-test httpmock.MockTransport (never the
+// global one) with short retry waits. One helper per endpoint answers from
+// the embedded fixtures, with the requested session key or event
+// substituted, so tests never type URLs:
+//
+//	client, mt := pavetest.NewMockClient(t)
+//	pavetest.OnCreateSession(mt, nil)                    // fixture session_created.json
+//	pavetest.OnResults(mt, pavetest.FixtureSessionKey, nil)
+//	pavetest.OnValidationError(mt, http.MethodPost, pavetest.PathSessions,
+//		map[string][]string{"vehicle.vin": {"VIN is too short"}})
+//	pavetest.OnRateLimited(mt, http.MethodGet, pavetest.PathSession(""), time.Second)
+//
+// Fixture and FixtureNames expose the JSON documents; Path* build the
+// routes; Calls counts what was received; SignedBy is an httpmock.Matcher,
+// and CheckSignature and AssertSigned check a request's HMAC signature.
 package pavetest

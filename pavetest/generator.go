@@ -329,7 +329,7 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 		in.apiName = opts.APIName
 	}
 	in.vehicle.mergeFrom(opts.Vehicle)
-	d := generateVehicle(newRand(seed, key, "vehicle"))
+	d := generateVehicle(newRand(seed, key, "vehicle"), in.vehicle.VIN)
 	d.ID = 50000 + int64(r.IntN(900000))
 	in.vehicle.fillFrom(d)
 	for _, code := range pave.PhotoCodes() {

@@ -99,12 +99,28 @@ func TestVINCheckDigit(t *testing.T) {
 	assert.False(t, validVINCheckDigit("1HGCM82633A00435"))
 	assert.False(t, validVINCheckDigit("1HGCM8263OA004352"))
 	for seed := range int64(200) {
-		v := generateVehicle(newRand(seed, "vin"))
+		v := generateVehicle(newRand(seed, "vin"), "")
 		assert.True(t, validVINCheckDigit(v.VIN), v.VIN)
 		ok, reason := pave.ValidateVIN(v.VIN)
 		assert.True(t, ok, reason)
 		assert.GreaterOrEqual(t, v.Year, int64(2012))
 	}
+}
+
+// A VIN the integrator sent decides the make and year, as a real decode.
+func TestGenerateVehicleAgreesWithKnownVIN(t *testing.T) {
+	t.Parallel()
+	for seed := range int64(50) {
+		v := generateVehicle(newRand(seed, "vin"), "1HGCV1F39LA012345")
+		assert.Equal(t, "Honda", v.Make)
+		assert.Equal(t, int64(2020), v.Year)
+		w := generateVehicle(newRand(seed, "vin"), "WBA8E9G51GNT12345")
+		assert.Equal(t, "BMW", w.Make)
+		assert.Equal(t, int64(2016), w.Year)
+	}
+	// An unknown manufacturer code keeps a random catalogue entry.
+	v := generateVehicle(newRand(1, "vin"), "ZZZ8E9G51GNT12345")
+	assert.NotEmpty(t, v.Make)
 }
 
 func BenchmarkGenerateResults(b *testing.B) {

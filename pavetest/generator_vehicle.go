@@ -101,10 +101,25 @@ func generateVIN(r *rand.Rand, wmi string, year int) string {
 	return string(b)
 }
 
-// generateVehicle returns a plausible decoded vehicle.
-func generateVehicle(r *rand.Rand) vehicleState {
+// generateVehicle returns a plausible decoded vehicle. When the integrator
+// already sent a VIN, the decode agrees with it as a real decoder would: the
+// make and model come from its manufacturer code (WMI, first three
+// characters) when the catalogue knows it, and the model year from its
+// tenth character.
+func generateVehicle(r *rand.Rand, knownVIN string) vehicleState {
 	m := catalogue[r.IntN(len(catalogue))]
 	year := 2012 + r.IntN(13)
+	if len(knownVIN) == 17 {
+		for _, c := range catalogue {
+			if strings.HasPrefix(knownVIN, c.wmi) {
+				m = c
+				break
+			}
+		}
+		if i := strings.IndexByte(vinYearCodes, knownVIN[9]); i >= 0 {
+			year = 2010 + i
+		}
+	}
 	unit := string(pave.Kilometres)
 	if r.IntN(10) < 4 {
 		unit = string(pave.Miles)

@@ -150,7 +150,7 @@ func (s *Server) decodeVehicleLocked(sess *session) {
 		return
 	}
 	s.nextVehID++
-	d := generateVehicle(newRand(s.opts.Seed, sess.key, "vehicle"))
+	d := generateVehicle(newRand(s.opts.Seed, sess.key, "vehicle"), sess.vehicle.VIN)
 	d.ID = 50000 + s.nextVehID
 	sess.vehicle.fillFrom(d)
 }

@@ -517,7 +517,7 @@ func (c *HotspotCoords) UnmarshalJSON(b []byte) error {
 	}
 	v, ok := parseCoords(b)
 	if !ok {
-		return fmt.Errorf("pave: unreadable coordinates %s", truncateForError(bytes.TrimSpace(b)))
+		return fmt.Errorf("pave: unreadable coordinates (%s)", describeJSON(b))
 	}
 	*c = v
 	return nil

@@ -183,7 +183,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 			t.Time = time.Unix(secs, 0).UTC()
 			return nil
 		}
-		return fmt.Errorf("pave: timestamp must be a string, got %s", truncateForError(b))
+		return fmt.Errorf("pave: timestamp must be a string, got %s", describeJSON(b))
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -195,7 +195,8 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	parsed, err := ParseTime(s)
 	if err != nil {
-		return err
+		// The value is not quoted: response data may hold personal data.
+		return fmt.Errorf("pave: unrecognised timestamp (%d bytes)", len(s))
 	}
 	t.Time = parsed
 	return nil
@@ -229,7 +230,7 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 	}
 	v, err := ParseInt(s)
 	if err != nil {
-		return err
+		return fmt.Errorf("pave: not an integer (%s of %d bytes)", describeJSON(b), len(s))
 	}
 	*n = Int(v)
 	return nil
@@ -283,9 +284,32 @@ func (b *StringBool) UnmarshalJSON(data []byte) error {
 	case "false", "0", "no", "n", "off", "", "null":
 		*b = false
 	default:
-		return fmt.Errorf("pave: not a boolean: %q", truncateForError(data))
+		return fmt.Errorf("pave: not a boolean (%s of %d bytes)", describeJSON(data), len(s))
 	}
 	return nil
+}
+
+// describeJSON names the kind of a JSON value without quoting it: decode
+// errors end up in logs, and a response value may be personal data or an
+// echoed credential.
+func describeJSON(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }
 
 func truncateForError(b []byte) string {

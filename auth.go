@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -39,8 +40,8 @@ const (
 // APISecret come from Dashboard -> Developer -> API Keys.
 //
 // The secret is only ever used as an HMAC key. Credentials print redacted
-// with fmt (%v, %+v, %#v) and log/slog, so a struct that embeds them can be
-// logged without leaking the secret.
+// with fmt (%v, %+v, %#v), log/slog and encoding/json, so a struct that
+// embeds them can be logged without leaking the secret.
 type Credentials struct {
 	Username  string
 	APIKey    string
@@ -114,6 +115,22 @@ func (c Credentials) LogValue() slog.Value {
 		slog.String("api_key", c.APIKey),
 		slog.String("api_secret", redactedMark(c.APISecret)),
 	)
+}
+
+// MarshalJSON encodes the credentials with the secret redacted, so a struct
+// holding them stays safe in slog's JSON handler (which marshals nested
+// values with encoding/json) and in any JSON dump. Credentials are not
+// meant to be serialised: store the secret in a secret manager.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	secret := ""
+	if c.APISecret != "" {
+		secret = "[REDACTED]"
+	}
+	return json.Marshal(struct {
+		Username  string `json:"username"`
+		APIKey    string `json:"api_key"`
+		APISecret string `json:"api_secret"`
+	}{c.Username, c.APIKey, secret})
 }
 
 func redactedMark(secret string) string {
@@ -249,10 +266,20 @@ func (t *SigningTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if r.Header == nil {
 		r.Header = make(http.Header, 3)
 	}
-	r.Header[HeaderAPIKey] = []string{t.apiKey}
-	r.Header[HeaderAPITimestamp] = []string{ts}
-	r.Header[HeaderAPIToken] = []string{t.signer.token(ts)}
-	return t.base.RoundTrip(r)
+	// Set canonicalises the names (Api-Key...): HTTP header names are
+	// case-insensitive on the wire, and canonical keys are what
+	// Header.Get finds in any in-process RoundTripper or test mock.
+	r.Header.Set(HeaderAPIKey, t.apiKey)
+	r.Header.Set(HeaderAPITimestamp, ts)
+	r.Header.Set(HeaderAPIToken, t.signer.token(ts))
+	resp, err := t.base.RoundTrip(r)
+	if resp != nil && resp.Request == nil {
+		// net/http's Transport sets Request; a custom RoundTripper (a mock)
+		// may not. The client needs the signed request to scrub the token
+		// from an error body that echoes it.
+		resp.Request = r
+	}
+	return resp, err
 }
 
 // closeRequestBody honours the RoundTripper contract of closing the body

@@ -189,7 +189,7 @@ func writeFieldErrors(b *strings.Builder, m map[string][]string) {
 			b.WriteString("; ")
 		}
 		if k != "" {
-			b.WriteString(k)
+			b.WriteString(oneLine(k))
 			b.WriteString(": ")
 		}
 		for j, msg := range m[k] {

@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -261,9 +263,8 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 	if c.accessToken == "" {
 		c.accessToken = creds.APIKey
 	}
-	c.secrets = append(c.secrets, c.accessToken)
-	if c.accessToken == creds.APIKey {
-		c.secrets = c.secrets[:1]
+	if c.accessToken != creds.APIKey {
+		c.secrets = append(c.secrets, c.accessToken)
 	}
 	c.Sessions = &SessionsService{c: c}
 	c.Webhooks = &WebhooksService{c: c}
@@ -273,6 +274,35 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 
 // BaseURL returns the API host the client talks to.
 func (c *Client) BaseURL() string { return c.baseURL }
+
+// String describes the client without any credential: the base URL and
+// the account username.
+func (c *Client) String() string {
+	if c == nil {
+		return "pave.Client(nil)"
+	}
+	return fmt.Sprintf("pave.Client{BaseURL: %q, Username: %q}", c.baseURL, c.username)
+}
+
+// Format implements fmt.Formatter so every verb (%v, %+v, %#v, %s...) prints
+// String: the client's unexported fields hold the API secret and the v2
+// access token, which fmt would otherwise print.
+func (c *Client) Format(f fmt.State, verb rune) {
+	s := c.String()
+	if verb == 'q' {
+		s = strconv.Quote(s)
+	}
+	_, _ = io.WriteString(f, s)
+}
+
+// LogValue implements slog.LogValuer: a logged client shows its base URL
+// and username, never a credential.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("pave.Client(nil)")
+	}
+	return slog.GroupValue(slog.String("base_url", c.baseURL), slog.String("username", c.username))
+}
 
 // newTransport clones http.DefaultTransport (keeping HTTP/2 and proxy
 // settings) and raises the idle-connection limits: the default keeps only 2
@@ -350,19 +380,52 @@ type call struct {
 // do runs the call with retries and decodes a 2xx JSON body into out (when
 // out is non-nil). It returns the raw body of the successful response.
 func (c *Client) do(ctx context.Context, cl call, out any) ([]byte, error) {
+	res, err := c.exchange(ctx, cl, out)
+	return res.Body, err
+}
+
+// exchangeResult is a successful exchange.
+type exchangeResult struct {
+	// Body is the 2xx body, with the credentials scrubbed (see scrubBody).
+	Body []byte
+	// Attempts is how many times the request was sent, for errors a caller
+	// builds from a 2xx body it cannot use.
+	Attempts int
+}
+
+// badResponse returns the *RequestError (matching ErrBadResponse) for a
+// 2xx answer to cl that could not be used.
+func (r exchangeResult) badResponse(cl call, err error) *RequestError {
+	return &RequestError{Method: cl.method, Path: cl.path, Attempts: r.Attempts,
+		Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+}
+
+// exchange is do, also reporting how many attempts the success took.
+func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult, error) {
 	if ctx == nil {
-		return nil, errors.New("pave: nil context")
+		return exchangeResult{}, errors.New("pave: nil context")
 	}
+	body, attempts, err := c.run(ctx, cl, out)
+	return exchangeResult{Body: body, Attempts: attempts}, err
+}
+
+// run is the retry loop behind exchange.
+func (c *Client) run(ctx context.Context, cl call, out any) ([]byte, int, error) {
 	var payload []byte
 	if cl.body != nil {
 		var err error
 		if payload, err = json.Marshal(cl.body); err != nil {
-			return nil, fmt.Errorf("pave: %s %s: encoding request: %w", cl.method, cl.path, err)
+			return nil, 0, fmt.Errorf("pave: %s %s: encoding request: %w", cl.method, cl.path, err)
 		}
 	}
 	target := c.baseURL + cl.path
 	var lastErr error
 	for attempt := 1; ; attempt++ {
+		// net/http's Transport checks the context, a custom RoundTripper
+		// may not: never start an attempt for a context that has ended.
+		if err := ctx.Err(); err != nil {
+			return nil, attempt, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
+		}
 		start := time.Now()
 		res, err := c.send(ctx, cl, target, payload)
 		status := 0
@@ -375,20 +438,21 @@ func (c *Client) do(ctx context.Context, cl call, out any) ([]byte, error) {
 			slog.Duration("duration", time.Since(start)))
 
 		if err == nil && res.status >= 200 && res.status <= 299 {
-			if out != nil && len(bytes.TrimSpace(res.body)) > 0 {
-				if derr := json.Unmarshal(res.body, out); derr != nil {
-					return nil, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt,
+			body := scrubBody(res.body, res.token, c.secrets)
+			if out != nil && len(bytes.TrimSpace(body)) > 0 {
+				if derr := json.Unmarshal(body, out); derr != nil {
+					return nil, attempt, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt,
 						Err: fmt.Errorf("%w: decoding %d response: %w", ErrBadResponse, res.status, derr)}
 				}
 			}
-			return res.body, nil
+			return body, attempt, nil
 		}
 
 		var retry bool
 		var wait time.Duration
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: ctx.Err(), Last: lastErr}
+				return nil, attempt, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: ctx.Err(), Last: lastErr}
 			}
 			lastErr = &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err}
 			retry = retryableNetError(cl.method, err)
@@ -396,13 +460,15 @@ func (c *Client) do(ctx context.Context, cl call, out any) ([]byte, error) {
 			apiErr := newAPIError(res.status, res.body, res.truncated)
 			apiErr.Method, apiErr.Path, apiErr.Attempts = cl.method, cl.path, attempt
 			apiErr.RetryAfter = parseRetryAfter(res.header.Get("Retry-After"), c.now())
-			apiErr.redact(append(c.secrets, res.token)...)
+			// A fresh slice: appending to c.secrets could write into its
+			// spare capacity, shared by concurrent requests.
+			apiErr.redact(append(slices.Clip(c.secrets), res.token)...)
 			lastErr = apiErr
 			retry = retryableStatus(cl.method, res.status)
 			wait = apiErr.RetryAfter
 		}
 		if !retry || attempt > c.maxRetries {
-			return nil, lastErr
+			return nil, attempt, lastErr
 		}
 		if wait <= 0 {
 			wait = c.policy.Delay(attempt)
@@ -414,9 +480,34 @@ func (c *Client) do(ctx context.Context, cl call, out any) ([]byte, error) {
 			slog.Int("status", status), slog.Int("attempt", attempt),
 			slog.Duration("wait", wait))
 		if err := backoff.Sleep(ctx, wait); err != nil {
-			return nil, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
+			return nil, attempt, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
 		}
 	}
+}
+
+// minScrubLen is the shortest secret scrubbed from a successful body. A
+// success is data, not a diagnostic: a short test secret such as "test"
+// must not corrupt it. The API-Token (64 hex) is always scrubbed.
+const minScrubLen = 12
+
+// scrubBody replaces the API-Token sent for this attempt and the client's
+// secrets in a 2xx body. Neither can appear in a genuine answer (the secret
+// is never sent, the token is a fresh HMAC), but a misbehaving server or
+// proxy may echo them, and callers build errors from 2xx bodies (a
+// "success": false refusal). body is copied only when something matches.
+func scrubBody(body []byte, token string, secrets []string) []byte {
+	body = scrubOne(body, token)
+	for _, sec := range secrets {
+		body = scrubOne(body, sec)
+	}
+	return body
+}
+
+func scrubOne(body []byte, sec string) []byte {
+	if len(sec) >= minScrubLen && bytes.Contains(body, []byte(sec)) {
+		return bytes.ReplaceAll(body, []byte(sec), []byte("[REDACTED]"))
+	}
+	return body
 }
 
 type response struct {
@@ -467,7 +558,7 @@ func (c *Client) send(ctx context.Context, cl call, target string, payload []byt
 	}
 	if res.truncated {
 		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-			return nil, fmt.Errorf("response body exceeds %d bytes", limit)
+			return nil, fmt.Errorf("%w: response body exceeds %d bytes", ErrBadResponse, limit)
 		}
 		// Drain a little more so a slightly oversized error body does not
 		// cost the connection; give up on anything larger.
@@ -478,9 +569,11 @@ func (c *Client) send(ctx context.Context, cl call, target string, payload []byt
 
 // readBounded reads at most limit bytes, reporting whether more remained.
 func readBounded(r io.Reader, contentLength, limit int64) ([]byte, bool, error) {
+	// Content-Length only sizes the first allocation, and never beyond
+	// 1 MiB: a lying header must not make us allocate the whole limit.
 	size := int64(512)
 	if contentLength > 0 {
-		size = min(contentLength, limit) + 1
+		size = min(contentLength, limit, 1<<20) + 1
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size))
 	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
@@ -521,7 +614,7 @@ func retryableStatus(method string, status int) bool {
 // per-attempt timeout; a POST only when the connection was refused, which
 // proves the server never saw it.
 func retryableNetError(method string, err error) bool {
-	if errors.Is(err, ErrForeignHost) {
+	if errors.Is(err, ErrForeignHost) || errors.Is(err, ErrBadResponse) {
 		return false
 	}
 	if !idempotent(method) {

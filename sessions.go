@@ -90,12 +90,13 @@ func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error)
 // getList GETs a JSON list that may come bare or wrapped in an object
 // under "data" or under the given key.
 func (s *SessionsService) getList(ctx context.Context, path string, out any, key string) error {
-	body, err := s.c.do(ctx, call{method: http.MethodGet, path: path}, nil)
+	cl := call{method: http.MethodGet, path: path}
+	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		return err
 	}
-	if err := decodeList(body, out, key); err != nil {
-		return &RequestError{Method: http.MethodGet, Path: path, Attempts: 1, Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+	if err := decodeList(res.Body, out, key); err != nil {
+		return res.badResponse(cl, err)
 	}
 	return nil
 }

@@ -54,6 +54,10 @@ func validateSessionKey(key string) string {
 	switch {
 	case strings.TrimSpace(key) == "":
 		return "session key is empty"
+	case key == "." || key == "..":
+		// Escaping leaves dots alone, and a server would resolve
+		// /v1/sessions/../results to /v1/results.
+		return "session key must not be \".\" or \"..\""
 	case strings.Contains(key, "/"):
 		return "session key must not contain '/'"
 	case strings.ContainsFunc(key, unicode.IsControl):

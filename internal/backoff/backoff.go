@@ -26,6 +26,10 @@ func (p Policy) Delay(n int) time.Duration {
 	}
 	d := p.Base
 	for i := 1; i < n && d < p.Max; i++ {
+		if d > p.Max/2 {
+			d = p.Max // doubling would pass Max, or overflow for huge values
+			break
+		}
 		d *= 2
 	}
 	if p.Max > 0 && d > p.Max {

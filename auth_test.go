@@ -1,0 +1,498 @@
+package pave_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pave-go/pave"
+)
+
+type signingVectors struct {
+	Username  string `json:"username"`
+	APIKey    string `json:"api_key"`
+	APISecret string `json:"api_secret"`
+	Vectors   []struct {
+		Timestamp string `json:"timestamp"`
+		Message   string `json:"message"`
+		Token     string `json:"token"`
+	} `json:"vectors"`
+}
+
+func loadVectors(t *testing.T) (signingVectors, pave.Credentials) {
+	t.Helper()
+	var v signingVectors
+	require.NoError(t, json.Unmarshal(fixture(t, "signing_vectors.json"), &v))
+	require.Len(t, v.Vectors, 2)
+	return v, pave.Credentials{Username: v.Username, APIKey: v.APIKey, APISecret: v.APISecret}
+}
+
+func TestTokenMatchesReferenceVectors(t *testing.T) {
+	t.Parallel()
+	v, creds := loadVectors(t)
+	for _, row := range v.Vectors {
+		t.Run(row.Timestamp, func(t *testing.T) {
+			t.Parallel()
+			// The fixture's message documents what is signed.
+			assert.Equal(t, v.Username+":"+v.APIKey+"@"+row.Timestamp, row.Message)
+			assert.Equal(t, row.Token, creds.Token(row.Timestamp))
+		})
+	}
+}
+
+func TestSignedRequestMatchesReferenceVector(t *testing.T) {
+	t.Parallel()
+	v, creds := loadVectors(t)
+	at := time.Date(2024, 3, 15, 9, 30, 0, 0, time.UTC)
+
+	var rec recorder
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/sessions/"+sessionKey,
+		rec.record(jsonResponder(200, `{"session_key":"`+sessionKey+`"}`)))
+	c, err := pave.NewClient(creds, pave.WithHTTPClient(&http.Client{Transport: mt}),
+		pave.WithClock(func() time.Time { return at }))
+	require.NoError(t, err)
+
+	_, err = c.Sessions.Get(context.Background(), sessionKey)
+	require.NoError(t, err)
+	require.Equal(t, 1, rec.count())
+	h := rec.all()[0].Header
+	assert.Equal(t, []string{"9f2c4e1a-7b3d-4c5e-8f6a-1b2c3d4e5f60"}, h.Values("API-Key"))
+	assert.Equal(t, []string{"2024-03-15T09:30:00Z"}, h.Values("API-Timestamp"))
+	assert.Equal(t, []string{v.Vectors[0].Token}, h.Values("API-Token"))
+}
+
+func TestFormatTimestamp(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   time.Time
+		want string
+	}{
+		{"utc", time.Date(2024, 3, 15, 9, 30, 0, 0, time.UTC), "2024-03-15T09:30:00Z"},
+		{"fraction dropped", time.Date(2024, 3, 15, 9, 30, 0, 999_999_999, time.UTC), "2024-03-15T09:30:00Z"},
+		{"offset converted", time.Date(2024, 3, 15, 11, 30, 0, 0, time.FixedZone("CEST", 2*3600)), "2024-03-15T09:30:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, pave.FormatTimestamp(tt.in))
+		})
+	}
+}
+
+// steppingClock advances by step on every reading.
+func steppingClock(start time.Time, step time.Duration) func() time.Time {
+	var n atomic.Int64
+	return func() time.Time { return start.Add(time.Duration(n.Add(1)) * step) }
+}
+
+func TestEveryAttemptIsSignedWithAFreshTimestamp(t *testing.T) {
+	t.Parallel()
+	var rec recorder
+	c, mt := newMockClient(t, pave.WithClock(steppingClock(time.Date(2025, 6, 2, 14, 0, 0, 0, time.UTC), time.Minute)))
+	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/sessions/"+sessionKey, rec.record(sequence(
+		jsonResponder(503, `{"message":"Service Unavailable"}`),
+		jsonResponder(502, `{"message":"Bad Gateway"}`),
+		jsonResponder(200, `{"session_key":"`+sessionKey+`"}`),
+	)))
+
+	_, err := c.Sessions.Get(context.Background(), sessionKey)
+	require.NoError(t, err)
+	reqs := rec.all()
+	require.Len(t, reqs, 3)
+	seen := map[string]bool{}
+	for i, r := range reqs {
+		ts := r.Header.Get(pave.HeaderAPITimestamp)
+		_, err := time.Parse(pave.TimestampLayout, ts)
+		require.NoError(t, err, "attempt %d timestamp %q", i+1, ts)
+		assert.False(t, seen[ts], "attempt %d reused timestamp %s", i+1, ts)
+		seen[ts] = true
+		assert.Equal(t, testCreds.Token(ts), r.Header.Get(pave.HeaderAPIToken), "attempt %d", i+1)
+		assert.Equal(t, testCreds.APIKey, r.Header.Get(pave.HeaderAPIKey))
+	}
+	assert.NotEqual(t, reqs[0].Header.Get(pave.HeaderAPIToken), reqs[2].Header.Get(pave.HeaderAPIToken))
+}
+
+func TestSigningTransportDoesNotMutateTheCallersRequest(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2025, 6, 2, 14, 5, 9, 0, time.UTC)
+	var rec recorder
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions", rec.record(jsonResponder(201, `{}`)))
+	st, err := pave.NewSigningTransport(testCreds, mockBase, mt, func() time.Time { return at })
+	require.NoError(t, err)
+
+	req, err := http.NewRequest(http.MethodPost, mockBase+"/v1/sessions", strings.NewReader(`{"session":{}}`))
+	require.NoError(t, err)
+	req.Header.Set("X-Trace", "abc")
+	before := req.Header.Clone()
+
+	resp, err := st.RoundTrip(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+
+	assert.Equal(t, before, req.Header, "caller's headers changed")
+	assert.Empty(t, req.Header.Get(pave.HeaderAPIToken))
+	require.Equal(t, 1, rec.count())
+	sent := rec.all()[0]
+	assert.Equal(t, "abc", sent.Header.Get("X-Trace"))
+	assert.Equal(t, pave.FormatTimestamp(at), sent.Header.Get(pave.HeaderAPITimestamp))
+	assert.Equal(t, testCreds.Token(pave.FormatTimestamp(at)), sent.Header.Get(pave.HeaderAPIToken))
+	assert.JSONEq(t, `{"session":{}}`, string(sent.Body))
+	// The response points at the signed request, so the client can scrub
+	// the token from an echoing error body.
+	assert.NotNil(t, resp.Request)
+}
+
+func TestSigningTransportSignsARequestWithoutHeaders(t *testing.T) {
+	t.Parallel()
+	var rec recorder
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/callbacks", rec.record(jsonResponder(200, `[]`)))
+	st, err := pave.NewSigningTransport(testCreds, mockBase+"/", mt, nil)
+	require.NoError(t, err)
+	u, err := http.NewRequest(http.MethodGet, mockBase+"/v1/callbacks", nil)
+	require.NoError(t, err)
+	req := &http.Request{Method: http.MethodGet, URL: u.URL} // Header is nil
+	resp, err := st.RoundTrip(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, 1, rec.count())
+	h := rec.all()[0].Header
+	assert.Equal(t, testCreds.Token(h.Get(pave.HeaderAPITimestamp)), h.Get(pave.HeaderAPIToken))
+	assert.Nil(t, req.Header)
+}
+
+func TestSigningTransportRefusesOtherHosts(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		url  string
+	}{
+		{"other host", "https://evil.example.com/v1/sessions"},
+		{"subdomain", "https://x.openapi.paveapi.com/v1/sessions"},
+		{"plain http", "http://openapi.paveapi.com/v1/sessions"},
+		{"other port", "https://openapi.paveapi.com:8443/v1/sessions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mt := httpmock.NewMockTransport()
+			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+				t.Errorf("request reached the transport: %s", r.URL)
+				return jsonResponse(200, `{}`), nil
+			})
+			st, err := pave.NewSigningTransport(testCreds, mockBase, mt, nil)
+			require.NoError(t, err)
+			body := &trackedBody{Reader: strings.NewReader("{}")}
+			req, err := http.NewRequest(http.MethodPost, tt.url, body)
+			require.NoError(t, err)
+			resp, err := st.RoundTrip(req)
+			if resp != nil {
+				_ = resp.Body.Close()
+			}
+			require.ErrorIs(t, err, pave.ErrForeignHost)
+			assert.NotContains(t, err.Error(), testCreds.APISecret)
+			assert.True(t, body.closed.Load(), "request body not closed")
+			assert.Zero(t, mt.GetTotalCallCount())
+		})
+	}
+	t.Run("nil URL", func(t *testing.T) {
+		t.Parallel()
+		st, err := pave.NewSigningTransport(testCreds, mockBase, httpmock.NewMockTransport(), nil)
+		require.NoError(t, err)
+		_, err = st.RoundTrip(&http.Request{Method: http.MethodGet})
+		require.ErrorIs(t, err, pave.ErrForeignHost)
+	})
+	t.Run("host case does not matter", func(t *testing.T) {
+		t.Parallel()
+		mt := httpmock.NewMockTransport()
+		mt.RegisterNoResponder(jsonResponder(200, `{}`))
+		st, err := pave.NewSigningTransport(testCreds, "https://OpenAPI.PaveAPI.com", mt, nil)
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodGet, "https://openapi.paveapi.com/v1/callbacks", nil)
+		require.NoError(t, err)
+		resp, err := st.RoundTrip(req)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		assert.Equal(t, 1, mt.GetTotalCallCount())
+	})
+}
+
+func TestNewSigningTransportValidates(t *testing.T) {
+	t.Parallel()
+	_, err := pave.NewSigningTransport(pave.Credentials{Username: "u", APIKey: "k"}, mockBase, nil, nil)
+	require.ErrorContains(t, err, "APISecret")
+	_, err = pave.NewSigningTransport(testCreds, "http://openapi.paveapi.com", nil, nil)
+	require.ErrorContains(t, err, "loopback")
+}
+
+func TestSigningTransportDefaultsToNetHTTP(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ts := r.Header.Get(pave.HeaderAPITimestamp)
+		if r.Header.Get(pave.HeaderAPIToken) != testCreds.Token(ts) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	st, err := pave.NewSigningTransport(testCreds, srv.URL, nil, nil) // http.DefaultTransport, time.Now
+	require.NoError(t, err)
+	resp, err := (&http.Client{Transport: st}).Get(srv.URL + "/v1/callbacks")
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+}
+
+// A redirect to another host (here: another loopback port) must fail with
+// ErrForeignHost, and the second server must never see the request.
+func TestRedirectToAnotherHostIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			t.Run(fmt.Sprintf("%d %s", status, method), func(t *testing.T) {
+				t.Parallel()
+				var foreign recorder
+				other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					foreign.add(r)
+					w.WriteHeader(http.StatusOK)
+				}))
+				t.Cleanup(other.Close)
+				var origin recorder
+				c, _ := newServerClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					origin.add(r)
+					http.Redirect(w, r, other.URL+r.URL.Path, status)
+				}))
+
+				var err error
+				if method == http.MethodGet {
+					_, err = c.Sessions.Get(context.Background(), sessionKey)
+				} else {
+					_, err = c.Sessions.Create(context.Background(), &pave.CreateSessionRequest{})
+				}
+				require.ErrorIs(t, err, pave.ErrForeignHost)
+				var re *pave.RequestError
+				require.ErrorAs(t, err, &re)
+				assert.Equal(t, 1, re.Attempts, "a refused redirect is not retried")
+				assert.Equal(t, 1, origin.count())
+				assert.Zero(t, foreign.count(), "credentials followed the redirect")
+				for _, r := range foreign.all() {
+					assert.Empty(t, r.Header.Get(pave.HeaderAPIToken))
+				}
+			})
+		}
+	}
+}
+
+func TestRedirectOnTheSameHostIsSignedAgain(t *testing.T) {
+	t.Parallel()
+	var rec recorder
+	c, _ := newServerClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rr := rec.add(r)
+		if rr.Header.Get(pave.HeaderAPIToken) != testCreds.Token(rr.Header.Get(pave.HeaderAPITimestamp)) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, "/OLD-KEY") {
+			http.Redirect(w, r, "/v1/sessions/"+sessionKey, http.StatusTemporaryRedirect)
+			return
+		}
+		_, _ = io.WriteString(w, `{"session_key":"`+sessionKey+`"}`)
+	}))
+	s, err := c.Sessions.Get(context.Background(), "OLD-KEY")
+	require.NoError(t, err)
+	assert.Equal(t, sessionKey, s.SessionKey)
+	require.Equal(t, 2, rec.count())
+	assert.NotEmpty(t, rec.all()[1].Header.Get(pave.HeaderAPIToken))
+}
+
+func TestConcurrentSigning(t *testing.T) {
+	t.Parallel()
+	var bad atomic.Int32
+	c, _ := newServerClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ts := r.Header.Get(pave.HeaderAPITimestamp)
+		if r.Header.Get(pave.HeaderAPIToken) != testCreds.Token(ts) || r.Header.Get(pave.HeaderAPIKey) != testCreds.APIKey {
+			bad.Add(1)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.WriteString(w, `{"session_key":"`+sessionKey+`"}`)
+	}), pave.WithClock(steppingClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Second)))
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 8 {
+				_, err := c.Sessions.Get(context.Background(), sessionKey)
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Zero(t, bad.Load())
+}
+
+type withCreds struct {
+	Name  string
+	Creds pave.Credentials
+	Ptr   *pave.Credentials
+}
+
+func TestCredentialsNeverPrintTheSecret(t *testing.T) {
+	t.Parallel()
+	creds := testCreds
+	nested := withCreds{Name: "dealer", Creds: creds, Ptr: &creds}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%10v"} {
+		for name, arg := range map[string]any{"value": creds, "pointer": &creds, "nested": nested} {
+			t.Run(verb+" "+name, func(t *testing.T) {
+				t.Parallel()
+				out := fmt.Sprintf(verb, arg)
+				assert.NotContains(t, out, creds.APISecret)
+				assert.Contains(t, out, "REDACTED")
+			})
+		}
+	}
+	t.Run("String names the account", func(t *testing.T) {
+		t.Parallel()
+		s := creds.String()
+		assert.Contains(t, s, creds.Username)
+		assert.Contains(t, s, creds.APIKey)
+		assert.Equal(t, s, creds.GoString())
+		assert.Equal(t, fmt.Sprintf("%q", s), fmt.Sprintf("%q", creds))
+	})
+	t.Run("empty secret is shown as empty", func(t *testing.T) {
+		t.Parallel()
+		assert.Contains(t, pave.Credentials{Username: "u"}.String(), `APISecret: ""`)
+	})
+	t.Run("slog JSON", func(t *testing.T) {
+		t.Parallel()
+		log, buf := debugLogger()
+		log.Info("creds", "value", creds, "pointer", &creds, "nested", nested)
+		log.Debug("any", slog.Any("c", creds))
+		out := buf.String()
+		assert.NotContains(t, out, creds.APISecret)
+		assert.Contains(t, out, `"api_secret":"[REDACTED]"`)
+		assert.Contains(t, out, `"username":"northshoreauto"`)
+	})
+	t.Run("slog text", func(t *testing.T) {
+		t.Parallel()
+		var buf syncBuffer
+		slog.New(slog.NewTextHandler(&buf, nil)).Info("creds", "c", creds, "nested", nested)
+		assert.NotContains(t, buf.String(), creds.APISecret)
+	})
+}
+
+func TestClientNeverPrintsACredential(t *testing.T) {
+	t.Parallel()
+	c, err := pave.NewClient(testCreds, pave.WithAccessToken("v2-access-token-4471"))
+	require.NoError(t, err)
+	holder := struct{ Client *pave.Client }{c}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		for _, arg := range []any{c, holder} {
+			out := fmt.Sprintf(verb, arg)
+			assert.NotContains(t, out, testCreds.APISecret, verb)
+			assert.NotContains(t, out, "v2-access-token-4471", verb)
+			assert.Contains(t, out, "openapi.paveapi.com", verb)
+		}
+	}
+	log, buf := debugLogger()
+	log.Info("client", "c", c)
+	assert.NotContains(t, buf.String(), testCreds.APISecret)
+	assert.Contains(t, buf.String(), `"base_url":"https://openapi.paveapi.com"`)
+
+	var nilClient *pave.Client
+	assert.Equal(t, "pave.Client(nil)", fmt.Sprint(nilClient))
+	log.Info("nil", "c", nilClient)
+	assert.Contains(t, buf.String(), "pave.Client(nil)")
+}
+
+func TestCredentialsFromEnv(t *testing.T) {
+	// t.Setenv forbids t.Parallel.
+	tests := []struct {
+		name             string
+		user, key, sec   string
+		wantErr          bool
+		missing, present []string
+	}{
+		{name: "all set", user: " northshoreauto ", key: "k-1", sec: "s-1"},
+		{name: "none set", wantErr: true, missing: []string{pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret}},
+		{name: "blank secret", user: "u", key: "k", sec: "  ", wantErr: true,
+			missing: []string{pave.EnvAPISecret}, present: []string{pave.EnvUsername, pave.EnvAPIKey}},
+		{name: "missing key", user: "u", sec: "env-secret-77", wantErr: true,
+			missing: []string{pave.EnvAPIKey}, present: []string{pave.EnvUsername, pave.EnvAPISecret}},
+		{name: "missing username", key: "k", sec: "env-secret-77", wantErr: true,
+			missing: []string{pave.EnvUsername}, present: []string{pave.EnvAPIKey, pave.EnvAPISecret}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(pave.EnvUsername, tt.user)
+			t.Setenv(pave.EnvAPIKey, tt.key)
+			t.Setenv(pave.EnvAPISecret, tt.sec)
+			creds, err := pave.CredentialsFromEnv()
+			if !tt.wantErr {
+				require.NoError(t, err)
+				assert.Equal(t, pave.Credentials{Username: "northshoreauto", APIKey: "k-1", APISecret: "s-1"}, creds)
+				return
+			}
+			require.Error(t, err)
+			assert.Zero(t, creds)
+			for _, name := range tt.missing {
+				assert.Contains(t, err.Error(), name)
+			}
+			for _, name := range tt.present {
+				assert.NotContains(t, err.Error(), name)
+			}
+			if tt.sec != "" {
+				assert.NotContains(t, err.Error(), tt.sec)
+			}
+		})
+	}
+}
+
+func TestCredentialsValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		creds   pave.Credentials
+		missing []string
+	}{
+		{"complete", testCreds, nil},
+		{"no username", pave.Credentials{APIKey: "k", APISecret: "s"}, []string{"Username"}},
+		{"blank key", pave.Credentials{Username: "u", APIKey: " \t", APISecret: "s"}, []string{"APIKey"}},
+		{"blank secret", pave.Credentials{Username: "u", APIKey: "k", APISecret: "   "}, []string{"APISecret"}},
+		{"empty", pave.Credentials{}, []string{"Username", "APIKey", "APISecret"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.creds.Validate()
+			_, cerr := pave.NewClient(tt.creds)
+			if tt.missing == nil {
+				require.NoError(t, err)
+				require.NoError(t, cerr)
+				return
+			}
+			require.Error(t, err)
+			require.Error(t, cerr, "NewClient accepted incomplete credentials")
+			for _, m := range tt.missing {
+				assert.Contains(t, err.Error(), m)
+				assert.Contains(t, cerr.Error(), m)
+			}
+		})
+	}
+}

@@ -112,16 +112,18 @@ func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos [
 		return nil, err
 	}
 	path := hotspotsPath(key, "/photos-url")
-	body, err := s.c.do(ctx, call{method: http.MethodPost, path: path, body: hotspotUploadRequest{Photos: photos}}, nil)
+	cl := call{method: http.MethodPost, path: path, body: hotspotUploadRequest{Photos: photos}}
+	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		return nil, err
 	}
+	body := res.Body
 	out, failed, err := decodeHotspotUploads(body)
 	if err != nil {
-		return nil, &RequestError{Method: http.MethodPost, Path: path, Attempts: 1, Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+		return nil, res.badResponse(cl, err)
 	}
 	if failed != nil {
-		return nil, s.c.successFalseError(http.MethodPost, path, body, *failed)
+		return nil, s.c.successFalseError(cl, res, *failed)
 	}
 	return out, nil
 }
@@ -181,13 +183,15 @@ func isNull(raw json.RawMessage) bool {
 // into an *APIError (StatusCode 200), so that callers handle it like any
 // other refusal: errors.As finds the message, and "Session is not yet
 // completed." matches ErrNotReady.
-func (c *Client) successFalseError(method, path string, body []byte, msg string) *APIError {
+// The body was already scrubbed of credentials by exchange.
+func (c *Client) successFalseError(cl call, res exchangeResult, msg string) *APIError {
+	body := res.Body
 	e := &APIError{
 		StatusCode: http.StatusOK,
 		Message:    msg,
-		Method:     method,
-		Path:       path,
-		Attempts:   1,
+		Method:     cl.method,
+		Path:       cl.path,
+		Attempts:   res.Attempts,
 	}
 	if len(body) > MaxErrorBodySize {
 		e.Body, e.Truncated = append([]byte(nil), body[:MaxErrorBodySize]...), true
@@ -197,7 +201,6 @@ func (c *Client) successFalseError(method, path string, body []byte, msg string)
 	if e.Message == "" {
 		e.Message = "success is false"
 	}
-	e.redact(c.secrets...)
 	return e
 }
 
@@ -268,18 +271,19 @@ func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResu
 		return nil, err
 	}
 	path := hotspotsPath(key, "")
-	body, err := s.c.do(ctx, call{method: http.MethodGet, path: path}, nil)
+	cl := call{method: http.MethodGet, path: path}
+	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		return nil, err
 	}
-	res, err := decodeHotspotResults(body, false)
+	out, err := decodeHotspotResults(res.Body, false)
 	if err != nil {
-		return nil, &RequestError{Method: http.MethodGet, Path: path, Attempts: 1, Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+		return nil, res.badResponse(cl, err)
 	}
-	if !res.Success {
-		return nil, s.c.successFalseError(http.MethodGet, path, body, res.Message)
+	if !out.Success {
+		return nil, s.c.successFalseError(cl, res, out.Message)
 	}
-	return res, nil
+	return out, nil
 }
 
 // HotspotResults is the answer of GET /v1/hotspots/{key}: the damages found

@@ -400,22 +400,18 @@ func (r exchangeResult) badResponse(cl call, err error) *RequestError {
 		Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
 }
 
-// exchange is do, also reporting how many attempts the success took.
+// exchange is the request pipeline: it runs the call with retries, decodes a
+// 2xx JSON body into out (when non-nil), and reports the body and how many
+// attempts the success took.
 func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult, error) {
 	if ctx == nil {
 		return exchangeResult{}, errors.New("pave: nil context")
 	}
-	body, attempts, err := c.run(ctx, cl, out)
-	return exchangeResult{Body: body, Attempts: attempts}, err
-}
-
-// run is the retry loop behind exchange.
-func (c *Client) run(ctx context.Context, cl call, out any) ([]byte, int, error) {
 	var payload []byte
 	if cl.body != nil {
 		var err error
 		if payload, err = json.Marshal(cl.body); err != nil {
-			return nil, 0, fmt.Errorf("pave: %s %s: encoding request: %w", cl.method, cl.path, err)
+			return exchangeResult{}, fmt.Errorf("pave: %s %s: encoding request: %w", cl.method, cl.path, err)
 		}
 	}
 	target := c.baseURL + cl.path
@@ -424,7 +420,7 @@ func (c *Client) run(ctx context.Context, cl call, out any) ([]byte, int, error)
 		// net/http's Transport checks the context, a custom RoundTripper
 		// may not: never start an attempt for a context that has ended.
 		if err := ctx.Err(); err != nil {
-			return nil, attempt, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
+			return exchangeResult{Attempts: attempt}, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
 		}
 		start := time.Now()
 		res, err := c.send(ctx, cl, target, payload)
@@ -432,27 +428,29 @@ func (c *Client) run(ctx context.Context, cl call, out any) ([]byte, int, error)
 		if res != nil {
 			status = res.status
 		}
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "pave request",
-			slog.String("method", cl.method), slog.String("path", cl.path),
-			slog.Int("status", status), slog.Int("attempt", attempt),
-			slog.Duration("duration", time.Since(start)))
+		if c.logger.Enabled(ctx, slog.LevelDebug) {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "pave request",
+				slog.String("method", cl.method), slog.String("path", cl.path),
+				slog.Int("status", status), slog.Int("attempt", attempt),
+				slog.Duration("duration", time.Since(start)))
+		}
 
 		if err == nil && res.status >= 200 && res.status <= 299 {
 			body := scrubBody(res.body, res.token, c.secrets)
 			if out != nil && len(bytes.TrimSpace(body)) > 0 {
 				if derr := json.Unmarshal(body, out); derr != nil {
-					return nil, attempt, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt,
+					return exchangeResult{Attempts: attempt}, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt,
 						Err: fmt.Errorf("%w: decoding %d response: %w", ErrBadResponse, res.status, derr)}
 				}
 			}
-			return body, attempt, nil
+			return exchangeResult{Body: body, Attempts: attempt}, nil
 		}
 
 		var retry bool
 		var wait time.Duration
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, attempt, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: ctx.Err(), Last: lastErr}
+				return exchangeResult{Attempts: attempt}, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: ctx.Err(), Last: lastErr}
 			}
 			lastErr = &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err}
 			retry = retryableNetError(cl.method, err)
@@ -468,7 +466,7 @@ func (c *Client) run(ctx context.Context, cl call, out any) ([]byte, int, error)
 			wait = apiErr.RetryAfter
 		}
 		if !retry || attempt > c.maxRetries {
-			return nil, attempt, lastErr
+			return exchangeResult{Attempts: attempt}, lastErr
 		}
 		if wait <= 0 {
 			wait = c.policy.Delay(attempt)
@@ -480,7 +478,7 @@ func (c *Client) run(ctx context.Context, cl call, out any) ([]byte, int, error)
 			slog.Int("status", status), slog.Int("attempt", attempt),
 			slog.Duration("wait", wait))
 		if err := backoff.Sleep(ctx, wait); err != nil {
-			return nil, attempt, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
+			return exchangeResult{Attempts: attempt}, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
 		}
 	}
 }

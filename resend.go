@@ -130,7 +130,7 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 		body:   body,
 		header: http.Header{accessTokenHeader: {s.c.accessToken}},
 	}
-	raw, err := s.c.do(ctx, cl, nil)
+	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
@@ -140,6 +140,7 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 		}
 		return nil, err
 	}
+	raw := res.Body
 	var out ResendResult
 	if isNull(raw) {
 		// A 2xx means PAVE processed the resend, even without a body.
@@ -148,10 +149,10 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 	if err := json.Unmarshal(raw, &out); err != nil {
 		// Still a 2xx: the SMS was most likely sent, so do not resend
 		// because of this error.
-		return nil, &RequestError{Method: http.MethodPost, Path: path, Attempts: 1, Err: fmt.Errorf("%w: decoding response: %w", ErrBadResponse, err)}
+		return nil, res.badResponse(cl, fmt.Errorf("decoding response: %w", err))
 	}
 	if strings.EqualFold(out.Status, "error") {
-		apiErr := s.c.successFalseError(http.MethodPost, path, raw, out.Message)
+		apiErr := s.c.successFalseError(cl, res, out.Message)
 		if rerr := classifyResendError(apiErr); rerr != nil {
 			return nil, rerr
 		}

@@ -46,11 +46,13 @@ func (r *Results) UnmarshalJSON(b []byte) error {
 	return r.decode(b, true)
 }
 
-// decodeOwnedResults decodes a results document whose bytes the caller hands
-// over (a response body nobody else holds): the raw document is kept without
-// a copy and json.Unmarshal runs once, so it costs the same as decoding into
-// a plain struct. Prefer it to json.Unmarshal inside the SDK.
-func decodeOwnedResults(body []byte) (*Results, error) {
+// DecodeResults decodes a results document (the body of GET results or of a
+// SESSION:COMPLETE delivery) and keeps data itself as Raw, without a copy:
+// the document is parsed once, so it costs the same as json.Unmarshal into
+// a plain struct, where json.Unmarshal into a Results must also copy and
+// rescan it. data must not be modified afterwards.
+func DecodeResults(data []byte) (*Results, error) {
+	body := data
 	var r Results
 	if err := r.decode(body, false); err != nil {
 		return nil, err

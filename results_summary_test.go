@@ -1,6 +1,6 @@
 package pave
 
-// Internal tests: they also cover decodeOwnedResults, the copy-free decoder
+// Internal tests: they also cover DecodeResults, the copy-free decoder
 // meant for the request pipeline.
 
 import (
@@ -25,15 +25,15 @@ func summaryFixture(t testing.TB, name string) []byte {
 	return b
 }
 
-// decodeBoth decodes doc with json.Unmarshal and with decodeOwnedResults
+// decodeBoth decodes doc with json.Unmarshal and with DecodeResults
 // and checks that they agree.
 func decodeBoth(t *testing.T, doc []byte) *Results {
 	t.Helper()
 	var viaJSON Results
 	require.NoError(t, json.Unmarshal(doc, &viaJSON))
-	owned, err := decodeOwnedResults(append([]byte(nil), doc...))
+	owned, err := DecodeResults(append([]byte(nil), doc...))
 	require.NoError(t, err)
-	assert.Equal(t, viaJSON, *owned, "json.Unmarshal and decodeOwnedResults agree")
+	assert.Equal(t, viaJSON, *owned, "json.Unmarshal and DecodeResults agree")
 	assert.Equal(t, string(bytes.TrimSpace(doc)), string(viaJSON.Raw()))
 	return &viaJSON
 }
@@ -220,7 +220,7 @@ func TestResultsStrictDocumentedParts(t *testing.T) {
 	} {
 		var r Results
 		assert.Error(t, json.Unmarshal([]byte(doc), &r), doc)
-		_, err := decodeOwnedResults([]byte(doc))
+		_, err := DecodeResults([]byte(doc))
 		assert.Error(t, err, doc)
 	}
 }
@@ -410,14 +410,14 @@ func FuzzResultsSummary(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var r Results
 		if err := json.Unmarshal(b, &r); err != nil {
-			if _, err2 := decodeOwnedResults(append([]byte(nil), b...)); err2 == nil {
-				t.Fatal("decodeOwnedResults accepts what json.Unmarshal refuses")
+			if _, err2 := DecodeResults(append([]byte(nil), b...)); err2 == nil {
+				t.Fatal("DecodeResults accepts what json.Unmarshal refuses")
 			}
 			return
 		}
-		owned, err := decodeOwnedResults(append([]byte(nil), b...))
+		owned, err := DecodeResults(append([]byte(nil), b...))
 		if err != nil {
-			t.Fatalf("decodeOwnedResults refuses what json.Unmarshal accepts: %v", err)
+			t.Fatalf("DecodeResults refuses what json.Unmarshal accepts: %v", err)
 		}
 		s := r.Summary()
 		if !reflect.DeepEqual(s, owned.Summary()) {
@@ -491,51 +491,8 @@ func benchResultsDoc() []byte {
 	return []byte(b.String())
 }
 
-// benchPlainResults is Results' typed parts without a raw copy: the
-// baseline a decoder is compared with.
-type benchPlainResults struct {
-	Event      string      `json:"event,omitempty"`
-	Session    Session     `json:"session"`
-	Vehicle    Vehicle     `json:"vehicle"`
-	Photos     []Photo     `json:"photos,omitempty"`
-	Location   *Location   `json:"location,omitempty"`
-	Inspection *Inspection `json:"inspection,omitempty"`
-}
-
-func BenchmarkResultsDecodePlain(b *testing.B) {
-	doc := benchResultsDoc()
-	b.ReportAllocs()
-	for b.Loop() {
-		var r benchPlainResults
-		if err := json.Unmarshal(doc, &r); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkResultsDecodeUnmarshal(b *testing.B) {
-	doc := benchResultsDoc()
-	b.ReportAllocs()
-	for b.Loop() {
-		var r Results
-		if err := json.Unmarshal(doc, &r); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkResultsDecodeOwned(b *testing.B) {
-	doc := benchResultsDoc()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := decodeOwnedResults(doc); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func BenchmarkResultsSummary(b *testing.B) {
-	r, err := decodeOwnedResults(benchResultsDoc())
+	r, err := DecodeResults(benchResultsDoc())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -133,12 +133,17 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 	if err := checkSessionKey("Sessions.Results", key); err != nil {
 		return nil, err
 	}
-	var out Results
-	if _, err := s.c.do(ctx, call{method: http.MethodGet, path: sessionPath(key, "/results")}, &out); err != nil {
+	cl := call{method: http.MethodGet, path: sessionPath(key, "/results")}
+	res, err := s.c.exchange(ctx, cl, nil)
+	if err != nil {
 		return nil, err
 	}
+	out, err := DecodeResults(res.Body)
+	if err != nil {
+		return nil, res.badResponse(cl, fmt.Errorf("decoding results: %w", err))
+	}
 	s.c.fillCaptureURL(&out.Session)
-	return &out, nil
+	return out, nil
 }
 
 // Update changes a session's settings (PUT /v1/sessions/{key}); send only

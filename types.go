@@ -185,8 +185,8 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		}
 		return fmt.Errorf("pave: timestamp must be a string, got %s", describeJSON(b))
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return fmt.Errorf("pave: timestamp: %w", err)
 	}
 	if strings.TrimSpace(s) == "" {
@@ -224,7 +224,8 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 	}
 	s := string(b)
 	if b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
+		var err error
+		if s, err = jsonString(b); err != nil {
 			return fmt.Errorf("pave: integer: %w", err)
 		}
 	}
@@ -287,6 +288,17 @@ func (b *StringBool) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("pave: not a boolean (%s of %d bytes)", describeJSON(data), len(s))
 	}
 	return nil
+}
+
+// jsonString decodes a JSON string literal. Timestamps and numbers in
+// strings almost never hold escapes, so those skip encoding/json.
+func jsonString(b []byte) (string, error) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
+		return string(b[1 : len(b)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 // describeJSON names the kind of a JSON value without quoting it: decode

@@ -461,11 +461,11 @@ func (e *WebhookEvent) Complete() (*Results, error) {
 	if err := e.expect(EventComplete); err != nil {
 		return nil, err
 	}
-	var r Results
-	if err := json.Unmarshal(e.Body, &r); err != nil {
+	r, err := DecodeResults(e.Body)
+	if err != nil {
 		return nil, fmt.Errorf("pave: decoding %s webhook: %w", EventComplete, err)
 	}
-	return &r, nil
+	return r, nil
 }
 
 // PhotoStatus is a photo's quality-check verdict in a STAGE_CHANGE

@@ -394,14 +394,14 @@ func checkEventSegment(op string, event EventName) error {
 // List returns the callback settings of the API key (GET /v1/callbacks),
 // an empty slice when there are none.
 func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
-	const path = "/v1/callbacks"
-	body, err := s.c.do(ctx, call{method: http.MethodGet, path: path}, nil)
+	cl := call{method: http.MethodGet, path: "/v1/callbacks"}
+	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		return nil, err
 	}
-	list, _, err := decodeCallbacks(body)
+	list, _, err := decodeCallbacks(res.Body)
 	if err != nil {
-		return nil, badCallbackResponse(http.MethodGet, path, err)
+		return nil, res.badResponse(cl, err)
 	}
 	if list == nil {
 		list = []Callback{}
@@ -415,17 +415,17 @@ func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, 
 	if err := checkEventSegment("Webhooks.Get", event); err != nil {
 		return nil, err
 	}
-	path := callbackPath(event)
-	body, err := s.c.do(ctx, call{method: http.MethodGet, path: path}, nil)
+	cl := call{method: http.MethodGet, path: callbackPath(event)}
+	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		return nil, err
 	}
-	cb, err := pickCallback(body, event)
-	if err != nil {
-		return nil, badCallbackResponse(http.MethodGet, path, err)
+	cb, err := pickCallback(res.Body, event)
+	if err == nil && cb == nil {
+		err = fmt.Errorf("response holds no callback setting for %s", event)
 	}
-	if cb == nil {
-		return nil, badCallbackResponse(http.MethodGet, path, fmt.Errorf("response holds no callback setting for %s", event))
+	if err != nil {
+		return nil, res.badResponse(cl, err)
 	}
 	return cb, nil
 }
@@ -440,14 +440,14 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, 
 	if err := cb.Validate(); err != nil {
 		return nil, err
 	}
-	const path = "/v1/callbacks"
-	body, err := s.c.do(ctx, call{method: http.MethodPost, path: path, body: cb}, nil)
+	cl := call{method: http.MethodPost, path: "/v1/callbacks", body: cb}
+	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		return nil, err
 	}
-	out, err := pickCallback(body, cb.Event)
+	out, err := pickCallback(res.Body, cb.Event)
 	if err != nil {
-		return nil, badCallbackResponse(http.MethodPost, path, err)
+		return nil, res.badResponse(cl, err)
 	}
 	if out == nil {
 		return s.Get(ctx, cb.Event)
@@ -486,15 +486,15 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 	if err := fe.err(op); err != nil {
 		return nil, err
 	}
-	path := callbackPath(event)
 	req := callbackUpdate{URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
-	body, err := s.c.do(ctx, call{method: http.MethodPut, path: path, body: req}, nil)
+	cl := call{method: http.MethodPut, path: callbackPath(event), body: req}
+	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		return nil, err
 	}
-	out, err := pickCallback(body, event)
+	out, err := pickCallback(res.Body, event)
 	if err != nil {
-		return nil, badCallbackResponse(http.MethodPut, path, err)
+		return nil, res.badResponse(cl, err)
 	}
 	if out == nil {
 		return s.Get(ctx, event)
@@ -510,10 +510,6 @@ func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
 	}
 	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: callbackPath(event)}, nil)
 	return err
-}
-
-func badCallbackResponse(method, path string, err error) error {
-	return &RequestError{Method: method, Path: path, Attempts: 1, Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
 }
 
 // decodeCallbacks reads any of the shapes PAVE wraps settings in: a list

@@ -48,13 +48,25 @@ type Credentials struct {
 	APISecret string
 }
 
+// EnvBaseURL is the environment variable the examples read for an
+// alternative API host. The SDK itself never reads it: pass it to
+// WithBaseURL.
+const EnvBaseURL = "PAVE_BASE_URL"
+
 // CredentialsFromEnv reads credentials from PAVE_USERNAME, PAVE_API_KEY and
 // PAVE_API_SECRET. The error names every variable that is missing or blank.
 func CredentialsFromEnv() (Credentials, error) {
+	return CredentialsFromLookup(os.Getenv)
+}
+
+// CredentialsFromLookup is CredentialsFromEnv with the variables read
+// through getenv, for configuration held elsewhere than the process
+// environment (a secret store, a test's map).
+func CredentialsFromLookup(getenv func(string) string) (Credentials, error) {
 	c := Credentials{
-		Username:  strings.TrimSpace(os.Getenv(EnvUsername)),
-		APIKey:    strings.TrimSpace(os.Getenv(EnvAPIKey)),
-		APISecret: os.Getenv(EnvAPISecret),
+		Username:  strings.TrimSpace(getenv(EnvUsername)),
+		APIKey:    strings.TrimSpace(getenv(EnvAPIKey)),
+		APISecret: getenv(EnvAPISecret),
 	}
 	var missing []string
 	if c.Username == "" {
@@ -280,6 +292,15 @@ func (t *SigningTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		resp.Request = r
 	}
 	return resp, err
+}
+
+// CloseIdleConnections closes the idle connections of the underlying
+// transport, when it has that method (http.Client.CloseIdleConnections
+// reaches the transport through it).
+func (t *SigningTransport) CloseIdleConnections() {
+	if ci, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
 }
 
 // closeRequestBody honours the RoundTripper contract of closing the body

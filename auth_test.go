@@ -496,3 +496,17 @@ func TestCredentialsValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestCredentialsFromLookup(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{pave.EnvUsername: " acmemotors ", pave.EnvAPIKey: "key-1"}
+	_, err := pave.CredentialsFromLookup(func(k string) string { return env[k] })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), pave.EnvAPISecret)
+	assert.NotContains(t, err.Error(), pave.EnvAPIKey+",")
+
+	env[pave.EnvAPISecret] = "s3cret-value"
+	c, err := pave.CredentialsFromLookup(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	assert.Equal(t, pave.Credentials{Username: "acmemotors", APIKey: "key-1", APISecret: "s3cret-value"}, c)
+}

@@ -275,6 +275,12 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 // BaseURL returns the API host the client talks to.
 func (c *Client) BaseURL() string { return c.baseURL }
 
+// CloseIdleConnections closes the client's idle keep-alive connections, for
+// a process that drops a client (a dealer removed from a multi-tenant
+// service) or a test that checks for leaked goroutines. The client stays
+// usable.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
 // String describes the client without any credential: the base URL and
 // the account username.
 func (c *Client) String() string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -761,4 +762,35 @@ func TestBadListAfterRetriesReportsAllAttempts(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, 3, re.Attempts)
 	assert.NotErrorIs(t, err, pave.ErrServer)
+}
+
+func TestCloseIdleConnections(t *testing.T) {
+	t.Parallel()
+	closed := make(chan struct{}, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"session_key":"ABC-1234567890","status":"IDLE"}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateClosed {
+			select {
+			case closed <- struct{}{}:
+			default:
+			}
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := pave.NewClient(pave.Credentials{Username: "u", APIKey: "k", APISecret: "s"}, pave.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	_, err = c.Sessions.Get(context.Background(), "ABC-1234567890")
+	require.NoError(t, err)
+
+	c.CloseIdleConnections()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second): // a safety net, not a timing assertion
+		t.Fatal("the idle connection was not closed")
+	}
+	_, err = c.Sessions.Get(context.Background(), "ABC-1234567890")
+	require.NoError(t, err, "the client stays usable")
 }

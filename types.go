@@ -118,6 +118,14 @@ func PhotoCodes() []PhotoCode {
 	return out
 }
 
+// CaptureOrder lists the 13 standard views in the order the capture app
+// asks for them (REFERENCE.md 10.3): VIN, interior and cluster, the eight
+// exterior angles walking around the vehicle, windshield, tires.
+func CaptureOrder() []PhotoCode {
+	return []PhotoCode{PhotoVIN, PhotoInterior, PhotoCluster, PhotoLeft, PhotoFrontLeft, PhotoFront,
+		PhotoFrontRight, PhotoRight, PhotoRearRight, PhotoRear, PhotoRearLeft, PhotoWindshield, PhotoTires}
+}
+
 // Label returns the view label of a code, or "" for an unknown code.
 func (c PhotoCode) Label() PhotoLabel {
 	if c < 1 || int(c) >= len(photoLabels) {

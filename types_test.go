@@ -416,3 +416,13 @@ func TestDecodeErrorsDescribeWithoutQuoting(t *testing.T) {
 	require.ErrorContains(t, err, "...")
 	assert.Less(t, len(err.Error()), 110)
 }
+
+func TestCaptureOrder(t *testing.T) {
+	t.Parallel()
+	order := pave.CaptureOrder()
+	require.Len(t, order, 13)
+	assert.ElementsMatch(t, pave.PhotoCodes(), order, "every view exactly once")
+	assert.Equal(t, pave.PhotoVIN, order[0])
+	assert.Equal(t, pave.PhotoFrontLeft, order[4], "REFERENCE.md 10.3: Front_Left is fifth")
+	assert.Equal(t, pave.PhotoTires, order[12])
+}

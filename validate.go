@@ -87,6 +87,12 @@ func validRedirectURL(raw string) bool {
 	if err != nil || u.Scheme == "" {
 		return false
 	}
+	switch strings.ToLower(u.Scheme) {
+	case "javascript", "data", "vbscript", "file":
+		// Never a deep link: a script or local content in the
+		// customer's browser.
+		return false
+	}
 	if u.Scheme == "http" || u.Scheme == "https" {
 		return u.Host != ""
 	}

@@ -113,6 +113,8 @@ func TestCreateValidationHappensBeforeAnyNetworkCall(t *testing.T) {
 		{"https redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "https://crm.northshore.example/done?lead=7"}}, nil},
 		{"app scheme redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "myapp://done"}}, nil},
 		{"app scheme path redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "myapp:/inspection/done"}}, nil},
+		{"javascript redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "javascript:alert(1)"}}, []string{"session.redirect_url"}},
+		{"data redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "DATA:text/html,hi"}}, []string{"session.redirect_url"}},
 		{"relative redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "/trade-in/done"}}, []string{"session.redirect_url"}},
 		{"hostless https redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "https:///done"}}, []string{"session.redirect_url"}},
 		{"bare scheme redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "myapp:"}}, []string{"session.redirect_url"}},

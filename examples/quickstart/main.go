@@ -27,9 +27,6 @@ import (
 	"github.com/pave-go/pave/pavetest"
 )
 
-// EnvBaseURL optionally points live mode at another API host.
-const EnvBaseURL = "PAVE_BASE_URL"
-
 // fakeSeed makes the fake server's session key, vehicle and damages the
 // same on every run.
 const fakeSeed = 39
@@ -158,14 +155,6 @@ func runEmbedded(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-// captureOrder is the order in which PAVE's capture app asks for the 13
-// standard views.
-var captureOrder = []pave.PhotoCode{
-	pave.PhotoVIN, pave.PhotoInterior, pave.PhotoCluster, pave.PhotoLeft, pave.PhotoFrontLeft,
-	pave.PhotoFront, pave.PhotoFrontRight, pave.PhotoRight, pave.PhotoRearRight, pave.PhotoRear,
-	pave.PhotoRearLeft, pave.PhotoWindshield, pave.PhotoTires,
-}
-
 // playCustomer does what the customer's phone and PAVE's pipeline do. In
 // production none of this is your code: it happens in the capture app.
 func playCustomer(srv *pavetest.Server, key string) error {
@@ -173,7 +162,7 @@ func playCustomer(srv *pavetest.Server, key string) error {
 	if err := srv.StartCapture(key); err != nil {
 		return err
 	}
-	for _, code := range captureOrder {
+	for _, code := range pave.CaptureOrder() {
 		if code == pave.PhotoFrontLeft {
 			// A photo of the wrong view: quality control rejects it at
 			// once and the app asks for that view again.
@@ -211,29 +200,15 @@ func runLive(ctx context.Context, out io.Writer, creds pave.Credentials, baseURL
 // of the variables set, live is false: run against the fake server. With
 // some but not all, the error names the missing ones.
 func credentialsFrom(env func(string) string) (creds pave.Credentials, baseURL string, live bool, err error) {
-	creds = pave.Credentials{
-		Username:  strings.TrimSpace(env(pave.EnvUsername)),
-		APIKey:    strings.TrimSpace(env(pave.EnvAPIKey)),
-		APISecret: env(pave.EnvAPISecret),
-	}
-	baseURL = strings.TrimSpace(env(EnvBaseURL))
-	var missing []string
-	for _, v := range []struct{ name, value string }{
-		{pave.EnvUsername, creds.Username},
-		{pave.EnvAPIKey, creds.APIKey},
-		{pave.EnvAPISecret, strings.TrimSpace(creds.APISecret)},
-	} {
-		if v.value == "" {
-			missing = append(missing, v.name)
-		}
-	}
-	switch {
-	case len(missing) == 3 && baseURL == "":
+	baseURL = strings.TrimSpace(env(pave.EnvBaseURL))
+	unset := func(name string) bool { return strings.TrimSpace(env(name)) == "" }
+	if baseURL == "" && unset(pave.EnvUsername) && unset(pave.EnvAPIKey) && unset(pave.EnvAPISecret) {
 		return pave.Credentials{}, "", false, nil
-	case len(missing) > 0:
-		return pave.Credentials{}, "", false, fmt.Errorf(
-			"live mode needs %s, %s and %s; missing: %s (unset them all to use the embedded fake server)",
-			pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret, strings.Join(missing, ", "))
+	}
+	creds, err = pave.CredentialsFromLookup(env)
+	if err != nil {
+		return pave.Credentials{}, "", false, fmt.Errorf("live mode needs %s, %s and %s (unset them all to use the embedded fake server): %w",
+			pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret, err)
 	}
 	if baseURL == "" {
 		baseURL = pave.DefaultBaseURL

@@ -68,7 +68,7 @@ func TestQuickstartPartialCredentials(t *testing.T) {
 	}{
 		{"only username", map[string]string{pave.EnvUsername: "acme"}, []string{pave.EnvAPIKey, pave.EnvAPISecret}},
 		{"blank secret", map[string]string{pave.EnvUsername: "acme", pave.EnvAPIKey: "k", pave.EnvAPISecret: "  "}, []string{pave.EnvAPISecret}},
-		{"only base URL", map[string]string{EnvBaseURL: "https://openapi.paveapi.com"}, []string{pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret}},
+		{"only base URL", map[string]string{pave.EnvBaseURL: "https://openapi.paveapi.com"}, []string{pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestQuickstartPartialCredentials(t *testing.T) {
 			for _, name := range tt.missing {
 				assert.Contains(t, err.Error(), name)
 			}
-			assert.Contains(t, err.Error(), "missing: "+strings.Join(tt.missing, ", "))
+			assert.Contains(t, err.Error(), "missing environment variable(s): "+strings.Join(tt.missing, ", "))
 			assert.Empty(t, out.String(), "nothing runs with partial credentials")
 		})
 	}
@@ -91,7 +91,7 @@ func liveEnv(srv *pavetest.Server, creds pave.Credentials) func(string) string {
 		pave.EnvUsername:  creds.Username,
 		pave.EnvAPIKey:    creds.APIKey,
 		pave.EnvAPISecret: creds.APISecret,
-		EnvBaseURL:        srv.URL,
+		pave.EnvBaseURL:   srv.URL,
 	})
 }
 
@@ -138,7 +138,7 @@ func TestQuickstartLiveRejectsPlainHTTP(t *testing.T) {
 	t.Parallel()
 	env := envOf(map[string]string{
 		pave.EnvUsername: "acme", pave.EnvAPIKey: "key", pave.EnvAPISecret: "secret",
-		EnvBaseURL: "http://openapi.example.com", // http only for loopback
+		pave.EnvBaseURL: "http://openapi.example.com", // http only for loopback
 	})
 	var out bytes.Buffer
 	err := run(context.Background(), &out, env)

@@ -32,14 +32,8 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// Environment variables read besides the credentials.
-const (
-	// EnvWebhookSecret holds the secret PAVE sends back with each delivery.
-	EnvWebhookSecret = "PAVE_WEBHOOK_SECRET"
-	// EnvBaseURL optionally points the client at another API host, such
-	// as a pavetest fake server.
-	EnvBaseURL = "PAVE_BASE_URL"
-)
+// EnvWebhookSecret holds the secret PAVE sends back with each delivery.
+const EnvWebhookSecret = "PAVE_WEBHOOK_SECRET"
 
 func main() {
 	addr := flag.String("addr", ":8080", "listen address")
@@ -53,7 +47,7 @@ Environment:
   %s   secret expected in "Authorization: Bearer <secret>" (generated if unset)
   %s   API host (default %s)
 
-`, pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret, EnvWebhookSecret, EnvBaseURL, pave.DefaultBaseURL)
+`, pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret, EnvWebhookSecret, pave.EnvBaseURL, pave.DefaultBaseURL)
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -78,7 +72,7 @@ func run(addr, path string, logger *slog.Logger) error {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	opts := []pave.Option{pave.WithLogger(logger)}
-	if base := os.Getenv(EnvBaseURL); base != "" {
+	if base := os.Getenv(pave.EnvBaseURL); base != "" {
 		opts = append(opts, pave.WithBaseURL(base))
 	}
 	client, err := pave.NewClient(creds, opts...)

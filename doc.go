@@ -40,6 +40,23 @@
 // customer, is retried only when PAVE provably did not act on it: connection
 // refused, or 429. Every wait ends as soon as the context does.
 //
+// # Webhooks, Hotspots and results
+//
+// Client.Webhooks manages callback settings; NewWebhookHandler serves
+// deliveries, checking the secret header registered with NewCallback in
+// constant time (PAVE does not sign deliveries, so fetch the session from
+// the API before acting on one). Client.Hotspots submits photos you already
+// have and returns damages with their position in each image.
+// Sessions.ResendSMS re-sends the capture link once. Results keeps the
+// whole document (Raw) beside its typed parts and offers Summary,
+// DamagesByComponent and friends.
+//
+// # Testing
+//
+// Package github.com/pave-go/pave/pavetest holds a stateful fake PAVE
+// server and an httpmock kit with fixtures, so code using this package can
+// be tested without PAVE.
+//
 // # Concurrency
 //
 // A *Client is immutable and safe for concurrent use. Create one per set of

@@ -39,7 +39,10 @@ var (
 // in APIError.Body.
 const MaxErrorBodySize = 1 << 20
 
-// APIError is returned for every non-2xx response from PAVE.
+// APIError is returned for every non-2xx response from PAVE, and for the
+// few documented refusals PAVE sends with a 200 (a Hotspots or v2 resend
+// body saying "success": false or "status": "error"), which carry
+// StatusCode 200.
 type APIError struct {
 	// StatusCode is the HTTP status of the (last) response.
 	StatusCode int

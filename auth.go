@@ -212,6 +212,14 @@ func (s *signer) token(ts string) string {
 	return string(out[:])
 }
 
+// The signing headers' canonical map keys ("Api-Key"...), computed once:
+// Header.Set would canonicalise, and allocate, on every request.
+var (
+	canonicalAPIKey       = http.CanonicalHeaderKey(HeaderAPIKey)
+	canonicalAPITimestamp = http.CanonicalHeaderKey(HeaderAPITimestamp)
+	canonicalAPIToken     = http.CanonicalHeaderKey(HeaderAPIToken)
+)
+
 // ErrForeignHost is returned (wrapped) by SigningTransport when asked to sign
 // a request for a host other than the configured base URL, for example after
 // a redirect. Credentials are never sent to another host.
@@ -278,12 +286,12 @@ func (t *SigningTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if r.Header == nil {
 		r.Header = make(http.Header, 3)
 	}
-	// Set canonicalises the names (Api-Key...): HTTP header names are
-	// case-insensitive on the wire, and canonical keys are what
-	// Header.Get finds in any in-process RoundTripper or test mock.
-	r.Header.Set(HeaderAPIKey, t.apiKey)
-	r.Header.Set(HeaderAPITimestamp, ts)
-	r.Header.Set(HeaderAPIToken, t.signer.token(ts))
+	// Canonical names (Api-Key...): HTTP header names are case-insensitive
+	// on the wire, and canonical keys are what Header.Get finds in any
+	// in-process RoundTripper or test mock.
+	r.Header[canonicalAPIKey] = []string{t.apiKey}
+	r.Header[canonicalAPITimestamp] = []string{ts}
+	r.Header[canonicalAPIToken] = []string{t.signer.token(ts)}
 	resp, err := t.base.RoundTrip(r)
 	if resp != nil && resp.Request == nil {
 		// net/http's Transport sets Request; a custom RoundTripper (a mock)

@@ -39,12 +39,13 @@ type Server struct {
 	clockOffset time.Duration
 	nextNoteID  int64
 	nextVehID   int64
-	requests    []Request
+	requests    logRing[Request]
 	faults      []*faultState
-	deliveries  []Delivery
+	deliveries  logRing[Delivery]
 
 	httpSrv   *http.Server
 	serveDone chan struct{}
+	conns     sync.WaitGroup // open connections, so Close outlives their goroutines
 
 	// in-flight handler tracking, so Close can wait for handlers.
 	hmu      sync.Mutex
@@ -123,6 +124,14 @@ func Start(opts Options) (*Server, error) {
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				s.conns.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				s.conns.Done()
+			}
+		},
 	}
 	go func() {
 		defer close(s.serveDone)
@@ -143,6 +152,9 @@ func (s *Server) Close() {
 		s.hmu.Unlock()
 		_ = s.httpSrv.Close()
 		<-s.serveDone
+		// http.Server.Close does not wait for connection goroutines (one
+		// may linger in a lingering-close wait); no new one starts now.
+		s.conns.Wait()
 		s.hmu.Lock()
 		for s.inflight > 0 {
 			s.hcond.Wait()

@@ -35,28 +35,25 @@ func (s *Server) record(r *http.Request, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	req.Time = s.nowLocked()
-	if over := len(s.requests) + 1 - s.opts.MaxRecordedRequests; over > 0 {
-		s.requests = append(s.requests[:0:0], s.requests[over:]...)
-	}
-	s.requests = append(s.requests, req)
+	s.requests.add(req, s.opts.MaxRecordedRequests)
 }
 
 // Requests returns the API requests received so far, oldest first.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
+	out := make([]Request, 0, s.requests.len())
+	s.requests.each(func(r Request) {
 		r.Header = r.Header.Clone()
 		r.Body = bytes.Clone(r.Body)
-		out[i] = r
-	}
+		out = append(out, r)
+	})
 	return out
 }
 
 // ResetRequests forgets the recorded requests.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
-	s.requests = nil
+	s.requests.reset()
 	s.mu.Unlock()
 }

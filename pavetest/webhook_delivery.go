@@ -54,19 +54,19 @@ type pendingDelivery struct {
 func (s *Server) Deliveries() []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Delivery, len(s.deliveries))
-	for i, d := range s.deliveries {
+	out := make([]Delivery, 0, s.deliveries.len())
+	s.deliveries.each(func(d Delivery) {
 		d.Header = d.Header.Clone()
 		d.Body = bytes.Clone(d.Body)
-		out[i] = d
-	}
+		out = append(out, d)
+	})
 	return out
 }
 
 // ResetDeliveries forgets the recorded delivery attempts.
 func (s *Server) ResetDeliveries() {
 	s.mu.Lock()
-	s.deliveries = nil
+	s.deliveries.reset()
 	s.mu.Unlock()
 }
 
@@ -194,10 +194,7 @@ func (s *Server) attempt(p pendingDelivery, n int) bool {
 	}
 	s.mu.Lock()
 	d.Time = s.nowLocked()
-	if over := len(s.deliveries) + 1 - s.opts.MaxRecordedRequests; over > 0 {
-		s.deliveries = append(s.deliveries[:0:0], s.deliveries[over:]...)
-	}
-	s.deliveries = append(s.deliveries, d)
+	s.deliveries.add(d, s.opts.MaxRecordedRequests)
 	s.mu.Unlock()
 	return d.Delivered
 }

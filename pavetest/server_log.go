@@ -1,0 +1,34 @@
+package pavetest
+
+// logRing keeps the newest max entries of a log in a ring, so recording one
+// more entry is O(1) however long the log; the server's mutex guards it.
+type logRing[T any] struct {
+	items []T
+	head  int // index of the oldest entry once the ring is full
+}
+
+// add appends v, overwriting the oldest entry when max entries are held.
+func (r *logRing[T]) add(v T, max int) {
+	if len(r.items) < max {
+		r.items = append(r.items, v)
+		return
+	}
+	r.items[r.head] = v
+	r.head = (r.head + 1) % len(r.items)
+}
+
+// each calls f for every entry, oldest first.
+func (r *logRing[T]) each(f func(T)) {
+	for _, v := range r.items[r.head:] {
+		f(v)
+	}
+	for _, v := range r.items[:r.head] {
+		f(v)
+	}
+}
+
+// len returns how many entries are held.
+func (r *logRing[T]) len() int { return len(r.items) }
+
+// reset forgets every entry.
+func (r *logRing[T]) reset() { *r = logRing[T]{} }

@@ -262,9 +262,8 @@ func (s *Server) ownSession(acct *account, key string) *session {
 func (s *Server) handleGetSession(w http.ResponseWriter, acct *account, key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSession(acct, key)
+	sess := s.ownSessionOr404(w, acct, key)
 	if sess == nil {
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 		return
 	}
 	writeJSON(w, http.StatusOK, sess.view(s.opts.CaptureHost))
@@ -273,9 +272,8 @@ func (s *Server) handleGetSession(w http.ResponseWriter, acct *account, key stri
 func (s *Server) handleGetPhotos(w http.ResponseWriter, acct *account, key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSession(acct, key)
+	sess := s.ownSessionOr404(w, acct, key)
 	if sess == nil {
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 		return
 	}
 	out := make([]photoJSON, 0, len(sess.photos))
@@ -288,9 +286,8 @@ func (s *Server) handleGetPhotos(w http.ResponseWriter, acct *account, key strin
 func (s *Server) handleGetNotes(w http.ResponseWriter, acct *account, key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSession(acct, key)
+	sess := s.ownSessionOr404(w, acct, key)
 	if sess == nil {
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 		return
 	}
 	out := make([]noteJSON, 0, len(sess.notes))
@@ -387,9 +384,8 @@ func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *a
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSession(acct, key)
+	sess := s.ownSessionOr404(w, acct, key)
 	if sess == nil { // deleted meanwhile
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 		return
 	}
 	if text := updateRule(sess, b); text != "" {
@@ -451,4 +447,14 @@ func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *a
 	}
 	sess.updatedAt = s.stampLocked()
 	writeJSON(w, http.StatusOK, sess.view(s.opts.CaptureHost))
+}
+
+// ownSessionOr404 returns the account's session, or answers the documented
+// 404 and returns nil. s.mu must be held.
+func (s *Server) ownSessionOr404(w http.ResponseWriter, acct *account, key string) *session {
+	sess := s.ownSession(acct, key)
+	if sess == nil {
+		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
+	}
+	return sess
 }

@@ -512,6 +512,11 @@ type HotspotCoords struct {
 	Y float64 `json:"y"`
 }
 
+// String formats the position as percentages, e.g. "x 18.2%, y 71.05%".
+func (c HotspotCoords) String() string {
+	return "x " + strconv.FormatFloat(c.X, 'f', -1, 64) + "%, y " + strconv.FormatFloat(c.Y, 'f', -1, 64) + "%"
+}
+
 // UnmarshalJSON accepts {"x": 18.2, "y": 71.05}, the same with numbers as
 // strings ("18.2", "18.2%"), or a two-element list [18.2, 71.05]. Both
 // coordinates must be present and finite. null leaves c unchanged.

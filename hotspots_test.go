@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -718,4 +719,10 @@ func TestHotspotsResultsLargeRefusal(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.True(t, apiErr.Truncated)
 	assert.Len(t, apiErr.Body, pave.MaxErrorBodySize)
+}
+
+func TestHotspotCoordsString(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "x 18.2%, y 71.05%", pave.HotspotCoords{X: 18.2, Y: 71.05}.String())
+	assert.Equal(t, "x 18.2%, y 71.05%", fmt.Sprint(&pave.HotspotCoords{X: 18.2, Y: 71.05}))
 }

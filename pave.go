@@ -92,7 +92,8 @@ func WithBaseURL(u string) Option {
 }
 
 // WithHTTPClient makes the client send through hc. hc is not modified: the
-// client uses a copy whose transport is wrapped by a SigningTransport. Its
+// client uses a copy whose transport is wrapped by a SigningTransport (a
+// nil Transport gets the SDK's tuned one, not http.DefaultTransport). Its
 // Timeout, if set, applies on top of WithTimeout.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
@@ -227,11 +228,16 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	hc := &http.Client{}
-	var base http.RoundTripper = newTransport()
+	var base http.RoundTripper
 	if s.hc != nil {
 		cp := *s.hc
 		hc = &cp
-		base = s.hc.Transport // nil means http.DefaultTransport
+		base = s.hc.Transport
+	}
+	if base == nil {
+		// Also for a caller's client without a Transport: net/http
+		// would use DefaultTransport and its 2 idle connections per host.
+		base = newTransport()
 	}
 	st, err := NewSigningTransport(creds, u.String(), base, s.now)
 	if err != nil {

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/pave-go/pave/internal/backoff"
 )
 
 // Version is the SDK version sent in the User-Agent header.
@@ -54,7 +52,7 @@ type Client struct {
 	secrets     []string // redacted from error text; never logged
 	timeout     time.Duration
 	maxRetries  int
-	policy      backoff.Policy
+	policy      backoffPolicy
 	maxRetryAft time.Duration
 	userAgent   string
 	logger      *slog.Logger
@@ -70,7 +68,7 @@ type settings struct {
 	userAgent     string
 	logger        *slog.Logger
 	now           func() time.Time
-	policy        backoff.Policy
+	policy        backoffPolicy
 	maxRetryAfter time.Duration
 	accessToken   string
 }
@@ -137,7 +135,7 @@ func WithRetryBackoff(base, max time.Duration) Option {
 		if base < 0 || max < base {
 			return fmt.Errorf("pave: WithRetryBackoff: need 0 <= base <= max, got %s, %s", base, max)
 		}
-		s.policy = backoff.Policy{Base: base, Max: max}
+		s.policy = backoffPolicy{Base: base, Max: max}
 		return nil
 	}
 }
@@ -212,7 +210,7 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		timeout:       DefaultTimeout,
 		maxRetries:    DefaultMaxRetries,
 		now:           time.Now,
-		policy:        backoff.Policy{Base: DefaultRetryBase, Max: DefaultRetryMax},
+		policy:        backoffPolicy{Base: DefaultRetryBase, Max: DefaultRetryMax},
 		maxRetryAfter: DefaultMaxRetryAfter,
 	}
 	for _, opt := range opts {
@@ -481,7 +479,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult
 			return exchangeResult{Attempts: attempt}, lastErr
 		}
 		if wait <= 0 {
-			wait = c.policy.Delay(attempt)
+			wait = c.policy.delay(attempt)
 		} else if wait > c.maxRetryAft {
 			wait = c.maxRetryAft
 		}
@@ -489,7 +487,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult
 			slog.String("method", cl.method), slog.String("path", cl.path),
 			slog.Int("status", status), slog.Int("attempt", attempt),
 			slog.Duration("wait", wait))
-		if err := backoff.Sleep(ctx, wait); err != nil {
+		if err := sleepCtx(ctx, wait); err != nil {
 			return exchangeResult{Attempts: attempt}, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
 		}
 	}

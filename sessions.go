@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-
-	"github.com/pave-go/pave/internal/backoff"
 )
 
 // SessionsService is the inspection-session API. Get it from Client.Sessions.
@@ -260,7 +258,7 @@ func (s *SessionsService) WaitForResults(ctx context.Context, key string, opts .
 	wait := w.first
 	interval := w.interval
 	for {
-		if err := backoff.Sleep(ctx, wait); err != nil {
+		if err := sleepCtx(ctx, wait); err != nil {
 			return nil, fmt.Errorf("pave: waiting for results of %s: %w", key, err)
 		}
 		sess, err := s.Get(ctx, key)

@@ -1,4 +1,4 @@
-package backoff_test
+package pave
 
 import (
 	"context"
@@ -8,13 +8,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/pave-go/pave/internal/backoff"
 )
 
 func TestDelayIsCappedExponentialWithEqualJitter(t *testing.T) {
 	t.Parallel()
-	p := backoff.Policy{Base: 100 * time.Millisecond, Max: time.Second}
+	p := backoffPolicy{Base: 100 * time.Millisecond, Max: time.Second}
 	tests := []struct {
 		n       int
 		nominal time.Duration // before jitter
@@ -33,7 +31,7 @@ func TestDelayIsCappedExponentialWithEqualJitter(t *testing.T) {
 			t.Parallel()
 			seen := map[time.Duration]bool{}
 			for range 200 {
-				d := p.Delay(tt.n)
+				d := p.delay(tt.n)
 				require.GreaterOrEqual(t, d, tt.nominal/2)
 				require.LessOrEqual(t, d, tt.nominal)
 				seen[d] = true
@@ -45,45 +43,45 @@ func TestDelayIsCappedExponentialWithEqualJitter(t *testing.T) {
 
 func TestDelayEdgeCases(t *testing.T) {
 	t.Parallel()
-	assert.Zero(t, backoff.Policy{}.Delay(3))
-	assert.Zero(t, backoff.Policy{Max: time.Second}.Delay(5), "zero base")
+	assert.Zero(t, backoffPolicy{}.delay(3))
+	assert.Zero(t, backoffPolicy{Max: time.Second}.delay(5), "zero base")
 	// No Max: the base is not doubled past itself (Max caps the growth).
-	d := backoff.Policy{Base: 10 * time.Millisecond}.Delay(4)
+	d := backoffPolicy{Base: 10 * time.Millisecond}.delay(4)
 	assert.GreaterOrEqual(t, d, 5*time.Millisecond)
 	assert.LessOrEqual(t, d, 10*time.Millisecond)
 	// Base above Max: Max wins.
-	d = backoff.Policy{Base: time.Second, Max: 100 * time.Millisecond}.Delay(1)
+	d = backoffPolicy{Base: time.Second, Max: 100 * time.Millisecond}.delay(1)
 	assert.GreaterOrEqual(t, d, 50*time.Millisecond)
 	assert.LessOrEqual(t, d, 100*time.Millisecond)
 	// One nanosecond: half of it rounds down to zero, jitter stays in range.
 	for range 20 {
-		d := backoff.Policy{Base: 1, Max: 1}.Delay(1)
+		d := backoffPolicy{Base: 1, Max: 1}.delay(1)
 		assert.True(t, d == 0 || d == 1, d)
 	}
 	// Huge bounds do not overflow.
-	huge := backoff.Policy{Base: time.Duration(1 << 61), Max: time.Duration(1<<63 - 1)}
+	huge := backoffPolicy{Base: time.Duration(1 << 61), Max: time.Duration(1<<63 - 1)}
 	for n := 3; n < 70; n++ {
-		assert.GreaterOrEqual(t, huge.Delay(n), huge.Max/2, n)
+		assert.GreaterOrEqual(t, huge.delay(n), huge.Max/2, n)
 	}
 }
 
 func TestSleep(t *testing.T) {
 	t.Parallel()
-	require.NoError(t, backoff.Sleep(context.Background(), 0))
-	require.NoError(t, backoff.Sleep(context.Background(), -time.Second))
-	require.NoError(t, backoff.Sleep(context.Background(), time.Millisecond))
+	require.NoError(t, sleepCtx(context.Background(), 0))
+	require.NoError(t, sleepCtx(context.Background(), -time.Second))
+	require.NoError(t, sleepCtx(context.Background(), time.Millisecond))
 
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
-	require.ErrorIs(t, backoff.Sleep(cancelled, 0), context.Canceled)
+	require.ErrorIs(t, sleepCtx(cancelled, 0), context.Canceled)
 	// A cancelled context ends an hour-long wait at once (the test would
 	// otherwise time out).
-	require.ErrorIs(t, backoff.Sleep(cancelled, time.Hour), context.Canceled)
+	require.ErrorIs(t, sleepCtx(cancelled, time.Hour), context.Canceled)
 
 	ctx, cancel2 := context.WithCancel(context.Background())
 	go func() {
 		time.Sleep(5 * time.Millisecond)
 		cancel2()
 	}()
-	require.ErrorIs(t, backoff.Sleep(ctx, time.Hour), context.Canceled)
+	require.ErrorIs(t, sleepCtx(ctx, time.Hour), context.Canceled)
 }

@@ -1,6 +1,7 @@
-// Package backoff computes retry waits: capped exponential backoff with
-// jitter, and a context-aware sleep.
-package backoff
+package pave
+
+// Retry waits: capped exponential backoff with jitter, and a
+// context-aware sleep.
 
 import (
 	"context"
@@ -8,19 +9,19 @@ import (
 	"time"
 )
 
-// Policy is a capped exponential backoff. The zero value is not useful; set
+// backoffPolicy is a capped exponential backoff. The zero value is not useful; set
 // Base and Max.
-type Policy struct {
+type backoffPolicy struct {
 	// Base is the wait before the first retry (before jitter).
 	Base time.Duration
 	// Max caps every computed wait.
 	Max time.Duration
 }
 
-// Delay returns the wait before retry number n (1 for the first retry):
+// delay returns the wait before retry number n (1 for the first retry):
 // Base*2^(n-1), capped at Max, with "equal jitter" (a random point in the
 // upper half), so concurrent clients do not retry in lockstep.
-func (p Policy) Delay(n int) time.Duration {
+func (p backoffPolicy) delay(n int) time.Duration {
 	if n < 1 {
 		n = 1
 	}
@@ -42,9 +43,9 @@ func (p Policy) Delay(n int) time.Duration {
 	return half + rand.N(d-half+1)
 }
 
-// Sleep waits for d or until ctx is done, whichever is first, and returns
+// sleepCtx waits for d or until ctx is done, whichever is first, and returns
 // ctx.Err() in the latter case.
-func Sleep(ctx context.Context, d time.Duration) error {
+func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

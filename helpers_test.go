@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 // testCreds are invented credentials for an invented account.
@@ -82,9 +83,14 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// fixture reads testdata/name.
+// fixture returns a response document: the API responses users get from
+// pavetest's embedded fixtures come from there (one copy for the kit and the
+// SDK's own tests), test-only documents from testdata/.
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
+	if b := pavetest.Fixture(name); b != nil {
+		return b
+	}
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return b

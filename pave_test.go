@@ -371,7 +371,7 @@ func TestCreateIsRetriedOn429(t *testing.T) {
 	var rec recorder
 	mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions", rec.record(sequence(
 		jsonResponder(429, `{"message":"Too Many Requests."}`),
-		jsonResponder(201, string(fixture(t, "session_create.json"))),
+		jsonResponder(201, string(fixture(t, "session_created.json"))),
 	)))
 	s, err := c.Sessions.Create(context.Background(), &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{VIN: "2T1BURHE5JC074512"}})
 	require.NoError(t, err)

@@ -34,7 +34,7 @@ func TestSessionsCreate(t *testing.T) {
 	var rec recorder
 	c, mt := newMockClient(t)
 	mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions",
-		rec.record(jsonResponder(201, string(fixture(t, "session_create.json")))))
+		rec.record(jsonResponder(201, string(fixture(t, "session_created.json")))))
 
 	req := &pave.CreateSessionRequest{
 		Session: &pave.SessionSettings{

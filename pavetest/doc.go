@@ -119,6 +119,8 @@
 //	pavetest.OnRateLimited(mt, http.MethodGet, pavetest.PathSession(""), time.Second)
 //
 // Fixture and FixtureNames expose the JSON documents; Path* build the
-// routes; Calls counts what was received; SignedBy is an httpmock.Matcher,
+// routes; Calls counts what was received and Sent/LastSent return it, with
+// bodies, to check what the code under test asked for; SignedBy is an
+// httpmock.Matcher,
 // and CheckSignature and AssertSigned check a request's HMAC signature.
 package pavetest

@@ -38,12 +38,13 @@ func MockCredentials() pave.Credentials {
 // backoff from 1 to 5 ms and Retry-After honoured for at most 5 ms, so a
 // test of a retried request takes milliseconds. opts are applied after
 // these and may change any of them (a WithHTTPClient replaces the mock
-// transport). A client that cannot be built fails tb at once.
+// transport). A client that cannot be built fails tb at once. Sent and
+// LastSent show what the client sent through mt.
 func NewMockClient(tb testing.TB, opts ...pave.Option) (*pave.Client, *httpmock.MockTransport) {
 	tb.Helper()
 	mt := httpmock.NewMockTransport()
 	all := append([]pave.Option{
-		pave.WithHTTPClient(&http.Client{Transport: mt}),
+		pave.WithHTTPClient(&http.Client{Transport: newSentLog(tb, mt)}),
 		pave.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
 		pave.WithMaxRetryAfter(5 * time.Millisecond),
 	}, opts...)

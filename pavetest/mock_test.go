@@ -884,3 +884,37 @@ func TestMockConcurrentUse(t *testing.T) {
 	assert.Equal(t, 40, mt.GetTotalCallCount())
 	assert.Equal(t, 20, pavetest.Calls(mt, http.MethodGet, pavetest.PathSession("")))
 }
+
+func TestSentRecordsWhatTheClientSent(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	client, mt := pavetest.NewMockClient(t)
+	pavetest.OnCreateSession(mt, nil)
+	pavetest.OnRateLimited(mt, http.MethodGet, pavetest.PathSession(""), 0)
+
+	_, err := client.Sessions.Create(ctx, &pave.CreateSessionRequest{Options: &pave.Options{ClientID: "LEAD-7"}})
+	require.NoError(t, err)
+	_, err = client.Sessions.Get(ctx, "ABC-1234567890")
+	require.ErrorIs(t, err, pave.ErrRateLimited)
+
+	sent := pavetest.Sent(mt)
+	require.Len(t, sent, 4, "one create, then a GET tried three times")
+	assert.Equal(t, http.MethodPost, sent[0].Method)
+	for _, r := range sent[1:] {
+		assert.Equal(t, "/v1/sessions/ABC-1234567890", r.Path)
+	}
+	req, ok := pavetest.LastSent(mt, http.MethodPost, pavetest.PathSessions)
+	require.True(t, ok)
+	var body pave.CreateSessionRequest
+	require.NoError(t, req.DecodeBody(&body))
+	assert.Equal(t, "LEAD-7", body.Options.ClientID)
+	assert.NoError(t, pavetest.CheckSignature(&http.Request{Header: req.Header}, pavetest.MockCredentials(), time.Time{}, 0))
+
+	_, ok = pavetest.LastSent(mt, http.MethodDelete, pavetest.PathSessions)
+	assert.False(t, ok)
+	assert.Nil(t, pavetest.Sent(httpmock.NewMockTransport()), "a transport not made by NewMockClient")
+
+	// Sent returns copies: changing them does not change the log.
+	sent[0].Body[0] = 'X'
+	assert.NotEqual(t, byte('X'), pavetest.Sent(mt)[0].Body[0])
+}

@@ -2,8 +2,6 @@ package crm_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
@@ -28,26 +26,19 @@ const key = pavetest.FixtureSessionKey
 func TestStartTradeIn(t *testing.T) {
 	t.Parallel()
 	client, mt := pavetest.NewMockClient(t)
-	// Answer with the kit's fixture, but first look at what our code sent.
-	var sent pave.CreateSessionRequest
-	mt.RegisterResponder(http.MethodPost, pavetest.PathSessions, func(req *http.Request) (*http.Response, error) {
-		pavetest.AssertSigned(t, req, pavetest.MockCredentials())
-		body, err := io.ReadAll(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(body, &sent); err != nil {
-			return nil, err
-		}
-		return pavetest.FixtureResponder(http.StatusCreated, "session_created.json")(req)
-	})
+	pavetest.OnCreateSession(mt, nil) // answer with the kit's fixture
 
 	lead := crm.Lead{ID: "LEAD-88127", FirstName: "Maria", LastName: "Lopez", VIN: "1HGCV1F39LA012345"}
 	link, err := crm.StartTradeIn(context.Background(), client, lead)
 	require.NoError(t, err)
 	assert.Equal(t, "https://northshoreauto.vehiclecapture.com/"+key, link)
 
-	// What our code asked PAVE for.
+	// What our code asked PAVE for, as it went over the wire.
+	req, ok := pavetest.LastSent(mt, http.MethodPost, pavetest.PathSessions)
+	require.True(t, ok)
+	pavetest.AssertSigned(t, &http.Request{Header: req.Header}, pavetest.MockCredentials())
+	var sent pave.CreateSessionRequest
+	require.NoError(t, req.DecodeBody(&sent))
 	require.NotNil(t, sent.Session)
 	assert.Equal(t, "LEAD-88127", sent.Session.ClientID)
 	assert.Equal(t, crm.RedirectURL, sent.Session.RedirectURL)
@@ -60,16 +51,14 @@ func TestStartTradeIn(t *testing.T) {
 func TestStartTradeInWithoutVIN(t *testing.T) {
 	t.Parallel()
 	client, mt := pavetest.NewMockClient(t)
-	var raw map[string]any
-	mt.RegisterResponder(http.MethodPost, pavetest.PathSessions, func(req *http.Request) (*http.Response, error) {
-		if err := json.NewDecoder(req.Body).Decode(&raw); err != nil {
-			return nil, err
-		}
-		return pavetest.FixtureResponder(http.StatusCreated, "session_created.json")(req)
-	})
+	pavetest.OnCreateSession(mt, nil)
 
 	_, err := crm.StartTradeIn(context.Background(), client, crm.Lead{ID: "LEAD-1"})
 	require.NoError(t, err)
+	req, ok := pavetest.LastSent(mt, http.MethodPost, pavetest.PathSessions)
+	require.True(t, ok)
+	var raw map[string]any
+	require.NoError(t, req.DecodeBody(&raw))
 	assert.NotContains(t, raw, "vehicle", "no VIN, no vehicle object")
 	assert.NotContains(t, raw["session"], "contact", "no name, no contact")
 }

@@ -54,10 +54,12 @@ type Client struct {
 	maxRetries  int
 	policy      backoffPolicy
 	maxRetryAft time.Duration
-	userAgent   string
-	logger      *slog.Logger
-	now         func() time.Time
-	accessToken string // API-Access-Token for v2 endpoints
+	// userAgentValue is the User-Agent header value slice, shared by every
+	// request: it is never modified.
+	userAgentValue []string
+	logger         *slog.Logger
+	now            func() time.Time
+	accessToken    string // API-Access-Token for v2 endpoints
 }
 
 type settings struct {
@@ -251,18 +253,18 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		ua = s.userAgent + " " + ua
 	}
 	c := &Client{
-		hc:          hc,
-		baseURL:     u.String(),
-		username:    creds.Username,
-		secrets:     []string{creds.APISecret},
-		timeout:     s.timeout,
-		maxRetries:  s.maxRetries,
-		policy:      s.policy,
-		maxRetryAft: s.maxRetryAfter,
-		userAgent:   ua,
-		logger:      logger,
-		now:         s.now,
-		accessToken: s.accessToken,
+		hc:             hc,
+		baseURL:        u.String(),
+		username:       creds.Username,
+		secrets:        []string{creds.APISecret},
+		timeout:        s.timeout,
+		maxRetries:     s.maxRetries,
+		policy:         s.policy,
+		maxRetryAft:    s.maxRetryAfter,
+		userAgentValue: []string{ua},
+		logger:         logger,
+		now:            s.now,
+		accessToken:    s.accessToken,
 	}
 	if c.accessToken == "" {
 		c.accessToken = creds.APIKey
@@ -374,6 +376,10 @@ func (e *RequestError) Unwrap() []error {
 	}
 	return []error{e.Err}
 }
+
+// jsonHeaderValue is the value slice of Accept and Content-Type, shared by
+// every request: it is never modified.
+var jsonHeaderValue = []string{"application/json"}
 
 // ErrBadResponse is matched (errors.Is) by a *RequestError whose 2xx
 // response could not be decoded.
@@ -512,10 +518,15 @@ func scrubBody(body []byte, token string, secrets []string) []byte {
 }
 
 func scrubOne(body []byte, sec string) []byte {
-	if len(sec) >= minScrubLen && bytes.Contains(body, []byte(sec)) {
-		return bytes.ReplaceAll(body, []byte(sec), []byte("[REDACTED]"))
+	if len(sec) < minScrubLen {
+		return body
 	}
-	return body
+	// A short prefix is searched first: its conversion stays on the stack,
+	// so a body without the secret (every genuine one) costs no allocation.
+	if !bytes.Contains(body, []byte(sec[:minScrubLen])) || !bytes.Contains(body, []byte(sec)) {
+		return body
+	}
+	return bytes.ReplaceAll(body, []byte(sec), []byte("[REDACTED]"))
 }
 
 type response struct {
@@ -539,10 +550,12 @@ func (c *Client) send(ctx context.Context, cl call, target string, payload []byt
 	if err != nil {
 		return nil, err
 	}
-	req.Header["Accept"] = []string{"application/json"}
-	req.Header["User-Agent"] = []string{c.userAgent}
+	// Shared value slices: SigningTransport clones the request (and its
+	// header values) before anything below it sees them.
+	req.Header["Accept"] = jsonHeaderValue
+	req.Header["User-Agent"] = c.userAgentValue
 	if payload != nil {
-		req.Header["Content-Type"] = []string{"application/json"}
+		req.Header["Content-Type"] = jsonHeaderValue
 	}
 	for k, v := range cl.header {
 		req.Header[k] = v

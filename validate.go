@@ -35,18 +35,28 @@ func ValidateVIN(vin string) (ok bool, reason string) {
 func PhoneDigits(phone string) (digits string, ok bool) {
 	s := strings.TrimSpace(phone)
 	s = strings.TrimPrefix(s, "+")
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			n++
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
 		default:
 			return "", false
 		}
 	}
-	d := b.String()
-	return d, len(d) >= 7 && len(d) <= 15
+	if n == len(s) {
+		digits = s // only digits: no copy
+	} else {
+		b := make([]byte, 0, n)
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c >= '0' && c <= '9' {
+				b = append(b, c)
+			}
+		}
+		digits = string(b)
+	}
+	return digits, n >= 7 && n <= 15
 }
 
 // validateSessionKey checks a path segment before it is escaped into a URL.

@@ -203,8 +203,12 @@ func rawElements(raw json.RawMessage) []json.RawMessage {
 	return items
 }
 
-func decodePhotosLenient(raw json.RawMessage) []Photo {
-	var out []Photo
+// decodeListLenient decodes a JSON list of T. When the list as a whole does
+// not decode, each object in it is tried alone, and one that still fails
+// is read field by field with loose; non-objects and unreadable items are
+// skipped.
+func decodeListLenient[T any](raw json.RawMessage, loose func(item json.RawMessage) (T, bool)) []T {
+	var out []T
 	if json.Unmarshal(raw, &out) == nil {
 		return out
 	}
@@ -213,35 +217,48 @@ func decodePhotosLenient(raw json.RawMessage) []Photo {
 		if !isJSONObject(item) {
 			continue
 		}
-		var p Photo
-		if json.Unmarshal(item, &p) != nil {
-			var l struct {
-				PhotoCode       json.RawMessage `json:"photo_code"`
-				PhotoLabel      json.RawMessage `json:"photo_label"`
-				URL             json.RawMessage `json:"url"`
-				Approved        json.RawMessage `json:"approved"`
-				ApprovedMessage json.RawMessage `json:"approved_message"`
-				CreatedAt       json.RawMessage `json:"created_at"`
-				UpdatedAt       json.RawMessage `json:"updated_at"`
-			}
-			if json.Unmarshal(item, &l) != nil {
+		var v T
+		if json.Unmarshal(item, &v) != nil {
+			var ok bool
+			if v, ok = loose(item); !ok {
 				continue
 			}
-			var approved StringBool
-			_ = approved.UnmarshalJSON(l.Approved)
-			p = Photo{
-				PhotoCode:       loosePhotoCode(l.PhotoCode),
-				PhotoLabel:      PhotoLabel(looseString(l.PhotoLabel)),
-				URL:             looseString(l.URL),
-				Approved:        bool(approved),
-				ApprovedMessage: looseString(l.ApprovedMessage),
-			}
-			_ = p.CreatedAt.UnmarshalJSON(l.CreatedAt)
-			_ = p.UpdatedAt.UnmarshalJSON(l.UpdatedAt)
 		}
-		out = append(out, p)
+		out = append(out, v)
 	}
 	return out
+}
+
+func decodePhotosLenient(raw json.RawMessage) []Photo {
+	return decodeListLenient(raw, loosePhoto)
+}
+
+// loosePhoto reads a photo field by field, keeping what is readable.
+func loosePhoto(item json.RawMessage) (Photo, bool) {
+	var l struct {
+		PhotoCode       json.RawMessage `json:"photo_code"`
+		PhotoLabel      json.RawMessage `json:"photo_label"`
+		URL             json.RawMessage `json:"url"`
+		Approved        json.RawMessage `json:"approved"`
+		ApprovedMessage json.RawMessage `json:"approved_message"`
+		CreatedAt       json.RawMessage `json:"created_at"`
+		UpdatedAt       json.RawMessage `json:"updated_at"`
+	}
+	if json.Unmarshal(item, &l) != nil {
+		return Photo{}, false
+	}
+	var approved StringBool
+	_ = approved.UnmarshalJSON(l.Approved)
+	p := Photo{
+		PhotoCode:       loosePhotoCode(l.PhotoCode),
+		PhotoLabel:      PhotoLabel(looseString(l.PhotoLabel)),
+		URL:             looseString(l.URL),
+		Approved:        bool(approved),
+		ApprovedMessage: looseString(l.ApprovedMessage),
+	}
+	_ = p.CreatedAt.UnmarshalJSON(l.CreatedAt)
+	_ = p.UpdatedAt.UnmarshalJSON(l.UpdatedAt)
+	return p, true
 }
 
 func decodeInspectionLenient(raw json.RawMessage) *inspectionWire {
@@ -289,55 +306,46 @@ func decodeInspectionLenient(raw json.RawMessage) *inspectionWire {
 }
 
 func decodeDamagesLenient(raw json.RawMessage) []Damage {
-	var out []Damage
-	if json.Unmarshal(raw, &out) == nil {
-		return out
+	return decodeListLenient(raw, looseDamage)
+}
+
+// looseDamage reads a damage field by field, keeping what is readable.
+func looseDamage(item json.RawMessage) (Damage, bool) {
+	var l struct {
+		DamageGroup  json.RawMessage `json:"damage_group"`
+		Component    json.RawMessage `json:"component"`
+		DamageName   json.RawMessage `json:"damage_name"`
+		Label        json.RawMessage `json:"label"`
+		Description  json.RawMessage `json:"description"`
+		Tolerance    json.RawMessage `json:"tolerance"`
+		RepairMethod json.RawMessage `json:"repair_method"`
+		RepairType   json.RawMessage `json:"repair_type"`
+		UnitMeasure  json.RawMessage `json:"unit_measure"`
+		GradeScore   json.RawMessage `json:"grade_score"`
+		PhotoCode    json.RawMessage `json:"photo_code"`
+		Photo        *DamagePhoto    `json:"photo"`
 	}
-	out = nil
-	for _, item := range rawElements(raw) {
-		if !isJSONObject(item) {
-			continue
-		}
-		var d Damage
-		if json.Unmarshal(item, &d) != nil {
-			var l struct {
-				DamageGroup  json.RawMessage `json:"damage_group"`
-				Component    json.RawMessage `json:"component"`
-				DamageName   json.RawMessage `json:"damage_name"`
-				Label        json.RawMessage `json:"label"`
-				Description  json.RawMessage `json:"description"`
-				Tolerance    json.RawMessage `json:"tolerance"`
-				RepairMethod json.RawMessage `json:"repair_method"`
-				RepairType   json.RawMessage `json:"repair_type"`
-				UnitMeasure  json.RawMessage `json:"unit_measure"`
-				GradeScore   json.RawMessage `json:"grade_score"`
-				PhotoCode    json.RawMessage `json:"photo_code"`
-				Photo        *DamagePhoto    `json:"photo"`
-			}
-			if json.Unmarshal(item, &l) != nil {
-				continue
-			}
-			d = Damage{
-				DamageGroup:  looseString(l.DamageGroup),
-				Component:    looseString(l.Component),
-				DamageName:   looseString(l.DamageName),
-				Label:        looseString(l.Label),
-				Description:  looseString(l.Description),
-				Tolerance:    looseString(l.Tolerance),
-				RepairMethod: looseString(l.RepairMethod),
-				RepairType:   looseString(l.RepairType),
-				UnitMeasure:  looseString(l.UnitMeasure),
-				PhotoCode:    loosePhotoCode(l.PhotoCode),
-				Photo:        l.Photo,
-			}
-			var score Int
-			if score.UnmarshalJSON(l.GradeScore) == nil {
-				d.GradeScore = score
-			}
-		}
-		out = append(out, d)
+	if json.Unmarshal(item, &l) != nil {
+		return Damage{}, false
 	}
-	return out
+	d := Damage{
+		DamageGroup:  looseString(l.DamageGroup),
+		Component:    looseString(l.Component),
+		DamageName:   looseString(l.DamageName),
+		Label:        looseString(l.Label),
+		Description:  looseString(l.Description),
+		Tolerance:    looseString(l.Tolerance),
+		RepairMethod: looseString(l.RepairMethod),
+		RepairType:   looseString(l.RepairType),
+		UnitMeasure:  looseString(l.UnitMeasure),
+		PhotoCode:    loosePhotoCode(l.PhotoCode),
+		Photo:        l.Photo,
+	}
+	var score Int
+	if score.UnmarshalJSON(l.GradeScore) == nil {
+		d.GradeScore = score
+	}
+	return d, true
 }
 
 // loosePhotoCode reads a photo code sent as 4, "4" or "04"; anything else

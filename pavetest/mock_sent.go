@@ -68,9 +68,7 @@ func Sent(mt *httpmock.MockTransport) []Request {
 	defer l.mu.Unlock()
 	out := make([]Request, len(l.reqs))
 	for i, r := range l.reqs {
-		r.Header = r.Header.Clone()
-		r.Body = bytes.Clone(r.Body)
-		out[i] = r
+		out[i] = r.clone()
 	}
 	return out
 }

@@ -17,18 +17,18 @@ func (r *logRing[T]) add(v T, max int) {
 	r.head = (r.head + 1) % len(r.items)
 }
 
-// each calls f for every entry, oldest first.
-func (r *logRing[T]) each(f func(T)) {
+// snapshot returns the entries, oldest first, each passed through clone
+// so callers cannot reach the log's own headers and bodies.
+func (r *logRing[T]) snapshot(clone func(T) T) []T {
+	out := make([]T, 0, len(r.items))
 	for _, v := range r.items[r.head:] {
-		f(v)
+		out = append(out, clone(v))
 	}
 	for _, v := range r.items[:r.head] {
-		f(v)
+		out = append(out, clone(v))
 	}
+	return out
 }
-
-// len returns how many entries are held.
-func (r *logRing[T]) len() int { return len(r.items) }
 
 // reset forgets every entry.
 func (r *logRing[T]) reset() { *r = logRing[T]{} }

@@ -42,13 +42,7 @@ func (s *Server) record(r *http.Request, body []byte) {
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Request, 0, s.requests.len())
-	s.requests.each(func(r Request) {
-		r.Header = r.Header.Clone()
-		r.Body = bytes.Clone(r.Body)
-		out = append(out, r)
-	})
-	return out
+	return s.requests.snapshot(Request.clone)
 }
 
 // ResetRequests forgets the recorded requests.
@@ -56,4 +50,11 @@ func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	s.requests.reset()
 	s.mu.Unlock()
+}
+
+// clone returns r with its own copy of the header and body.
+func (r Request) clone() Request {
+	r.Header = r.Header.Clone()
+	r.Body = bytes.Clone(r.Body)
+	return r
 }

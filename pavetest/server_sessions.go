@@ -276,11 +276,7 @@ func (s *Server) handleGetPhotos(w http.ResponseWriter, acct *account, key strin
 	if sess == nil {
 		return
 	}
-	out := make([]photoJSON, 0, len(sess.photos))
-	for _, p := range sess.photos {
-		out = append(out, p.view())
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, viewsOf(sess.photos, (*photoState).view))
 }
 
 func (s *Server) handleGetNotes(w http.ResponseWriter, acct *account, key string) {
@@ -290,11 +286,7 @@ func (s *Server) handleGetNotes(w http.ResponseWriter, acct *account, key string
 	if sess == nil {
 		return
 	}
-	out := make([]noteJSON, 0, len(sess.notes))
-	for _, n := range sess.notes {
-		out = append(out, n.view())
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, viewsOf(sess.notes, noteState.view))
 }
 
 func (s *Server) handleGetResults(w http.ResponseWriter, acct *account, key string) {
@@ -457,4 +449,14 @@ func (s *Server) ownSessionOr404(w http.ResponseWriter, acct *account, key strin
 		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 	}
 	return sess
+}
+
+// viewsOf maps stored items to their JSON views (never nil: an empty list
+// is answered as []).
+func viewsOf[T, V any](items []T, view func(T) V) []V {
+	out := make([]V, 0, len(items))
+	for _, it := range items {
+		out = append(out, view(it))
+	}
+	return out
 }

@@ -54,13 +54,11 @@ type pendingDelivery struct {
 func (s *Server) Deliveries() []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Delivery, 0, s.deliveries.len())
-	s.deliveries.each(func(d Delivery) {
+	return s.deliveries.snapshot(func(d Delivery) Delivery {
 		d.Header = d.Header.Clone()
 		d.Body = bytes.Clone(d.Body)
-		out = append(out, d)
+		return d
 	})
-	return out
 }
 
 // ResetDeliveries forgets the recorded delivery attempts.

@@ -63,6 +63,10 @@ type APIError struct {
 	Body []byte
 	// Truncated reports that the body was longer than MaxErrorBodySize.
 	Truncated bool
+	// Location is where a 3xx answer pointed. The SDK follows redirects
+	// only for GET (and to the same host); any other request gets the
+	// redirect back as this error, never re-sent.
+	Location string
 }
 
 // Error returns one line: method, path, status, message, sorted field
@@ -86,6 +90,11 @@ func (e *APIError) Error() string {
 		b.WriteString(oneLine(e.Message))
 	}
 	writeFieldErrors(&b, e.Errors)
+	if e.Location != "" {
+		b.WriteString(" (redirect to ")
+		b.WriteString(oneLine(e.Location))
+		b.WriteString(" not followed)")
+	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}

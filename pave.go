@@ -244,6 +244,7 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	hc.Transport = st
+	hc.CheckRedirect = checkRedirect(hc.CheckRedirect)
 	logger := s.logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -391,7 +392,23 @@ type call struct {
 	path   string // escaped, starting with /v1 or /v2
 	body   any    // marshalled as JSON when non-nil
 	header http.Header
+	// acts marks a request that may act on PAVE in a way a repeat would
+	// repeat (create something, text a customer): a POST always, a PUT
+	// that changes the SMS. It is sent at most once unless PAVE provably
+	// did not process it, at every layer: no retry of ours, no replay by
+	// net/http, no redirect.
+	acts bool
+	// goneIsDone makes a retried DELETE that finds nothing (404) after an
+	// attempt whose outcome is unknown a success: the first attempt most
+	// likely removed it, and either way it is gone.
+	goneIsDone bool
+	// secrets are values this request carries that must never appear in
+	// an error (a webhook secret in a callback's headers).
+	secrets []string
 }
+
+// once reports whether the call may reach PAVE at most once.
+func (cl *call) once() bool { return cl.acts || !idempotent(cl.method) }
 
 // do runs the call with retries and decodes a 2xx JSON body into out (when
 // out is non-nil). It returns the raw body of the successful response.
@@ -432,6 +449,9 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult
 	}
 	target := c.baseURL + cl.path
 	var lastErr error
+	// mayHaveActed: an earlier attempt reached PAVE and its outcome is
+	// unknown (no answer, or a 5xx).
+	mayHaveActed := false
 	for attempt := 1; ; attempt++ {
 		// net/http's Transport checks the context, a custom RoundTripper
 		// may not: never start an attempt for a context that has ended.
@@ -439,7 +459,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult
 			return exchangeResult{Attempts: attempt}, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
 		}
 		start := time.Now()
-		res, err := c.send(ctx, cl, target, payload)
+		res, err := c.send(ctx, &cl, target, payload)
 		status := 0
 		if res != nil {
 			status = res.status
@@ -461,6 +481,11 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult
 			}
 			return exchangeResult{Body: body, Attempts: attempt}, nil
 		}
+		if err == nil && res.status == http.StatusNotFound && cl.goneIsDone && mayHaveActed {
+			c.logger.LogAttrs(ctx, slog.LevelInfo, "pave: retried DELETE found nothing; an earlier attempt removed it",
+				slog.String("method", cl.method), slog.String("path", cl.path), slog.Int("attempt", attempt))
+			return exchangeResult{Attempts: attempt}, nil
+		}
 
 		var retry bool
 		var wait time.Duration
@@ -469,17 +494,22 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult
 				return exchangeResult{Attempts: attempt}, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: ctx.Err(), Last: lastErr}
 			}
 			lastErr = &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err}
-			retry = retryableNetError(cl.method, err)
+			retry = retryableNetError(cl.once(), err)
+			mayHaveActed = mayHaveActed || !errors.Is(err, syscall.ECONNREFUSED)
 		} else {
 			apiErr := newAPIError(res.status, res.body, res.truncated)
 			apiErr.Method, apiErr.Path, apiErr.Attempts = cl.method, cl.path, attempt
 			apiErr.RetryAfter = parseRetryAfter(res.header.Get("Retry-After"), c.now())
+			if res.status >= 300 && res.status <= 399 {
+				apiErr.Location = res.header.Get("Location")
+			}
 			// A fresh slice: appending to c.secrets could write into its
 			// spare capacity, shared by concurrent requests.
-			apiErr.redact(append(slices.Clip(c.secrets), res.token)...)
+			apiErr.redact(append(append(slices.Clip(c.secrets), res.token), cl.secrets...)...)
 			lastErr = apiErr
-			retry = retryableStatus(cl.method, res.status)
+			retry = retryableStatus(cl.once(), res.status)
 			wait = apiErr.RetryAfter
+			mayHaveActed = mayHaveActed || res.status >= 500
 		}
 		if !retry || attempt > c.maxRetries {
 			return exchangeResult{Attempts: attempt}, lastErr
@@ -539,9 +569,11 @@ type response struct {
 
 // send makes one attempt under the per-attempt timeout and reads the body
 // completely (bounded) before returning, so the connection can be reused.
-func (c *Client) send(ctx context.Context, cl call, target string, payload []byte) (*response, error) {
+func (c *Client) send(ctx context.Context, cl *call, target string, payload []byte) (*response, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	actx, guard := guardWire(actx, cl.once())
+	defer guard.release()
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
@@ -549,6 +581,11 @@ func (c *Client) send(ctx context.Context, cl call, target string, payload []byt
 	req, err := http.NewRequestWithContext(actx, cl.method, target, body)
 	if err != nil {
 		return nil, err
+	}
+	if cl.once() {
+		// Without GetBody no layer below (HTTP/2's replay after a reset
+		// stream or GOAWAY, a 307 redirect) can send the body again.
+		req.GetBody = nil
 	}
 	// Shared value slices: SigningTransport clones the request (and its
 	// header values) before anything below it sees them.
@@ -562,18 +599,25 @@ func (c *Client) send(ctx context.Context, cl call, target string, payload []byt
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, guard.explain(actx, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode < 200 {
+		// 101 Switching Protocols hands over the raw connection as the
+		// body, which no timeout bounds: never read it.
+		return nil, fmt.Errorf("%w: unexpected %d %s", ErrBadResponse, resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
 	res := &response{status: resp.StatusCode, header: resp.Header}
 	if resp.Request != nil {
 		res.token = resp.Request.Header.Get(HeaderAPIToken)
 	}
 	limit := int64(MaxResponseSize)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	if resp.StatusCode > 299 {
 		limit = MaxErrorBodySize
+	} else if resp.ContentLength > limit {
+		return nil, fmt.Errorf("%w: response body of %d bytes exceeds %d", ErrBadResponse, resp.ContentLength, limit)
 	}
-	res.body, res.truncated, err = readBounded(resp.Body, resp.ContentLength, limit)
+	res.body, res.truncated, err = readBounded(resp.Body, resp.ContentLength, limit, resp.StatusCode > 299)
 	if err != nil {
 		return nil, fmt.Errorf("reading response body: %w", err)
 	}
@@ -588,23 +632,94 @@ func (c *Client) send(ctx context.Context, cl call, target string, payload []byt
 	return res, nil
 }
 
-// readBounded reads at most limit bytes, reporting whether more remained.
-func readBounded(r io.Reader, contentLength, limit int64) ([]byte, bool, error) {
-	// Content-Length only sizes the first allocation, and never beyond
-	// 1 MiB: a lying header must not make us allocate the whole limit.
-	size := int64(512)
-	if contentLength > 0 {
-		size = min(contentLength, limit, 1<<20) + 1
+// checkRedirect is the redirect policy of the SDK's http.Client: only GET
+// and HEAD follow redirects (to the same host: SigningTransport refuses to
+// sign for another). Anything else gets the 3xx back, which becomes an
+// *APIError naming the Location, so a POST is never re-sent by a redirect
+// (and never turned into a GET by a 301, 302 or 303). next is the
+// caller's own policy, consulted for the redirects that are followed.
+func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
+			return http.ErrUseLastResponse
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
+}
+
+// readBounded reads a body of at most limit bytes, reporting whether it is
+// longer; the first limit bytes are then returned when keepPrefix is set
+// (an error body is kept cut), nil otherwise (an oversized success is
+// refused whole, so its bytes need no second buffer). The buffer is sized
+// exactly: from a small Content-Length up front, else by collecting chunks
+// joined once at the end, so a huge or endless body costs at most the limit
+// plus one chunk, never a doubled buffer. A Content-Length of 0 counts as
+// unknown: mock transports (httpmock's) leave it 0 whatever the body.
+func readBounded(r io.Reader, contentLength, limit int64, keepPrefix bool) ([]byte, bool, error) {
+	// A Content-Length only sizes the buffer when small: a lying header
+	// must not make us allocate the whole limit.
+	if contentLength <= 0 || contentLength > min(limit, exactReadMax) {
+		return readChunks(r, limit, keepPrefix)
+	}
+	buf := make([]byte, contentLength)
+	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, false, err
 	}
-	if n > limit {
-		return buf.Bytes()[:limit], true, nil
+	// Read to EOF, so net/http can reuse the connection.
+	var probe [1]byte
+	if n, err := r.Read(probe[:]); n > 0 {
+		return nil, false, fmt.Errorf("body longer than its Content-Length %d", contentLength)
+	} else if err != nil && err != io.EOF {
+		return nil, false, err
 	}
-	return buf.Bytes(), false, nil
+	return buf, false, nil
+}
+
+// exactReadMax is the largest Content-Length allocated up front.
+const exactReadMax = 1 << 20
+
+// readChunks reads r into chunks of growing size (512 bytes doubling up to
+// 1 MiB), then joins them into one buffer of exactly the body's size.
+func readChunks(r io.Reader, limit int64, keepPrefix bool) ([]byte, bool, error) {
+	var chunks [][]byte
+	size, total := 512, int64(0)
+	for {
+		chunk := make([]byte, int(min(int64(size), limit+1-total)))
+		n, err := io.ReadFull(r, chunk)
+		total += int64(n)
+		chunks = append(chunks, chunk[:n])
+		if total > limit {
+			if !keepPrefix {
+				return nil, true, nil
+			}
+			return join(chunks, limit), true, nil
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return join(chunks, total), false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		size = min(size*2, 1<<20)
+	}
+}
+
+// join concatenates chunks into n bytes (dropping anything after n).
+func join(chunks [][]byte, n int64) []byte {
+	if len(chunks) == 1 && int64(len(chunks[0])) >= n {
+		return chunks[0][:n]
+	}
+	out := make([]byte, 0, n)
+	for _, c := range chunks {
+		out = append(out, c[:min(int64(len(c)), n-int64(len(out)))]...)
+	}
+	return out
 }
 
 // idempotent methods may be retried after any transient failure.
@@ -617,10 +732,11 @@ func idempotent(method string) bool {
 }
 
 // retryableStatus: idempotent requests retry on 408, 429, 500, 502, 503,
-// 504. A POST (which may text a customer) retries only on 429, the one
-// status that says the request was refused before being processed.
-func retryableStatus(method string, status int) bool {
-	if !idempotent(method) {
+// 504. A request sent at most once (a POST, which may text a customer)
+// retries only on 429, the one status that says the request was refused
+// before being processed.
+func retryableStatus(once bool, status int) bool {
+	if once {
 		return status == http.StatusTooManyRequests
 	}
 	switch status {
@@ -632,13 +748,13 @@ func retryableStatus(method string, status int) bool {
 }
 
 // retryableNetError: idempotent requests retry on any network error or
-// per-attempt timeout; a POST only when the connection was refused, which
-// proves the server never saw it.
-func retryableNetError(method string, err error) bool {
+// per-attempt timeout; one sent at most once only when the connection was
+// refused, which proves the server never saw it.
+func retryableNetError(once bool, err error) bool {
 	if errors.Is(err, ErrForeignHost) || errors.Is(err, ErrBadResponse) {
 		return false
 	}
-	if !idempotent(method) {
+	if once {
 		return errors.Is(err, syscall.ECONNREFUSED)
 	}
 	return true

@@ -614,13 +614,47 @@ func TestSuccessfulResponseThatCannotBeDecoded(t *testing.T) {
 	assert.Equal(t, 1, mt.GetTotalCallCount(), "a malformed 200 is not retried")
 }
 
-func TestEmptySuccessfulBody(t *testing.T) {
+// A 2xx that lacks what the operation must return is ErrBadResponse,
+// never a zero value with a nil error.
+func TestEmptySuccessIsABadResponse(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
-	mt.RegisterNoResponder(jsonResponder(200, ""))
-	s, err := c.Sessions.Get(context.Background(), sessionKey)
-	require.NoError(t, err)
-	assert.Empty(t, s.SessionKey)
+	answers := []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"204", http.StatusNoContent, ""},
+		{"empty 200", http.StatusOK, ""},
+		{"null", http.StatusOK, "null"},
+		{"{}", http.StatusOK, "{}"},
+		{"no session_key", http.StatusOK, `{"status": "IDLE"}`},
+	}
+	ops := []struct {
+		name string
+		run  func(*pave.Client) (*pave.Session, error)
+	}{
+		{"Create", func(c *pave.Client) (*pave.Session, error) { return c.Sessions.Create(context.Background(), nil) }},
+		{"Get", func(c *pave.Client) (*pave.Session, error) { return c.Sessions.Get(context.Background(), sessionKey) }},
+		{"Update", func(c *pave.Client) (*pave.Session, error) {
+			return c.Sessions.Update(context.Background(), sessionKey, &pave.UpdateSessionRequest{
+				Session: &pave.SessionSettings{Language: pave.LanguageEN}})
+		}},
+	}
+	for _, a := range answers {
+		for _, op := range ops {
+			t.Run(a.name+"/"+op.name, func(t *testing.T) {
+				t.Parallel()
+				c, mt := newMockClient(t)
+				mt.RegisterNoResponder(jsonResponder(a.status, a.body))
+				s, err := op.run(c)
+				require.ErrorIs(t, err, pave.ErrBadResponse)
+				assert.Nil(t, s)
+				var re *pave.RequestError
+				require.ErrorAs(t, err, &re)
+				assert.Equal(t, 1, re.Attempts, "a malformed 2xx is not retried")
+			})
+		}
+	}
 }
 
 // erroringBody fails mid-read.

@@ -49,6 +49,9 @@ const (
 	relResults  = "GET /v1/sessions/{key}/results (Sessions.Results)"
 	relPhotos   = "GET /v1/sessions/{key}/photos (Sessions.Photos)"
 	relHotspots = "GET /v1/hotspots/{key} (Hotspots.Results)"
+	relUpdate   = "PUT /v1/sessions/{key} changing redirect_url (Sessions.Update)"
+	relUpdSMS   = "PUT /v1/sessions/{key} changing sms.to (Sessions.Update)"
+	relDelete   = "DELETE /v1/sessions/{key} (Sessions.Delete)"
 )
 
 // relErrKind is the error type a row expects.
@@ -319,6 +322,77 @@ func relRows() []relRow {
 			wantErr: relAPIError, wantStatus: 401, wantIs: []error{pave.ErrUnauthorized},
 			wantAttempts: 1, wantHits: 1, wantSessions: 1, check: checkExpired,
 		},
+		{
+			fault: "101 Switching Protocols, then silence", op: relCreate,
+			inject:  []pavetest.Fault{{Status: http.StatusSwitchingProtocols, Times: 1}},
+			expect:  "not read and not retried: *RequestError matching ErrBadResponse at once, whatever the timeouts",
+			wantErr: relRequestError, wantIs: []error{pave.ErrBadResponse},
+			wantAttempts: 1, wantHits: 1, wantSessions: 0,
+		},
+		{
+			fault: "101 Switching Protocols, then silence", op: relGet,
+			inject:  []pavetest.Fault{{Status: http.StatusSwitchingProtocols, Times: 1}},
+			expect:  "same: *RequestError matching ErrBadResponse at once",
+			wantErr: relRequestError, wantIs: []error{pave.ErrBadResponse},
+			wantAttempts: 1, wantHits: 1, wantSessions: 1,
+		},
+		{
+			fault: "empty 2xx: 204 No Content", op: relCreate,
+			inject:  []pavetest.Fault{{Status: http.StatusNoContent, Times: 1}},
+			expect:  "*RequestError matching ErrBadResponse (no session key), never an empty session",
+			wantErr: relRequestError, wantIs: []error{pave.ErrBadResponse},
+			wantAttempts: 1, wantHits: 1, wantSessions: 0,
+		},
+		{
+			fault: "empty 2xx: 200 with {}", op: relGet,
+			inject:  []pavetest.Fault{{Status: http.StatusOK, Body: "{}", Times: 1}},
+			expect:  "*RequestError matching ErrBadResponse, never an empty session",
+			wantErr: relRequestError, wantIs: []error{pave.ErrBadResponse},
+			wantAttempts: 1, wantHits: 1, wantSessions: 1,
+		},
+		{
+			fault: "302 redirect in answer to a POST", op: relCreate,
+			inject:  []pavetest.Fault{{Status: http.StatusFound, Header: http.Header{"Location": {"/v1/sessions/ZZZ-OTHERSESSN"}}, Times: 1}},
+			expect:  "not followed (a POST is never re-sent, nor turned into a GET): *APIError 302 with Location",
+			wantErr: relAPIError, wantStatus: http.StatusFound,
+			wantAttempts: 1, wantHits: 1, wantSessions: 0, check: checkLocation("/v1/sessions/ZZZ-OTHERSESSN"),
+		},
+		{
+			fault: "307 redirect loop in answer to a POST", op: relCreate,
+			inject:  []pavetest.Fault{{Status: http.StatusTemporaryRedirect, Header: http.Header{"Location": {"/v1/sessions"}}}},
+			expect:  "not followed: *APIError 307 with Location, one POST",
+			wantErr: relAPIError, wantStatus: http.StatusTemporaryRedirect,
+			wantAttempts: 1, wantHits: 1, wantSessions: 0, check: checkLocation("/v1/sessions"),
+		},
+		{
+			fault: "answer cut after PAVE processed it (Content-Length promised, connection closed halfway)", op: relUpdSMS,
+			inject:  []pavetest.Fault{{Method: http.MethodPut, TruncateBody: true, Times: 1}},
+			expect:  "not retried: a PUT that changes the SMS can text the customer, so it is sent at most once, like a POST; *RequestError",
+			wantErr: relRequestError, wantIs: []error{io.ErrUnexpectedEOF},
+			wantAttempts: 1, wantHits: 1, wantSessions: 1,
+		},
+		{
+			fault: "answer cut after PAVE processed it (Content-Length promised, connection closed halfway)", op: relUpdate,
+			inject:       []pavetest.Fault{{Method: http.MethodPut, TruncateBody: true, Times: 1}},
+			expect:       "retried (the same change again is harmless), succeeds on the 2nd attempt",
+			wantAttempts: 2, wantHits: 2, wantSessions: 1,
+		},
+		{
+			fault: "answer cut after PAVE processed it (Content-Length promised, connection closed halfway)", op: relDelete,
+			inject:       []pavetest.Fault{{Method: http.MethodDelete, TruncateBody: true, Times: 1}},
+			expect:       "retried; the retry's 404 means the first attempt removed it: success, not ErrNotFound",
+			wantAttempts: 2, wantHits: 2, wantSessions: 0,
+		},
+	}
+}
+
+// checkLocation checks the *APIError of a redirect that was not followed.
+func checkLocation(want string) func(t *testing.T, err error) {
+	return func(t *testing.T, err error) {
+		var apiErr *pave.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, want, apiErr.Location)
+		assert.Contains(t, err.Error(), want)
 	}
 }
 
@@ -348,6 +422,10 @@ func relRun(t *testing.T, row relRow, keys []string) {
 		key = sess.SessionKey
 		if row.op == relResults {
 			require.NoError(t, srv.Complete(key))
+		}
+		if row.op == relUpdSMS {
+			// PAVE lets sms.to change only after a failed delivery.
+			require.NoError(t, srv.SetSMSResult(key, false, "undeliverable"))
 		}
 		srv.ResetRequests()
 	}
@@ -396,6 +474,17 @@ func relRun(t *testing.T, row relRow, keys []string) {
 	case relHotspots:
 		path = "/v1/hotspots/" + key
 		_, err = client.Hotspots.Results(ctx, key)
+	case relUpdate:
+		method = http.MethodPut
+		_, err = client.Sessions.Update(ctx, key, &pave.UpdateSessionRequest{
+			Session: &pave.SessionSettings{RedirectURL: "https://dealer.example/again"},
+		})
+	case relUpdSMS:
+		method = http.MethodPut
+		_, err = client.Sessions.Update(ctx, key, &pave.UpdateSessionRequest{SMS: &pave.SMS{To: "+14165550123"}})
+	case relDelete:
+		method = http.MethodDelete
+		err = client.Sessions.Delete(ctx, key)
 	case relResults:
 		path += "/results"
 		var res *pave.Results

@@ -35,11 +35,36 @@ func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest)
 	if req == nil {
 		body = struct{}{}
 	}
-	var out Session
-	if _, err := s.c.do(ctx, call{method: http.MethodPost, path: "/v1/sessions", body: body}, &out); err != nil {
+	return s.c.session(ctx, call{method: http.MethodPost, path: "/v1/sessions", body: body})
+}
+
+// session runs cl and decodes the session it answers. A 2xx without a
+// session key is not a session: ErrBadResponse, never an empty Session.
+func (c *Client) session(ctx context.Context, cl call) (*Session, error) {
+	res, err := c.exchange(ctx, cl, nil)
+	if err != nil {
 		return nil, err
 	}
-	s.c.fillCaptureURL(&out)
+	out, err := decodeSession(res.Body)
+	if err != nil {
+		return nil, res.badResponse(cl, err)
+	}
+	c.fillCaptureURL(out)
+	return out, nil
+}
+
+// decodeSession decodes a session; one without a session_key is an error.
+func decodeSession(body []byte) (*Session, error) {
+	if isNull(body) {
+		return nil, errors.New("empty body where a session was expected")
+	}
+	var out Session
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("decoding session: %w", err)
+	}
+	if out.SessionKey == "" {
+		return nil, errors.New("the session in the response has no session_key")
+	}
 	return &out, nil
 }
 
@@ -49,12 +74,7 @@ func (s *SessionsService) Get(ctx context.Context, key string) (*Session, error)
 	if err := checkSessionKey("Sessions.Get", key); err != nil {
 		return nil, err
 	}
-	var out Session
-	if _, err := s.c.do(ctx, call{method: http.MethodGet, path: sessionPath(key, "")}, &out); err != nil {
-		return nil, err
-	}
-	s.c.fillCaptureURL(&out)
-	return &out, nil
+	return s.c.session(ctx, call{method: http.MethodGet, path: sessionPath(key, "")})
 }
 
 // Photos returns the photos captured so far with their quality-check
@@ -158,14 +178,15 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	body, err := s.c.do(ctx, call{method: http.MethodPut, path: sessionPath(key, ""), body: req}, nil)
+	// A PUT that changes the SMS can text the customer: like a POST, it
+	// is sent at most once.
+	body, err := s.c.do(ctx, call{method: http.MethodPut, path: sessionPath(key, ""), body: req, acts: req.SMS != nil}, nil)
 	if err != nil {
 		return nil, err
 	}
-	var out Session
-	if json.Unmarshal(body, &out) == nil && out.SessionKey != "" {
-		s.c.fillCaptureURL(&out)
-		return &out, nil
+	if out, err := decodeSession(body); err == nil {
+		s.c.fillCaptureURL(out)
+		return out, nil
 	}
 	return s.Get(ctx, key)
 }
@@ -176,7 +197,7 @@ func (s *SessionsService) Delete(ctx context.Context, key string) error {
 	if err := checkSessionKey("Sessions.Delete", key); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: sessionPath(key, "")}, nil)
+	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: sessionPath(key, ""), goneIsDone: true}, nil)
 	return err
 }
 

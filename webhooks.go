@@ -508,7 +508,7 @@ func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
 	if err := checkEventSegment("Webhooks.Delete", event); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: callbackPath(event)}, nil)
+	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: callbackPath(event), goneIsDone: true}, nil)
 	return err
 }
 

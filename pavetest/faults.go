@@ -29,7 +29,10 @@ type Fault struct {
 	PathPrefix string `json:"path_prefix,omitempty"`
 
 	// Status answers with this status instead of the API (0: pass the
-	// request to the API, after Delay, truncated if asked).
+	// request to the API, after Delay, truncated if asked). A 1xx status
+	// (101 Switching Protocols, say) is sent as a bare status line on the
+	// raw connection, which then stays open and silent until the client
+	// hangs up or the server closes: a hostile upgrade.
 	Status int `json:"status,omitempty"`
 	// RetryAfter adds a Retry-After header (whole seconds, rounded up).
 	RetryAfter time.Duration `json:"-"`
@@ -134,6 +137,10 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, ap
 		dropConnection(w)
 		return
 	}
+	if f.Status >= 100 && f.Status <= 199 {
+		s.switchProtocols(w, f)
+		return
+	}
 	truncate := f.TruncateBody || f.ResetMidBody
 	if f.Status == 0 && !truncate {
 		api(w)
@@ -161,6 +168,33 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, ap
 		if tc, ok := conn.(*net.TCPConn); ok {
 			_ = tc.SetLinger(0)
 		}
+	}
+}
+
+// switchProtocols answers a 1xx status on the raw connection and then
+// holds it open without a word, as an upgraded connection does.
+func (s *Server) switchProtocols(w http.ResponseWriter, f *Fault) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer conn.Close()
+	header := http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"}}
+	for k, v := range f.Header {
+		header[http.CanonicalHeaderKey(k)] = v
+	}
+	writeRawResponse(buf.Writer, f.Status, header, nil)
+	_ = buf.Flush()
+	done := make(chan struct{})
+	go func() {
+		// Returns when the client closes the connection (or sends
+		// anything, which an upgraded peer would have to).
+		_, _ = conn.Read(make([]byte, 1))
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-s.closing:
 	}
 }
 

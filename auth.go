@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"hash"
@@ -104,7 +105,7 @@ func (c Credentials) Validate() error {
 
 // String returns the credentials with the secret redacted.
 func (c Credentials) String() string {
-	return fmt.Sprintf("pave.Credentials{Username: %q, APIKey: %q, APISecret: %s}", c.Username, c.APIKey, redactedMark(c.APISecret))
+	return fmt.Sprintf("pave.Credentials{Username: %q, APIKey: %q, APISecret: %s}", c.Username, c.APIKey, mark(c.APISecret))
 }
 
 // GoString implements fmt.GoStringer so %#v is redacted too.
@@ -112,44 +113,46 @@ func (c Credentials) GoString() string { return c.String() }
 
 // Format implements fmt.Formatter so every verb (%v, %+v, %s, %q, %x...) prints
 // the redacted form and never the raw fields.
-func (c Credentials) Format(f fmt.State, verb rune) {
-	s := c.String()
-	if verb == 'q' {
-		s = fmt.Sprintf("%q", s)
-	}
-	_, _ = f.Write([]byte(s))
-}
+func (c Credentials) Format(f fmt.State, verb rune) { printRedacted(f, verb, c.String()) }
 
 // LogValue implements slog.LogValuer: the secret is never logged.
 func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("username", c.Username),
 		slog.String("api_key", c.APIKey),
-		slog.String("api_secret", redactedMark(c.APISecret)),
+		slog.String("api_secret", mark(c.APISecret)),
 	)
+}
+
+// credentialsJSON is the shape of Credentials in JSON and XML.
+type credentialsJSON struct {
+	XMLName   xml.Name `json:"-" xml:"credentials"`
+	Username  string   `json:"username" xml:"username"`
+	APIKey    string   `json:"api_key" xml:"api_key"`
+	APISecret string   `json:"api_secret" xml:"api_secret"`
+}
+
+// redacted returns the serialisable form with the secret replaced.
+func (c Credentials) redacted() credentialsJSON {
+	secret := ""
+	if c.APISecret != "" {
+		secret = redactedMark
+	}
+	return credentialsJSON{Username: c.Username, APIKey: c.APIKey, APISecret: secret}
 }
 
 // MarshalJSON encodes the credentials with the secret redacted, so a struct
 // holding them stays safe in slog's JSON handler (which marshals nested
 // values with encoding/json) and in any JSON dump. Credentials are not
 // meant to be serialised: store the secret in a secret manager.
-func (c Credentials) MarshalJSON() ([]byte, error) {
-	secret := ""
-	if c.APISecret != "" {
-		secret = "[REDACTED]"
-	}
-	return json.Marshal(struct {
-		Username  string `json:"username"`
-		APIKey    string `json:"api_key"`
-		APISecret string `json:"api_secret"`
-	}{c.Username, c.APIKey, secret})
-}
+func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.redacted()) }
 
-func redactedMark(secret string) string {
-	if secret == "" {
-		return `""`
-	}
-	return "[REDACTED]"
+// MarshalXML encodes the credentials with the secret redacted, as
+// MarshalJSON does.
+func (c Credentials) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	v := c.redacted()
+	v.XMLName = start.Name
+	return e.EncodeElement(v, start)
 }
 
 // FormatTimestamp formats t as the canonical API-Timestamp value
@@ -167,49 +170,43 @@ func (c Credentials) Token(timestamp string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// signer computes tokens for one set of credentials. The keyed HMAC state
-// with the constant "username:apikey@" prefix already absorbed is computed
-// once and cloned per token, which halves the allocations of hmac.New.
-type signer struct {
-	prefixed hash.Cloner // nil when cloning is unsupported (e.g. FIPS mode)
-	creds    Credentials
-	pool     sync.Pool // *[]byte scratch buffers
-}
-
-func newSigner(c Credentials) *signer {
-	s := &signer{creds: c}
+// newSigner returns a function computing API-Tokens for c. The keyed HMAC
+// state, with the constant "username:apikey@" prefix already absorbed, is
+// computed once and cloned per token, which halves the allocations of
+// hmac.New. Everything lives in the closure: no field of a SigningTransport
+// holds the secret (or the HMAC pads derived from it) for a printer to find.
+func newSigner(c Credentials) func(ts string) string {
 	mac := hmac.New(sha256.New, []byte(c.APISecret))
 	mac.Write([]byte(c.Username + ":" + c.APIKey + "@"))
-	if cl, ok := mac.(hash.Cloner); ok {
-		if probe, err := cl.Clone(); err == nil && probe != nil {
-			s.prefixed = cl
+	prefixed, ok := mac.(hash.Cloner)
+	if ok {
+		if probe, err := prefixed.Clone(); err != nil || probe == nil {
+			ok = false // cloning is unsupported (e.g. FIPS mode)
 		}
 	}
-	return s
-}
-
-// token returns the API-Token for timestamp ts.
-func (s *signer) token(ts string) string {
-	if s.prefixed == nil {
-		return s.creds.Token(ts)
+	if !ok {
+		return c.Token
 	}
-	h, err := s.prefixed.Clone()
-	if err != nil {
-		return s.creds.Token(ts)
+	var pool sync.Pool // *[]byte scratch buffers
+	return func(ts string) string {
+		h, err := prefixed.Clone()
+		if err != nil {
+			return c.Token(ts)
+		}
+		bp, _ := pool.Get().(*[]byte)
+		if bp == nil {
+			b := make([]byte, 0, 64)
+			bp = &b
+		}
+		buf := append((*bp)[:0], ts...)
+		h.Write(buf)
+		sum := h.Sum(buf[:0])
+		var out [64]byte
+		hex.Encode(out[:], sum)
+		*bp = buf[:0]
+		pool.Put(bp)
+		return string(out[:])
 	}
-	bp, _ := s.pool.Get().(*[]byte)
-	if bp == nil {
-		b := make([]byte, 0, 64)
-		bp = &b
-	}
-	buf := append((*bp)[:0], ts...)
-	h.Write(buf)
-	sum := h.Sum(buf[:0])
-	var out [64]byte
-	hex.Encode(out[:], sum)
-	*bp = buf[:0]
-	s.pool.Put(bp)
-	return string(out[:])
 }
 
 // The signing headers' canonical map keys ("Api-Key"...), computed once:
@@ -236,7 +233,7 @@ var ErrForeignHost = errors.New("pave: refusing to sign a request for a host oth
 // automatically; use it directly to sign requests of your own http.Client.
 type SigningTransport struct {
 	base   http.RoundTripper
-	signer *signer
+	token  func(timestamp string) string
 	apiKey string
 	scheme string
 	host   string
@@ -263,7 +260,7 @@ func NewSigningTransport(creds Credentials, baseURL string, base http.RoundTripp
 	}
 	return &SigningTransport{
 		base:   base,
-		signer: newSigner(creds),
+		token:  newSigner(creds),
 		apiKey: creds.APIKey,
 		scheme: u.Scheme,
 		host:   strings.ToLower(u.Host),
@@ -291,7 +288,7 @@ func (t *SigningTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	// in-process RoundTripper or test mock.
 	r.Header[canonicalAPIKey] = []string{t.apiKey}
 	r.Header[canonicalAPITimestamp] = []string{ts}
-	r.Header[canonicalAPIToken] = []string{t.signer.token(ts)}
+	r.Header[canonicalAPIToken] = []string{t.token(ts)}
 	resp, err := t.base.RoundTrip(r)
 	if resp != nil && resp.Request == nil {
 		// net/http's Transport sets Request; a custom RoundTripper (a mock)
@@ -320,23 +317,25 @@ func closeRequestBody(req *http.Request) {
 }
 
 // parseBaseURL validates a base URL: absolute https, or http only for a
-// loopback host (a local fake server); no query or fragment.
+// loopback host (a local fake server); no user information, query or
+// fragment. Errors never echo user information (a password).
 func parseBaseURL(raw string) (*url.URL, error) {
+	shown := redactURLText(raw)
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("pave: invalid base URL %q: %v", raw, err)
-	}
-	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("pave: invalid base URL %q: must be an absolute https URL", raw)
+		return nil, fmt.Errorf("pave: invalid base URL %q: not a URL", shown)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("pave: invalid base URL: must not contain user information")
+		return nil, fmt.Errorf("pave: invalid base URL %q: must not contain user information (credentials go in Credentials)", shown)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("pave: invalid base URL %q: must not have a query or fragment", raw)
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("pave: invalid base URL %q: must be an absolute https URL", shown)
+	}
+	if strings.ContainsAny(raw, "?#") {
+		return nil, fmt.Errorf("pave: invalid base URL %q: must not have a query or fragment", shown)
 	}
 	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-		return nil, fmt.Errorf("pave: invalid base URL %q: plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https", raw)
+		return nil, fmt.Errorf("pave: invalid base URL %q: plain http is allowed only for localhost and loopback IP addresses (127.0.0.0/8, ::1); use https", shown)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""

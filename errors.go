@@ -321,33 +321,21 @@ func messagesOf(raw json.RawMessage) []string {
 	return nil
 }
 
-// redact replaces every occurrence of each secret in s.
-func redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}
-
-// redactAPIError scrubs secrets a misbehaving server might have echoed back.
-func (e *APIError) redact(secrets ...string) {
-	e.Message = redact(e.Message, secrets...)
+// scrub removes every form of the redactor's credentials and of extra
+// ones from the error's decoded message, field errors and raw body.
+func (e *APIError) scrub(r redactor, extra []string) {
+	e.Message = r.text(e.Message, extra...)
+	e.Location = r.text(e.Location, extra...)
 	for k, msgs := range e.Errors {
 		for i, m := range msgs {
-			msgs[i] = redact(m, secrets...)
+			msgs[i] = r.text(m, extra...)
 		}
-		if rk := redact(k, secrets...); rk != k {
+		if rk := r.text(k, extra...); rk != k {
 			delete(e.Errors, k)
 			e.Errors[rk] = msgs
 		}
 	}
-	for _, sec := range secrets {
-		if len(sec) >= 4 && bytes.Contains(e.Body, []byte(sec)) {
-			e.Body = bytes.ReplaceAll(e.Body, []byte(sec), []byte("[REDACTED]"))
-		}
-	}
+	e.Body = r.body(e.Body, extra...)
 }
 
 // parseRetryAfter reads Retry-After as delta-seconds or an HTTP date.

@@ -101,7 +101,7 @@ func FuzzAPIError(f *testing.F) {
 		if !fzSecretLike(secret) {
 			return
 		}
-		e.redact(secret)
+		e.scrub(newRedactor(secret), nil)
 		hide := func(s string) string { return strings.ReplaceAll(s, "[REDACTED]", "\x00") }
 		if strings.Contains(hide(e.Message), secret) {
 			t.Fatalf("message %q keeps the secret %q", e.Message, secret)

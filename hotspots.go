@@ -26,6 +26,12 @@ type HotspotsService struct {
 	c *Client
 }
 
+// String describes the service by its client, without any credential.
+func (s *HotspotsService) String() string { return "pave.HotspotsService{" + s.c.describe() + "}" }
+
+// Format prints String for every verb.
+func (s *HotspotsService) Format(f fmt.State, verb rune) { printRedacted(f, verb, s.String()) }
+
 func hotspotsPath(key, suffix string) string {
 	return "/v1/hotspots/" + url.PathEscape(key) + suffix
 }
@@ -182,8 +188,8 @@ func isNull(raw json.RawMessage) bool {
 // successFalseError turns a 200 response whose body says "success": false
 // into an *APIError (StatusCode 200), so that callers handle it like any
 // other refusal: errors.As finds the message, and "Session is not yet
-// completed." matches ErrNotReady.
-// The body was already scrubbed of credentials by exchange.
+// completed." matches ErrNotReady. The message and body are scrubbed as
+// every error's are (the body was scrubbed only as data so far).
 func (c *Client) successFalseError(cl call, res exchangeResult, msg string) *APIError {
 	body := res.Body
 	e := &APIError{
@@ -201,6 +207,7 @@ func (c *Client) successFalseError(cl call, res exchangeResult, msg string) *API
 	if e.Message == "" {
 		e.Message = "success is false"
 	}
+	e.scrub(c.redact, cl.diagnosticSecrets(res.tokens))
 	return e
 }
 

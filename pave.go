@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -49,7 +48,7 @@ type Client struct {
 	hc          *http.Client
 	baseURL     string // scheme://host/prefix, no trailing slash
 	username    string
-	secrets     []string // redacted from error text; never logged
+	redact      redactor // the API secret and access token, in closures only
 	timeout     time.Duration
 	maxRetries  int
 	policy      backoffPolicy
@@ -59,7 +58,9 @@ type Client struct {
 	userAgentValue []string
 	logger         *slog.Logger
 	now            func() time.Time
-	accessToken    string // API-Access-Token for v2 endpoints
+	// accessToken returns the API-Access-Token header value of the v2
+	// endpoints. A closure, so that no printer reaches the token.
+	accessToken func() []string
 }
 
 type settings struct {
@@ -253,11 +254,20 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 	if s.userAgent != "" {
 		ua = s.userAgent + " " + ua
 	}
+	token := s.accessToken
+	secrets := []string{creds.APISecret}
+	if token == "" {
+		token = creds.APIKey // sent in clear anyway: not a secret
+	} else if token != creds.APIKey {
+		secrets = append(secrets, token)
+	}
+	tokenValue := []string{token}
 	c := &Client{
 		hc:             hc,
 		baseURL:        u.String(),
 		username:       creds.Username,
-		secrets:        []string{creds.APISecret},
+		redact:         newRedactor(secrets...),
+		accessToken:    func() []string { return tokenValue },
 		timeout:        s.timeout,
 		maxRetries:     s.maxRetries,
 		policy:         s.policy,
@@ -265,13 +275,6 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		userAgentValue: []string{ua},
 		logger:         logger,
 		now:            s.now,
-		accessToken:    s.accessToken,
-	}
-	if c.accessToken == "" {
-		c.accessToken = creds.APIKey
-	}
-	if c.accessToken != creds.APIKey {
-		c.secrets = append(c.secrets, c.accessToken)
 	}
 	c.Sessions = &SessionsService{c: c}
 	c.Webhooks = &WebhooksService{c: c}
@@ -294,19 +297,21 @@ func (c *Client) String() string {
 	if c == nil {
 		return "pave.Client(nil)"
 	}
-	return fmt.Sprintf("pave.Client{BaseURL: %q, Username: %q}", c.baseURL, c.username)
+	return "pave.Client{" + c.describe() + "}"
+}
+
+// describe names the client's base URL and username.
+func (c *Client) describe() string {
+	if c == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("BaseURL: %q, Username: %q", c.baseURL, c.username)
 }
 
 // Format implements fmt.Formatter so every verb (%v, %+v, %#v, %s...) prints
-// String: the client's unexported fields hold the API secret and the v2
-// access token, which fmt would otherwise print.
-func (c *Client) Format(f fmt.State, verb rune) {
-	s := c.String()
-	if verb == 'q' {
-		s = strconv.Quote(s)
-	}
-	_, _ = io.WriteString(f, s)
-}
+// String. (No field reachable from a *Client holds a plain credential
+// either: the signer and the redactor keep theirs in closures.)
+func (c *Client) Format(f fmt.State, verb rune) { printRedacted(f, verb, c.String()) }
 
 // LogValue implements slog.LogValuer: a logged client shows its base URL
 // and username, never a credential.
@@ -333,8 +338,11 @@ func newTransport() http.RoundTripper {
 	return t
 }
 
+// isLoopbackHost reports whether host is "localhost" or a literal loopback
+// IP. Not a *.localhost name: Go's resolver may send those to DNS, so a
+// signed request could leave the machine in clear text.
 func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
@@ -424,6 +432,8 @@ type exchangeResult struct {
 	// Attempts is how many times the request was sent, for errors a caller
 	// builds from a 2xx body it cannot use.
 	Attempts int
+	// tokens are the API-Tokens the successful attempt sent.
+	tokens []string
 }
 
 // badResponse returns the *RequestError (matching ErrBadResponse) for a
@@ -472,14 +482,14 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult
 		}
 
 		if err == nil && res.status >= 200 && res.status <= 299 {
-			body := scrubBody(res.body, res.token, c.secrets)
+			body := c.redact.successData(res.body, res.tokens)
 			if out != nil && len(bytes.TrimSpace(body)) > 0 {
 				if derr := json.Unmarshal(body, out); derr != nil {
 					return exchangeResult{Attempts: attempt}, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt,
 						Err: fmt.Errorf("%w: decoding %d response: %w", ErrBadResponse, res.status, derr)}
 				}
 			}
-			return exchangeResult{Body: body, Attempts: attempt}, nil
+			return exchangeResult{Body: body, Attempts: attempt, tokens: res.tokens}, nil
 		}
 		if err == nil && res.status == http.StatusNotFound && cl.goneIsDone && mayHaveActed {
 			c.logger.LogAttrs(ctx, slog.LevelInfo, "pave: retried DELETE found nothing; an earlier attempt removed it",
@@ -503,9 +513,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult
 			if res.status >= 300 && res.status <= 399 {
 				apiErr.Location = res.header.Get("Location")
 			}
-			// A fresh slice: appending to c.secrets could write into its
-			// spare capacity, shared by concurrent requests.
-			apiErr.redact(append(append(slices.Clip(c.secrets), res.token), cl.secrets...)...)
+			apiErr.scrub(c.redact, cl.diagnosticSecrets(res.tokens))
 			lastErr = apiErr
 			retry = retryableStatus(cl.once(), res.status)
 			wait = apiErr.RetryAfter
@@ -529,42 +537,14 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (exchangeResult
 	}
 }
 
-// minScrubLen is the shortest secret scrubbed from a successful body. A
-// success is data, not a diagnostic: a short test secret such as "test"
-// must not corrupt it. The API-Token (64 hex) is always scrubbed.
-const minScrubLen = 12
-
-// scrubBody replaces the API-Token sent for this attempt and the client's
-// secrets in a 2xx body. Neither can appear in a genuine answer (the secret
-// is never sent, the token is a fresh HMAC), but a misbehaving server or
-// proxy may echo them, and callers build errors from 2xx bodies (a
-// "success": false refusal). body is copied only when something matches.
-func scrubBody(body []byte, token string, secrets []string) []byte {
-	body = scrubOne(body, token)
-	for _, sec := range secrets {
-		body = scrubOne(body, sec)
-	}
-	return body
-}
-
-func scrubOne(body []byte, sec string) []byte {
-	if len(sec) < minScrubLen {
-		return body
-	}
-	// A short prefix is searched first: its conversion stays on the stack,
-	// so a body without the secret (every genuine one) costs no allocation.
-	if !bytes.Contains(body, []byte(sec[:minScrubLen])) || !bytes.Contains(body, []byte(sec)) {
-		return body
-	}
-	return bytes.ReplaceAll(body, []byte(sec), []byte("[REDACTED]"))
-}
-
 type response struct {
 	status    int
 	header    http.Header
 	body      []byte
 	truncated bool
-	token     string // the API-Token sent, to scrub from echoed errors
+	// tokens are the API-Tokens sent for this attempt, one per redirect
+	// hop, to scrub from whatever the server echoes.
+	tokens []string
 }
 
 // send makes one attempt under the per-attempt timeout and reads the body
@@ -607,10 +587,7 @@ func (c *Client) send(ctx context.Context, cl *call, target string, payload []by
 		// body, which no timeout bounds: never read it.
 		return nil, fmt.Errorf("%w: unexpected %d %s", ErrBadResponse, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
-	res := &response{status: resp.StatusCode, header: resp.Header}
-	if resp.Request != nil {
-		res.token = resp.Request.Header.Get(HeaderAPIToken)
-	}
+	res := &response{status: resp.StatusCode, header: resp.Header, tokens: sentTokens(resp)}
 	limit := int64(MaxResponseSize)
 	if resp.StatusCode > 299 {
 		limit = MaxErrorBodySize
@@ -630,6 +607,32 @@ func (c *Client) send(ctx context.Context, cl *call, target string, payload []by
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 	}
 	return res, nil
+}
+
+// sentTokens returns the API-Token of every request of resp's redirect
+// chain: each hop was signed afresh.
+func sentTokens(resp *http.Response) []string {
+	var tokens []string
+	for r := resp.Request; r != nil; {
+		if t := r.Header.Get(HeaderAPIToken); t != "" {
+			tokens = append(tokens, t)
+		}
+		if r.Response == nil {
+			break
+		}
+		r = r.Response.Request
+	}
+	return tokens
+}
+
+// diagnosticSecrets are the values scrubbed from this call's errors
+// besides the client's credentials: the attempt's tokens and the webhook
+// secrets the request carries.
+func (cl *call) diagnosticSecrets(tokens []string) []string {
+	if len(cl.secrets) == 0 {
+		return tokens
+	}
+	return append(slices.Clip(tokens), cl.secrets...)
 }
 
 // checkRedirect is the redirect policy of the SDK's http.Client: only GET

@@ -34,7 +34,8 @@ func TestWithBaseURL(t *testing.T) {
 		{" https://pave.internal.example/proxy/ ", "", "https://pave.internal.example/proxy"},
 		{"http://localhost:8080", "", "http://localhost:8080"},
 		{"http://LOCALHOST", "", "http://LOCALHOST"},
-		{"http://fake.localhost:9000", "", "http://fake.localhost:9000"},
+		{"http://fake.localhost:9000", "loopback", ""}, // resolved through DNS by Go: not loopback
+		{"http://evil.localhost", "loopback", ""},
 		{"http://127.0.0.1:9999", "", "http://127.0.0.1:9999"},
 		{"http://127.8.9.10", "", "http://127.8.9.10"},
 		{"http://[::1]:8080", "", "http://[::1]:8080"},
@@ -50,7 +51,12 @@ func TestWithBaseURL(t *testing.T) {
 		{"https://user:pw@openapi.paveapi.com", "user information", ""},
 		{"https://openapi.paveapi.com?x=1", "query or fragment", ""},
 		{"https://openapi.paveapi.com#top", "query or fragment", ""},
+		{"https://openapi.paveapi.com?", "query or fragment", ""},
+		{"https://openapi.paveapi.com#", "query or fragment", ""},
+		{"https://openapi.paveapi.com/pave?", "query or fragment", ""},
 		{"http://[::1", "invalid base URL", ""},
+		{"https://svc:pw@[::1", "invalid base URL", ""},
+		{"https://svc:pw@openapi.paveapi.com/%zz", "invalid base URL", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
@@ -59,6 +65,7 @@ func TestWithBaseURL(t *testing.T) {
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				assert.Nil(t, c)
+				assert.NotContains(t, err.Error(), "pw", "the error never echoes a password")
 				return
 			}
 			require.NoError(t, err)

@@ -128,7 +128,7 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 		method: http.MethodPost,
 		path:   path,
 		body:   body,
-		header: http.Header{accessTokenHeader: {s.c.accessToken}},
+		header: http.Header{accessTokenHeader: s.c.accessToken()},
 	}
 	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {

@@ -17,6 +17,12 @@ type SessionsService struct {
 	c *Client
 }
 
+// String describes the service by its client, without any credential.
+func (s *SessionsService) String() string { return "pave.SessionsService{" + s.c.describe() + "}" }
+
+// Format prints String for every verb.
+func (s *SessionsService) Format(f fmt.State, verb rune) { printRedacted(f, verb, s.String()) }
+
 func sessionPath(key string, suffix string) string {
 	return "/v1/sessions/" + url.PathEscape(key) + suffix
 }

@@ -121,6 +121,29 @@ type WebhookConfig struct {
 	Clock func() time.Time
 }
 
+// String describes the configuration without its secrets: how many there
+// are, the header, and the settings.
+func (c WebhookConfig) String() string {
+	return fmt.Sprintf("pave.WebhookConfig{Secrets: %d %s, Header: %q, InsecureSkipVerify: %t, Handler: %t, MaxBodyBytes: %d, Method: %q, DedupWindow: %s, DedupMaxEntries: %d}",
+		len(c.Secrets), redactedMark, c.Header, c.InsecureSkipVerify, c.Handler != nil, c.MaxBodyBytes, c.Method, c.DedupWindow, c.DedupMaxEntries)
+}
+
+// Format prints String for every verb, so no verb reaches the secrets.
+func (c WebhookConfig) Format(f fmt.State, verb rune) { printRedacted(f, verb, c.String()) }
+
+// LogValue implements slog.LogValuer without the secrets.
+func (c WebhookConfig) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int("secrets", len(c.Secrets)), slog.String("header", c.Header),
+		slog.Bool("insecure_skip_verify", c.InsecureSkipVerify), slog.Duration("dedup_window", c.DedupWindow))
+}
+
+// MarshalJSON encodes the configuration as LogValue shows it, without the
+// secrets.
+func (c WebhookConfig) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{"secrets": len(c.Secrets), "header": c.Header,
+		"insecure_skip_verify": c.InsecureSkipVerify, "dedup_window": c.DedupWindow.String()})
+}
+
 // constantTimeEqual compares two equal-length digests without data-dependent
 // timing. It is a variable so a test can prove it is what verification uses.
 var constantTimeEqual = subtle.ConstantTimeCompare
@@ -262,13 +285,7 @@ func (e WebhookEvent) String() string {
 func (e WebhookEvent) GoString() string { return e.String() }
 
 // Format makes every fmt verb print the summary, never the body.
-func (e WebhookEvent) Format(f fmt.State, verb rune) {
-	s := e.String()
-	if verb == 'q' {
-		s = fmt.Sprintf("%q", s)
-	}
-	_, _ = f.Write([]byte(s))
-}
+func (e WebhookEvent) Format(f fmt.State, verb rune) { printRedacted(f, verb, e.String()) }
 
 // LogValue implements slog.LogValuer without the body.
 func (e WebhookEvent) LogValue() slog.Value {

@@ -23,6 +23,12 @@ type WebhooksService struct {
 	c *Client
 }
 
+// String describes the service by its client, without any credential.
+func (s *WebhooksService) String() string { return "pave.WebhooksService{" + s.c.describe() + "}" }
+
+// Format prints String for every verb.
+func (s *WebhooksService) Format(f fmt.State, verb rune) { printRedacted(f, verb, s.String()) }
+
 // EventName is a webhook event name such as "SESSION:COMPLETE"
 // (REFERENCE.md 10.6). Unknown names pass through unchanged.
 type EventName string
@@ -198,8 +204,6 @@ func decodePayload(raw json.RawMessage) map[string]any {
 	return m
 }
 
-const redactedValue = "[REDACTED]"
-
 // String prints the setting with secrets redacted (see Callback).
 func (cb Callback) String() string {
 	var b strings.Builder
@@ -218,13 +222,7 @@ func (cb Callback) String() string {
 func (cb Callback) GoString() string { return cb.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (cb Callback) Format(f fmt.State, verb rune) {
-	s := cb.String()
-	if verb == 'q' {
-		s = fmt.Sprintf("%q", s)
-	}
-	_, _ = f.Write([]byte(s))
-}
+func (cb Callback) Format(f fmt.State, verb rune) { printRedacted(f, verb, cb.String()) }
 
 // LogValue implements slog.LogValuer: event, redacted URL, method, and the
 // header and payload names only.
@@ -255,7 +253,7 @@ func redactedMap[V any](m map[string]V, keepEvent bool) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		v := redactedValue
+		v := redactedMark
 		if keepEvent && k == "event" {
 			v = fmt.Sprint(m[k])
 		}
@@ -273,10 +271,10 @@ func redactURL(raw string) string {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return redactedValue
+		return redactedMark
 	}
 	if u.User != nil {
-		u.User = url.User(redactedValue)
+		u.User = url.User(redactedMark)
 	}
 	if u.RawQuery != "" {
 		q := u.Query()
@@ -285,15 +283,42 @@ func redactURL(raw string) string {
 				continue
 			}
 			for i := range vs {
-				vs[i] = redactedValue
+				vs[i] = redactedMark
 			}
 		}
 		u.RawQuery = q.Encode()
 	}
 	if u.Fragment != "" {
-		u.Fragment = redactedValue
+		u.Fragment = redactedMark
 	}
 	return u.String()
+}
+
+// secrets returns what an error quoting the setting must never show: its
+// header values (and the credential after a scheme such as "Bearer"), its
+// payload's string values but "event", and its URL's query values but
+// "event".
+func (cb *Callback) secrets() []string {
+	var out []string
+	for _, v := range cb.Headers {
+		out = append(out, v)
+		if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
+			out = append(out, strings.TrimSpace(cred))
+		}
+	}
+	for k, v := range cb.Payload {
+		if s, ok := v.(string); ok && k != "event" {
+			out = append(out, s)
+		}
+	}
+	if u, err := url.Parse(cb.URL); err == nil {
+		for k, vs := range u.Query() {
+			if k != "event" {
+				out = append(out, vs...)
+			}
+		}
+	}
+	return out
 }
 
 // Validate checks the setting as Create does before sending it: an event
@@ -440,7 +465,7 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, 
 	if err := cb.Validate(); err != nil {
 		return nil, err
 	}
-	cl := call{method: http.MethodPost, path: "/v1/callbacks", body: cb}
+	cl := call{method: http.MethodPost, path: "/v1/callbacks", body: cb, secrets: cb.secrets()}
 	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		return nil, err
@@ -487,7 +512,7 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 		return nil, err
 	}
 	req := callbackUpdate{URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
-	cl := call{method: http.MethodPut, path: callbackPath(event), body: req}
+	cl := call{method: http.MethodPut, path: callbackPath(event), body: req, secrets: cb.secrets()}
 	res, err := s.c.exchange(ctx, cl, nil)
 	if err != nil {
 		return nil, err

@@ -85,6 +85,10 @@ func validateEventName(e EventName) string {
 		return "event is required"
 	case strings.TrimSpace(s) != s:
 		return "event must not have leading or trailing spaces"
+	case s == "." || s == "..":
+		// Escaping leaves dots alone, and a server would resolve
+		// /v1/callbacks/.. to /v1.
+		return "event must not be \".\" or \"..\""
 	case strings.Contains(s, "/"):
 		return "event must not contain '/'"
 	case strings.ContainsFunc(s, unicode.IsControl):

@@ -556,6 +556,14 @@ func TestWebhooksValidation(t *testing.T) {
 		{"get control", get("SESSION:\x00"), []string{"event"}},
 		{"delete empty", del(""), []string{"event"}},
 		{"delete slash", del("a/b"), []string{"event"}},
+		{"get dot dot", get(".."), []string{"event"}},
+		{"get dot", get("."), []string{"event"}},
+		{"update dot dot", update("..", &pave.Callback{URL: "https://a.example"}), []string{"event"}},
+		{"update dot", update(".", &pave.Callback{URL: "https://a.example"}), []string{"event"}},
+		{"delete dot dot", del(".."), []string{"event"}},
+		{"delete dot", del("."), []string{"event"}},
+		{"create event dot dot", create(with(func(cb *pave.Callback) { cb.Event = ".." })), []string{"event"}},
+		{"create event dot", create(with(func(cb *pave.Callback) { cb.Event = "." })), []string{"event"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

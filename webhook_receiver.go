@@ -108,7 +108,9 @@ type WebhookConfig struct {
 	DedupWindow time.Duration
 
 	// DedupMaxEntries bounds the deliveries remembered for DedupWindow
-	// (default 10000); the oldest are forgotten first.
+	// (default 10000); the oldest handled ones are forgotten first. A
+	// delivery still being handled is never forgotten: when every entry is
+	// one, a new delivery is answered 503 with Retry-After.
 	DedupMaxEntries int
 
 	// Logger, when set, receives one record per delivery: the outcome,
@@ -166,6 +168,10 @@ func newSecretVerifier(cfg *WebhookConfig) (*secretVerifier, error) {
 		v.header = http.CanonicalHeaderKey(h)
 	}
 	v.bearer = v.header == "Authorization"
+	if cfg.InsecureSkipVerify && len(cfg.Secrets) > 0 {
+		return nil, errors.New("pave: webhook config: InsecureSkipVerify together with Secrets: " +
+			"the secrets would not be checked; set one or the other")
+	}
 	if len(cfg.Secrets) == 0 && !cfg.InsecureSkipVerify {
 		return nil, errors.New("pave: webhook config: no secret: set Secrets (see NewWebhookSecret), " +
 			"or InsecureSkipVerify to accept unauthenticated deliveries")
@@ -784,10 +790,19 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := dedupKey(ev)
 	for {
 		entry, owner := h.dedup.begin(key)
+		if entry == nil {
+			// Every remembered delivery is still being handled: answering
+			// 204 could drop this one, dispatching it could run a
+			// duplicate beside its first copy. Ask PAVE to come back.
+			w.Header().Set("Retry-After", "1")
+			reply(w, http.StatusServiceUnavailable)
+			h.log(ctx, slog.LevelWarn, "pave webhook: duplicate memory full of deliveries in progress", http.StatusServiceUnavailable, ev)
+			return
+		}
 		if owner {
 			ok := false
 			// Deferred so that even an aborting handler settles the entry.
-			defer func() { h.dedup.finish(key, entry, ok) }()
+			defer func() { h.dedup.finish(entry, ok) }()
 			ok = h.dispatch(w, r, ev)
 			return
 		}
@@ -846,14 +861,16 @@ func dedupKey(ev *WebhookEvent) [sha256.Size]byte {
 
 // dedup remembers recently handled deliveries, bounded in number. An entry
 // is pending while its first delivery is being handled; a successful one is
-// kept for the window, a failed one is forgotten at once.
+// kept for the window, a failed one is forgotten at once. Only successful
+// entries are ever evicted for room: evicting a pending one would let its
+// duplicate be dispatched while the first is still running.
 type dedup struct {
 	mu      sync.Mutex
 	window  time.Duration
 	max     int
 	now     func() time.Time
 	entries map[[sha256.Size]byte]*dedupEntry
-	order   *list.List // of *dedupEntry, oldest first
+	handled *list.List // of successful *dedupEntry, oldest success first
 }
 
 type dedupEntry struct {
@@ -861,73 +878,67 @@ type dedupEntry struct {
 	done chan struct{} // closed once the outcome is known
 	ok   bool          // written before done is closed
 	at   time.Time     // when it succeeded
-	elem *list.Element
+	elem *list.Element // in handled, once successful
 }
 
 func newDedup(window time.Duration, max int, now func() time.Time) *dedup {
-	return &dedup{window: window, max: max, now: now, entries: map[[sha256.Size]byte]*dedupEntry{}, order: list.New()}
+	return &dedup{window: window, max: max, now: now, entries: map[[sha256.Size]byte]*dedupEntry{}, handled: list.New()}
 }
 
 // begin returns the entry for key and whether the caller owns (must
 // handle) the delivery. A non-owner waits for entry.done, then reads ok.
+// A nil entry means the memory is full of deliveries still being handled:
+// the caller must refuse the delivery (PAVE will send it again).
 func (d *dedup) begin(key [sha256.Size]byte) (*dedupEntry, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.now()
 	d.expire(now)
 	if e, ok := d.entries[key]; ok {
-		if !e.ok || now.Sub(e.at) < d.window {
-			return e, false
+		if e.elem == nil || now.Sub(e.at) < d.window {
+			return e, false // pending, or handled within the window
 		}
 		d.remove(e)
 	}
-	for len(d.entries) >= d.max && d.order.Len() > 0 {
-		d.remove(d.order.Front().Value.(*dedupEntry))
+	if len(d.entries) >= d.max {
+		front := d.handled.Front()
+		if front == nil {
+			return nil, false
+		}
+		d.remove(front.Value.(*dedupEntry))
 	}
 	e := &dedupEntry{key: key, done: make(chan struct{})}
-	e.elem = d.order.PushBack(e)
 	d.entries[key] = e
 	return e, true
 }
 
 // finish records the outcome of an owned delivery.
-func (d *dedup) finish(key [sha256.Size]byte, e *dedupEntry, ok bool) {
+func (d *dedup) finish(e *dedupEntry, ok bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e.ok = ok
 	if ok {
 		e.at = d.now()
-		// Keep the order by success time so expiry can stop at the first
-		// live entry.
-		if e.elem != nil {
-			d.order.MoveToBack(e.elem)
-		}
-	} else if cur, found := d.entries[key]; found && cur == e {
-		d.remove(e)
+		e.elem = d.handled.PushBack(e)
+	} else {
+		delete(d.entries, e.key)
 	}
 	close(e.done)
 }
 
-// expire drops successful entries older than the window from the front.
+// expire drops the successful entries older than the window.
 func (d *dedup) expire(now time.Time) {
-	for el := d.order.Front(); el != nil; {
+	for el := d.handled.Front(); el != nil; el = d.handled.Front() {
 		e := el.Value.(*dedupEntry)
-		next := el.Next()
-		if e.ok && now.Sub(e.at) >= d.window {
-			d.remove(e)
-		} else if e.ok {
+		if now.Sub(e.at) < d.window {
 			return
 		}
-		el = next
+		d.remove(e)
 	}
 }
 
+// remove forgets a successful entry.
 func (d *dedup) remove(e *dedupEntry) {
-	if e.elem != nil {
-		d.order.Remove(e.elem)
-		e.elem = nil
-	}
-	if cur, ok := d.entries[e.key]; ok && cur == e {
-		delete(d.entries, e.key)
-	}
+	d.handled.Remove(e.elem)
+	delete(d.entries, e.key)
 }

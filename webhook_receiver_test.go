@@ -106,6 +106,7 @@ func TestNewWebhookHandlerConfig(t *testing.T) {
 		{"no secret", WebhookConfig{Handler: h}, "no secret"},
 		{"empty secret list", WebhookConfig{Secrets: []string{}, Handler: h}, "no secret"},
 		{"opt-out", WebhookConfig{InsecureSkipVerify: true, Handler: h}, ""},
+		{"opt-out with secrets", WebhookConfig{InsecureSkipVerify: true, Secrets: []string{rxSecret}, Handler: h}, "InsecureSkipVerify together with Secrets"},
 		{"one secret", WebhookConfig{Secrets: []string{rxSecret}, Handler: h}, ""},
 		{"two secrets", WebhookConfig{Secrets: []string{rxSecret, rxSecretOld}, Handler: h}, ""},
 		{"no handler", WebhookConfig{Secrets: []string{rxSecret}}, "Handler is required"},
@@ -525,37 +526,112 @@ func TestDedupMemoryIsBounded(t *testing.T) {
 	for i := range 10 {
 		e, owner := d.begin(key(i))
 		require.True(t, owner)
-		d.finish(key(i), e, true)
+		d.finish(e, true)
 		assert.LessOrEqual(t, len(d.entries), 3)
-		assert.Equal(t, len(d.entries), d.order.Len())
+		assert.Equal(t, len(d.entries), d.handled.Len())
 	}
 	// The newest are remembered, the oldest forgotten.
 	_, owner := d.begin(key(9))
 	assert.False(t, owner)
 	e, owner := d.begin(key(0))
 	assert.True(t, owner)
-	d.finish(key(0), e, false)
+	d.finish(e, false)
 
 	// Expired entries are dropped.
 	clock.Advance(2 * time.Minute)
 	e, owner = d.begin(key(20))
 	require.True(t, owner)
-	d.finish(key(20), e, true)
+	d.finish(e, true)
 	assert.Equal(t, 1, len(d.entries))
-	assert.Equal(t, 1, d.order.Len())
+	assert.Equal(t, 1, d.handled.Len())
 
-	// A pending entry evicted for space still settles cleanly.
+	// A pending entry is never evicted for room: the memory is full.
 	d2 := newDedup(time.Minute, 1, clock.Now)
 	p, owner := d2.begin(key(1))
 	require.True(t, owner)
-	q, owner := d2.begin(key(2)) // evicts the pending key(1)
+	q, owner := d2.begin(key(2))
+	assert.Nil(t, q, "no room beside a pending entry")
+	assert.False(t, owner)
+	again, owner := d2.begin(key(1))
+	assert.Same(t, p, again, "the pending entry is still there")
+	assert.False(t, owner)
+	d2.finish(p, true)
+	q, owner = d2.begin(key(2)) // now the handled key(1) makes room
 	require.True(t, owner)
-	d2.finish(key(1), p, true)
-	d2.finish(key(2), q, true)
+	d2.finish(q, true)
 	assert.Equal(t, 1, len(d2.entries))
-	assert.Equal(t, 1, d2.order.Len())
 	_, owner = d2.begin(key(2))
 	assert.False(t, owner)
+}
+
+// A delivery still being handled is never forgotten, however many others
+// arrive: its duplicate is never dispatched beside it. When the memory is
+// full of deliveries in progress, a new one gets 503 with Retry-After.
+func TestDedupNeverDispatchesADuplicateInFlight(t *testing.T) {
+	t.Parallel()
+	for _, maxEntries := range []int{2, 100, 0} {
+		t.Run(fmt.Sprint(maxEntries), func(t *testing.T) {
+			t.Parallel()
+			limit := maxEntries
+			if limit == 0 {
+				limit = DefaultWebhookDedupEntries
+			}
+			release := make(chan struct{})
+			var mu sync.Mutex
+			calls := map[string]int{}
+			started := make(chan struct{}, limit+8)
+			h, err := NewWebhookHandler(WebhookConfig{
+				Secrets: []string{rxSecret}, DedupWindow: time.Hour, DedupMaxEntries: maxEntries,
+				Handler: func(ctx context.Context, ev *WebhookEvent) error {
+					mu.Lock()
+					calls[string(ev.Body)]++
+					n := len(calls)
+					mu.Unlock()
+					if n > limit {
+						return nil // dispatched beyond the memory: do not block
+					}
+					started <- struct{}{}
+					<-release
+					return nil
+				},
+			})
+			require.NoError(t, err)
+			delivery := func(i int) []byte {
+				return fmt.Appendf(nil, `{"event": "SESSION:STAGE_CHANGE", "session_key": "%s", "photo_url": "https://x/%d"}`, rxSession, i)
+			}
+			var wg sync.WaitGroup
+			codes := make(chan int, limit+8)
+			send := func(i int) {
+				wg.Go(func() { codes <- rxServe(h, rxPost("/", delivery(i), WebhookAuthHeaders(rxSecret))).Code })
+			}
+			// Fill the memory with deliveries in progress: the first, then
+			// limit-1 others.
+			send(0)
+			<-started
+			for i := 1; i < limit; i++ {
+				send(i)
+				<-started
+			}
+			// More arrive: no room for them, and the first's duplicate
+			// must wait for its outcome.
+			for i := limit; i < limit+3; i++ {
+				w := rxServe(h, rxPost("/", delivery(i), WebhookAuthHeaders(rxSecret)))
+				assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+				assert.Equal(t, "1", w.Header().Get("Retry-After"))
+			}
+			send(0)
+			close(release)
+			wg.Wait()
+			close(codes)
+			for c := range codes {
+				assert.Equal(t, http.StatusNoContent, c)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Equal(t, 1, calls[string(delivery(0))], "the first delivery was dispatched twice")
+			assert.Len(t, calls, limit, "deliveries beyond the memory were dispatched")
+		})
+	}
 }
 
 func TestParseWebhookEventDetection(t *testing.T) {

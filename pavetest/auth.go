@@ -109,14 +109,18 @@ func (s *Server) verifySignature(acct *account, ts, token string) *authFailure {
 	if !tokenMatches(acct, ts, token) {
 		return unauthorized(msgInvalidToken)
 	}
-	skew := s.Now().Sub(t)
-	if skew < 0 {
-		skew = -skew
-	}
-	if skew > s.opts.TimestampWindow {
+	if !withinWindow(t, s.Now(), s.opts.TimestampWindow) {
 		return unauthorized(msgExpiredToken)
 	}
 	return nil
+}
+
+// withinWindow reports whether t is at most window away from now, either
+// way. It compares instants, never a subtraction: time.Time.Sub saturates
+// at about 292 years, and negating the saturated minimum overflows back to
+// a negative skew that passes any window.
+func withinWindow(t, now time.Time, window time.Duration) bool {
+	return !t.Before(now.Add(-window)) && !t.After(now.Add(window))
 }
 
 // authV1 requires all three headers (REFERENCE.md 3.3).

@@ -3,6 +3,7 @@ package pavetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -231,4 +232,35 @@ func TestParseTimestamp(t *testing.T) {
 	assert.True(t, ok)
 	_, ok = parseTimestamp("2024-03-15T09:30:00.5Z", true)
 	assert.False(t, ok)
+}
+
+// Timestamps centuries away are outside the window in both modes: the
+// skew is never computed by a subtraction that saturates and overflows.
+func TestTimestampsFarAwayAreRefused(t *testing.T) {
+	t.Parallel()
+	for _, strict := range []bool{true, false} {
+		opts := []Option{}
+		if strict {
+			opts = append(opts, WithStrict())
+		}
+		srv := NewServer(t, opts...)
+		creds := srv.Credentials()
+		now := srv.Now()
+		cases := map[string]string{
+			"9999-12-31T23:59:59Z":    "9999-12-31T23:59:59Z",
+			"client 300 years ahead":  pave.FormatTimestamp(now.AddDate(300, 0, 0)),
+			"client 300 years behind": pave.FormatTimestamp(now.AddDate(-300, 0, 0)),
+			"0001-01-01T00:00:00Z":    "0001-01-01T00:00:00Z",
+		}
+		for name, ts := range cases {
+			t.Run(fmt.Sprintf("strict=%v/%s", strict, name), func(t *testing.T) {
+				status, body := call(t, plainClient(t), http.MethodGet, srv.URL+"/v1/callbacks", nil, signed(creds, ts))
+				assert.Equal(t, http.StatusUnauthorized, status, string(body))
+				assert.Contains(t, string(body), msgExpiredToken)
+				req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+				req.Header = signed(creds, ts)
+				assert.ErrorIs(t, CheckSignature(req, creds, now, DefaultTimestampWindow), ErrBadSignature)
+			})
+		}
+	}
 }

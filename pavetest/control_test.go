@@ -1,8 +1,12 @@
 package pavetest
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,4 +194,95 @@ func newBlockingReceiver(t *testing.T, hang chan struct{}) *receiver {
 	}))
 	t.Cleanup(rc.Close)
 	return rc
+}
+
+// A web page the developer visits must not drive the fake nor read what it
+// recorded: not by DNS rebinding (its own name in Host), not by a
+// cross-origin fetch or form post.
+func TestControlEndpointsRefuseWhatABrowserSendsAcrossOrigins(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	key := createSession(t, srv.Client(), nil).SessionKey
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	hc := plainClient(t)
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		host   string
+		header http.Header
+		body   any
+		want   int
+	}{
+		{"own address", http.MethodGet, "/_fake/requests", "", nil, nil, http.StatusOK},
+		{"localhost name", http.MethodGet, "/_fake/requests", "localhost:" + port, nil, nil, http.StatusOK},
+		{"DNS rebinding: another name", http.MethodGet, "/_fake/requests", "attacker.example:" + port, nil, nil, http.StatusForbidden},
+		{"DNS rebinding: another port", http.MethodGet, "/_fake/deliveries", "127.0.0.1:1", nil, nil, http.StatusForbidden},
+		{"cross-origin fetch", http.MethodGet, "/_fake/requests", "", http.Header{"Origin": {"https://attacker.example"}}, nil, http.StatusForbidden},
+		{"same-origin fetch", http.MethodGet, "/_fake/requests", "", http.Header{"Origin": {srv.URL}}, nil, http.StatusOK},
+		{"cross-site navigation", http.MethodPost, "/_fake/sessions/" + key + "/start", "", http.Header{"Sec-Fetch-Site": {"cross-site"}}, nil, http.StatusForbidden},
+		{"text/plain post", http.MethodPost, "/_fake/sessions/" + key + "/notes", "", http.Header{"Content-Type": {"text/plain"}}, []byte(`{"title":"x"}`), http.StatusUnsupportedMediaType},
+		{"form post", http.MethodPost, "/_fake/faults", "", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, []byte("status=500"), http.StatusUnsupportedMediaType},
+		{"a tool's plain post", http.MethodPost, "/_fake/sessions/" + key + "/start", "", nil, nil, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r io.Reader
+			if b, ok := tt.body.([]byte); ok {
+				r = bytes.NewReader(b)
+			}
+			req, err := http.NewRequest(tt.method, srv.URL+tt.path, r)
+			require.NoError(t, err)
+			for k, v := range tt.header {
+				req.Header[k] = v
+			}
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			resp, err := hc.Do(req)
+			require.NoError(t, err)
+			_ = resp.Body.Close()
+			assert.Equal(t, tt.want, resp.StatusCode)
+		})
+	}
+}
+
+func TestControlToken(t *testing.T) {
+	t.Parallel()
+	const token = "ctl-0123456789abcdef"
+	srv, err := Start(Options{ControlToken: token})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	hc := plainClient(t)
+	for _, tt := range []struct {
+		auth string
+		host string
+		want int
+	}{
+		{"", "", http.StatusUnauthorized},
+		{"Bearer wrong-token-0123456789", "", http.StatusUnauthorized},
+		{"Basic " + token, "", http.StatusUnauthorized},
+		{"Bearer " + token, "", http.StatusOK},
+		{"bearer " + token, "pave-fake:8080", http.StatusOK}, // a container's name: the token decides
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/_fake/requests", nil)
+		if tt.auth != "" {
+			req.Header.Set("Authorization", tt.auth)
+		}
+		if tt.host != "" {
+			req.Host = tt.host
+		}
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, tt.want, resp.StatusCode, "%q", tt.auth)
+	}
+
+	_, err = Start(Options{Addr: "0.0.0.0:0"})
+	assert.ErrorContains(t, err, "not a loopback address")
+	_, err = Start(Options{Addr: "0.0.0.0:0", ControlToken: "short"})
+	assert.ErrorContains(t, err, "ControlToken")
+	open, err := Start(Options{Addr: "0.0.0.0:0", ControlToken: token})
+	require.NoError(t, err)
+	open.Close()
 }

@@ -69,10 +69,19 @@
 // # Control endpoints
 //
 // The same controls are served over HTTP for tools written in other
-// languages. They need no authentication (the server is a loopback test
-// tool), are never faulted nor recorded, and answer the session as GET
-// /v1/sessions/{key} shows it (404 for an unknown key, 409 for an operation
-// the status does not allow):
+// languages. They are never faulted nor recorded, and answer the session as
+// GET /v1/sessions/{key} shows it (404 for an unknown key, 409 for an
+// operation the status does not allow).
+//
+// They show every account's sessions, phone numbers, recorded tokens and
+// webhook secrets, so a web page must not reach them: a request is
+// refused (403) unless its Host names the server's loopback address
+// (against DNS rebinding), when it carries an Origin of another host or a
+// Sec-Fetch-Site other than same-origin or none, and (415) when its body is
+// not application/json (a form or a text/plain post). With
+// Options.ControlToken set, every control request must also carry
+// "Authorization: Bearer <token>" (401 otherwise), the Host check gives
+// way to the token, and the server may listen on a non-loopback address:
 //
 //	GET    /_fake/sessions/{key}                the session (any account)
 //	POST   /_fake/sessions/{key}/start

@@ -213,12 +213,8 @@ func CheckSignature(req *http.Request, creds pave.Credentials, now time.Time, wi
 		if now.IsZero() {
 			now = time.Now()
 		}
-		skew := now.Sub(t)
-		if skew < 0 {
-			skew = -skew
-		}
-		if skew > window {
-			return fmt.Errorf("%w: %s %s is %s away from now, more than %s", ErrBadSignature, pave.HeaderAPITimestamp, ts, skew, window)
+		if !withinWindow(t, now, window) {
+			return fmt.Errorf("%w: %s %s is more than %s away from now", ErrBadSignature, pave.HeaderAPITimestamp, ts, window)
 		}
 	}
 	return nil

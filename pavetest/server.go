@@ -29,6 +29,7 @@ type Server struct {
 	URL string
 
 	opts Options
+	addr string     // the listen address, host:port
 	t    testing.TB // nil when made by Start
 
 	mu          sync.Mutex
@@ -94,8 +95,14 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	listen := ln.Addr().String()
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		// Listening on every interface: clients on this machine use loopback.
+		listen = net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
 	s := &Server{
-		URL:       "http://" + ln.Addr().String(),
+		URL:       "http://" + listen,
+		addr:      ln.Addr().String(),
 		opts:      o,
 		byAPIKey:  map[string]*account{},
 		sessions:  map[string]*session{},

@@ -60,8 +60,17 @@ func (a Account) Credentials() pave.Credentials {
 // account, lenient timestamps, a 300-second window, the real clock.
 type Options struct {
 	// Addr is the listen address; default "127.0.0.1:0" (a free port). It
-	// must be a loopback address: the control endpoints have no auth.
+	// must be a loopback address unless ControlToken is set (a container
+	// listening on 0.0.0.0, say).
 	Addr string
+	// ControlToken, when set, must be presented as "Authorization: Bearer
+	// <token>" on every control request (/_fake/...). Without it, control
+	// requests are accepted only with a Host header naming the server's
+	// own loopback address. Either way, requests a web browser sends
+	// across origins are refused (see the package documentation), so a
+	// page the developer visits cannot drive the fake or read what it
+	// recorded.
+	ControlToken string
 	// Accounts are the known API keys; the first is the default account
 	// (Server.Credentials). When empty, one account is generated from Seed.
 	Accounts []Account
@@ -149,8 +158,11 @@ func (o Options) normalize() (Options, error) {
 	if err != nil {
 		return o, fmt.Errorf("pavetest: Addr %q: %v", o.Addr, err)
 	}
-	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
-		return o, fmt.Errorf("pavetest: Addr %q is not a loopback address", o.Addr)
+	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) && o.ControlToken == "" {
+		return o, fmt.Errorf("pavetest: Addr %q is not a loopback address; set ControlToken to listen on it", o.Addr)
+	}
+	if o.ControlToken != "" && (len(o.ControlToken) < 16 || strings.ContainsFunc(o.ControlToken, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
+		return o, fmt.Errorf("pavetest: ControlToken must be at least 16 bytes without spaces or control characters")
 	}
 	if o.Now == nil {
 		o.Now = time.Now

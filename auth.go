@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"hash"
 	"log/slog"
@@ -16,13 +15,18 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pave-go/pave/internal/redact"
 )
 
-// Header names of PAVE's request signature (REFERENCE.md section 3).
+// Header names of PAVE's request signature (see docs/pave-api.md).
 const (
 	HeaderAPIKey       = "API-Key"
 	HeaderAPITimestamp = "API-Timestamp"
 	HeaderAPIToken     = "API-Token"
+	// HeaderAccessToken carries the v2 endpoints' credential (see
+	// WithAccessToken).
+	HeaderAccessToken = "API-Access-Token"
 )
 
 // TimestampLayout is the layout of the API-Timestamp header the SDK sends:
@@ -48,11 +52,6 @@ type Credentials struct {
 	APIKey    string
 	APISecret string
 }
-
-// EnvBaseURL is the environment variable the examples read for an
-// alternative API host. The SDK itself never reads it: pass it to
-// WithBaseURL.
-const EnvBaseURL = "PAVE_BASE_URL"
 
 // CredentialsFromEnv reads credentials from PAVE_USERNAME, PAVE_API_KEY and
 // PAVE_API_SECRET. The error names every variable that is missing or blank.
@@ -105,7 +104,7 @@ func (c Credentials) Validate() error {
 
 // String returns the credentials with the secret redacted.
 func (c Credentials) String() string {
-	return fmt.Sprintf("pave.Credentials{Username: %q, APIKey: %q, APISecret: %s}", c.Username, c.APIKey, mark(c.APISecret))
+	return fmt.Sprintf("pave.Credentials{Username: %q, APIKey: %q, APISecret: %s}", c.Username, c.APIKey, redact.Mark(c.APISecret))
 }
 
 // GoString implements fmt.GoStringer so %#v is redacted too.
@@ -113,14 +112,14 @@ func (c Credentials) GoString() string { return c.String() }
 
 // Format implements fmt.Formatter so every verb (%v, %+v, %s, %q, %x...) prints
 // the redacted form and never the raw fields.
-func (c Credentials) Format(f fmt.State, verb rune) { printRedacted(f, verb, c.String()) }
+func (c Credentials) Format(f fmt.State, verb rune) { redact.Print(f, verb, c.String()) }
 
 // LogValue implements slog.LogValuer: the secret is never logged.
 func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("username", c.Username),
 		slog.String("api_key", c.APIKey),
-		slog.String("api_secret", mark(c.APISecret)),
+		slog.String("api_secret", redact.Mark(c.APISecret)),
 	)
 }
 
@@ -136,7 +135,7 @@ type credentialsJSON struct {
 func (c Credentials) redacted() credentialsJSON {
 	secret := ""
 	if c.APISecret != "" {
-		secret = redactedMark
+		secret = redact.Marker
 	}
 	return credentialsJSON{Username: c.Username, APIKey: c.APIKey, APISecret: secret}
 }
@@ -153,12 +152,6 @@ func (c Credentials) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	v := c.redacted()
 	v.XMLName = start.Name
 	return e.EncodeElement(v, start)
-}
-
-// FormatTimestamp formats t as the canonical API-Timestamp value
-// (UTC, whole seconds, Z suffix).
-func FormatTimestamp(t time.Time) string {
-	return t.UTC().Format(TimestampLayout)
 }
 
 // Token computes the API-Token for the given API-Timestamp string:
@@ -217,11 +210,6 @@ var (
 	canonicalAPIToken     = http.CanonicalHeaderKey(HeaderAPIToken)
 )
 
-// ErrForeignHost is returned (wrapped) by SigningTransport when asked to sign
-// a request for a host other than the configured base URL, for example after
-// a redirect. Credentials are never sent to another host.
-var ErrForeignHost = errors.New("pave: refusing to sign a request for a host other than the configured base URL")
-
 // SigningTransport is an http.RoundTripper that signs every request with
 // PAVE's HMAC-SHA256 scheme. It clones the request (the caller's request is
 // never modified) and sets API-Key, API-Timestamp and API-Token, computing a
@@ -250,7 +238,7 @@ func NewSigningTransport(creds Credentials, baseURL string, base http.RoundTripp
 	}
 	u, err := parseBaseURL(baseURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pave: %w", err)
 	}
 	if base == nil {
 		base = http.DefaultTransport
@@ -278,7 +266,7 @@ func (t *SigningTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		return nil, fmt.Errorf("%w: %q is not %q", ErrForeignHost, host, t.host)
 	}
-	ts := FormatTimestamp(t.now())
+	ts := t.now().UTC().Format(TimestampLayout)
 	r := req.Clone(req.Context())
 	if r.Header == nil {
 		r.Header = make(http.Header, 3)
@@ -318,24 +306,25 @@ func closeRequestBody(req *http.Request) {
 
 // parseBaseURL validates a base URL: absolute https, or http only for a
 // loopback host (a local fake server); no user information, query or
-// fragment. Errors never echo user information (a password).
+// fragment. Errors never echo user information (a password), and carry no
+// "pave:" prefix: the caller adds its own.
 func parseBaseURL(raw string) (*url.URL, error) {
-	shown := redactURLText(raw)
+	shown := redact.URLText(raw)
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("pave: invalid base URL %q: not a URL", shown)
+		return nil, fmt.Errorf("invalid base URL %q: not a URL", shown)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("pave: invalid base URL %q: must not contain user information (credentials go in Credentials)", shown)
+		return nil, fmt.Errorf("invalid base URL %q: must not contain user information (credentials go in Credentials)", shown)
 	}
 	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("pave: invalid base URL %q: must be an absolute https URL", shown)
+		return nil, fmt.Errorf("invalid base URL %q: must be an absolute https URL", shown)
 	}
 	if strings.ContainsAny(raw, "?#") {
-		return nil, fmt.Errorf("pave: invalid base URL %q: must not have a query or fragment", shown)
+		return nil, fmt.Errorf("invalid base URL %q: must not have a query or fragment", shown)
 	}
 	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-		return nil, fmt.Errorf("pave: invalid base URL %q: plain http is allowed only for localhost and loopback IP addresses (127.0.0.0/8, ::1); use https", shown)
+		return nil, fmt.Errorf("invalid base URL %q: plain http is allowed only for localhost and loopback IP addresses (127.0.0.0/8, ::1); use https", shown)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""

@@ -89,7 +89,7 @@ func TestFormatTimestamp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Equal(t, tt.want, pave.FormatTimestamp(tt.in))
+			assert.Equal(t, tt.want, tt.in.UTC().Format(pave.TimestampLayout))
 		})
 	}
 }
@@ -150,8 +150,8 @@ func TestSigningTransportDoesNotMutateTheCallersRequest(t *testing.T) {
 	require.Equal(t, 1, rec.count())
 	sent := rec.all()[0]
 	assert.Equal(t, "abc", sent.Header.Get("X-Trace"))
-	assert.Equal(t, pave.FormatTimestamp(at), sent.Header.Get(pave.HeaderAPITimestamp))
-	assert.Equal(t, testCreds.Token(pave.FormatTimestamp(at)), sent.Header.Get(pave.HeaderAPIToken))
+	assert.Equal(t, at.UTC().Format(pave.TimestampLayout), sent.Header.Get(pave.HeaderAPITimestamp))
+	assert.Equal(t, testCreds.Token(at.UTC().Format(pave.TimestampLayout)), sent.Header.Get(pave.HeaderAPIToken))
 	assert.JSONEq(t, `{"session":{}}`, string(sent.Body))
 	// The response points at the signed request, so the client can scrub
 	// the token from an echoing error body.

@@ -40,7 +40,7 @@ func (t nopTransport) RoundTrip(*http.Request) (*http.Response, error) { return 
 // the SDK's signing is compared with.
 func BenchmarkSignFloor(b *testing.B) {
 	b.ReportAllocs()
-	ts := pave.FormatTimestamp(time.Now())
+	ts := time.Now().UTC().Format(pave.TimestampLayout)
 	var sink string
 	for b.Loop() {
 		mac := hmac.New(sha256.New, []byte(benchCreds.APISecret))
@@ -352,7 +352,7 @@ func BenchmarkDecodeResultsUnmarshal(b *testing.B) {
 func smallResults(tb testing.TB) []byte { return buildResults(tb, 13, 3) }
 func largeResults(tb testing.TB) []byte { return buildResults(tb, 13, 200) }
 
-// buildResults makes a results document shaped like REFERENCE.md 6.7.
+// buildResults makes a results document shaped like the fake server's.
 func buildResults(tb testing.TB, photos, damages int) []byte {
 	tb.Helper()
 	groups := []string{"BODY", "PART", "WHEEL", "GLASS", "TIRE"}

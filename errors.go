@@ -1,7 +1,6 @@
 package pave
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,14 +9,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pave-go/pave/internal/redact"
+
+	"github.com/pave-go/pave/internal/wire"
 )
 
-// Sentinel errors for errors.Is. An *APIError or *ValidationError matches the
-// sentinels that describe it; several may match at once (a 429 is both
-// ErrRateLimited and retryable, a 503 is ErrServer).
+// Sentinel errors for errors.Is. An error of this package matches the
+// sentinels that describe it; several may match at once (a 503 is
+// ErrServer, a refused resend both its reason and the *APIError's).
 var (
-	// ErrNotFound: HTTP 404 (unknown session, or one owned by another API key;
-	// unknown callback setting).
+	// ErrNotFound: HTTP 404 (unknown session, or one owned by another API
+	// key; unknown callback setting).
 	ErrNotFound = errors.New("pave: not found")
 	// ErrUnauthorized: HTTP 401 or 403 (bad credentials, bad token, stale
 	// timestamp: check the machine's clock).
@@ -27,17 +30,37 @@ var (
 	// errors, or 422).
 	ErrValidation = errors.New("pave: validation failed")
 	// ErrNotReady: results were requested for a session that is not yet
-	// COMPLETE ("Session is not yet completed.").
+	// COMPLETE ("Session is not yet completed."), or Hotspots results
+	// before the photos were analysed.
 	ErrNotReady = errors.New("pave: session is not yet completed")
 	// ErrRateLimited: HTTP 429.
 	ErrRateLimited = errors.New("pave: rate limited")
 	// ErrServer: HTTP 5xx.
 	ErrServer = errors.New("pave: server error")
+	// ErrBadResponse is matched by a *RequestError whose 2xx response
+	// could not be used: undecodable, empty where a value was due, or an
+	// unexpected 1xx.
+	ErrBadResponse = errors.New("pave: malformed response")
+	// ErrForeignHost is returned (wrapped) by SigningTransport when asked
+	// to sign a request for a host other than the configured base URL,
+	// for example after a redirect. Credentials are never sent to another
+	// host.
+	ErrForeignHost = errors.New("pave: refusing to sign a request for a host other than the configured base URL")
+	// ErrSessionEnded is matched by the *SessionEndedError WaitForResults
+	// returns when the session reached EXPIRED or INVALID and will never
+	// complete.
+	ErrSessionEnded = errors.New("pave: session ended without completing")
+	// ErrResendFinalized: the session is past capture (QC_PASSED,
+	// CONFIRM, COMPLETE or EXPIRED) and can no longer be resent.
+	ErrResendFinalized = errors.New("pave: session is finalized and cannot be resent")
+	// ErrResendTooOld: the session is older than 7 days.
+	ErrResendTooOld = errors.New("pave: session is too old to be resent")
+	// ErrResendAlreadySent: the one resend a session allows was used.
+	ErrResendAlreadySent = errors.New("pave: SMS has already been resent")
+	// ErrInvalidOption is matched by the error of an Option or WaitOption
+	// given an unusable value.
+	ErrInvalidOption = errors.New("pave: invalid option")
 )
-
-// MaxErrorBodySize bounds how much of an error response body is read and kept
-// in APIError.Body.
-const MaxErrorBodySize = 1 << 20
 
 // APIError is returned for every non-2xx response from PAVE, and for the
 // few documented refusals PAVE sends with a 200 (a Hotspots or v2 resend
@@ -59,7 +82,7 @@ type APIError struct {
 	// Method and Path identify the request (path without host or query).
 	Method string
 	Path   string
-	// Body is the raw response body, at most MaxErrorBodySize bytes.
+	// Body is the raw response body, at most 1 MiB.
 	Body []byte
 	// Truncated reports that the body was longer than MaxErrorBodySize.
 	Truncated bool
@@ -239,37 +262,20 @@ func newAPIError(status int, body []byte, truncated bool) *APIError {
 		Error   json.RawMessage `json:"error"`
 		Errors  json.RawMessage `json:"errors"`
 	}
-	trimmed := bytes.TrimSpace(body)
+	trimmed := wire.Trim(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil {
 		return e
 	}
-	e.Message = looseString(env.Message)
+	e.Message = wire.String(env.Message)
 	if e.Message == "" {
-		e.Message = looseString(env.Error)
+		e.Message = wire.String(env.Error)
 	}
 	e.Errors = decodeFieldErrors(env.Errors)
 	return e
 }
 
-// looseString returns a JSON string's value, or the compact JSON text of any
-// other non-null value.
-func looseString(raw json.RawMessage) string {
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, raw) == nil {
-		return buf.String()
-	}
-	return ""
-}
-
 func decodeFieldErrors(raw json.RawMessage) map[string][]string {
-	if len(raw) == 0 || string(raw) == "null" {
+	if wire.IsNull(raw) {
 		return nil
 	}
 	out := map[string][]string{}
@@ -298,8 +304,8 @@ func decodeFieldErrors(raw json.RawMessage) map[string][]string {
 // messagesOf reads a string, a list of strings (or other values), or any other
 // value as its JSON text.
 func messagesOf(raw json.RawMessage) []string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	raw = wire.Trim(raw)
+	if wire.IsNull(raw) {
 		return nil
 	}
 	if raw[0] == '[' {
@@ -309,13 +315,13 @@ func messagesOf(raw json.RawMessage) []string {
 		}
 		var msgs []string
 		for _, it := range items {
-			if s := looseString(it); s != "" {
+			if s := wire.String(it); s != "" {
 				msgs = append(msgs, s)
 			}
 		}
 		return msgs
 	}
-	if s := looseString(raw); s != "" {
+	if s := wire.String(raw); s != "" {
 		return []string{s}
 	}
 	return nil
@@ -323,40 +329,109 @@ func messagesOf(raw json.RawMessage) []string {
 
 // scrub removes every form of the redactor's credentials and of extra
 // ones from the error's decoded message, field errors and raw body.
-func (e *APIError) scrub(r redactor, extra []string) {
-	e.Message = r.text(e.Message, extra...)
-	e.Location = r.text(e.Location, extra...)
+func (e *APIError) scrub(r redact.Redactor, extra []string) {
+	e.Message = r.Text(e.Message, extra...)
+	e.Location = r.Text(e.Location, extra...)
 	for k, msgs := range e.Errors {
 		for i, m := range msgs {
-			msgs[i] = r.text(m, extra...)
+			msgs[i] = r.Text(m, extra...)
 		}
-		if rk := r.text(k, extra...); rk != k {
+		if rk := r.Text(k, extra...); rk != k {
 			delete(e.Errors, k)
 			e.Errors[rk] = msgs
 		}
 	}
-	e.Body = r.body(e.Body, extra...)
+	e.Body = r.Body(e.Body, extra...)
 }
 
-// parseRetryAfter reads Retry-After as delta-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
+// RequestError is returned when a request could not be completed: a network
+// failure, a timeout, a cancelled context, or a response that could not be
+// read or decoded. Unwrap gives the cause (errors.Is(err,
+// context.DeadlineExceeded) works) and, after a wait was cancelled, the
+// previous attempt's error too.
+type RequestError struct {
+	Method   string
+	Path     string
+	Attempts int
+	// Err is the cause.
+	Err error
+	// Last is the previous attempt's error when the context ended during
+	// a retry wait, else nil.
+	Last error
+}
+
+// Error returns one line naming the request, the cause and the attempts.
+func (e *RequestError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "pave: %s %s: %v", e.Method, e.Path, e.Err)
+	if e.Last != nil {
+		fmt.Fprintf(&b, " (while waiting to retry after: %v)", e.Last)
 	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || secs != secs {
-			return 0
-		}
-		if secs > 24*3600 {
-			secs = 24 * 3600
-		}
-		return time.Duration(secs * float64(time.Second))
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
+	return oneLine(b.String())
+}
+
+// Unwrap returns the cause and, if any, the previous attempt's error.
+func (e *RequestError) Unwrap() []error {
+	if e.Last != nil {
+		return []error{e.Err, e.Last}
 	}
-	return 0
+	return []error{e.Err}
+}
+
+// SessionEndedError reports a session that ended in EXPIRED or INVALID.
+type SessionEndedError struct {
+	SessionKey string
+	Status     SessionStatus
+}
+
+// Error says which session ended and how.
+func (e *SessionEndedError) Error() string {
+	return fmt.Sprintf("pave: session %s ended with status %s and will not complete", e.SessionKey, e.Status)
+}
+
+// Is makes errors.Is(err, ErrSessionEnded) true.
+func (e *SessionEndedError) Is(target error) bool { return target == ErrSessionEnded }
+
+// ResendError is the error of a resend PAVE refused for a documented
+// reason. Reason is ErrResendFinalized, ErrResendTooOld or
+// ErrResendAlreadySent, and errors.Is(err, Reason) is true. It wraps the
+// *APIError (embedded here, and given by Unwrap), so errors.As(err,
+// &apiErr) and the APIError sentinels still work.
+type ResendError struct {
+	*APIError
+	// Reason is the sentinel that names the refusal.
+	Reason error
+	// SessionStatus is the v2 status PAVE reported (e.g. "QC_PASSED"),
+	// when it did.
+	SessionStatus SessionStatus
+	// SessionAgeDays is the session's age PAVE reported, or 0.
+	SessionAgeDays int
+}
+
+// Error returns the *APIError's one line.
+func (e *ResendError) Error() string {
+	if e.APIError == nil {
+		if e.Reason != nil {
+			return e.Reason.Error()
+		}
+		return "pave: resend refused"
+	}
+	return e.APIError.Error()
+}
+
+// Is reports whether target is the error's Reason. Other sentinels
+// (ErrValidation, ...) are answered by the wrapped *APIError.
+func (e *ResendError) Is(target error) bool {
+	return e.Reason != nil && errors.Is(e.Reason, target)
+}
+
+// Unwrap returns the *APIError.
+func (e *ResendError) Unwrap() error {
+	if e.APIError == nil {
+		return nil
+	}
+	return e.APIError
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 // exampleHotspotsServer stands in for PAVE: it accepts photo URLs, answers
@@ -43,7 +44,7 @@ func exampleHotspotsServer() *httptest.Server {
 			_, _ = w.Write([]byte(`{"success": false, "message": "Session is not yet completed.", "data": []}`))
 			return
 		}
-		b, _ := os.ReadFile("testdata/hotspots/results.json")
+		b := pavetest.Fixture("hotspots_results.json")
 		_, _ = w.Write(b)
 	})
 	return httptest.NewServer(mux)

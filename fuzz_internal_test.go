@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pave-go/pave/internal/redact"
 )
 
 // FuzzAPIError decodes arbitrary error bodies as the request pipeline does
@@ -101,7 +103,7 @@ func FuzzAPIError(f *testing.F) {
 		if !fzSecretLike(secret) {
 			return
 		}
-		e.scrub(newRedactor(secret), nil)
+		e.scrub(redact.New(secret), nil)
 		hide := func(s string) string { return strings.ReplaceAll(s, "[REDACTED]", "\x00") }
 		if strings.Contains(hide(e.Message), secret) {
 			t.Fatalf("message %q keeps the secret %q", e.Message, secret)

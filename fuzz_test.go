@@ -91,9 +91,9 @@ func FuzzResultsDecode(f *testing.F) {
 		_ = r.DamagesByComponent()
 		_ = r.DamagesByGroup()
 		_ = r.WorstDamagePerComponent()
-		_ = r.Session.ClientIDValue()
-		_ = r.Session.ContactValue()
-		_ = r.Session.ReferenceValue()
+		_ = r.Session.ClientID
+		_ = r.Session.Contact
+		_ = r.Session.Reference
 		for _, p := range r.Photos {
 			_ = p.Rejected()
 			_ = p.RejectionReason()
@@ -154,7 +154,7 @@ func FuzzResultsDecode(f *testing.F) {
 	})
 }
 
-// FuzzTime feeds pave.Time and ParseTime: no panic, json.Unmarshal and
+// FuzzTime feeds pave.Time: no panic, json.Unmarshal and
 // UnmarshalJSON agree, and a decoded time in years 0-9999 survives a
 // round trip through MarshalJSON (and through ParseTime of its RFC 3339
 // form).
@@ -182,13 +182,6 @@ func FuzzTime(f *testing.F) {
 		if derr == nil {
 			fzTimeRoundTrip(t, direct.Time)
 		}
-		if tm, err := pave.ParseTime(string(b)); err == nil {
-			fzTimeRoundTrip(t, tm)
-			back, err := pave.ParseTime(tm.Format(time.RFC3339Nano))
-			if tm.Year() >= 0 && tm.Year() <= 9999 && (err != nil || !back.Equal(tm)) {
-				t.Fatalf("ParseTime(%q) = %v; its RFC 3339 form gives %v, %v", b, tm, back, err)
-			}
-		}
 	})
 }
 
@@ -210,10 +203,9 @@ func fzTimeRoundTrip(t *testing.T, tm time.Time) {
 	}
 }
 
-// FuzzInt feeds pave.Int and ParseInt: no panic; a JSON integer decodes
-// to itself, as a string too, with or without thousands separators; a
-// decoded value round-trips through json.Marshal; and UnmarshalJSON of a
-// quoted string agrees with ParseInt.
+// FuzzInt feeds pave.Int: no panic; a JSON integer decodes to itself, as
+// a string too, with or without thousands separators; and a decoded value
+// round-trips through json.Marshal.
 func FuzzInt(f *testing.F) {
 	for _, s := range []string{
 		`41250`, `"41250"`, `"100,945"`, `"1 000 000"`, `"1_000"`, `41250.0`, `"41250.0"`, `-7`, `"-7"`, `0`,
@@ -243,16 +235,6 @@ func FuzzInt(f *testing.F) {
 		}
 		if exact, perr := strconv.ParseInt(string(bytes.TrimSpace(b)), 10, 64); perr == nil && (err != nil || int64(n) != exact) {
 			t.Fatalf("the integer %q decodes to %d, %v", b, n, err)
-		}
-		// ParseInt and the decoding of a quoted string agree.
-		s := string(b)
-		want, werr := pave.ParseInt(s)
-		var q pave.Int
-		qerr := q.UnmarshalJSON([]byte(strconv.Quote(s)))
-		if json.Valid([]byte(strconv.Quote(s))) {
-			if (werr == nil) != (qerr == nil) || (werr == nil && int64(q) != want) {
-				t.Fatalf("ParseInt(%q) = %d, %v but UnmarshalJSON of it quoted = %d, %v", s, want, werr, q, qerr)
-			}
 		}
 		// Every int64 decodes from its own forms.
 		plain := strconv.FormatInt(v, 10)

@@ -1,7 +1,6 @@
 package pave
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/pave-go/pave/internal/redact"
+
+	"github.com/pave-go/pave/internal/wire"
 )
 
 // HotspotsService is the Hotspots API (/v1/hotspots). Get it from
@@ -30,7 +33,7 @@ type HotspotsService struct {
 func (s *HotspotsService) String() string { return "pave.HotspotsService{" + s.c.describe() + "}" }
 
 // Format prints String for every verb.
-func (s *HotspotsService) Format(f fmt.State, verb rune) { printRedacted(f, verb, s.String()) }
+func (s *HotspotsService) Format(f fmt.State, verb rune) { redact.Print(f, verb, s.String()) }
 
 func hotspotsPath(key, suffix string) string {
 	return "/v1/hotspots/" + url.PathEscape(key) + suffix
@@ -59,10 +62,10 @@ type HotspotUpload struct {
 // expected is kept as its JSON text.
 func (u *HotspotUpload) UnmarshalJSON(b []byte) error {
 	var w struct {
-		PhotoLabel looseStr   `json:"photo_label"`
-		URL        looseStr   `json:"url"`
-		Success    StringBool `json:"success"`
-		Message    looseStr   `json:"message"`
+		PhotoLabel wire.LooseString `json:"photo_label"`
+		URL        wire.LooseString `json:"url"`
+		Success    StringBool       `json:"success"`
+		Message    wire.LooseString `json:"message"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -119,7 +122,7 @@ func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos [
 	}
 	path := hotspotsPath(key, "/photos-url")
 	cl := call{method: http.MethodPost, path: path, body: hotspotUploadRequest{Photos: photos}}
-	res, err := s.c.exchange(ctx, cl, nil)
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +145,7 @@ type hotspotUploadRequest struct {
 // holding it under "data" (documented) or "photos". failed is set, to
 // PAVE's message, when the object says "success": false and lists nothing.
 func decodeHotspotUploads(body []byte) (out []HotspotUpload, failed *string, err error) {
-	body = bytes.TrimSpace(body)
+	body = wire.Trim(body)
 	if len(body) == 0 {
 		return nil, nil, errors.New("empty response body")
 	}
@@ -153,10 +156,10 @@ func decodeHotspotUploads(body []byte) (out []HotspotUpload, failed *string, err
 		return out, nil, nil
 	}
 	var env struct {
-		Data    json.RawMessage `json:"data"`
-		Photos  json.RawMessage `json:"photos"`
-		Success *StringBool     `json:"success"`
-		Message looseStr        `json:"message"`
+		Data    json.RawMessage  `json:"data"`
+		Photos  json.RawMessage  `json:"photos"`
+		Success *StringBool      `json:"success"`
+		Message wire.LooseString `json:"message"`
 	}
 	if body[0] != '{' {
 		return nil, nil, errors.New("decoding response: expected a JSON object or list")
@@ -165,10 +168,10 @@ func decodeHotspotUploads(body []byte) (out []HotspotUpload, failed *string, err
 		return nil, nil, fmt.Errorf("decoding response: %w", err)
 	}
 	list := env.Data
-	if isNull(list) {
+	if wire.IsNull(list) {
 		list = env.Photos
 	}
-	if !isNull(list) {
+	if !wire.IsNull(list) {
 		if err := json.Unmarshal(list, &out); err != nil {
 			return nil, nil, fmt.Errorf("decoding response: %w", err)
 		}
@@ -180,17 +183,12 @@ func decodeHotspotUploads(body []byte) (out []HotspotUpload, failed *string, err
 	return out, nil, nil
 }
 
-func isNull(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null"
-}
-
 // successFalseError turns a 200 response whose body says "success": false
 // into an *APIError (StatusCode 200), so that callers handle it like any
 // other refusal: errors.As finds the message, and "Session is not yet
 // completed." matches ErrNotReady. The message and body are scrubbed as
 // every error's are (the body was scrubbed only as data so far).
-func (c *Client) successFalseError(cl call, res exchangeResult, msg string) *APIError {
+func (c *Client) successFalseError(cl call, res result, msg string) *APIError {
 	body := res.Body
 	e := &APIError{
 		StatusCode: http.StatusOK,
@@ -199,15 +197,15 @@ func (c *Client) successFalseError(cl call, res exchangeResult, msg string) *API
 		Path:       cl.path,
 		Attempts:   res.Attempts,
 	}
-	if len(body) > MaxErrorBodySize {
-		e.Body, e.Truncated = append([]byte(nil), body[:MaxErrorBodySize]...), true
+	if len(body) > maxErrorBodySize {
+		e.Body, e.Truncated = append([]byte(nil), body[:maxErrorBodySize]...), true
 	} else {
 		e.Body = append([]byte(nil), body...)
 	}
 	if e.Message == "" {
 		e.Message = "success is false"
 	}
-	e.scrub(c.redact, cl.diagnosticSecrets(res.tokens))
+	e.scrub(c.scrubber, cl.diagnosticSecrets(res.tokens))
 	return e
 }
 
@@ -279,7 +277,7 @@ func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResu
 	}
 	path := hotspotsPath(key, "")
 	cl := call{method: http.MethodGet, path: path}
-	res, err := s.c.exchange(ctx, cl, nil)
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +344,7 @@ func decodeHotspotResults(b []byte, copyRaw bool) (*HotspotResults, error) {
 	if err := r.decode(b); err != nil {
 		return nil, err
 	}
-	b = trimJSONSpace(b)
+	b = wire.Trim(b)
 	if copyRaw {
 		r.raw = append(json.RawMessage(nil), b...)
 	} else {
@@ -361,30 +359,30 @@ func (r *HotspotResults) UnmarshalJSON(b []byte) error {
 	if err := r.decode(b); err != nil {
 		return err
 	}
-	r.raw = append(json.RawMessage(nil), trimJSONSpace(b)...)
+	r.raw = append(json.RawMessage(nil), wire.Trim(b)...)
 	return nil
 }
 
 func (r *HotspotResults) decode(b []byte) error {
-	t := bytes.TrimSpace(b)
+	t := wire.Trim(b)
 	if len(t) == 0 || t[0] != '{' {
 		return errors.New("pave: hotspot results: expected a JSON object")
 	}
 	var w struct {
-		Success *StringBool     `json:"success"`
-		Message looseStr        `json:"message"`
-		Data    json.RawMessage `json:"data"`
-		Photos  json.RawMessage `json:"photos"`
+		Success *StringBool      `json:"success"`
+		Message wire.LooseString `json:"message"`
+		Data    json.RawMessage  `json:"data"`
+		Photos  json.RawMessage  `json:"photos"`
 	}
 	if err := json.Unmarshal(t, &w); err != nil {
 		return fmt.Errorf("pave: hotspot results: %w", err)
 	}
 	*r = HotspotResults{Success: w.Success == nil || bool(*w.Success), Message: string(w.Message)}
 	list := w.Data
-	if isNull(list) {
+	if wire.IsNull(list) {
 		list = w.Photos
 	}
-	if !isNull(list) {
+	if !wire.IsNull(list) {
 		if err := json.Unmarshal(list, &r.Photos); err != nil {
 			return fmt.Errorf("pave: hotspot results: data: %w", err)
 		}
@@ -408,11 +406,11 @@ type HotspotPhotoResult struct {
 // (documented) or "damages".
 func (p *HotspotPhotoResult) UnmarshalJSON(b []byte) error {
 	var w struct {
-		PhotoCode      json.RawMessage `json:"photo_code"`
-		PhotoLabel     looseStr        `json:"photo_label"`
-		URL            looseStr        `json:"url"`
-		InspectionData json.RawMessage `json:"inspection_data"`
-		Damages        json.RawMessage `json:"damages"`
+		PhotoCode      json.RawMessage  `json:"photo_code"`
+		PhotoLabel     wire.LooseString `json:"photo_label"`
+		URL            wire.LooseString `json:"url"`
+		InspectionData json.RawMessage  `json:"inspection_data"`
+		Damages        json.RawMessage  `json:"damages"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -424,10 +422,10 @@ func (p *HotspotPhotoResult) UnmarshalJSON(b []byte) error {
 		p.PhotoLabel = p.PhotoCode.Label()
 	}
 	list := w.InspectionData
-	if isNull(list) {
+	if wire.IsNull(list) {
 		list = w.Damages
 	}
-	if !isNull(list) {
+	if !wire.IsNull(list) {
 		if err := json.Unmarshal(list, &p.Damages); err != nil {
 			return err
 		}
@@ -436,7 +434,7 @@ func (p *HotspotPhotoResult) UnmarshalJSON(b []byte) error {
 }
 
 // HotspotDamage is one damage found on a Hotspots photo. The vocabularies
-// (REFERENCE.md 10.7) are open: compare with strings, expect new values.
+// are open: compare with strings, expect new values.
 type HotspotDamage struct {
 	DamageGroup  string `json:"damage_group,omitempty"`
 	Component    string `json:"component,omitempty"`
@@ -461,22 +459,22 @@ type HotspotDamage struct {
 // position leaves Coords nil rather than failing the document.
 func (d *HotspotDamage) UnmarshalJSON(b []byte) error {
 	var w struct {
-		DamageGroup     looseStr        `json:"damage_group"`
-		Component       looseStr        `json:"component"`
-		DamageName      looseStr        `json:"damage_name"`
-		Description     looseStr        `json:"description"`
-		Tolerance       looseStr        `json:"tolerance"`
-		RepairMethod    looseStr        `json:"repair_method"`
-		Coodrs          json.RawMessage `json:"coodrs"`
-		Position        json.RawMessage `json:"position"`
-		Coords          json.RawMessage `json:"coords"`
-		X               json.RawMessage `json:"x"`
-		Y               json.RawMessage `json:"y"`
-		CroppedImageURL looseStr        `json:"cropped_image_url"`
-		CroppedImage    looseStr        `json:"cropped_image"`
-		CropURL         looseStr        `json:"crop_url"`
-		CroppedURL      looseStr        `json:"cropped_url"`
-		ImageURL        looseStr        `json:"image_url"`
+		DamageGroup     wire.LooseString `json:"damage_group"`
+		Component       wire.LooseString `json:"component"`
+		DamageName      wire.LooseString `json:"damage_name"`
+		Description     wire.LooseString `json:"description"`
+		Tolerance       wire.LooseString `json:"tolerance"`
+		RepairMethod    wire.LooseString `json:"repair_method"`
+		Coodrs          json.RawMessage  `json:"coodrs"`
+		Position        json.RawMessage  `json:"position"`
+		Coords          json.RawMessage  `json:"coords"`
+		X               json.RawMessage  `json:"x"`
+		Y               json.RawMessage  `json:"y"`
+		CroppedImageURL wire.LooseString `json:"cropped_image_url"`
+		CroppedImage    wire.LooseString `json:"cropped_image"`
+		CropURL         wire.LooseString `json:"crop_url"`
+		CroppedURL      wire.LooseString `json:"cropped_url"`
+		ImageURL        wire.LooseString `json:"image_url"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -502,7 +500,7 @@ func (d *HotspotDamage) UnmarshalJSON(b []byte) error {
 			d.Coords = &HotspotCoords{X: x, Y: y}
 		}
 	}
-	for _, s := range [...]looseStr{w.CroppedImageURL, w.CroppedImage, w.CropURL, w.CroppedURL, w.ImageURL} {
+	for _, s := range [...]wire.LooseString{w.CroppedImageURL, w.CroppedImage, w.CropURL, w.CroppedURL, w.ImageURL} {
 		if s != "" {
 			d.CroppedImageURL = string(s)
 			break
@@ -528,19 +526,19 @@ func (c HotspotCoords) String() string {
 // strings ("18.2", "18.2%"), or a two-element list [18.2, 71.05]. Both
 // coordinates must be present and finite. null leaves c unchanged.
 func (c *HotspotCoords) UnmarshalJSON(b []byte) error {
-	if isNull(b) {
+	if wire.IsNull(b) {
 		return nil // as encoding/json does for null
 	}
 	v, ok := parseCoords(b)
 	if !ok {
-		return fmt.Errorf("pave: unreadable coordinates (%s)", describeJSON(b))
+		return fmt.Errorf("pave: unreadable coordinates (%s)", wire.Describe(b))
 	}
 	*c = v
 	return nil
 }
 
 func parseCoords(raw json.RawMessage) (HotspotCoords, bool) {
-	raw = bytes.TrimSpace(raw)
+	raw = wire.Trim(raw)
 	if len(raw) == 0 {
 		return HotspotCoords{}, false
 	}
@@ -575,8 +573,8 @@ func parseCoords(raw json.RawMessage) (HotspotCoords, bool) {
 // parseCoordinate reads a finite number sent as a JSON number or a string,
 // with an optional trailing "%".
 func parseCoordinate(raw json.RawMessage) (float64, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	raw = wire.Trim(raw)
+	if wire.IsNull(raw) {
 		return 0, false
 	}
 	s := string(raw)
@@ -591,13 +589,4 @@ func parseCoordinate(raw json.RawMessage) (float64, bool) {
 		return 0, false
 	}
 	return f, true
-}
-
-// looseStr decodes a JSON string, or any other value as its compact JSON
-// text (null gives ""), so an unexpected type never fails a document.
-type looseStr string
-
-func (s *looseStr) UnmarshalJSON(b []byte) error {
-	*s = looseStr(looseString(b))
-	return nil
 }

@@ -22,9 +22,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
-// The test vector of REFERENCE.md 3.4: at hsNow these credentials sign with
+// The worked signing example of docs/pave-api.md: at hsNow these credentials sign with
 // hsToken.
 var hsCreds = pave.Credentials{
 	Username:  "acmemotors",
@@ -104,7 +105,7 @@ func hsHeader(h http.Header, name string) []string {
 	return out
 }
 
-// hsAssertSigned checks the three signing headers of REFERENCE.md 3.
+// hsAssertSigned checks the three signing headers.
 func hsAssertSigned(t *testing.T, h http.Header) {
 	t.Helper()
 	assert.Equal(t, []string{hsCreds.APIKey}, hsHeader(h, "API-Key"))
@@ -133,7 +134,7 @@ var hsPhotos = []pave.HotspotPhoto{
 
 func TestHotspotsUploadPhotosRequest(t *testing.T) {
 	t.Parallel()
-	c, m := hsClient(t, nil, hsRespond(200, string(hsFixture(t, "hotspots/upload_response.json"))))
+	c, m := hsClient(t, nil, hsRespond(200, string(pavetest.MustFixture(t, "hotspots_upload.json"))))
 
 	ups, err := c.Hotspots.UploadPhotos(context.Background(), hsKey, hsPhotos)
 	require.NoError(t, err)
@@ -370,7 +371,7 @@ func TestHotspotsCreateSession(t *testing.T) {
 
 func TestHotspotsResultsRequest(t *testing.T) {
 	t.Parallel()
-	fixture := hsFixture(t, "hotspots/results.json")
+	fixture := pavetest.MustFixture(t, "hotspots_results.json")
 	c, m := hsClient(t, nil, hsRespond(200, string(fixture)))
 
 	res, err := c.Hotspots.Results(context.Background(), hsKey)
@@ -474,7 +475,7 @@ func TestHotspotsResultsNotReady(t *testing.T) {
 		status int
 		body   string
 	}{
-		{name: "200 success false (fake server)", status: 200, body: string(hsFixture(t, "hotspots/not_ready.json"))},
+		{name: "200 success false (fake server)", status: 200, body: string(pavetest.MustFixture(t, "hotspots_not_ready.json"))},
 		{name: "200 success as string", status: 200, body: `{"success": "false", "message": "Session is not yet completed."}`},
 		{name: "400 message", status: 400, body: `{"message": "Session is not yet completed."}`},
 		{name: "409 success false", status: 409, body: `{"success": false, "message": "Session is not yet completed."}`},
@@ -558,7 +559,7 @@ func TestHotspotsResultsHTTPTest(t *testing.T) {
 	t.Parallel()
 	// Through a real HTTP server: PAVE's header spelling reaches it and
 	// the escaped key arrives intact.
-	fixture := hsFixture(t, "hotspots/results.json")
+	fixture := pavetest.MustFixture(t, "hotspots_results.json")
 	var gotPath, gotKey, gotToken string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotPath = r.URL.EscapedPath()
@@ -587,7 +588,7 @@ func TestDecodeHotspotResults(t *testing.T) {
 		photos  int
 		damages int
 	}{
-		{name: "documented", in: string(hsFixture(t, "hotspots/results.json")), success: true, photos: 3, damages: 3},
+		{name: "documented", in: string(pavetest.MustFixture(t, "hotspots_results.json")), success: true, photos: 3, damages: 3},
 		{name: "no success flag", in: `{"data": [{"photo_label": "Rear", "inspection_data": [{}]}]}`, success: true, photos: 1, damages: 1},
 		{name: "photos and damages keys", in: `{"success": 1, "photos": [{"photo_code": 8, "damages": [{}, {}]}]}`, success: true, photos: 1, damages: 2},
 		{name: "not ready", in: `{"success": false, "message": "Session is not yet completed.", "data": []}`, success: false},
@@ -640,9 +641,10 @@ func TestHotspotResultsMarshalWithoutRaw(t *testing.T) {
 }
 
 func FuzzHotspotResults(f *testing.F) {
-	for _, name := range []string{"results.json", "results_coordinates.json", "not_ready.json", "upload_response.json"} {
-		f.Add(hsFixture(f, filepath.Join("hotspots", name)))
+	for _, name := range []string{"hotspots_results.json", "hotspots_not_ready.json", "hotspots_upload.json"} {
+		f.Add(pavetest.MustFixture(f, name))
 	}
+	f.Add(hsFixture(f, filepath.Join("hotspots", "results_coordinates.json")))
 	for _, s := range []string{
 		`{}`, `[]`, `null`, `{"data": null}`, `{"success": "0"}`,
 		`{"data": [{"photo_code": "99", "photo_label": "Roof", "inspection_data": [{"coodrs": [1, "2%"]}]}]}`,
@@ -711,14 +713,14 @@ func TestHotspotResultsUnmarshalJSON(t *testing.T) {
 
 func TestHotspotsResultsLargeRefusal(t *testing.T) {
 	t.Parallel()
-	body := `{"success": false, "message": "Session is not yet completed.", "pad": "` + strings.Repeat("x", pave.MaxErrorBodySize) + `"}`
+	body := `{"success": false, "message": "Session is not yet completed.", "pad": "` + strings.Repeat("x", (1<<20)) + `"}`
 	c, _ := hsClient(t, nil, hsRespond(200, body))
 	_, err := c.Hotspots.Results(context.Background(), hsKey)
 	require.ErrorIs(t, err, pave.ErrNotReady)
 	var apiErr *pave.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.True(t, apiErr.Truncated)
-	assert.Len(t, apiErr.Body, pave.MaxErrorBodySize)
+	assert.Len(t, apiErr.Body, (1 << 20))
 }
 
 func TestHotspotCoordsString(t *testing.T) {

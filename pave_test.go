@@ -268,7 +268,7 @@ func TestIdempotentMethodsRetryTransientStatuses(t *testing.T) {
 				assert.Equal(t, "/v1/sessions/"+sessionKey, apiErr.Path)
 				want := 1
 				if tt.retried {
-					want = pave.DefaultMaxRetries + 1
+					want = 2 + 1
 				}
 				assert.Equal(t, want, rec.count(), "requests sent")
 				assert.Equal(t, want, apiErr.Attempts)
@@ -747,7 +747,7 @@ func TestOversizedSuccessfulResponseIsRefused(t *testing.T) {
 	t.Parallel()
 	c, mt := newMockClient(t)
 	mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
-		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: &endlessBody{n: pave.MaxResponseSize + 1},
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: &endlessBody{n: (64 << 20) + 1},
 			ContentLength: -1}, nil
 	})
 	_, err := c.Sessions.Results(context.Background(), sessionKey)

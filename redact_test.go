@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/webhook"
 )
 
 // Credentials never appear in any printed form, in any encoding a server
@@ -279,7 +280,7 @@ func TestNoPrintedFormShowsASecret(t *testing.T) {
 	require.NoError(t, err)
 	b, err := pave.NewClient(pave.Credentials{Username: "acme", APIKey: "key-rd", APISecret: "other-" + rdSecret}, pave.WithAccessToken("x"+secAccessToken))
 	require.NoError(t, err)
-	cfg := pave.WebhookConfig{Secrets: []string{whsec}, Handler: func(context.Context, *pave.WebhookEvent) error { return nil }}
+	cfg := webhook.Config{Secrets: []string{whsec}, Handler: func(context.Context, *webhook.Event) error { return nil }}
 
 	var out bytes.Buffer
 	for _, v := range []any{a, *a, a.Sessions, a.Webhooks, a.Hotspots, *a.Sessions, cfg, &cfg, creds} {

@@ -102,7 +102,7 @@ func relRows() []relRow {
 		var apiErr *pave.APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.True(t, apiErr.Truncated, "the 10 MB body is cut")
-		assert.Len(t, apiErr.Body, pave.MaxErrorBodySize)
+		assert.Len(t, apiErr.Body, (1 << 20))
 		assert.Empty(t, apiErr.Message, "a cut JSON body has no message to decode")
 	}
 	checkHTML := func(t *testing.T, err error) {

@@ -8,23 +8,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/pave-go/pave/internal/wire"
 )
 
-// accessTokenHeader carries the v2 credential (REFERENCE.md 9). It is set
-// in PAVE's spelling, as the signing headers are.
-const accessTokenHeader = "API-Access-Token"
-
-// Sentinel errors for the documented refusals of Sessions.ResendSMS. The
-// *ResendError that ResendSMS returns matches one of them with errors.Is.
-var (
-	// ErrResendFinalized: the session is past capture (QC_PASSED,
-	// CONFIRM, COMPLETE or EXPIRED) and can no longer be resent.
-	ErrResendFinalized = errors.New("pave: session is finalized and cannot be resent")
-	// ErrResendTooOld: the session is older than 7 days.
-	ErrResendTooOld = errors.New("pave: session is too old to be resent")
-	// ErrResendAlreadySent: the one resend a session allows was used.
-	ErrResendAlreadySent = errors.New("pave: SMS has already been resent")
-)
+// canonicalAccessToken is its key in an http.Header ("Api-Access-Token"),
+// where Header.Get, in any RoundTripper or middleware, finds it.
+var canonicalAccessToken = http.CanonicalHeaderKey(HeaderAccessToken)
 
 // ResendSMSRequest is the optional body of Sessions.ResendSMS.
 type ResendSMSRequest struct {
@@ -46,47 +36,6 @@ type ResendResult struct {
 	// many of the 7 days allowed for a resend were left.
 	SessionAgeDays Int `json:"session_age_days"`
 	DaysRemaining  Int `json:"days_remaining"`
-}
-
-// ResendError is the error of a resend PAVE refused for a documented
-// reason. Reason is ErrResendFinalized, ErrResendTooOld or
-// ErrResendAlreadySent, and errors.Is(err, Reason) is true. It wraps the
-// *APIError (embedded here, and given by Unwrap), so errors.As(err,
-// &apiErr) and the APIError sentinels still work.
-type ResendError struct {
-	*APIError
-	// Reason is the sentinel that names the refusal.
-	Reason error
-	// SessionStatus is the v2 status PAVE reported (e.g. "QC_PASSED"),
-	// when it did.
-	SessionStatus SessionStatus
-	// SessionAgeDays is the session's age PAVE reported, or 0.
-	SessionAgeDays int
-}
-
-// Error returns the *APIError's one line.
-func (e *ResendError) Error() string {
-	if e.APIError == nil {
-		if e.Reason != nil {
-			return e.Reason.Error()
-		}
-		return "pave: resend refused"
-	}
-	return e.APIError.Error()
-}
-
-// Is reports whether target is the error's Reason. Other sentinels
-// (ErrValidation, ...) are answered by the wrapped *APIError.
-func (e *ResendError) Is(target error) bool {
-	return e.Reason != nil && errors.Is(e.Reason, target)
-}
-
-// Unwrap returns the *APIError.
-func (e *ResendError) Unwrap() error {
-	if e.APIError == nil {
-		return nil
-	}
-	return e.APIError
 }
 
 // ResendSMS asks PAVE to text the capture link once more (POST
@@ -128,9 +77,9 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 		method: http.MethodPost,
 		path:   path,
 		body:   body,
-		header: http.Header{accessTokenHeader: s.c.accessToken()},
+		header: http.Header{canonicalAccessToken: s.c.accessToken()},
 	}
-	res, err := s.c.exchange(ctx, cl, nil)
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
@@ -142,7 +91,7 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 	}
 	raw := res.Body
 	var out ResendResult
-	if isNull(raw) {
+	if wire.IsNull(raw) {
 		// A 2xx means PAVE processed the resend, even without a body.
 		return &out, nil
 	}
@@ -183,8 +132,8 @@ func classifyResendError(e *APIError) *ResendError {
 	}
 	re := &ResendError{APIError: e, Reason: reason}
 	var extra struct {
-		SessionStatus  looseStr        `json:"session_status"`
-		SessionAgeDays json.RawMessage `json:"session_age_days"`
+		SessionStatus  wire.LooseString `json:"session_status"`
+		SessionAgeDays json.RawMessage  `json:"session_age_days"`
 	}
 	if json.Unmarshal(e.Body, &extra) == nil {
 		re.SessionStatus = SessionStatus(extra.SessionStatus)

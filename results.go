@@ -1,16 +1,17 @@
 package pave
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
+
+	"github.com/pave-go/pave/internal/wire"
 )
 
 // Results is the inspection results document returned by
 // GET /v1/sessions/{key}/results and posted with the SESSION:COMPLETE webhook.
 //
 // Only event, session and vehicle are documented. Photos, Location and
-// Inspection follow the shapes the fake server uses (REFERENCE.md 6.7) and may
+// Inspection follow the shapes the fake server uses (see docs/pave-api.md) and may
 // be empty against the real API; the whole document is always kept and
 // available from Raw, so undocumented sections stay reachable.
 //
@@ -19,7 +20,7 @@ import (
 // unexpected shape (a code sent as "04", a fractional grade) is decoded as
 // far as possible or left empty, never failing the whole document.
 //
-// The helpers in results_summary.go (Grade, Damages, Summary, ...) read both
+// The helpers (Grade, Damages, Summary, ...) read both
 // the fake server's names and the retired API's names, so they work whichever
 // the real API turns out to use.
 type Results struct {
@@ -108,7 +109,7 @@ func (r *Results) decode(b []byte, copyRaw bool) error {
 	}
 	// json.Unmarshal hands UnmarshalJSON the value without surrounding
 	// white space; trim here too, so both paths keep the same bytes.
-	b = trimJSONSpace(b)
+	b = wire.Trim(b)
 	if copyRaw {
 		r.raw = append(json.RawMessage(nil), b...)
 	} else {
@@ -169,7 +170,7 @@ func decodeResultsLenient(b []byte, w *resultsWire) error {
 	}
 	w.Event, w.Session, w.Vehicle = l.Event, l.Session, l.Vehicle
 	w.Photos = decodePhotosLenient(l.Photos)
-	if isJSONObject(l.Location) {
+	if wire.IsObject(l.Location) {
 		var loc Location
 		if json.Unmarshal(l.Location, &loc) == nil {
 			w.Location = &loc
@@ -179,62 +180,12 @@ func decodeResultsLenient(b []byte, w *resultsWire) error {
 	return nil
 }
 
-// trimJSONSpace removes JSON white space (space, tab, CR, LF) around b.
-func trimJSONSpace(b []byte) []byte {
-	return bytes.Trim(b, " \t\r\n")
-}
-
-// isJSONObject reports whether raw holds a JSON object.
-func isJSONObject(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && raw[0] == '{'
-}
-
-// rawElements splits a JSON array into its elements; anything else gives nil.
-func rawElements(raw json.RawMessage) []json.RawMessage {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '[' {
-		return nil
-	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		return nil
-	}
-	return items
-}
-
-// decodeListLenient decodes a JSON list of T. When the list as a whole does
-// not decode, each object in it is tried alone, and one that still fails
-// is read field by field with loose; non-objects and unreadable items are
-// skipped.
-func decodeListLenient[T any](raw json.RawMessage, loose func(item json.RawMessage) (T, bool)) []T {
-	var out []T
-	if json.Unmarshal(raw, &out) == nil {
-		return out
-	}
-	out = nil
-	for _, item := range rawElements(raw) {
-		if !isJSONObject(item) {
-			continue
-		}
-		var v T
-		if json.Unmarshal(item, &v) != nil {
-			var ok bool
-			if v, ok = loose(item); !ok {
-				continue
-			}
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
 func decodePhotosLenient(raw json.RawMessage) []Photo {
-	return decodeListLenient(raw, loosePhoto)
+	return wire.List(raw, loosePhoto)
 }
 
 // loosePhoto reads a photo field by field, keeping what is readable.
-func loosePhoto(item json.RawMessage) (Photo, bool) {
+func loosePhoto(item []byte) (Photo, bool) {
 	var l struct {
 		PhotoCode       json.RawMessage `json:"photo_code"`
 		PhotoLabel      json.RawMessage `json:"photo_label"`
@@ -251,10 +202,10 @@ func loosePhoto(item json.RawMessage) (Photo, bool) {
 	_ = approved.UnmarshalJSON(l.Approved)
 	p := Photo{
 		PhotoCode:       loosePhotoCode(l.PhotoCode),
-		PhotoLabel:      PhotoLabel(looseString(l.PhotoLabel)),
-		URL:             looseString(l.URL),
+		PhotoLabel:      PhotoLabel(wire.String(l.PhotoLabel)),
+		URL:             wire.String(l.URL),
 		Approved:        bool(approved),
-		ApprovedMessage: looseString(l.ApprovedMessage),
+		ApprovedMessage: wire.String(l.ApprovedMessage),
 	}
 	_ = p.CreatedAt.UnmarshalJSON(l.CreatedAt)
 	_ = p.UpdatedAt.UnmarshalJSON(l.UpdatedAt)
@@ -262,7 +213,7 @@ func loosePhoto(item json.RawMessage) (Photo, bool) {
 }
 
 func decodeInspectionLenient(raw json.RawMessage) *inspectionWire {
-	if !isJSONObject(raw) {
+	if !wire.IsObject(raw) {
 		return nil
 	}
 	var w inspectionWire
@@ -299,18 +250,18 @@ func decodeInspectionLenient(raw json.RawMessage) *inspectionWire {
 	}
 	w.Damages = decodeDamagesLenient(l.Damages)
 	w.DetectedDamages = decodeDamagesLenient(l.DetectedDamages)
-	if len(bytes.TrimSpace(l.Grading)) > 0 {
+	if len(wire.Trim(l.Grading)) > 0 {
 		w.Grading = l.Grading
 	}
 	return &w
 }
 
 func decodeDamagesLenient(raw json.RawMessage) []Damage {
-	return decodeListLenient(raw, looseDamage)
+	return wire.List(raw, looseDamage)
 }
 
 // looseDamage reads a damage field by field, keeping what is readable.
-func looseDamage(item json.RawMessage) (Damage, bool) {
+func looseDamage(item []byte) (Damage, bool) {
 	var l struct {
 		DamageGroup  json.RawMessage `json:"damage_group"`
 		Component    json.RawMessage `json:"component"`
@@ -329,15 +280,15 @@ func looseDamage(item json.RawMessage) (Damage, bool) {
 		return Damage{}, false
 	}
 	d := Damage{
-		DamageGroup:  looseString(l.DamageGroup),
-		Component:    looseString(l.Component),
-		DamageName:   looseString(l.DamageName),
-		Label:        looseString(l.Label),
-		Description:  looseString(l.Description),
-		Tolerance:    looseString(l.Tolerance),
-		RepairMethod: looseString(l.RepairMethod),
-		RepairType:   looseString(l.RepairType),
-		UnitMeasure:  looseString(l.UnitMeasure),
+		DamageGroup:  wire.String(l.DamageGroup),
+		Component:    wire.String(l.Component),
+		DamageName:   wire.String(l.DamageName),
+		Label:        wire.String(l.Label),
+		Description:  wire.String(l.Description),
+		Tolerance:    wire.String(l.Tolerance),
+		RepairMethod: wire.String(l.RepairMethod),
+		RepairType:   wire.String(l.RepairType),
+		UnitMeasure:  wire.String(l.UnitMeasure),
 		PhotoCode:    loosePhotoCode(l.PhotoCode),
 		Photo:        l.Photo,
 	}
@@ -378,8 +329,8 @@ type Location struct {
 
 // Inspection holds the detected damages and the grade (undocumented shape;
 // see Results). Grade, DamageCount and Damages are the fake server's names
-// (REFERENCE.md 6.7); DetectedDamages and Grading are the retired API's
-// (REFERENCE.md Appendix B), decoded in the same pass so that either shape
+// (see docs/pave-api.md); DetectedDamages and Grading are the retired API's
+// results document, decoded in the same pass so that either shape
 // is read without parsing the document twice. Prefer the Results helpers
 // (Grade, DamageCount, Damages), which consult both.
 type Inspection struct {
@@ -397,7 +348,7 @@ type Inspection struct {
 }
 
 // Damage is one detected damage. Field names follow the Hotspots damage
-// object and the legacy results (REFERENCE.md 10.7); all are open vocabularies.
+// object and the legacy results; all are open vocabularies.
 type Damage struct {
 	DamageGroup  string    `json:"damage_group,omitempty"`
 	Component    string    `json:"component,omitempty"`
@@ -428,7 +379,7 @@ type DamagePhoto struct {
 // null leaves p unchanged; values of any other shape decode to the zero
 // DamagePhoto.
 func (p *DamagePhoto) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
+	b = wire.Trim(b)
 	if string(b) == "null" {
 		return nil // as encoding/json does for null
 	}
@@ -437,7 +388,7 @@ func (p *DamagePhoto) UnmarshalJSON(b []byte) error {
 	case len(b) == 0:
 		return errors.New("pave: photo: empty value")
 	case b[0] == '"':
-		p.URL = looseString(b)
+		p.URL = wire.String(b)
 	case b[0] == '{':
 		var w struct {
 			Code json.RawMessage `json:"code"`
@@ -447,9 +398,69 @@ func (p *DamagePhoto) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		p.Code = loosePhotoCode(w.Code)
-		p.URL = looseString(w.URL)
+		p.URL = wire.String(w.URL)
 	default:
 		p.Code = loosePhotoCode(b)
 	}
 	return nil
+}
+
+// Vehicle grades (documented on PAVE's grading page): whole numbers from GradePoor to
+// GradeExcellent.
+const (
+	GradePoor      = 1
+	GradeFair      = 2
+	GradeGood      = 3
+	GradeVeryGood  = 4
+	GradeExcellent = 5
+)
+
+func validGrade(g int64) bool { return g >= GradePoor && g <= GradeExcellent }
+
+// gradeObjectKeys are the keys read, in order, when a grade arrives as an
+// object (the retired API's inspection.grading has an unknown shape).
+var gradeObjectKeys = [...]string{"grade", "overall", "overall_grade", "vehicle_grade", "condition_grade", "value"}
+
+// parseGrade reads a vehicle grade from a number, a numeric string ("4",
+// "4.0") or an object holding one under a key of gradeObjectKeys. Grades
+// that are not whole numbers from 1 to 5 are not grades.
+func parseGrade(raw json.RawMessage) (int, bool) {
+	return parseGradeDepth(raw, 0)
+}
+
+func parseGradeDepth(raw json.RawMessage, depth int) (int, bool) {
+	raw = wire.Trim(raw)
+	if wire.IsNull(raw) {
+		return 0, false
+	}
+	if raw[0] == '{' {
+		if depth > 0 {
+			return 0, false
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil {
+			return 0, false
+		}
+		for _, k := range gradeObjectKeys {
+			if g, ok := parseGradeDepth(m[k], depth+1); ok {
+				return g, true
+			}
+		}
+		return 0, false
+	}
+	var n Int
+	if n.UnmarshalJSON(raw) != nil || !validGrade(int64(n)) {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// firstGrade returns the first valid grade among raws, or 0.
+func firstGrade(raws ...json.RawMessage) int {
+	for _, raw := range raws {
+		if g, ok := parseGrade(raw); ok {
+			return g
+		}
+	}
+	return 0
 }

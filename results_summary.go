@@ -1,20 +1,8 @@
 package pave
 
 import (
-	"bytes"
-	"encoding/json"
 	"slices"
 	"strings"
-)
-
-// Vehicle grades (REFERENCE.md 10.8): whole numbers from GradePoor to
-// GradeExcellent.
-const (
-	GradePoor      = 1
-	GradeFair      = 2
-	GradeGood      = 3
-	GradeVeryGood  = 4
-	GradeExcellent = 5
 )
 
 var gradeLabels = [...]string{
@@ -32,56 +20,6 @@ func GradeLabel(grade int) string {
 		return ""
 	}
 	return gradeLabels[grade]
-}
-
-func validGrade(g int64) bool { return g >= GradePoor && g <= GradeExcellent }
-
-// gradeObjectKeys are the keys read, in order, when a grade arrives as an
-// object (the retired API's inspection.grading has an unknown shape).
-var gradeObjectKeys = [...]string{"grade", "overall", "overall_grade", "vehicle_grade", "condition_grade", "value"}
-
-// parseGrade reads a vehicle grade from a number, a numeric string ("4",
-// "4.0") or an object holding one under a key of gradeObjectKeys. Grades
-// that are not whole numbers from 1 to 5 are not grades.
-func parseGrade(raw json.RawMessage) (int, bool) {
-	return parseGradeDepth(raw, 0)
-}
-
-func parseGradeDepth(raw json.RawMessage, depth int) (int, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return 0, false
-	}
-	if raw[0] == '{' {
-		if depth > 0 {
-			return 0, false
-		}
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) != nil {
-			return 0, false
-		}
-		for _, k := range gradeObjectKeys {
-			if g, ok := parseGradeDepth(m[k], depth+1); ok {
-				return g, true
-			}
-		}
-		return 0, false
-	}
-	var n Int
-	if n.UnmarshalJSON(raw) != nil || !validGrade(int64(n)) {
-		return 0, false
-	}
-	return int(n), true
-}
-
-// firstGrade returns the first valid grade among raws, or 0.
-func firstGrade(raws ...json.RawMessage) int {
-	for _, raw := range raws {
-		if g, ok := parseGrade(raw); ok {
-			return g
-		}
-	}
-	return 0
 }
 
 // Grade returns the vehicle grade (1 poor to 5 excellent) and whether one

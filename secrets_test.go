@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
@@ -78,7 +77,7 @@ var secOps = []struct {
 		ctx, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
 		defer cancel()
 		_, err := c.Sessions.WaitForResults(ctx, secSessionKey,
-			pave.PollFirstAfter(0), pave.PollInterval(time.Millisecond, 2*time.Millisecond))
+			pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 20*time.Millisecond))
 		return err
 	}},
 	{"Sessions.ResendSMS", func(ctx context.Context, c *pave.Client) error {
@@ -314,87 +313,6 @@ func TestSecretsNeverLeak(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestWebhookSecretNeverLeaks(t *testing.T) {
-	t.Parallel()
-	const secret = "whsec-Zm9vYmFyYmF6cXV4LXNlY3JldA"
-	presented := []map[string]string{
-		{},
-		{"Authorization": ""},
-		{"Authorization": "Bearer"},
-		{"Authorization": "Bearer wrong-secret-0123456789abc"},
-		{"Authorization": "Bearer " + secret[:len(secret)-1]},
-		{"Authorization": "Bearer " + secret + "x"},
-		{"Authorization": "Bearer x" + secret},
-		{"Authorization": "Basic " + secret},
-		{"Authorization": secret},
-		{"Authorization": "Bearer " + strings.ToUpper(secret)},
-		{"X-Pave-Secret": secret},
-		{"Authorization": "Bearer " + secret, "X-Unused": secret}, // accepted, then the handler fails
-		{"Authorization": "Bearer " + secret},                     // accepted
-	}
-	bodies := []string{
-		`{"event": "SESSION:STATUS_CHANGE", "session_key": "LMS-4R8T2W6Y9P", "status": "STARTED"}`,
-		`not json`,
-		`{"event": "SESSION:NOTE_INSERT", "session_key": "LMS-4R8T2W6Y9P", "note": {"title": "` + secret + `"}}`,
-	}
-	for _, header := range []string{"", "X-Pave-Secret"} {
-		t.Run("header="+header, func(t *testing.T) {
-			t.Parallel()
-			logs := &secLogs{}
-			calls := 0
-			h, err := pave.NewWebhookHandler(pave.WebhookConfig{
-				Secrets:     []string{secret, "whsec-previous-0123456789"},
-				Header:      header,
-				Logger:      logs.logger(),
-				DedupWindow: time.Minute,
-				Handler: func(_ context.Context, ev *pave.WebhookEvent) error {
-					calls++
-					if calls%2 == 0 {
-						return errors.New("crm unavailable")
-					}
-					return nil
-				},
-			})
-			require.NoError(t, err)
-			for _, hdrs := range presented {
-				for _, body := range bodies {
-					for _, method := range []string{http.MethodPost, http.MethodGet} {
-						r := httptest.NewRequest(method, "/pave/hooks?token="+secret, strings.NewReader(body))
-						r.Header.Set("Content-Type", "application/json")
-						for k, v := range hdrs {
-							r.Header.Set(k, v)
-						}
-						rec := httptest.NewRecorder()
-						h.ServeHTTP(rec, r)
-						var resp bytes.Buffer
-						_ = rec.Result().Header.Write(&resp)
-						resp.Write(rec.Body.Bytes())
-						assert.NotContains(t, resp.String(), secret, "response %d to %v leaks the secret", rec.Code, hdrs)
-					}
-				}
-			}
-			out := logs.String()
-			require.Contains(t, out, "unauthorized", "wrong secrets were logged")
-			assert.NotContains(t, out, secret, "the logs leak the webhook secret")
-			assert.NotContains(t, out, "whsec-previous-0123456789", "the logs leak the previous secret")
-			assert.NotContains(t, out, secret[:len(secret)-1], "the logs leak a near-miss of the secret")
-		})
-	}
-
-	// Configuration errors name the problem, not the secret.
-	for _, bad := range []string{" " + secret, secret + "\n", secret[:10], "whsec\x00" + secret} {
-		_, err := pave.NewWebhookHandler(pave.WebhookConfig{Secrets: []string{bad}, Handler: func(context.Context, *pave.WebhookEvent) error { return nil }})
-		require.Error(t, err)
-		assert.NotContains(t, err.Error(), strings.TrimSpace(bad)[:10], "config error %q leaks the secret", err)
-		err = pave.VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + secret}}, pave.WebhookConfig{Secrets: []string{bad}})
-		require.Error(t, err)
-		assert.NotContains(t, err.Error(), strings.TrimSpace(bad)[:10])
-	}
-	err := pave.VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + secret + "x"}}, pave.WebhookConfig{Secrets: []string{secret}})
-	require.ErrorIs(t, err, pave.ErrWebhookUnauthorized)
-	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", err, err, err), secret)
 }
 
 // secAssertAbsent fails the test when text contains secret, quoting a

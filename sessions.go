@@ -1,15 +1,16 @@
 package pave
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"time"
+
+	"github.com/pave-go/pave/internal/redact"
+
+	"github.com/pave-go/pave/internal/wire"
 )
 
 // SessionsService is the inspection-session API. Get it from Client.Sessions.
@@ -21,7 +22,7 @@ type SessionsService struct {
 func (s *SessionsService) String() string { return "pave.SessionsService{" + s.c.describe() + "}" }
 
 // Format prints String for every verb.
-func (s *SessionsService) Format(f fmt.State, verb rune) { printRedacted(f, verb, s.String()) }
+func (s *SessionsService) Format(f fmt.State, verb rune) { redact.Print(f, verb, s.String()) }
 
 func sessionPath(key string, suffix string) string {
 	return "/v1/sessions/" + url.PathEscape(key) + suffix
@@ -47,7 +48,7 @@ func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest)
 // session runs cl and decodes the session it answers. A 2xx without a
 // session key is not a session: ErrBadResponse, never an empty Session.
 func (c *Client) session(ctx context.Context, cl call) (*Session, error) {
-	res, err := c.exchange(ctx, cl, nil)
+	res, err := c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +62,7 @@ func (c *Client) session(ctx context.Context, cl call) (*Session, error) {
 
 // decodeSession decodes a session; one without a session_key is an error.
 func decodeSession(body []byte) (*Session, error) {
-	if isNull(body) {
+	if wire.IsNull(body) {
 		return nil, errors.New("empty body where a session was expected")
 	}
 	var out Session
@@ -115,7 +116,7 @@ func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error)
 // under "data" or under the given key.
 func (s *SessionsService) getList(ctx context.Context, path string, out any, key string) error {
 	cl := call{method: http.MethodGet, path: path}
-	res, err := s.c.exchange(ctx, cl, nil)
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return err
 	}
@@ -126,8 +127,8 @@ func (s *SessionsService) getList(ctx context.Context, path string, out any, key
 }
 
 func decodeList(body []byte, out any, key string) error {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || string(body) == "null" {
+	body = wire.Trim(body)
+	if wire.IsNull(body) {
 		return nil
 	}
 	if body[0] == '{' {
@@ -158,7 +159,7 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 		return nil, err
 	}
 	cl := call{method: http.MethodGet, path: sessionPath(key, "/results")}
-	res, err := s.c.exchange(ctx, cl, nil)
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +187,11 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 	}
 	// A PUT that changes the SMS can text the customer: like a POST, it
 	// is sent at most once.
-	body, err := s.c.do(ctx, call{method: http.MethodPut, path: sessionPath(key, ""), body: req, acts: req.SMS != nil}, nil)
+	res, err := s.c.do(ctx, call{method: http.MethodPut, path: sessionPath(key, ""), body: req, acts: req.SMS != nil})
 	if err != nil {
 		return nil, err
 	}
-	if out, err := decodeSession(body); err == nil {
+	if out, err := decodeSession(res.Body); err == nil {
 		s.c.fillCaptureURL(out)
 		return out, nil
 	}
@@ -203,7 +204,7 @@ func (s *SessionsService) Delete(ctx context.Context, key string) error {
 	if err := checkSessionKey("Sessions.Delete", key); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: sessionPath(key, ""), goneIsDone: true}, nil)
+	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: sessionPath(key, ""), goneIsDone: true})
 	return err
 }
 
@@ -212,55 +213,6 @@ func (s *SessionsService) Delete(ctx context.Context, key string) error {
 func (c *Client) fillCaptureURL(s *Session) {
 	if s.CaptureURL == "" && s.SessionKey != "" {
 		s.CaptureURL = "https://" + url.PathEscape(c.username) + ".vehiclecapture.com/" + url.PathEscape(s.SessionKey)
-	}
-}
-
-// ErrSessionEnded is matched (errors.Is) by the error WaitForResults returns
-// when the session reached EXPIRED or INVALID and will never complete.
-var ErrSessionEnded = errors.New("pave: session ended without completing")
-
-// SessionEndedError reports a session that ended in EXPIRED or INVALID.
-type SessionEndedError struct {
-	SessionKey string
-	Status     SessionStatus
-}
-
-// Error says which session ended and how.
-func (e *SessionEndedError) Error() string {
-	return fmt.Sprintf("pave: session %s ended with status %s and will not complete", e.SessionKey, e.Status)
-}
-
-// Is makes errors.Is(err, ErrSessionEnded) true.
-func (e *SessionEndedError) Is(target error) bool { return target == ErrSessionEnded }
-
-// WaitOption tunes WaitForResults.
-type WaitOption func(*waitConfig)
-
-type waitConfig struct {
-	first, interval, max time.Duration
-}
-
-// PollFirstAfter sets the wait before the first poll (default 5 s).
-func PollFirstAfter(d time.Duration) WaitOption {
-	return func(w *waitConfig) {
-		if d >= 0 {
-			w.first = d
-		}
-	}
-}
-
-// PollInterval sets the interval between polls: it starts at initial and
-// grows by half each poll up to max (defaults 5 s and 60 s).
-func PollInterval(initial, max time.Duration) WaitOption {
-	return func(w *waitConfig) {
-		if initial > 0 {
-			w.interval = initial
-		}
-		if max >= w.interval {
-			w.max = max
-		} else {
-			w.max = w.interval
-		}
 	}
 }
 
@@ -276,48 +228,20 @@ func (s *SessionsService) WaitForResults(ctx context.Context, key string, opts .
 	if err := checkSessionKey("Sessions.WaitForResults", key); err != nil {
 		return nil, err
 	}
-	w := waitConfig{first: 5 * time.Second, interval: 5 * time.Second, max: 60 * time.Second}
-	for _, o := range opts {
-		if o != nil {
-			o(&w)
-		}
-	}
-	wait := w.first
-	interval := w.interval
-	for {
-		if err := sleepCtx(ctx, wait); err != nil {
-			return nil, fmt.Errorf("pave: waiting for results of %s: %w", key, err)
-		}
+	return poll(ctx, "results of "+key, opts, func() (*Results, bool, error) {
 		sess, err := s.Get(ctx, key)
 		switch {
 		case err != nil:
-			if !transient(ctx, err) {
-				return nil, err
-			}
-		case sess.Status == StatusComplete:
-			res, err := s.Results(ctx, key)
-			if err == nil {
-				return res, nil
-			}
-			if !errors.Is(err, ErrNotReady) && !transient(ctx, err) {
-				return nil, err
-			}
+			return nil, false, err
 		case sess.Status == StatusExpired || sess.Status == StatusInvalid:
-			return nil, &SessionEndedError{SessionKey: key, Status: sess.Status}
+			return nil, true, &SessionEndedError{SessionKey: key, Status: sess.Status}
+		case sess.Status != StatusComplete:
+			return nil, false, nil
 		}
-		wait = interval + rand.N(interval/10+1)
-		interval = min(interval+interval/2, w.max)
-	}
-}
-
-// transient reports whether err is worth polling through.
-func transient(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	if errors.Is(err, ErrServer) || errors.Is(err, ErrRateLimited) {
-		return true
-	}
-	var re *RequestError
-	return errors.As(err, &re) && !errors.Is(err, ErrForeignHost) && !errors.Is(err, ErrBadResponse)
+		res, err := s.Results(ctx, key)
+		if errors.Is(err, ErrNotReady) {
+			return nil, false, nil
+		}
+		return res, err == nil, err
+	})
 }

@@ -49,7 +49,7 @@ func TestSessionsCreate(t *testing.T) {
 			OdomReading: 41250, OdomUnit: pave.Kilometres},
 		SMS: &pave.SMS{To: "604-555-0142", ToName: "Priya Natarajan", From: "604-555-0100", By: "North Shore Auto",
 			SendResultsToPhototaker: true},
-		Options: &pave.Options{ClientID: "CRM-20931"},
+		Options: &pave.SessionOptions{ClientID: "CRM-20931"},
 	}
 	s, err := c.Sessions.Create(context.Background(), req)
 	require.NoError(t, err)
@@ -78,7 +78,7 @@ func TestSessionsCreate(t *testing.T) {
 	assert.Equal(t, time.Date(2025, 6, 2, 14, 5, 9, 0, time.UTC), s.CreatedAt.Time)
 	assert.Equal(t, "https://northshoreauto.vehiclecapture.com/NSA-7K2D5MZ8WP", s.CaptureURL)
 	require.NotNil(t, s.Options)
-	assert.Equal(t, "CRM-20931", s.ClientIDValue())
+	assert.Equal(t, "CRM-20931", s.ClientID)
 	require.NotNil(t, s.Options.SMS)
 	assert.Equal(t, "604-555-0142", s.Options.SMS.To)
 	assert.True(t, bool(s.Options.SMS.SendResultsToPhototaker))
@@ -298,8 +298,8 @@ func TestSessionsResults(t *testing.T) {
 	assert.Equal(t, pave.Int(623), s.InspectDuration, "a numeric string")
 	assert.Equal(t, time.Date(2025, 6, 2, 15, 26, 5, 0, time.UTC), s.InspectEndedAt.UTC())
 	assert.Equal(t, "https://northshoreauto.vehiclecapture.com/"+sessionKey, s.CaptureURL)
-	assert.Equal(t, &pave.Contact{FirstName: "Priya", LastName: "Natarajan"}, s.ContactValue())
-	assert.Equal(t, map[string]any{"stock_no": "NS-5521", "appraiser": "devon"}, s.ReferenceValue())
+	assert.Equal(t, &pave.Contact{FirstName: "Priya", LastName: "Natarajan"}, s.Contact)
+	assert.Equal(t, map[string]any{"stock_no": "NS-5521", "appraiser": "devon"}, s.Reference)
 	assert.Equal(t, &pave.UserAccount{Username: "northshoreauto", FirstName: "Devon", LastName: "Marsh",
 		Email: "devon@northshore.example"}, s.UserAccount)
 	assert.Equal(t, &pave.Source{Type: "api", Properties: pave.SourceProperties{APIName: "CRM trade-in"}}, s.Source)
@@ -453,7 +453,7 @@ func waitCtx(t *testing.T) context.Context {
 }
 
 func fastPolling() []pave.WaitOption {
-	return []pave.WaitOption{pave.PollFirstAfter(0), pave.PollInterval(time.Millisecond, 2*time.Millisecond)}
+	return []pave.WaitOption{pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 20*time.Millisecond)}
 }
 
 func TestWaitForResultsCompletes(t *testing.T) {
@@ -599,23 +599,40 @@ func TestWaitForResultsContextCancel(t *testing.T) {
 		defer cancel()
 		c, mt := newMockClient(t)
 		mt.RegisterResponder(http.MethodGet, sessionURL, jsonResponder(200, statusBody(pave.StatusQCPassed)))
-		_, err := c.Sessions.WaitForResults(ctx, sessionKey, pave.PollFirstAfter(0), pave.PollInterval(time.Millisecond, time.Millisecond))
+		_, err := c.Sessions.WaitForResults(ctx, sessionKey, pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 10*time.Millisecond))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 }
 
-func TestWaitOptionsIgnoreBadValues(t *testing.T) {
+// Waiting options validate like client options: a bad value is an error
+// before any poll, never a silent default.
+func TestWaitOptionsValidate(t *testing.T) {
 	t.Parallel()
-	// Negative and zero values keep the defaults for that knob; an
-	// interval max below initial is raised to initial. None may panic.
+	tests := []struct {
+		name string
+		opt  pave.WaitOption
+		want string
+	}{
+		{"negative first wait", pave.PollFirstAfter(-time.Second), "PollFirstAfter: -1s is negative"},
+		{"zero interval", pave.PollInterval(0, 0), "PollInterval: initial interval 0s is under 10ms"},
+		{"negative interval", pave.PollInterval(-time.Second, time.Second), "is under 10ms"},
+		{"a unit mistake", pave.PollInterval(5, 60), "initial interval 5ns is under 10ms"},
+		{"microseconds", pave.PollInterval(time.Microsecond, time.Microsecond), "is under 10ms"},
+		{"max below initial", pave.PollInterval(time.Second, time.Millisecond*500), "max 500ms is under the initial interval 1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newMockClient(t)
+			_, err := c.Sessions.WaitForResults(waitCtx(t), sessionKey, tt.opt)
+			require.ErrorIs(t, err, pave.ErrInvalidOption)
+			assert.ErrorContains(t, err, tt.want)
+			assert.Zero(t, mt.GetTotalCallCount(), "no poll with a bad option")
+		})
+	}
+	// A nil option is ignored; the smallest valid values are accepted.
 	c, mt := newMockClient(t)
-	mt.RegisterResponder(http.MethodGet, sessionURL, sequence(
-		jsonResponder(200, statusBody(pave.StatusProcess)),
-		jsonResponder(200, statusBody(pave.StatusExpired)),
-	))
-	_, err := c.Sessions.WaitForResults(waitCtx(t), sessionKey,
-		nil, pave.PollFirstAfter(-time.Second), pave.PollFirstAfter(0),
-		pave.PollInterval(0, 0), pave.PollInterval(time.Millisecond, 0))
+	mt.RegisterResponder(http.MethodGet, sessionURL, jsonResponder(200, statusBody(pave.StatusExpired)))
+	_, err := c.Sessions.WaitForResults(waitCtx(t), sessionKey, nil, pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 10*time.Millisecond))
 	require.ErrorIs(t, err, pave.ErrSessionEnded)
-	assert.Equal(t, 2, mt.GetTotalCallCount())
 }

@@ -1,15 +1,17 @@
 package pave
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pave-go/pave/internal/wire"
 )
 
-// Theme is the capture experience of a session (REFERENCE.md 10.1). Unknown
+// Theme is the capture experience of a session (see docs/pave-api.md). Unknown
 // values decode and pass through unchanged.
 type Theme string
 
@@ -23,7 +25,7 @@ const (
 // Known reports whether t is one of the documented themes.
 func (t Theme) Known() bool { return t == ThemeLite || t == ThemePro || t == ThemeCapt }
 
-// SessionStatus is a session's lifecycle status (REFERENCE.md 10.2). Unknown
+// SessionStatus is a session's lifecycle status (see docs/pave-api.md). Unknown
 // values (e.g. the misspelt "PROCESSING" or v2 statuses) pass through.
 type SessionStatus string
 
@@ -64,7 +66,7 @@ type Language string
 // LanguageEN is English, the default.
 const LanguageEN Language = "EN"
 
-// PhotoCode is a standard view code 1-13 (REFERENCE.md 10.3).
+// PhotoCode is a standard view code 1-13, as PAVE's photo URLs carry it (_04_).
 type PhotoCode int
 
 // The 13 standard views.
@@ -119,7 +121,7 @@ func PhotoCodes() []PhotoCode {
 }
 
 // CaptureOrder lists the 13 standard views in the order the capture app
-// asks for them (REFERENCE.md 10.3): VIN, interior and cluster, the eight
+// asks for them: VIN, interior and cluster, the eight
 // exterior angles walking around the vehicle, windshield, tires.
 func CaptureOrder() []PhotoCode {
 	return []PhotoCode{PhotoVIN, PhotoInterior, PhotoCluster, PhotoLeft, PhotoFrontLeft, PhotoFront,
@@ -157,31 +159,10 @@ type Time struct {
 	time.Time
 }
 
-var timeLayouts = [...]string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999Z0700",
-	"2006-01-02",
-}
-
-// ParseTime parses s with the same leniency as Time's JSON decoding.
-// Timestamps without a zone are taken as UTC.
-func ParseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("pave: unrecognised timestamp %q", s)
-}
-
 // UnmarshalJSON accepts a timestamp string, an empty string or null.
 func (t *Time) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" {
+	b = wire.Trim(b)
+	if wire.IsNull(b) {
 		t.Time = time.Time{}
 		return nil
 	}
@@ -191,9 +172,9 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 			t.Time = time.Unix(secs, 0).UTC()
 			return nil
 		}
-		return fmt.Errorf("pave: timestamp must be a string, got %s", describeJSON(b))
+		return fmt.Errorf("pave: timestamp must be a string, got %s", wire.Describe(b))
 	}
-	s, err := jsonString(b)
+	s, err := wire.Quoted(b)
 	if err != nil {
 		return fmt.Errorf("pave: timestamp: %w", err)
 	}
@@ -201,10 +182,10 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		t.Time = time.Time{}
 		return nil
 	}
-	parsed, err := ParseTime(s)
+	parsed, err := wire.ParseTime(s)
 	if err != nil {
 		// The value is not quoted: response data may hold personal data.
-		return fmt.Errorf("pave: unrecognised timestamp (%d bytes)", len(s))
+		return fmt.Errorf("pave: %w", err)
 	}
 	t.Time = parsed
 	return nil
@@ -225,44 +206,12 @@ type Int int64
 
 // UnmarshalJSON implements the lenient decoding described on Int.
 func (n *Int) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" {
-		*n = 0
-		return nil
-	}
-	s := string(b)
-	if b[0] == '"' {
-		var err error
-		if s, err = jsonString(b); err != nil {
-			return fmt.Errorf("pave: integer: %w", err)
-		}
-	}
-	v, err := ParseInt(s)
+	v, err := wire.Int(b)
 	if err != nil {
-		return fmt.Errorf("pave: not an integer (%s of %d bytes)", describeJSON(b), len(s))
+		return fmt.Errorf("pave: %w", err)
 	}
 	*n = Int(v)
 	return nil
-}
-
-// ParseInt parses s as Int does: digits with optional sign, thousands
-// separators (",", "_", spaces) and a zero fraction ("41250.0").
-func ParseInt(s string) (int64, error) {
-	orig := s
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	if strings.ContainsAny(s, ", _") {
-		s = strings.NewReplacer(",", "", "_", "", " ", "").Replace(s)
-	}
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return v, nil
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f == float64(int64(f)) && f < 1<<62 && f > -(1<<62) {
-		return int64(f), nil
-	}
-	return 0, fmt.Errorf("pave: not an integer: %q", truncateForError([]byte(orig)))
 }
 
 // StringBool is a Go bool that PAVE's samples send as the string "true" or
@@ -280,7 +229,7 @@ func (b StringBool) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements the lenient decoding described on StringBool.
 func (b *StringBool) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
+	data = wire.Trim(data)
 	s := string(data)
 	if len(data) > 0 && data[0] == '"' {
 		if err := json.Unmarshal(data, &s); err != nil {
@@ -293,51 +242,9 @@ func (b *StringBool) UnmarshalJSON(data []byte) error {
 	case "false", "0", "no", "n", "off", "", "null":
 		*b = false
 	default:
-		return fmt.Errorf("pave: not a boolean (%s of %d bytes)", describeJSON(data), len(s))
+		return fmt.Errorf("pave: not a boolean (%s of %d bytes)", wire.Describe(data), len(s))
 	}
 	return nil
-}
-
-// jsonString decodes a JSON string literal. Timestamps and numbers in
-// strings almost never hold escapes, so those skip encoding/json.
-func jsonString(b []byte) (string, error) {
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
-		return string(b[1 : len(b)-1]), nil
-	}
-	var s string
-	err := json.Unmarshal(b, &s)
-	return s, err
-}
-
-// describeJSON names the kind of a JSON value without quoting it: decode
-// errors end up in logs, and a response value may be personal data or an
-// echoed credential.
-func describeJSON(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return "nothing"
-	}
-	switch b[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
-func truncateForError(b []byte) string {
-	const max = 64
-	if len(b) > max {
-		return string(b[:max]) + "..."
-	}
-	return string(b)
 }
 
 // Contact is the end user's name. When sent, both names are required.
@@ -360,8 +267,8 @@ type SMS struct {
 }
 
 // SessionSettings is the "session" object of a create or update request.
-// ClientID, Contact and Reference may be given here or in Options: both
-// placements are documented.
+// ClientID, Contact and Reference may be given here or in SessionOptions:
+// both placements are documented.
 type SessionSettings struct {
 	Theme       Theme    `json:"theme,omitempty"`
 	RedirectURL string   `json:"redirect_url,omitempty"`
@@ -373,9 +280,10 @@ type SessionSettings struct {
 	Reference map[string]any `json:"reference,omitempty"`
 }
 
-// Options is the "options" object: per-user customisation on requests, and
-// the echo of client_id, sms, contact and reference on responses.
-type Options struct {
+// SessionOptions is the "options" object: per-user customisation on
+// requests, and the echo of client_id, sms, contact and reference on
+// responses.
+type SessionOptions struct {
 	ClientID  string         `json:"client_id,omitempty"`
 	Contact   *Contact       `json:"contact,omitempty"`
 	Reference map[string]any `json:"reference,omitempty"`
@@ -415,7 +323,7 @@ type CreateSessionRequest struct {
 	Session *SessionSettings `json:"session,omitempty"`
 	Vehicle *Vehicle         `json:"vehicle,omitempty"`
 	SMS     *SMS             `json:"sms,omitempty"`
-	Options *Options         `json:"options,omitempty"`
+	Options *SessionOptions  `json:"options,omitempty"`
 }
 
 // UpdateSessionRequest is the body of PUT /v1/sessions/{key}. Send only what
@@ -469,10 +377,10 @@ type Session struct {
 	// it, the SDK fills in https://{username}.vehiclecapture.com/{key}.
 	CaptureURL string `json:"capture_url,omitempty"`
 	// Options echoes client_id, sms, contact and reference.
-	Options *Options `json:"options,omitempty"`
-	// ClientID, Contact and Reference are filled when a response carries
-	// them at the session's top level; PAVE usually echoes them in Options.
-	// Use the methods of the same meaning to read either placement.
+	Options *SessionOptions `json:"options,omitempty"`
+	// ClientID, Contact and Reference are the session's, wherever the
+	// response carries them: at the session's top level or, as PAVE
+	// usually echoes them, in Options (filled in while decoding).
 	ClientID    string         `json:"client_id,omitempty"`
 	Contact     *Contact       `json:"contact,omitempty"`
 	Reference   map[string]any `json:"reference,omitempty"`
@@ -481,30 +389,27 @@ type Session struct {
 	Vehicle     *Vehicle       `json:"vehicle,omitempty"`
 }
 
-// ClientIDValue returns the client_id from Options or, failing that, from
-// the session's top level.
-func (s *Session) ClientIDValue() string {
-	if s.Options != nil && s.Options.ClientID != "" {
-		return s.Options.ClientID
+// UnmarshalJSON decodes a session and fills ClientID, Contact and
+// Reference from Options when the top level lacks them.
+func (s *Session) UnmarshalJSON(b []byte) error {
+	type plain Session
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
 	}
-	return s.ClientID
-}
-
-// ContactValue returns the contact from Options or the top level, or nil.
-func (s *Session) ContactValue() *Contact {
-	if s.Options != nil && s.Options.Contact != nil {
-		return s.Options.Contact
+	*s = Session(p)
+	if o := s.Options; o != nil {
+		if s.ClientID == "" {
+			s.ClientID = o.ClientID
+		}
+		if s.Contact == nil {
+			s.Contact = o.Contact
+		}
+		if s.Reference == nil {
+			s.Reference = o.Reference
+		}
 	}
-	return s.Contact
-}
-
-// ReferenceValue returns the pass-through reference data from Options or the
-// top level, or nil.
-func (s *Session) ReferenceValue() map[string]any {
-	if s.Options != nil && s.Options.Reference != nil {
-		return s.Options.Reference
-	}
-	return s.Reference
+	return nil
 }
 
 // Photo is a captured photo with its quality-check verdict.
@@ -545,24 +450,31 @@ type Note struct {
 	Raw json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes the known fields and keeps the raw JSON. A note
-// that is a bare string becomes the Description.
+// UnmarshalJSON decodes the known fields and keeps the raw JSON. It never
+// fails on a well-formed JSON value, since the shape is undocumented: a
+// note that is a bare string becomes the Description, fields of an
+// unexpected type are left empty, and any other value is kept in Raw only.
 func (n *Note) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+	b = wire.Trim(b)
+	if !json.Valid(b) {
+		return errors.New("pave: note: invalid JSON")
+	}
+	*n = Note{Raw: append(json.RawMessage(nil), b...)}
+	switch {
+	case b[0] == '"':
+		n.Description = wire.String(b)
+	case b[0] == '{':
+		var w struct {
+			ID          json.RawMessage  `json:"id"`
+			Title       wire.LooseString `json:"title"`
+			Description wire.LooseString `json:"description"`
+			CreatedAt   json.RawMessage  `json:"created_at"`
 		}
-		*n = Note{Description: s, Raw: append(json.RawMessage(nil), b...)}
-		return nil
+		if json.Unmarshal(b, &w) == nil {
+			n.ID = Int(wire.IntOr0(w.ID))
+			n.Title, n.Description = string(w.Title), string(w.Description)
+			_ = n.CreatedAt.UnmarshalJSON(w.CreatedAt)
+		}
 	}
-	type plain Note
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*n = Note(p)
-	n.Raw = append(json.RawMessage(nil), b...)
 	return nil
 }

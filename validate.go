@@ -122,7 +122,7 @@ func validateSessionSettings(fe fieldErrors, prefix string, s *SessionSettings) 
 	validateContact(fe, prefix+".contact", s.Contact)
 }
 
-func validateOptions(fe fieldErrors, o *Options) {
+func validateOptions(fe fieldErrors, o *SessionOptions) {
 	if o == nil {
 		return
 	}

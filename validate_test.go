@@ -125,11 +125,11 @@ func TestCreateValidationHappensBeforeAnyNetworkCall(t *testing.T) {
 			Contact: &pave.Contact{FirstName: "Priya"}}}, []string{"session.contact.last_name"}},
 		{"session contact blank", &pave.CreateSessionRequest{Session: &pave.SessionSettings{
 			Contact: &pave.Contact{FirstName: " ", LastName: ""}}}, []string{"session.contact.first_name", "session.contact.last_name"}},
-		{"options contact without first name", &pave.CreateSessionRequest{Options: &pave.Options{
+		{"options contact without first name", &pave.CreateSessionRequest{Options: &pave.SessionOptions{
 			Contact: &pave.Contact{LastName: "Natarajan"}}}, []string{"options.contact.first_name"}},
 		{"full contacts", &pave.CreateSessionRequest{
 			Session: &pave.SessionSettings{Contact: &pave.Contact{FirstName: "Priya", LastName: "Natarajan"}},
-			Options: &pave.Options{Contact: &pave.Contact{FirstName: "Priya", LastName: "Natarajan"}}}, nil},
+			Options: &pave.SessionOptions{Contact: &pave.Contact{FirstName: "Priya", LastName: "Natarajan"}}}, nil},
 		{"sms bad to", &pave.CreateSessionRequest{SMS: &pave.SMS{To: "555-01"}}, []string{"sms.to"}},
 		{"sms bad from", &pave.CreateSessionRequest{SMS: &pave.SMS{From: "call me"}}, []string{"sms.from"}},
 		{"sms both bad", &pave.CreateSessionRequest{SMS: &pave.SMS{To: "1", From: "2"}}, []string{"sms.from", "sms.to"}},
@@ -137,7 +137,7 @@ func TestCreateValidationHappensBeforeAnyNetworkCall(t *testing.T) {
 		{"sms every field optional", &pave.CreateSessionRequest{SMS: &pave.SMS{}}, nil},
 		{"sms only from", &pave.CreateSessionRequest{SMS: &pave.SMS{From: "604-555-0100"}}, nil},
 		{"sms only by", &pave.CreateSessionRequest{SMS: &pave.SMS{By: "North Shore Auto", ToName: "Priya"}}, nil},
-		{"options sms", &pave.CreateSessionRequest{Options: &pave.Options{SMS: &pave.SMS{To: "12"}}}, []string{"options.sms.to"}},
+		{"options sms", &pave.CreateSessionRequest{Options: &pave.SessionOptions{SMS: &pave.SMS{To: "12"}}}, []string{"options.sms.to"}},
 		{"everything wrong", &pave.CreateSessionRequest{
 			Session: &pave.SessionSettings{Theme: "X", RedirectURL: "done", Contact: &pave.Contact{}},
 			Vehicle: &pave.Vehicle{VIN: "short", OdomUnit: "LEAGUES"},

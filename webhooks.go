@@ -1,7 +1,6 @@
 package pave
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,10 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/pave-go/pave/internal/redact"
+
+	"github.com/pave-go/pave/internal/wire"
 )
 
 // WebhooksService manages callback settings (/v1/callbacks). Get it from
@@ -18,7 +21,7 @@ import (
 //
 // A callback setting tells PAVE where to send one event type for the calling
 // API key; the event name identifies the setting, so a key has at most one
-// setting per event. To receive the deliveries, see NewWebhookHandler.
+// setting per event. To receive the deliveries, see package webhook.
 type WebhooksService struct {
 	c *Client
 }
@@ -27,10 +30,10 @@ type WebhooksService struct {
 func (s *WebhooksService) String() string { return "pave.WebhooksService{" + s.c.describe() + "}" }
 
 // Format prints String for every verb.
-func (s *WebhooksService) Format(f fmt.State, verb rune) { printRedacted(f, verb, s.String()) }
+func (s *WebhooksService) Format(f fmt.State, verb rune) { redact.Print(f, verb, s.String()) }
 
 // EventName is a webhook event name such as "SESSION:COMPLETE"
-// (REFERENCE.md 10.6). Unknown names pass through unchanged.
+// Unknown names pass through unchanged.
 type EventName string
 
 // The documented webhook events.
@@ -60,10 +63,11 @@ func Events() []EventName { return slices.Clone(knownEvents[:]) }
 // Known reports whether e is one of the documented events (exact case).
 func (e EventName) Known() bool { return slices.Contains(knownEvents[:], e) }
 
-// normalizeEventName trims s and maps a documented event in any letter case
-// to its constant. Other names pass through trimmed.
-func normalizeEventName(s string) EventName {
-	s = strings.TrimSpace(s)
+// Canonical returns e trimmed, and a documented event in any letter case
+// as its constant ("session:complete" is EventComplete). Other names pass
+// through trimmed.
+func (e EventName) Canonical() EventName {
+	s := strings.TrimSpace(string(e))
 	for _, k := range knownEvents {
 		if strings.EqualFold(s, string(k)) {
 			return k
@@ -71,6 +75,11 @@ func normalizeEventName(s string) EventName {
 	}
 	return EventName(s)
 }
+
+// EventHeader is the request header NewCallback registers with the event
+// name, for receivers (package webhook) to read it when the body does not
+// name its event.
+const EventHeader = "X-Pave-Event"
 
 // maxEventNameLen bounds an event name; the documented ones are about 20
 // bytes.
@@ -106,7 +115,7 @@ var callbackMethods = [...]string{http.MethodGet, http.MethodPost, http.MethodPu
 // empty) for every Event, adding Headers to the request and merging
 // Payload's attributes into the top level of the JSON body.
 //
-// Headers usually carry a secret (see WebhookAuthHeaders and NewCallback).
+// Headers usually carry a secret (see NewCallback).
 // A Callback therefore prints and logs with header values, payload values
 // (except "event") and URL query values (except "event") redacted; the
 // fields themselves hold the real values.
@@ -124,18 +133,16 @@ type Callback struct {
 }
 
 // NewCallback returns a ready-to-register setting for event: PAVE will POST
-// to url with the header "Authorization: Bearer <secret>" (checked by a
-// handler from NewWebhookHandler) and the header X-Pave-Event and payload
-// {"event": event}, so the receiver knows the event even for event types
-// whose body does not name it. Create a secret with NewWebhookSecret.
+// to url with the header "Authorization: Bearer <secret>" (what package
+// webhook checks) and the header EventHeader and payload {"event": event},
+// so the receiver knows the event even for event types whose body does not
+// name it. Create the secret with webhook.NewSecret.
 func NewCallback(event EventName, url, secret string) *Callback {
-	h := WebhookAuthHeaders(secret)
-	h[HeaderWebhookEvent] = string(event)
 	return &Callback{
 		Event:   event,
 		URL:     url,
 		Method:  http.MethodPost,
-		Headers: h,
+		Headers: map[string]string{"Authorization": "Bearer " + secret, EventHeader: string(event)},
 		Payload: map[string]any{"event": string(event)},
 	}
 }
@@ -152,34 +159,17 @@ func (cb *Callback) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	*cb = Callback{
-		Event:   EventName(looseString(m["event"])),
-		URL:     looseString(m["url"]),
-		Method:  looseString(m["method"]),
+		Event:   EventName(wire.String(m["event"])),
+		URL:     wire.String(m["url"]),
+		Method:  wire.String(m["method"]),
 		Headers: decodeHeaderMap(m["headers"]),
 		Payload: decodePayload(m["payload"]),
 	}
 	return nil
 }
 
-// unquoteObject returns raw, or the JSON object held in raw when raw is a
-// JSON string, or nil.
-func unquoteObject(raw json.RawMessage) json.RawMessage {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return nil
-		}
-		raw = bytes.TrimSpace([]byte(s))
-	}
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil
-	}
-	return raw
-}
-
 func decodeHeaderMap(raw json.RawMessage) map[string]string {
-	obj := unquoteObject(raw)
+	obj := wire.Object(raw)
 	if obj == nil {
 		return nil
 	}
@@ -189,7 +179,7 @@ func decodeHeaderMap(raw json.RawMessage) map[string]string {
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
-		if s := looseString(v); s != "" || string(bytes.TrimSpace(v)) == `""` {
+		if s := wire.String(v); s != "" || string(wire.Trim(v)) == `""` {
 			out[k] = s
 		}
 	}
@@ -197,7 +187,7 @@ func decodeHeaderMap(raw json.RawMessage) map[string]string {
 }
 
 func decodePayload(raw json.RawMessage) map[string]any {
-	obj := unquoteObject(raw)
+	obj := wire.Object(raw)
 	if obj == nil {
 		return nil
 	}
@@ -226,7 +216,7 @@ func (cb Callback) String() string {
 func (cb Callback) GoString() string { return cb.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (cb Callback) Format(f fmt.State, verb rune) { printRedacted(f, verb, cb.String()) }
+func (cb Callback) Format(f fmt.State, verb rune) { redact.Print(f, verb, cb.String()) }
 
 // LogValue implements slog.LogValuer: event, redacted URL, method, and the
 // header and payload names only.
@@ -257,7 +247,7 @@ func redactedMap[V any](m map[string]V, keepEvent bool) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		v := redactedMark
+		v := redact.Marker
 		if keepEvent && k == "event" {
 			v = fmt.Sprint(m[k])
 		}
@@ -275,10 +265,10 @@ func redactURL(raw string) string {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return redactedMark
+		return redact.Marker
 	}
 	if u.User != nil {
-		u.User = url.User(redactedMark)
+		u.User = url.User(redact.Marker)
 	}
 	if u.RawQuery != "" {
 		q := u.Query()
@@ -287,13 +277,13 @@ func redactURL(raw string) string {
 				continue
 			}
 			for i := range vs {
-				vs[i] = redactedMark
+				vs[i] = redact.Marker
 			}
 		}
 		u.RawQuery = q.Encode()
 	}
 	if u.Fragment != "" {
-		u.Fragment = redactedMark
+		u.Fragment = redact.Marker
 	}
 	return u.String()
 }
@@ -351,11 +341,11 @@ func validateCallbackBody(fe fieldErrors, cb *Callback) {
 		fe.add("method", "method must be one of GET, POST, PUT, PATCH or DELETE (upper case), got "+quote(cb.Method))
 	}
 	for _, name := range sortedKeys(cb.Headers) {
-		if !validHeaderName(name) {
+		if !wire.ValidHeaderName(name) {
 			fe.add("headers", "header name "+quote(name)+" is not a valid HTTP header name")
 			continue
 		}
-		if !validHeaderValue(cb.Headers[name]) {
+		if !wire.ValidHeaderValue(cb.Headers[name]) {
 			// Never echo the value: it is usually a secret.
 			fe.add("headers."+name, "header value must not contain control characters or line breaks")
 		}
@@ -385,28 +375,6 @@ func validateCallbackURL(raw string) string {
 	return ""
 }
 
-// validHeaderName reports whether s is an RFC 9110 token.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// validHeaderValue rejects control characters other than tab.
-func validHeaderValue(s string) bool {
-	return !strings.ContainsFunc(s, func(r rune) bool { return r != '\t' && (r < 0x20 || r == 0x7f) })
-}
-
 func callbackPath(event EventName) string {
 	return "/v1/callbacks/" + url.PathEscape(string(event))
 }
@@ -424,7 +392,7 @@ func checkEventSegment(op string, event EventName) error {
 // an empty slice when there are none.
 func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
 	cl := call{method: http.MethodGet, path: "/v1/callbacks"}
-	res, err := s.c.exchange(ctx, cl, nil)
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -445,7 +413,7 @@ func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, 
 		return nil, err
 	}
 	cl := call{method: http.MethodGet, path: callbackPath(event)}
-	res, err := s.c.exchange(ctx, cl, nil)
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -470,7 +438,7 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, 
 		return nil, err
 	}
 	cl := call{method: http.MethodPost, path: "/v1/callbacks", body: cb, secrets: cb.secrets()}
-	res, err := s.c.exchange(ctx, cl, nil)
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -517,7 +485,7 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 	}
 	req := callbackUpdate{URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
 	cl := call{method: http.MethodPut, path: callbackPath(event), body: req, secrets: cb.secrets()}
-	res, err := s.c.exchange(ctx, cl, nil)
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -537,7 +505,7 @@ func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
 	if err := checkEventSegment("Webhooks.Delete", event); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: callbackPath(event), goneIsDone: true}, nil)
+	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: callbackPath(event), goneIsDone: true})
 	return err
 }
 
@@ -546,8 +514,8 @@ func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
 // or a bare list. found is false when the body holds no setting at all
 // (e.g. only a message).
 func decodeCallbacks(body []byte) (list []Callback, found bool, err error) {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || string(body) == "null" {
+	body = wire.Trim(body)
+	if wire.IsNull(body) {
 		return nil, false, nil
 	}
 	switch body[0] {
@@ -569,9 +537,9 @@ func decodeCallbacks(body []byte) (list []Callback, found bool, err error) {
 		if !ok {
 			continue
 		}
-		inner = bytes.TrimSpace(inner)
+		inner = wire.Trim(inner)
 		switch {
-		case len(inner) == 0 || string(inner) == "null":
+		case wire.IsNull(inner):
 			return nil, true, nil
 		case inner[0] == '[':
 			if err := json.Unmarshal(inner, &list); err != nil {
@@ -610,7 +578,7 @@ func pickCallback(body []byte, event EventName) (*Callback, error) {
 	}
 	var out *Callback
 	for i := range list {
-		if normalizeEventName(string(list[i].Event)) == normalizeEventName(string(event)) {
+		if list[i].Event.Canonical() == event.Canonical() {
 			out = &list[i]
 			break
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/webhook"
 )
 
 // The callback tests use their own helpers (prefixed wh) so they do not
@@ -674,7 +675,7 @@ func TestCallbackPrintsRedacted(t *testing.T) {
 
 func TestNewCallback(t *testing.T) {
 	t.Parallel()
-	secret, err := pave.NewWebhookSecret()
+	secret, err := webhook.NewSecret()
 	require.NoError(t, err)
 	cb := pave.NewCallback(pave.EventStageChange, "https://hooks.example.com/pave", secret)
 	assert.Equal(t, &pave.Callback{

@@ -12,7 +12,7 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// Authentication failure bodies (REFERENCE.md 11.3 fake-server choices).
+// Authentication failure bodies (the fake's choices: PAVE documents none).
 const (
 	msgUnauthorized = "Unauthorized."
 	msgInvalidToken = "Invalid API-Token."
@@ -123,7 +123,7 @@ func withinWindow(t, now time.Time, window time.Duration) bool {
 	return !t.Before(now.Add(-window)) && !t.After(now.Add(window))
 }
 
-// authV1 requires all three headers (REFERENCE.md 3.3).
+// authV1 requires all three headers (PAVE's authentication page).
 func (s *Server) authV1(r *http.Request) (*account, *authFailure) {
 	key := r.Header.Get(pave.HeaderAPIKey)
 	ts := r.Header.Get(pave.HeaderAPITimestamp)
@@ -142,7 +142,7 @@ func (s *Server) authV1(r *http.Request) (*account, *authFailure) {
 }
 
 // authHotspots requires API-Key; API-Token and API-Timestamp are verified
-// when either is present, and required in strict mode (REFERENCE.md 8.1).
+// when either is present, and required in strict mode (PAVE's Hotspots pages list only API-Key).
 func (s *Server) authHotspots(r *http.Request) (*account, *authFailure) {
 	key := r.Header.Get(pave.HeaderAPIKey)
 	if key == "" {

@@ -16,7 +16,7 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// The worked example of REFERENCE.md 3.4.
+// The worked signing example of docs/pave-api.md.
 var acme = Account{
 	Username:  "acmemotors",
 	APIKey:    "9f2c4e1a-7b3d-4c5e-8f6a-1b2c3d4e5f60",
@@ -76,7 +76,7 @@ func TestAuthMissingHeaders(t *testing.T) {
 	t.Parallel()
 	srv := NewServer(t)
 	creds := srv.Credentials()
-	ts := pave.FormatTimestamp(srv.Now())
+	ts := srv.Now().UTC().Format(pave.TimestampLayout)
 	full := signed(creds, ts)
 	hc := plainClient(t)
 	status, _ := call(t, hc, http.MethodGet, srv.URL+"/v1/callbacks", nil, full)
@@ -248,8 +248,8 @@ func TestTimestampsFarAwayAreRefused(t *testing.T) {
 		now := srv.Now()
 		cases := map[string]string{
 			"9999-12-31T23:59:59Z":    "9999-12-31T23:59:59Z",
-			"client 300 years ahead":  pave.FormatTimestamp(now.AddDate(300, 0, 0)),
-			"client 300 years behind": pave.FormatTimestamp(now.AddDate(-300, 0, 0)),
+			"client 300 years ahead":  now.AddDate(300, 0, 0).UTC().Format(pave.TimestampLayout),
+			"client 300 years behind": now.AddDate(-300, 0, 0).UTC().Format(pave.TimestampLayout),
 			"0001-01-01T00:00:00Z":    "0001-01-01T00:00:00Z",
 		}
 		for name, ts := range cases {

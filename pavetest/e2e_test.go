@@ -17,16 +17,17 @@ import (
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/pavetest"
+	"github.com/pave-go/pave/webhook"
 )
 
 // e2eHookRecorder is the user's side of the webhooks: what a handler from
 // pave.NewWebhookHandler accepted, in order.
 type e2eHookRecorder struct {
 	mu     sync.Mutex
-	events []*pave.WebhookEvent
+	events []*webhook.Event
 }
 
-func (r *e2eHookRecorder) handle(_ context.Context, ev *pave.WebhookEvent) error {
+func (r *e2eHookRecorder) handle(_ context.Context, ev *webhook.Event) error {
 	r.mu.Lock()
 	r.events = append(r.events, ev)
 	r.mu.Unlock()
@@ -34,10 +35,10 @@ func (r *e2eHookRecorder) handle(_ context.Context, ev *pave.WebhookEvent) error
 }
 
 // of returns the accepted events named name, oldest first.
-func (r *e2eHookRecorder) of(name pave.EventName) []*pave.WebhookEvent {
+func (r *e2eHookRecorder) of(name pave.EventName) []*webhook.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []*pave.WebhookEvent
+	var out []*webhook.Event
 	for _, ev := range r.events {
 		if ev.Name == name {
 			out = append(out, ev)
@@ -48,7 +49,7 @@ func (r *e2eHookRecorder) of(name pave.EventName) []*pave.WebhookEvent {
 
 // last returns the latest accepted event named name, failing the test if
 // there is none.
-func (r *e2eHookRecorder) last(t *testing.T, name pave.EventName) *pave.WebhookEvent {
+func (r *e2eHookRecorder) last(t *testing.T, name pave.EventName) *webhook.Event {
 	t.Helper()
 	evs := r.of(name)
 	require.NotEmpty(t, evs, "no %s delivery accepted", name)
@@ -60,7 +61,7 @@ func (r *e2eHookRecorder) last(t *testing.T, name pave.EventName) *pave.WebhookE
 func e2eWebhookReceiver(t *testing.T, secret string) (string, *e2eHookRecorder) {
 	t.Helper()
 	rec := &e2eHookRecorder{}
-	handler, err := pave.NewWebhookHandler(pave.WebhookConfig{Secrets: []string{secret}, Handler: rec.handle})
+	handler, err := webhook.NewHandler(webhook.Config{Secrets: []string{secret}, Handler: rec.handle})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/", handler)
@@ -81,7 +82,7 @@ func e2eHotspotPhotos() []pave.HotspotPhoto {
 	return photos
 }
 
-// TestE2ELifecycle walks every endpoint of REFERENCE.md section 4 through
+// TestE2ELifecycle walks every documented endpoint through
 // pave.Client against the fake server, with real webhook deliveries to a
 // pave.NewWebhookHandler receiver.
 func TestE2ELifecycle(t *testing.T) {
@@ -91,7 +92,7 @@ func TestE2ELifecycle(t *testing.T) {
 	srv := pavetest.NewServer(t, pavetest.WithSeed(7))
 	client := srv.Client()
 
-	secret, err := pave.NewWebhookSecret()
+	secret, err := webhook.NewSecret()
 	require.NoError(t, err)
 	hookURL, rec := e2eWebhookReceiver(t, secret)
 
@@ -155,7 +156,7 @@ func TestE2ELifecycle(t *testing.T) {
 	assert.Regexp(t, `^[A-Z]{3}-[A-Z0-9]{10}$`, key)
 	assert.Equal(t, pave.StatusIdle, sess.Status)
 	assert.Contains(t, sess.CaptureURL, key)
-	assert.Equal(t, "LEAD-88127", sess.ClientIDValue())
+	assert.Equal(t, "LEAD-88127", sess.ClientID)
 
 	// The SMS provider reports the text delivered: SESSION:SMS_PROCESS.
 	require.NoError(t, srv.SetSMSResult(key, true, ""))
@@ -256,7 +257,7 @@ func TestE2ELifecycle(t *testing.T) {
 	assert.Equal(t, res.DamageCount(), hooked.DamageCount())
 	assert.Equal(t, res.Summary(), hooked.Summary())
 	assert.Len(t, res.Photos, 13)
-	assert.Equal(t, "LEAD-88127", res.Session.ClientIDValue())
+	assert.Equal(t, "LEAD-88127", res.Session.ClientID)
 	assert.Equal(t, "1HGCV1F39LA012345", res.Vehicle.VIN)
 
 	waited, err := client.Sessions.WaitForResults(ctx, key, pave.PollFirstAfter(0))
@@ -313,7 +314,7 @@ func TestE2ELifecycle(t *testing.T) {
 		}
 	}
 
-	// Every endpoint of REFERENCE.md section 4 was called.
+	// Every documented endpoint was called.
 	assert.Equal(t, []string{
 		"DELETE /v1/callbacks/{event}",
 		"DELETE /v1/sessions/{key}",

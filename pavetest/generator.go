@@ -16,7 +16,7 @@ type component struct {
 	photo pave.PhotoCode
 }
 
-// components follow REFERENCE.md 10.7 (<PART>_<POSITION>, UNIQUE for
+// components follow PAVE's naming (<PART>_<POSITION>, UNIQUE for
 // single parts).
 var components = []component{
 	{"DOOR_FRONT_LEFT", "BODY", pave.PhotoLeft}, {"DOOR_REAR_LEFT", "BODY", pave.PhotoLeft},
@@ -125,7 +125,7 @@ func vehicleGrade(damages []damageJSON) int {
 	return 5 - min(4, sum/4)
 }
 
-// --- results document (REFERENCE.md 6.7, fake-server choice) ---
+// --- results document (the fake's choice for the undocumented parts) ---
 
 type resultsOptionsJSON struct {
 	ClientID  string         `json:"client_id,omitempty"`
@@ -294,7 +294,7 @@ type GenerateOptions struct {
 	CreatedAt time.Time
 }
 
-// GenerateResults returns a results document (REFERENCE.md 6.7) for
+// GenerateResults returns a results document for
 // session key, as GET /v1/sessions/{key}/results and the SESSION:COMPLETE
 // webhook carry it: 13 accepted photos in the images-cdn URL format, a
 // vehicle with a valid VIN check digit, a location and damages from the

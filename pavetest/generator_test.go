@@ -59,8 +59,8 @@ func TestGenerateResultsShape(t *testing.T) {
 	var res pave.Results
 	require.NoError(t, json.Unmarshal(doc, &res))
 	assert.Equal(t, pave.ThemeLite, res.Session.Theme)
-	assert.Equal(t, "LEAD-88127", res.Session.ClientIDValue())
-	assert.Equal(t, "Maria", res.Session.ContactValue().FirstName)
+	assert.Equal(t, "LEAD-88127", res.Session.ClientID)
+	assert.Equal(t, "Maria", res.Session.Contact.FirstName)
 	assert.True(t, validVINCheckDigit(res.Vehicle.VIN), res.Vehicle.VIN)
 	require.Len(t, res.Photos, 13)
 	for i, p := range res.Photos {

@@ -10,7 +10,7 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// Hotspots messages (REFERENCE.md 8, fake-server choices where undocumented).
+// Hotspots messages (the fake's choices where PAVE documents none).
 const (
 	msgHotspotUploaded = "Photo URL has been successfully uploaded."
 	msgUnknownLabel    = "Unknown photo label."

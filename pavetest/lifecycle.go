@@ -8,7 +8,7 @@ import (
 )
 
 // captureOrder is the order in which the capture app asks for the views
-// (REFERENCE.md 10.3).
+// (the order PAVE's capture app asks for them).
 var captureOrder = []pave.PhotoCode{
 	pave.PhotoVIN, pave.PhotoInterior, pave.PhotoCluster, pave.PhotoLeft, pave.PhotoFrontLeft,
 	pave.PhotoFront, pave.PhotoFrontRight, pave.PhotoRight, pave.PhotoRearRight, pave.PhotoRear,

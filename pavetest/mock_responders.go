@@ -14,7 +14,7 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// Messages of the mock responses (REFERENCE.md 5, 7, 8 and 11).
+// Messages of the mock responses (PAVE's documented wording).
 const (
 	mockMsgValidation     = "Required fields are missing or invalid."
 	mockMsgMissingFields  = "Missing required fields."

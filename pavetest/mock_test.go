@@ -16,6 +16,7 @@ import (
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/pavetest"
+	"github.com/pave-go/pave/webhook"
 )
 
 func TestMockClientDefaults(t *testing.T) {
@@ -62,7 +63,7 @@ func TestOnCreateSession(t *testing.T) {
 		assert.Equal(t, pavetest.FixtureSessionKey, sess.SessionKey)
 		assert.Equal(t, pave.StatusIdle, sess.Status)
 		assert.Equal(t, "https://northshoreauto.vehiclecapture.com/"+pavetest.FixtureSessionKey, sess.CaptureURL)
-		assert.Equal(t, "CRM-20931", sess.ClientIDValue())
+		assert.Equal(t, "CRM-20931", sess.ClientID)
 		assert.Equal(t, 1, pavetest.Calls(mt, http.MethodPost, pavetest.PathSessions))
 	})
 	t.Run("custom", func(t *testing.T) {
@@ -378,8 +379,8 @@ func TestOnError(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, http.StatusServiceUnavailable, apiErr.StatusCode)
 	assert.Equal(t, "Down for maintenance.", apiErr.Message)
-	assert.Equal(t, 1+pave.DefaultMaxRetries, apiErr.Attempts)
-	assert.Equal(t, 1+pave.DefaultMaxRetries, pavetest.Calls(mt, http.MethodGet, pavetest.PathSession("E-1")), "GET is retried")
+	assert.Equal(t, 1+2, apiErr.Attempts)
+	assert.Equal(t, 1+2, pavetest.Calls(mt, http.MethodGet, pavetest.PathSession("E-1")), "GET is retried")
 
 	_, err = client.Sessions.Create(t.Context(), nil)
 	require.ErrorIs(t, err, pave.ErrServer)
@@ -432,7 +433,7 @@ func TestOnRateLimited(t *testing.T) {
 		var apiErr *pave.APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, time.Duration(0), apiErr.RetryAfter)
-		assert.Equal(t, 1+pave.DefaultMaxRetries, pavetest.Calls(mt, http.MethodGet, pavetest.PathSession("RL-1")))
+		assert.Equal(t, 1+2, pavetest.Calls(mt, http.MethodGet, pavetest.PathSession("RL-1")))
 	})
 	t.Run("with Retry-After", func(t *testing.T) {
 		t.Parallel()
@@ -484,7 +485,7 @@ func TestOnWaitForResults(t *testing.T) {
 	pavetest.OnResults(mt, key, nil)
 
 	res, err := client.Sessions.WaitForResults(t.Context(), key,
-		pave.PollFirstAfter(0), pave.PollInterval(time.Millisecond, time.Millisecond))
+		pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 10*time.Millisecond))
 	require.NoError(t, err)
 	assert.Equal(t, key, res.Session.SessionKey)
 	assert.Equal(t, 2, pavetest.Calls(mt, http.MethodGet, pavetest.PathSession(key)))
@@ -577,7 +578,7 @@ func TestCheckSignature(t *testing.T) {
 	t.Parallel()
 	creds := pavetest.MockCredentials()
 	at := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC)
-	ts := pave.FormatTimestamp(at)
+	ts := at.UTC().Format(pave.TimestampLayout)
 
 	tests := []struct {
 		name   string
@@ -614,7 +615,7 @@ func TestCheckSignature(t *testing.T) {
 			r.Header.Set(pave.HeaderAPIToken, strings.ToUpper(creds.Token(ts)))
 		}, errHas: "HMAC-SHA256"},
 		{name: "token of another timestamp", mutate: func(r *http.Request) {
-			r.Header.Set(pave.HeaderAPIToken, creds.Token(pave.FormatTimestamp(at.Add(time.Second))))
+			r.Header.Set(pave.HeaderAPIToken, creds.Token(at.Add(time.Second).UTC().Format(pave.TimestampLayout)))
 		}, errHas: "HMAC-SHA256"},
 	}
 	for _, tt := range tests {
@@ -668,7 +669,7 @@ var errMockFatal = errors.New("fatal")
 func TestAssertSigned(t *testing.T) {
 	t.Parallel()
 	creds := pavetest.MockCredentials()
-	ts := pave.FormatTimestamp(time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC))
+	ts := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC).UTC().Format(pave.TimestampLayout)
 
 	rec := &mockRecordingTB{TB: t}
 	assert.True(t, pavetest.AssertSigned(rec, mockSignedRequest(t, creds, ts), creds))
@@ -796,6 +797,23 @@ func TestFixtures(t *testing.T) {
 		"error_resend_finalized.json":   errorFixture,
 		"error_resend_not_found.json":   errorFixture,
 	}
+	// Webhook deliveries: each parses, and names its event the way the
+	// file name says.
+	deliveries := map[string]pave.EventName{
+		"delivery_complete.json": pave.EventComplete, "delivery_complete_no_event.json": pave.EventComplete,
+		"delivery_note_insert.json": pave.EventNoteInsert, "delivery_sms_process.json": pave.EventSMSProcess,
+		"delivery_stage_change.json": pave.EventStageChange, "delivery_stage_change_rejected.json": pave.EventStageChange,
+		"delivery_status_change.json": pave.EventStatusChange, "delivery_unknown_event.json": "",
+	}
+	for name, event := range deliveries {
+		checks[name] = func(t *testing.T, b []byte) {
+			ev, err := webhook.Parse(b, nil)
+			require.NoError(t, err)
+			if event != "" {
+				assert.Equal(t, event, ev.Name)
+			}
+		}
+	}
 
 	names := pavetest.FixtureNames()
 	require.NotEmpty(t, names)
@@ -892,7 +910,7 @@ func TestSentRecordsWhatTheClientSent(t *testing.T) {
 	pavetest.OnCreateSession(mt, nil)
 	pavetest.OnRateLimited(mt, http.MethodGet, pavetest.PathSession(""), 0)
 
-	_, err := client.Sessions.Create(ctx, &pave.CreateSessionRequest{Options: &pave.Options{ClientID: "LEAD-7"}})
+	_, err := client.Sessions.Create(ctx, &pave.CreateSessionRequest{Options: &pave.SessionOptions{ClientID: "LEAD-7"}})
 	require.NoError(t, err)
 	_, err = client.Sessions.Get(ctx, "ABC-1234567890")
 	require.ErrorIs(t, err, pave.ErrRateLimited)

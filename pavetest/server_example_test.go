@@ -37,7 +37,7 @@ func ExampleStart() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.Session.Status, len(res.Photos), res.Session.ClientIDValue())
+	fmt.Println(res.Session.Status, len(res.Photos), res.Session.ClientID)
 	// Output:
 	// IDLE PRO
 	// COMPLETE 13 LEAD-1

@@ -8,7 +8,7 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// Maximum session age for a resend (REFERENCE.md 9).
+// Maximum session age for a resend (PAVE's v2 resend rules).
 const resendMaxAgeDays = 7
 
 type resendBody struct {
@@ -27,7 +27,7 @@ type resendJSON struct {
 	DaysRemaining  *int   `json:"days_remaining,omitempty"`
 }
 
-// v2Status maps a v1 status to the v2 vocabulary (REFERENCE.md 9, inferred
+// v2Status maps a v1 status to the v2 vocabulary (inferred
 // mapping): IDLE is PENDING, STARTED and PROCESS are IN_PROGRESS, and a
 // PROCESS session with every view captured (some rejected) is SUBMITTED.
 func v2Status(sess *session) string {

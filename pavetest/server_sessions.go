@@ -13,7 +13,7 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// Messages of the sessions endpoints (REFERENCE.md 5 and 11.2).
+// Messages of the sessions endpoints (PAVE's documented wording).
 const (
 	msgValidation   = "Required fields are missing or invalid."
 	msgNotCompleted = "Session is not yet completed."
@@ -24,7 +24,7 @@ type sessionBody struct {
 	Session *pave.SessionSettings `json:"session"`
 	Vehicle *pave.Vehicle         `json:"vehicle"`
 	SMS     *pave.SMS             `json:"sms"`
-	Options *pave.Options         `json:"options"`
+	Options *pave.SessionOptions  `json:"options"`
 }
 
 // decodeJSON decodes an optional JSON object body into v. An empty body
@@ -118,7 +118,7 @@ func validateContact(fe fieldErrs, prefix string, c *pave.Contact) {
 
 func normalTheme(t pave.Theme) pave.Theme { return pave.Theme(strings.ToUpper(string(t))) }
 
-// validate applies the fake server's field rules (REFERENCE.md 5.1).
+// validate applies the fake server's field rules (see docs/pave-api.md).
 func (b *sessionBody) validate() fieldErrs {
 	fe := fieldErrs{}
 	if s := b.Session; s != nil {
@@ -319,7 +319,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, acct *account, key s
 }
 
 // updateRule reports the first field of b that the session's status does
-// not allow changing (REFERENCE.md 5.6 and 10.2), as a message.
+// not allow changing (PAVE's update rules), as a message.
 func updateRule(sess *session, b *sessionBody) string {
 	closed := sess.status == pave.StatusComplete || sess.status == pave.StatusExpired || sess.status == pave.StatusInvalid
 	idle := sess.status == pave.StatusIdle

@@ -65,8 +65,8 @@ func TestCreateSessionEchoesAndDefaults(t *testing.T) {
 	assert.Equal(t, "41,250", m["vehicle"].(map[string]any)["odom_reading"])
 
 	// Options placement works too, and the language defaults to EN.
-	sess2 := createSession(t, c, &pave.CreateSessionRequest{Options: &pave.Options{ClientID: "OPT-1"}})
-	assert.Equal(t, "OPT-1", sess2.ClientIDValue())
+	sess2 := createSession(t, c, &pave.CreateSessionRequest{Options: &pave.SessionOptions{ClientID: "OPT-1"}})
+	assert.Equal(t, "OPT-1", sess2.ClientID)
 	assert.Equal(t, pave.LanguageEN, sess2.Language)
 	assert.NotEqual(t, sess.SessionKey, sess2.SessionKey)
 }

@@ -21,7 +21,7 @@ var (
 	ErrInvalidTransition = errors.New("pavetest: operation not allowed in the session's status")
 )
 
-// Event names (REFERENCE.md 10.6).
+// Event names.
 const (
 	eventSMSProcess   = "SESSION:SMS_PROCESS"
 	eventStageChange  = "SESSION:STAGE_CHANGE"

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Messages of the callback endpoints (REFERENCE.md 7 and 11.2).
+// Messages of the callback endpoints (PAVE's documented wording).
 const (
 	msgMissingFields    = "Missing required fields."
 	msgUnsupportedEvent = "Unsupported event."

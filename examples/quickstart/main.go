@@ -25,6 +25,7 @@ import (
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/pavetest"
+	"github.com/pave-go/pave/webhook"
 )
 
 // fakeSeed makes the fake server's session key, vehicle and damages the
@@ -103,7 +104,7 @@ func runEmbedded(ctx context.Context, out io.Writer) error {
 	// Step 3: your webhook receiver. PAVE does not sign its deliveries; it
 	// sends back the headers you registered, so a random secret in the
 	// Authorization header is what proves a delivery came from PAVE.
-	secret, err := pave.NewWebhookSecret()
+	secret, err := webhook.NewSecret()
 	if err != nil {
 		return fmt.Errorf("create a webhook secret: %w", err)
 	}
@@ -200,7 +201,7 @@ func runLive(ctx context.Context, out io.Writer, creds pave.Credentials, baseURL
 // of the variables set, live is false: run against the fake server. With
 // some but not all, the error names the missing ones.
 func credentialsFrom(env func(string) string) (creds pave.Credentials, baseURL string, live bool, err error) {
-	baseURL = strings.TrimSpace(env(pave.EnvBaseURL))
+	baseURL = strings.TrimSpace(env("PAVE_BASE_URL"))
 	unset := func(name string) bool { return strings.TrimSpace(env(name)) == "" }
 	if baseURL == "" && unset(pave.EnvUsername) && unset(pave.EnvAPIKey) && unset(pave.EnvAPISecret) {
 		return pave.Credentials{}, "", false, nil

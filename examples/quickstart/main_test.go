@@ -68,7 +68,7 @@ func TestQuickstartPartialCredentials(t *testing.T) {
 	}{
 		{"only username", map[string]string{pave.EnvUsername: "acme"}, []string{pave.EnvAPIKey, pave.EnvAPISecret}},
 		{"blank secret", map[string]string{pave.EnvUsername: "acme", pave.EnvAPIKey: "k", pave.EnvAPISecret: "  "}, []string{pave.EnvAPISecret}},
-		{"only base URL", map[string]string{pave.EnvBaseURL: "https://openapi.paveapi.com"}, []string{pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret}},
+		{"only base URL", map[string]string{"PAVE_BASE_URL": "https://openapi.paveapi.com"}, []string{pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,7 +91,7 @@ func liveEnv(srv *pavetest.Server, creds pave.Credentials) func(string) string {
 		pave.EnvUsername:  creds.Username,
 		pave.EnvAPIKey:    creds.APIKey,
 		pave.EnvAPISecret: creds.APISecret,
-		pave.EnvBaseURL:   srv.URL,
+		"PAVE_BASE_URL":   srv.URL,
 	})
 }
 
@@ -112,7 +112,7 @@ func TestQuickstartLive(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, m[1], sess.CaptureURL)
 	assert.Equal(t, pave.StatusIdle, sess.Status)
-	assert.Equal(t, "LEAD-88127", sess.ClientIDValue())
+	assert.Equal(t, "LEAD-88127", sess.ClientID)
 	var calls []string
 	for _, r := range srv.Requests() {
 		calls = append(calls, r.Method+" "+r.Path)
@@ -138,7 +138,7 @@ func TestQuickstartLiveRejectsPlainHTTP(t *testing.T) {
 	t.Parallel()
 	env := envOf(map[string]string{
 		pave.EnvUsername: "acme", pave.EnvAPIKey: "key", pave.EnvAPISecret: "secret",
-		pave.EnvBaseURL: "http://openapi.example.com", // http only for loopback
+		"PAVE_BASE_URL": "http://openapi.example.com", // http only for loopback
 	})
 	var out bytes.Buffer
 	err := run(context.Background(), &out, env)

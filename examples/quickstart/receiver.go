@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/webhook"
 )
 
 // receiver is your webhook endpoint: an HTTP server on 127.0.0.1 serving
@@ -27,7 +28,7 @@ type receiver struct {
 // carry secret.
 func startReceiver(w *syncWriter, secret string) (*receiver, error) {
 	r := &receiver{w: w, served: make(chan struct{}), completed: make(chan string, 1)}
-	handler, err := pave.NewWebhookHandler(pave.WebhookConfig{
+	handler, err := webhook.NewHandler(webhook.Config{
 		Secrets: []string{secret},
 		Handler: r.handle,
 	})
@@ -54,7 +55,7 @@ func startReceiver(w *syncWriter, secret string) (*receiver, error) {
 // event, without anything personal (deliveries can carry the customer's
 // name and phone number). Returning an error answers 500, so PAVE delivers
 // the event again.
-func (r *receiver) handle(_ context.Context, ev *pave.WebhookEvent) error {
+func (r *receiver) handle(_ context.Context, ev *webhook.Event) error {
 	switch ev.Name {
 	case pave.EventStatusChange:
 		sc, err := ev.StatusChange()

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/webhook"
 )
 
 // EnvWebhookSecret holds the secret PAVE sends back with each delivery.
@@ -47,7 +48,7 @@ Environment:
   %s   secret expected in "Authorization: Bearer <secret>" (generated if unset)
   %s   API host (default %s)
 
-`, pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret, EnvWebhookSecret, pave.EnvBaseURL, pave.DefaultBaseURL)
+`, pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret, EnvWebhookSecret, "PAVE_BASE_URL", pave.DefaultBaseURL)
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -72,7 +73,7 @@ func run(addr, path string, logger *slog.Logger) error {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	opts := []pave.Option{pave.WithLogger(logger)}
-	if base := os.Getenv(pave.EnvBaseURL); base != "" {
+	if base := os.Getenv("PAVE_BASE_URL"); base != "" {
 		opts = append(opts, pave.WithBaseURL(base))
 	}
 	client, err := pave.NewClient(creds, opts...)
@@ -82,7 +83,7 @@ func run(addr, path string, logger *slog.Logger) error {
 
 	secret := os.Getenv(EnvWebhookSecret)
 	if secret == "" {
-		if secret, err = pave.NewWebhookSecret(); err != nil {
+		if secret, err = webhook.NewSecret(); err != nil {
 			return err
 		}
 		// Shown once, on the terminal of whoever starts the service, so it
@@ -95,7 +96,7 @@ func run(addr, path string, logger *slog.Logger) error {
 	}
 
 	r := &receiver{client: client, logger: logger}
-	handler, err := pave.NewWebhookHandler(pave.WebhookConfig{
+	handler, err := webhook.NewHandler(webhook.Config{
 		Secrets:     []string{secret},
 		Handler:     r.handle,
 		DedupWindow: 10 * time.Minute, // PAVE may deliver an event more than once
@@ -141,7 +142,7 @@ type receiver struct {
 
 // handle is called once per authentic delivery. An error answers 500, so
 // PAVE may deliver the event again; keep personal data out of its text.
-func (r *receiver) handle(ctx context.Context, ev *pave.WebhookEvent) error {
+func (r *receiver) handle(ctx context.Context, ev *webhook.Event) error {
 	switch ev.Name {
 	case pave.EventComplete:
 		return r.completed(ctx, ev.SessionKey)
@@ -186,7 +187,7 @@ func (r *receiver) completed(ctx context.Context, key string) error {
 }
 
 // recordOutcome is where your code acts on verified results: find the CRM
-// lead sess.ClientIDValue(), store sum.Grade and sum.DamageCount, price the
+// lead sess.ClientID, store sum.Grade and sum.DamageCount, price the
 // trade-in. Make it idempotent: PAVE may deliver an event twice.
 func recordOutcome(sess *pave.Session, sum pave.ResultsSummary) {
 	_, _ = sess, sum

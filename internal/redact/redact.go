@@ -1,4 +1,16 @@
-package pave
+// Package redact keeps credentials (an API secret, a v2 access token, each
+// attempt's API-Token, the webhook secrets a request carries) out of every
+// error, log line and printed form of packages pave and webhook, whatever a
+// server echoes back.
+//
+// Diagnostics (errors, and the bodies kept in them) are scrubbed of every
+// form of a credential at every length: as sent, in any letter case,
+// URL-escaped, base64- and hex-encoded, and inside JSON strings however
+// they are escaped. Successful data is scrubbed of the plain forms only,
+// and only of credentials of at least MinDataLen bytes: a success is the
+// caller's data, and a short test secret such as "test" must not corrupt
+// it.
+package redact
 
 import (
 	"bytes"
@@ -14,44 +26,33 @@ import (
 	"unicode/utf8"
 )
 
-// Redaction keeps credentials (the API secret, a v2 access token, each
-// attempt's API-Token, the webhook secrets a request carries) out of every
-// error, log line and printed form, whatever a server echoes back.
-//
-// Diagnostics (errors, and the bodies kept in them) are scrubbed of every
-// form of a credential at every length: as sent, in any letter case,
-// URL-escaped, base64- and hex-encoded, and inside JSON strings however
-// they are escaped. Successful data is scrubbed of the plain forms only,
-// and only of credentials of at least minDataScrubLen bytes: a success is
-// the caller's data, and a short test secret such as "test" must not
-// corrupt it.
+// Marker replaces a credential.
+const Marker = "[REDACTED]"
 
-// redactedMark replaces a credential.
-const redactedMark = "[REDACTED]"
+// MinDataLen is the shortest credential scrubbed from successful data (see
+// the package documentation). The API-Token, 64 hex digits, always is.
+const MinDataLen = 12
 
-// minDataScrubLen is the shortest credential scrubbed from successful
-// data (see above). The API-Token, 64 hex digits, always is.
-const minDataScrubLen = 12
-
-// redactor scrubs the forms of a fixed set of credentials. It keeps them
+// Redactor scrubs the forms of a fixed set of credentials. It keeps them
 // only inside closures, so that neither fmt nor a reflection-based printer
 // (go-spew in testify's failure diffs, which ignores Format) can reach a
 // plain credential from a *Client.
-type redactor struct {
+type Redactor struct {
 	forms func() []string // every form, for diagnostics
 	data  func() []string // the plain forms of long credentials, for data
 }
 
-func newRedactor(secrets ...string) redactor {
+// New returns a Redactor of secrets (empty ones are ignored).
+func New(secrets ...string) Redactor {
 	forms := credentialForms(secrets...)
 	var data []string
 	for _, s := range secrets {
-		if len(s) >= minDataScrubLen {
+		if len(s) >= MinDataLen {
 			data = append(data, s, strings.ToUpper(s), strings.ToLower(s))
 		}
 	}
 	data = dedupeLongestFirst(data)
-	return redactor{forms: func() []string { return forms }, data: func() []string { return data }}
+	return Redactor{forms: func() []string { return forms }, data: func() []string { return data }}
 }
 
 // credentialForms lists the forms a credential may be echoed in, longest
@@ -77,28 +78,33 @@ func dedupeLongestFirst(forms []string) []string {
 	return slices.Compact(forms)
 }
 
-// text scrubs a diagnostic string of every form of the redactor's
+// Text scrubs a diagnostic string of every form of the redactor's
 // credentials and of extra ones (the attempt's tokens, the request's
 // webhook secrets).
-func (r redactor) text(s string, extra ...string) string {
-	if s == "" {
+func (r Redactor) Text(s string, extra ...string) string {
+	if s == "" || (r.forms == nil && len(extra) == 0) {
 		return s
 	}
-	s = replaceForms(s, r.forms())
+	if r.forms != nil {
+		s = replaceForms(s, r.forms())
+	}
 	if len(extra) > 0 {
 		s = replaceForms(s, credentialForms(extra...))
 	}
 	return s
 }
 
-// body scrubs a diagnostic body: byte forms first, then, when the body is
+// Body scrubs a diagnostic body: byte forms first, then, when the body is
 // JSON whose decoded strings still hold a credential (escaped as \u0073 or
 // \/ on the wire), it is re-encoded with the decoded strings scrubbed.
-func (r redactor) body(b []byte, extra ...string) []byte {
+func (r Redactor) Body(b []byte, extra ...string) []byte {
 	if len(b) == 0 {
 		return b
 	}
-	forms := r.forms()
+	var forms []string
+	if r.forms != nil {
+		forms = r.forms()
+	}
 	if len(extra) > 0 {
 		forms = append(slices.Clip(forms), credentialForms(extra...)...)
 	}
@@ -118,7 +124,7 @@ func (r redactor) body(b []byte, extra ...string) []byte {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if enc.Encode(v) != nil {
-		return []byte(redactedMark)
+		return []byte(Marker)
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
@@ -175,7 +181,7 @@ func replaceFold(s, old string) string {
 	var b strings.Builder
 	for i >= 0 {
 		b.WriteString(s[:i])
-		b.WriteString(redactedMark)
+		b.WriteString(Marker)
 		s = s[i+len(old):]
 		i = indexFold(s, old)
 	}
@@ -210,15 +216,18 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
-// successData scrubs a 2xx body of the plain forms of the long
+// SuccessData scrubs a 2xx body of the plain forms of the long
 // credentials and of the attempt's tokens. Neither can appear in a genuine
 // answer (the secret is never sent, a token is a fresh HMAC), but a
 // misbehaving server or proxy may echo them. body is copied only when
 // something matches, so a genuine answer costs no allocation.
-func (r redactor) successData(body []byte, tokens []string) []byte {
+func (r Redactor) SuccessData(body []byte, tokens []string) []byte {
 	for _, t := range tokens {
 		body = replaceBytes(body, t)
 		body = replaceBytes(body, strings.ToUpper(t))
+	}
+	if r.data == nil {
+		return body
 	}
 	for _, f := range r.data() {
 		body = replaceBytes(body, f)
@@ -232,35 +241,35 @@ func replaceBytes(body []byte, sec string) []byte {
 	}
 	// A short prefix is searched first: its conversion stays on the stack,
 	// so a body without the secret (every genuine one) costs no allocation.
-	if p := sec[:min(len(sec), minDataScrubLen)]; !bytes.Contains(body, []byte(p)) || !bytes.Contains(body, []byte(sec)) {
+	if p := sec[:min(len(sec), MinDataLen)]; !bytes.Contains(body, []byte(p)) || !bytes.Contains(body, []byte(sec)) {
 		return body
 	}
-	return bytes.ReplaceAll(body, []byte(sec), []byte(redactedMark))
+	return bytes.ReplaceAll(body, []byte(sec), []byte(Marker))
 }
 
-// printRedacted writes s, the redacted form of a value, for any fmt verb:
+// Print writes s, the redacted form of a value, for any fmt verb:
 // %q quotes it, every other verb (%v, %+v, %#v, %s, %x...) prints it as it
 // is. Types holding a credential implement fmt.Formatter with it, so no
 // verb reaches their fields.
-func printRedacted(f fmt.State, verb rune, s string) {
+func Print(f fmt.State, verb rune, s string) {
 	if verb == 'q' {
 		s = strconv.Quote(s)
 	}
 	_, _ = io.WriteString(f, s)
 }
 
-// mark returns redactedMark for a set credential and `""` for an empty
+// Mark returns Marker for a set credential and `""` for an empty
 // one, so a printed value still tells whether it was set.
-func mark(secret string) string {
+func Mark(secret string) string {
 	if secret == "" {
 		return `""`
 	}
-	return redactedMark
+	return Marker
 }
 
-// redactURLText removes the user information (user:password@) from a URL
+// URLText removes the user information (user:password@) from a URL
 // that may not even parse, for error messages.
-func redactURLText(raw string) string {
+func URLText(raw string) string {
 	if u, err := url.Parse(raw); err == nil && u.User == nil {
 		return raw
 	}
@@ -271,11 +280,11 @@ func redactURLText(raw string) string {
 	}
 	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
 		if end := strings.IndexAny(rest, "/?#"); end < 0 || at < end {
-			rest = redactedMark + "@" + rest[at+1:]
+			rest = Marker + "@" + rest[at+1:]
 		}
 	}
 	if !utf8.ValidString(scheme + rest) {
-		return redactedMark
+		return Marker
 	}
 	return scheme + rest
 }

@@ -1,4 +1,4 @@
-package pave
+package webhook
 
 import (
 	"bytes"
@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -21,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/wire"
+	"github.com/pave-go/pave/pavetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,21 +35,25 @@ const (
 	rxSession   = "HBM-4R7T2KQ9XZ"
 )
 
+// rxFixture returns one of pavetest's embedded delivery fixtures.
 func rxFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "webhooks", name))
-	require.NoError(t, err)
-	return b
+	return pavetest.MustFixture(t, name)
+}
+
+// authHeaders are the headers pave.NewCallback registers for secret.
+func authHeaders(secret string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + secret}
 }
 
 // rxCounter is a handler that records what it receives.
 type rxCounter struct {
 	mu     sync.Mutex
-	events []*WebhookEvent
+	events []*Event
 	err    error
 }
 
-func (c *rxCounter) handle(_ context.Context, ev *WebhookEvent) error {
+func (c *rxCounter) handle(_ context.Context, ev *Event) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.events = append(c.events, ev)
@@ -62,7 +67,7 @@ func (c *rxCounter) calls() int {
 }
 
 // rxPost builds a delivery as PAVE would send it with the headers
-// registered by NewCallback.
+// registered by pave.NewCallback.
 func rxPost(target string, body []byte, headers map[string]string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
@@ -78,53 +83,53 @@ func rxServe(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	return w
 }
 
-func TestNewWebhookSecret(t *testing.T) {
+func TestNewSecret(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
 	for range 20 {
-		s, err := NewWebhookSecret()
+		s, err := NewSecret()
 		require.NoError(t, err)
 		assert.Len(t, s, 43) // 32 bytes, base64url without padding
 		assert.Regexp(t, `^[A-Za-z0-9_-]{43}$`, s)
 		assert.False(t, seen[s], "secrets repeat")
 		seen[s] = true
-		assert.Equal(t, map[string]string{"Authorization": "Bearer " + s}, WebhookAuthHeaders(s))
+		assert.Equal(t, map[string]string{"Authorization": "Bearer " + s}, authHeaders(s))
 		// A fresh secret is accepted by the handler.
-		_, err = NewWebhookHandler(WebhookConfig{Secrets: []string{s}, Handler: (&rxCounter{}).handle})
+		_, err = NewHandler(Config{Secrets: []string{s}, Handler: (&rxCounter{}).handle})
 		require.NoError(t, err)
 	}
 }
 
-func TestNewWebhookHandlerConfig(t *testing.T) {
+func TestNewHandlerConfig(t *testing.T) {
 	t.Parallel()
 	h := (&rxCounter{}).handle
 	tests := []struct {
 		name    string
-		cfg     WebhookConfig
+		cfg     Config
 		wantErr string
 	}{
-		{"no secret", WebhookConfig{Handler: h}, "no secret"},
-		{"empty secret list", WebhookConfig{Secrets: []string{}, Handler: h}, "no secret"},
-		{"opt-out", WebhookConfig{InsecureSkipVerify: true, Handler: h}, ""},
-		{"opt-out with secrets", WebhookConfig{InsecureSkipVerify: true, Secrets: []string{rxSecret}, Handler: h}, "InsecureSkipVerify together with Secrets"},
-		{"one secret", WebhookConfig{Secrets: []string{rxSecret}, Handler: h}, ""},
-		{"two secrets", WebhookConfig{Secrets: []string{rxSecret, rxSecretOld}, Handler: h}, ""},
-		{"no handler", WebhookConfig{Secrets: []string{rxSecret}}, "Handler is required"},
-		{"short secret", WebhookConfig{Secrets: []string{"abc123"}, Handler: h}, "shorter than 16"},
-		{"empty secret", WebhookConfig{Secrets: []string{rxSecret, ""}, Handler: h}, "Secrets[1]"},
-		{"secret with spaces", WebhookConfig{Secrets: []string{" " + rxSecret}, Handler: h}, "spaces"},
-		{"secret with newline", WebhookConfig{Secrets: []string{rxSecret + "\nX"}, Handler: h}, "control"},
-		{"bad header", WebhookConfig{Secrets: []string{rxSecret}, Header: "X Token", Handler: h}, "header name"},
-		{"custom header", WebhookConfig{Secrets: []string{rxSecret}, Header: "x-pave-token", Handler: h}, ""},
-		{"negative body limit", WebhookConfig{Secrets: []string{rxSecret}, MaxBodyBytes: -1, Handler: h}, "MaxBodyBytes"},
-		{"bad method", WebhookConfig{Secrets: []string{rxSecret}, Method: "PO ST", Handler: h}, "Method"},
-		{"negative window", WebhookConfig{Secrets: []string{rxSecret}, DedupWindow: -time.Second, Handler: h}, "negative"},
-		{"negative entries", WebhookConfig{Secrets: []string{rxSecret}, DedupMaxEntries: -1, Handler: h}, "negative"},
+		{"no secret", Config{Handler: h}, "no secret"},
+		{"empty secret list", Config{Secrets: []string{}, Handler: h}, "no secret"},
+		{"opt-out", Config{InsecureSkipVerify: true, Handler: h}, ""},
+		{"opt-out with secrets", Config{InsecureSkipVerify: true, Secrets: []string{rxSecret}, Handler: h}, "InsecureSkipVerify together with Secrets"},
+		{"one secret", Config{Secrets: []string{rxSecret}, Handler: h}, ""},
+		{"two secrets", Config{Secrets: []string{rxSecret, rxSecretOld}, Handler: h}, ""},
+		{"no handler", Config{Secrets: []string{rxSecret}}, "Handler is required"},
+		{"short secret", Config{Secrets: []string{"abc123"}, Handler: h}, "shorter than 16"},
+		{"empty secret", Config{Secrets: []string{rxSecret, ""}, Handler: h}, "Secrets[1]"},
+		{"secret with spaces", Config{Secrets: []string{" " + rxSecret}, Handler: h}, "spaces"},
+		{"secret with newline", Config{Secrets: []string{rxSecret + "\nX"}, Handler: h}, "control"},
+		{"bad header", Config{Secrets: []string{rxSecret}, Header: "X Token", Handler: h}, "header name"},
+		{"custom header", Config{Secrets: []string{rxSecret}, Header: "x-pave-token", Handler: h}, ""},
+		{"negative body limit", Config{Secrets: []string{rxSecret}, MaxBodyBytes: -1, Handler: h}, "MaxBodyBytes"},
+		{"bad method", Config{Secrets: []string{rxSecret}, Method: "PO ST", Handler: h}, "Method"},
+		{"negative window", Config{Secrets: []string{rxSecret}, DedupWindow: -time.Second, Handler: h}, "negative"},
+		{"negative entries", Config{Secrets: []string{rxSecret}, DedupMaxEntries: -1, Handler: h}, "negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := NewWebhookHandler(tt.cfg)
+			got, err := NewHandler(tt.cfg)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
 				require.NotNil(t, got)
@@ -145,7 +150,7 @@ func TestNewWebhookHandlerConfig(t *testing.T) {
 // rxCase is one request against a handler built from cfg.
 type rxCase struct {
 	name       string
-	cfg        WebhookConfig // Handler is filled in
+	cfg        Config // Handler is filled in
 	method     string
 	target     string
 	headers    map[string]string
@@ -153,36 +158,36 @@ type rxCase struct {
 	handlerErr error
 	wantStatus int
 	wantCalls  int
-	wantEvent  EventName
+	wantEvent  pave.EventName
 }
 
 func rxCases(t *testing.T) []rxCase {
 	stage := rxFixture(t, "delivery_stage_change.json")
-	auth := WebhookAuthHeaders(rxSecret)
-	both := WebhookConfig{Secrets: []string{rxSecretOld, rxSecret}}
-	one := WebhookConfig{Secrets: []string{rxSecret}}
+	auth := authHeaders(rxSecret)
+	both := Config{Secrets: []string{rxSecretOld, rxSecret}}
+	one := Config{Secrets: []string{rxSecret}}
 	return []rxCase{
-		{name: "valid secret", cfg: one, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
-		{name: "rotated: new secret second of two", cfg: both, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
-		{name: "rotated: old secret first of two", cfg: both, headers: WebhookAuthHeaders(rxSecretOld), body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
-		{name: "bearer scheme in lower case", cfg: one, headers: map[string]string{"Authorization": "bearer " + rxSecret}, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "valid secret", cfg: one, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: pave.EventStageChange},
+		{name: "rotated: new secret second of two", cfg: both, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: pave.EventStageChange},
+		{name: "rotated: old secret first of two", cfg: both, headers: authHeaders(rxSecretOld), body: stage, wantStatus: 204, wantCalls: 1, wantEvent: pave.EventStageChange},
+		{name: "bearer scheme in lower case", cfg: one, headers: map[string]string{"Authorization": "bearer " + rxSecret}, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: pave.EventStageChange},
 		{name: "no secret header", cfg: one, body: stage, wantStatus: 401},
-		{name: "wrong secret", cfg: one, headers: WebhookAuthHeaders("rx-wrong-secret-00000000"), body: stage, wantStatus: 401},
-		{name: "secret prefix", cfg: one, headers: WebhookAuthHeaders(rxSecret[:20]), body: stage, wantStatus: 401},
-		{name: "secret plus suffix", cfg: one, headers: WebhookAuthHeaders(rxSecret + "x"), body: stage, wantStatus: 401},
+		{name: "wrong secret", cfg: one, headers: authHeaders("rx-wrong-secret-00000000"), body: stage, wantStatus: 401},
+		{name: "secret prefix", cfg: one, headers: authHeaders(rxSecret[:20]), body: stage, wantStatus: 401},
+		{name: "secret plus suffix", cfg: one, headers: authHeaders(rxSecret + "x"), body: stage, wantStatus: 401},
 		{name: "secret without Bearer", cfg: one, headers: map[string]string{"Authorization": rxSecret}, body: stage, wantStatus: 401},
 		{name: "Basic scheme", cfg: one, headers: map[string]string{"Authorization": "Basic " + rxSecret}, body: stage, wantStatus: 401},
 		{name: "Bearer without token", cfg: one, headers: map[string]string{"Authorization": "Bearer "}, body: stage, wantStatus: 401},
 		{name: "secret in the wrong header", cfg: one, headers: map[string]string{"X-Pave-Token": rxSecret}, body: stage, wantStatus: 401},
-		{name: "custom header with raw value", cfg: WebhookConfig{Secrets: []string{rxSecret}, Header: "X-Pave-Token"},
-			headers: map[string]string{"X-Pave-Token": rxSecret}, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
-		{name: "custom header does not take Bearer", cfg: WebhookConfig{Secrets: []string{rxSecret}, Header: "X-Pave-Token"},
+		{name: "custom header with raw value", cfg: Config{Secrets: []string{rxSecret}, Header: "X-Pave-Token"},
+			headers: map[string]string{"X-Pave-Token": rxSecret}, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: pave.EventStageChange},
+		{name: "custom header does not take Bearer", cfg: Config{Secrets: []string{rxSecret}, Header: "X-Pave-Token"},
 			headers: map[string]string{"X-Pave-Token": "Bearer " + rxSecret}, body: stage, wantStatus: 401},
-		{name: "opt-out accepts anything", cfg: WebhookConfig{InsecureSkipVerify: true}, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "opt-out accepts anything", cfg: Config{InsecureSkipVerify: true}, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: pave.EventStageChange},
 		{name: "wrong method", cfg: one, method: http.MethodGet, headers: auth, wantStatus: 405},
-		{name: "PUT when configured", cfg: WebhookConfig{Secrets: []string{rxSecret}, Method: "put"}, method: http.MethodPut, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
-		{name: "oversize body", cfg: WebhookConfig{Secrets: []string{rxSecret}, MaxBodyBytes: 64}, headers: auth, body: stage, wantStatus: 413},
-		{name: "body at the limit", cfg: WebhookConfig{Secrets: []string{rxSecret}, MaxBodyBytes: int64(len(stage))}, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "PUT when configured", cfg: Config{Secrets: []string{rxSecret}, Method: "put"}, method: http.MethodPut, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: pave.EventStageChange},
+		{name: "oversize body", cfg: Config{Secrets: []string{rxSecret}, MaxBodyBytes: 64}, headers: auth, body: stage, wantStatus: 413},
+		{name: "body at the limit", cfg: Config{Secrets: []string{rxSecret}, MaxBodyBytes: int64(len(stage))}, headers: auth, body: stage, wantStatus: 204, wantCalls: 1, wantEvent: pave.EventStageChange},
 		{name: "default limit is 1 MiB", cfg: one, headers: auth,
 			body: []byte(`{"event": "SESSION:STAGE_CHANGE", "pad": "` + strings.Repeat("x", 1<<20) + `"}`), wantStatus: 413},
 		{name: "malformed JSON", cfg: one, headers: auth, body: []byte(`{"event": "SESSION:COMPLETE", `), wantStatus: 400},
@@ -190,13 +195,13 @@ func rxCases(t *testing.T) []rxCase {
 		{name: "empty body", cfg: one, headers: auth, body: nil, wantStatus: 400},
 		{name: "unknown event delivered", cfg: one, headers: auth, body: rxFixture(t, "delivery_unknown_event.json"), wantStatus: 204, wantCalls: 1, wantEvent: "SESSION:ARCHIVED"},
 		{name: "event nowhere delivered", cfg: one, headers: auth, body: []byte(`{"hello": "world"}`), wantStatus: 204, wantCalls: 1, wantEvent: ""},
-		{name: "event from query", cfg: one, target: "/pave?event=SESSION:STATUS_CHANGE", headers: auth, body: []byte(`{"session_key": "HBM-4R7T2KQ9XZ", "status": "STARTED"}`), wantStatus: 204, wantCalls: 1, wantEvent: EventStatusChange},
-		{name: "event from header", cfg: one, headers: map[string]string{"Authorization": "Bearer " + rxSecret, "X-Pave-Event": "SESSION:NOTE_INSERT"}, body: []byte(`{"session_key": "HBM-4R7T2KQ9XZ"}`), wantStatus: 204, wantCalls: 1, wantEvent: EventNoteInsert},
-		{name: "handler error", cfg: one, headers: auth, body: stage, handlerErr: errors.New("database down for HBM-4R7T2KQ9XZ"), wantStatus: 500, wantCalls: 1, wantEvent: EventStageChange},
+		{name: "event from query", cfg: one, target: "/pave?event=SESSION:STATUS_CHANGE", headers: auth, body: []byte(`{"session_key": "HBM-4R7T2KQ9XZ", "status": "STARTED"}`), wantStatus: 204, wantCalls: 1, wantEvent: pave.EventStatusChange},
+		{name: "event from header", cfg: one, headers: map[string]string{"Authorization": "Bearer " + rxSecret, "X-Pave-Event": "SESSION:NOTE_INSERT"}, body: []byte(`{"session_key": "HBM-4R7T2KQ9XZ"}`), wantStatus: 204, wantCalls: 1, wantEvent: pave.EventNoteInsert},
+		{name: "handler error", cfg: one, headers: auth, body: stage, handlerErr: errors.New("database down for HBM-4R7T2KQ9XZ"), wantStatus: 500, wantCalls: 1, wantEvent: pave.EventStageChange},
 	}
 }
 
-func TestWebhookHandlerRules(t *testing.T) {
+func TestHandlerRules(t *testing.T) {
 	t.Parallel()
 	for _, tt := range rxCases(t) {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +211,7 @@ func TestWebhookHandlerRules(t *testing.T) {
 			cfg := tt.cfg
 			cfg.Handler = counter.handle
 			cfg.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			h, err := NewWebhookHandler(cfg)
+			h, err := NewHandler(cfg)
 			require.NoError(t, err)
 
 			method, target := tt.method, tt.target
@@ -251,10 +256,10 @@ func TestWebhookHandlerRules(t *testing.T) {
 
 // TestWebhookHandlerOverHTTP runs the handler behind a real server: chunked
 // bodies without Content-Length are bounded too.
-func TestWebhookHandlerOverHTTP(t *testing.T) {
+func TestHandlerOverHTTP(t *testing.T) {
 	t.Parallel()
 	counter := &rxCounter{}
-	h, err := NewWebhookHandler(WebhookConfig{Secrets: []string{rxSecret}, MaxBodyBytes: 1024, Handler: counter.handle})
+	h, err := NewHandler(Config{Secrets: []string{rxSecret}, MaxBodyBytes: 1024, Handler: counter.handle})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -271,7 +276,7 @@ func TestWebhookHandlerOverHTTP(t *testing.T) {
 		_ = resp.Body.Close()
 		return resp
 	}
-	auth := WebhookAuthHeaders(rxSecret)
+	auth := authHeaders(rxSecret)
 	// io.MultiReader hides the length, so the body is sent chunked.
 	big := io.MultiReader(strings.NewReader(`{"pad": "`), strings.NewReader(strings.Repeat("y", 4096)), strings.NewReader(`"}`))
 	assert.Equal(t, 413, send(big, auth).StatusCode)
@@ -279,19 +284,19 @@ func TestWebhookHandlerOverHTTP(t *testing.T) {
 	assert.Equal(t, 204, send(small, auth).StatusCode)
 	assert.Equal(t, 401, send(strings.NewReader(`{}`), nil).StatusCode)
 	require.Equal(t, 1, counter.calls())
-	assert.Equal(t, EventSMSProcess, counter.events[0].Name)
+	assert.Equal(t, pave.EventSMSProcess, counter.events[0].Name)
 }
 
-func TestWebhookHandlerPanicIs500(t *testing.T) {
+func TestHandlerPanicIs500(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	h, err := NewWebhookHandler(WebhookConfig{
+	h, err := NewHandler(Config{
 		Secrets: []string{rxSecret},
-		Handler: func(context.Context, *WebhookEvent) error { panic("customer Priya Natarajan +19025550147") },
+		Handler: func(context.Context, *Event) error { panic("customer Priya Natarajan +19025550147") },
 		Logger:  slog.New(slog.NewTextHandler(&logs, nil)),
 	})
 	require.NoError(t, err)
-	w := rxServe(h, rxPost("/", rxFixture(t, "delivery_sms_process.json"), WebhookAuthHeaders(rxSecret)))
+	w := rxServe(h, rxPost("/", rxFixture(t, "delivery_sms_process.json"), authHeaders(rxSecret)))
 	assert.Equal(t, 500, w.Code)
 	assert.Equal(t, "Internal Server Error\n", w.Body.String())
 	assert.Contains(t, logs.String(), "panicked")
@@ -299,18 +304,18 @@ func TestWebhookHandlerPanicIs500(t *testing.T) {
 	assert.NotContains(t, logs.String(), "19025550147")
 }
 
-func TestWebhookHandlerNeverLogsPersonalData(t *testing.T) {
+func TestHandlerNeverLogsPersonalData(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	counter := &rxCounter{}
-	h, err := NewWebhookHandler(WebhookConfig{
+	h, err := NewHandler(Config{
 		Secrets: []string{rxSecret}, Handler: counter.handle, DedupWindow: time.Minute,
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	require.NoError(t, err)
 	for _, f := range []string{"delivery_complete.json", "delivery_sms_process.json", "delivery_note_insert.json", "delivery_stage_change.json"} {
 		for range 2 { // the second is a duplicate
-			w := rxServe(h, rxPost("/", rxFixture(t, f), WebhookAuthHeaders(rxSecret)))
+			w := rxServe(h, rxPost("/", rxFixture(t, f), authHeaders(rxSecret)))
 			assert.Equal(t, 204, w.Code, f)
 		}
 	}
@@ -327,7 +332,7 @@ func TestWebhookHandlerNeverLogsPersonalData(t *testing.T) {
 // TestWebhookSecretComparedInConstantTime proves that verification goes
 // through constantTimeEqual, which is crypto/subtle's comparison, once per
 // configured secret whatever the outcome (no early exit).
-func TestWebhookSecretComparedInConstantTime(t *testing.T) {
+func TestSecretComparedInConstantTime(t *testing.T) {
 	// Not parallel: it swaps a package variable.
 	assert.Equal(t, reflect.ValueOf(subtle.ConstantTimeCompare).Pointer(), reflect.ValueOf(constantTimeEqual).Pointer(),
 		"constantTimeEqual must be crypto/subtle.ConstantTimeCompare")
@@ -344,7 +349,7 @@ func TestWebhookSecretComparedInConstantTime(t *testing.T) {
 
 	secrets := []string{rxSecret, rxSecretOld, "rx-third-secret-0000000"}
 	counter := &rxCounter{}
-	h, err := NewWebhookHandler(WebhookConfig{Secrets: secrets, Handler: counter.handle})
+	h, err := NewHandler(Config{Secrets: secrets, Handler: counter.handle})
 	require.NoError(t, err)
 	body := rxFixture(t, "delivery_stage_change.json")
 	for _, tc := range []struct {
@@ -352,9 +357,9 @@ func TestWebhookSecretComparedInConstantTime(t *testing.T) {
 		headers map[string]string
 		status  int
 	}{
-		{"first matches", WebhookAuthHeaders(rxSecret), 204},
-		{"last matches", WebhookAuthHeaders("rx-third-secret-0000000"), 204},
-		{"none matches", WebhookAuthHeaders("rx-nobody-secret-111111"), 401},
+		{"first matches", authHeaders(rxSecret), 204},
+		{"last matches", authHeaders("rx-third-secret-0000000"), 204},
+		{"none matches", authHeaders("rx-nobody-secret-111111"), 401},
 		{"nothing presented", nil, 401},
 	} {
 		calls.Store(0)
@@ -364,26 +369,36 @@ func TestWebhookSecretComparedInConstantTime(t *testing.T) {
 	}
 
 	calls.Store(0)
-	require.NoError(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + rxSecret}}, WebhookConfig{Secrets: secrets}))
+	require.NoError(t, Verify(http.Header{"Authorization": {"Bearer " + rxSecret}}, secrets...))
 	assert.Equal(t, int64(len(secrets)), calls.Load())
 }
 
-func TestVerifyWebhookSecret(t *testing.T) {
+func TestVerify(t *testing.T) {
 	t.Parallel()
-	cfg := WebhookConfig{Secrets: []string{rxSecretOld, rxSecret}}
-	assert.NoError(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + rxSecret}}, cfg))
-	assert.NoError(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + rxSecretOld}}, cfg))
-	assert.ErrorIs(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer nope-nope-nope-nope"}}, cfg), ErrWebhookUnauthorized)
-	assert.ErrorIs(t, VerifyWebhookSecret(nil, cfg), ErrWebhookUnauthorized)
+	secrets := []string{rxSecretOld, rxSecret}
+	assert.NoError(t, Verify(http.Header{"Authorization": {"Bearer " + rxSecret}}, secrets...))
+	assert.NoError(t, Verify(http.Header{"Authorization": {"bearer " + rxSecretOld}}, secrets...))
+	assert.ErrorIs(t, Verify(http.Header{"Authorization": {"Bearer nope-nope-nope-nope"}}, secrets...), ErrUnauthorized)
+	assert.ErrorIs(t, Verify(http.Header{"Authorization": {rxSecret}}, secrets...), ErrUnauthorized, "the Bearer scheme is required")
+	assert.ErrorIs(t, Verify(nil, secrets...), ErrUnauthorized)
 
-	custom := WebhookConfig{Secrets: []string{rxSecret}, Header: "X-Hook-Secret"}
-	assert.NoError(t, VerifyWebhookSecret(http.Header{"X-Hook-Secret": {rxSecret}}, custom))
-	assert.ErrorIs(t, VerifyWebhookSecret(http.Header{"Authorization": {"Bearer " + rxSecret}}, custom), ErrWebhookUnauthorized)
+	err := Verify(http.Header{})
+	require.Error(t, err, "no secret is a configuration error")
+	assert.NotErrorIs(t, err, ErrUnauthorized)
+	err = Verify(http.Header{"Authorization": {"Bearer short"}}, "short")
+	require.ErrorContains(t, err, "shorter than 16")
+	assert.NotContains(t, err.Error(), "short\"")
+}
 
-	err := VerifyWebhookSecret(http.Header{}, WebhookConfig{})
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrWebhookUnauthorized)
-	assert.NoError(t, VerifyWebhookSecret(nil, WebhookConfig{InsecureSkipVerify: true}))
+// A custom header carries the secret as its whole value.
+func TestHandlerCustomHeader(t *testing.T) {
+	t.Parallel()
+	counter := &rxCounter{}
+	h, err := NewHandler(Config{Secrets: []string{rxSecret}, Header: "X-Hook-Secret", Handler: counter.handle})
+	require.NoError(t, err)
+	body := rxFixture(t, "delivery_stage_change.json")
+	assert.Equal(t, 204, rxServe(h, rxPost("/", body, map[string]string{"X-Hook-Secret": rxSecret})).Code)
+	assert.Equal(t, 401, rxServe(h, rxPost("/", body, authHeaders(rxSecret))).Code)
 }
 
 // rxClock is a settable clock for the dedup window.
@@ -404,18 +419,18 @@ func (c *rxClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func TestWebhookDedup(t *testing.T) {
+func TestDedup(t *testing.T) {
 	t.Parallel()
 	clock := &rxClock{now: time.Date(2024, 6, 3, 14, 0, 0, 0, time.UTC)}
 	counter := &rxCounter{}
-	h, err := NewWebhookHandler(WebhookConfig{
+	h, err := NewHandler(Config{
 		Secrets: []string{rxSecret}, Handler: counter.handle,
 		DedupWindow: 10 * time.Minute, Clock: clock.Now,
 	})
 	require.NoError(t, err)
 	stage := rxFixture(t, "delivery_stage_change.json")
 	send := func(body []byte, headers map[string]string) int {
-		all := WebhookAuthHeaders(rxSecret)
+		all := authHeaders(rxSecret)
 		for k, v := range headers {
 			all[k] = v
 		}
@@ -444,28 +459,28 @@ func TestWebhookDedup(t *testing.T) {
 	assert.Equal(t, 5, counter.calls(), "after the window it is handled again")
 }
 
-func TestWebhookDedupRetriesFailedDelivery(t *testing.T) {
+func TestDedupRetriesFailedDelivery(t *testing.T) {
 	t.Parallel()
 	counter := &rxCounter{err: errors.New("temporary")}
-	h, err := NewWebhookHandler(WebhookConfig{Secrets: []string{rxSecret}, Handler: counter.handle, DedupWindow: time.Hour})
+	h, err := NewHandler(Config{Secrets: []string{rxSecret}, Handler: counter.handle, DedupWindow: time.Hour})
 	require.NoError(t, err)
 	body := rxFixture(t, "delivery_status_change.json")
-	assert.Equal(t, 500, rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code)
+	assert.Equal(t, 500, rxServe(h, rxPost("/", body, authHeaders(rxSecret))).Code)
 	counter.mu.Lock()
 	counter.err = nil
 	counter.mu.Unlock()
-	assert.Equal(t, 204, rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code)
-	assert.Equal(t, 204, rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code)
+	assert.Equal(t, 204, rxServe(h, rxPost("/", body, authHeaders(rxSecret))).Code)
+	assert.Equal(t, 204, rxServe(h, rxPost("/", body, authHeaders(rxSecret))).Code)
 	assert.Equal(t, 2, counter.calls(), "a failed delivery is not remembered; a handled one is")
 }
 
-func TestWebhookDedupConcurrentDuplicates(t *testing.T) {
+func TestDedupConcurrentDuplicates(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
 	var calls atomic.Int64
-	h, err := NewWebhookHandler(WebhookConfig{
+	h, err := NewHandler(Config{
 		Secrets: []string{rxSecret}, DedupWindow: time.Hour,
-		Handler: func(ctx context.Context, ev *WebhookEvent) error {
+		Handler: func(ctx context.Context, ev *Event) error {
 			calls.Add(1)
 			<-release
 			return nil
@@ -478,7 +493,7 @@ func TestWebhookDedupConcurrentDuplicates(t *testing.T) {
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			codes <- rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code
+			codes <- rxServe(h, rxPost("/", body, authHeaders(rxSecret))).Code
 		})
 	}
 	close(release)
@@ -490,13 +505,13 @@ func TestWebhookDedupConcurrentDuplicates(t *testing.T) {
 	assert.Equal(t, int64(1), calls.Load())
 }
 
-func TestWebhookDedupWaiterGivesUpWithContext(t *testing.T) {
+func TestDedupWaiterGivesUpWithContext(t *testing.T) {
 	t.Parallel()
 	started := make(chan struct{})
 	release := make(chan struct{})
-	h, err := NewWebhookHandler(WebhookConfig{
+	h, err := NewHandler(Config{
 		Secrets: []string{rxSecret}, DedupWindow: time.Hour,
-		Handler: func(ctx context.Context, ev *WebhookEvent) error {
+		Handler: func(ctx context.Context, ev *Event) error {
 			close(started)
 			<-release
 			return nil
@@ -505,63 +520,78 @@ func TestWebhookDedupWaiterGivesUpWithContext(t *testing.T) {
 	require.NoError(t, err)
 	body := rxFixture(t, "delivery_complete.json")
 	first := make(chan int, 1)
-	go func() { first <- rxServe(h, rxPost("/", body, WebhookAuthHeaders(rxSecret))).Code }()
+	go func() { first <- rxServe(h, rxPost("/", body, authHeaders(rxSecret))).Code }()
 	<-started
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := rxPost("/", body, WebhookAuthHeaders(rxSecret)).WithContext(ctx)
+	r := rxPost("/", body, authHeaders(rxSecret)).WithContext(ctx)
 	assert.Equal(t, 503, rxServe(h, r).Code)
 	close(release)
 	assert.Equal(t, 204, <-first)
 }
 
-func TestDedupMemoryIsBounded(t *testing.T) {
+func TestMemoryStoreIsBounded(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
 	clock := &rxClock{now: time.Unix(1_700_000_000, 0)}
-	d := newDedup(time.Minute, 3, clock.Now)
-	key := func(i int) (k [32]byte) {
-		k[0] = byte(i)
-		return k
+	m := newMemoryStore(3, clock.Now)
+	id := func(i int) string { return fmt.Sprint("delivery-", i) }
+	claim := func(m *memoryStore, i int) (string, bool) {
+		t.Helper()
+		tok, done, err := m.Claim(ctx, id(i), time.Minute)
+		require.NoError(t, err)
+		return tok, done
 	}
 	for i := range 10 {
-		e, owner := d.begin(key(i))
-		require.True(t, owner)
-		d.finish(e, true)
-		assert.LessOrEqual(t, len(d.entries), 3)
-		assert.Equal(t, len(d.entries), d.handled.Len())
+		tok, _ := claim(m, i)
+		require.NotEmpty(t, tok)
+		require.NoError(t, m.Settle(ctx, id(i), tok, true, time.Minute))
+		assert.LessOrEqual(t, len(m.entries), 3)
+		assert.Equal(t, len(m.entries), m.handled.Len())
 	}
 	// The newest are remembered, the oldest forgotten.
-	_, owner := d.begin(key(9))
-	assert.False(t, owner)
-	e, owner := d.begin(key(0))
-	assert.True(t, owner)
-	d.finish(e, false)
+	tok, done := claim(m, 9)
+	assert.Empty(t, tok)
+	assert.True(t, done)
+	tok, _ = claim(m, 0)
+	require.NotEmpty(t, tok)
+	require.NoError(t, m.Settle(ctx, id(0), tok, false, time.Minute))
+	tok, _ = claim(m, 0)
+	assert.NotEmpty(t, tok, "a failed delivery is released: the next attempt is handled")
+	require.NoError(t, m.Settle(ctx, id(0), tok, false, time.Minute))
 
 	// Expired entries are dropped.
 	clock.Advance(2 * time.Minute)
-	e, owner = d.begin(key(20))
-	require.True(t, owner)
-	d.finish(e, true)
-	assert.Equal(t, 1, len(d.entries))
-	assert.Equal(t, 1, d.handled.Len())
+	tok, _ = claim(m, 20)
+	require.NotEmpty(t, tok)
+	require.NoError(t, m.Settle(ctx, id(20), tok, true, time.Minute))
+	assert.Equal(t, 1, len(m.entries))
+	assert.Equal(t, 1, m.handled.Len())
 
-	// A pending entry is never evicted for room: the memory is full.
-	d2 := newDedup(time.Minute, 1, clock.Now)
-	p, owner := d2.begin(key(1))
-	require.True(t, owner)
-	q, owner := d2.begin(key(2))
-	assert.Nil(t, q, "no room beside a pending entry")
-	assert.False(t, owner)
-	again, owner := d2.begin(key(1))
-	assert.Same(t, p, again, "the pending entry is still there")
-	assert.False(t, owner)
-	d2.finish(p, true)
-	q, owner = d2.begin(key(2)) // now the handled key(1) makes room
-	require.True(t, owner)
-	d2.finish(q, true)
-	assert.Equal(t, 1, len(d2.entries))
-	_, owner = d2.begin(key(2))
-	assert.False(t, owner)
+	// A claim in progress is never evicted for room: the memory is full.
+	m2 := newMemoryStore(1, clock.Now)
+	first, _ := claim(m2, 1)
+	require.NotEmpty(t, first)
+	_, _, err := m2.Claim(ctx, id(2), time.Minute)
+	assert.ErrorIs(t, err, ErrStoreFull, "no room beside a claim in progress")
+	tok, done = claim(m2, 1)
+	assert.Empty(t, tok, "the claim in progress is still there")
+	assert.False(t, done)
+	clock.Advance(time.Hour)
+	tok, _ = claim(m2, 1)
+	assert.Empty(t, tok, "a claim in progress in this process never expires")
+	// Settling someone else's claim changes nothing.
+	require.NoError(t, m2.Settle(ctx, id(1), "not-the-token", false, time.Minute))
+	tok, _ = claim(m2, 1)
+	assert.Empty(t, tok)
+	require.NoError(t, m2.Settle(ctx, id(1), first, true, time.Minute))
+	second, _ := claim(m2, 2) // now the handled delivery makes room
+	require.NotEmpty(t, second)
+	require.NoError(t, m2.Settle(ctx, id(2), second, true, time.Minute))
+	assert.Equal(t, 1, len(m2.entries))
+	tok, done = claim(m2, 2)
+	assert.Empty(t, tok)
+	assert.True(t, done)
 }
 
 // A delivery still being handled is never forgotten, however many others
@@ -574,15 +604,15 @@ func TestDedupNeverDispatchesADuplicateInFlight(t *testing.T) {
 			t.Parallel()
 			limit := maxEntries
 			if limit == 0 {
-				limit = DefaultWebhookDedupEntries
+				limit = DefaultDedupEntries
 			}
 			release := make(chan struct{})
 			var mu sync.Mutex
 			calls := map[string]int{}
 			started := make(chan struct{}, limit+8)
-			h, err := NewWebhookHandler(WebhookConfig{
+			h, err := NewHandler(Config{
 				Secrets: []string{rxSecret}, DedupWindow: time.Hour, DedupMaxEntries: maxEntries,
-				Handler: func(ctx context.Context, ev *WebhookEvent) error {
+				Handler: func(ctx context.Context, ev *Event) error {
 					mu.Lock()
 					calls[string(ev.Body)]++
 					n := len(calls)
@@ -602,7 +632,7 @@ func TestDedupNeverDispatchesADuplicateInFlight(t *testing.T) {
 			var wg sync.WaitGroup
 			codes := make(chan int, limit+8)
 			send := func(i int) {
-				wg.Go(func() { codes <- rxServe(h, rxPost("/", delivery(i), WebhookAuthHeaders(rxSecret))).Code })
+				wg.Go(func() { codes <- rxServe(h, rxPost("/", delivery(i), authHeaders(rxSecret))).Code })
 			}
 			// Fill the memory with deliveries in progress: the first, then
 			// limit-1 others.
@@ -615,7 +645,7 @@ func TestDedupNeverDispatchesADuplicateInFlight(t *testing.T) {
 			// More arrive: no room for them, and the first's duplicate
 			// must wait for its outcome.
 			for i := limit; i < limit+3; i++ {
-				w := rxServe(h, rxPost("/", delivery(i), WebhookAuthHeaders(rxSecret)))
+				w := rxServe(h, rxPost("/", delivery(i), authHeaders(rxSecret)))
 				assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 				assert.Equal(t, "1", w.Header().Get("Retry-After"))
 			}
@@ -634,34 +664,34 @@ func TestDedupNeverDispatchesADuplicateInFlight(t *testing.T) {
 	}
 }
 
-func TestParseWebhookEventDetection(t *testing.T) {
+func TestParseEventDetection(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
 		body     string
 		query    url.Values
 		header   http.Header
-		want     EventName
-		wantFrom EventNameSource
+		want     pave.EventName
+		wantFrom NameSource
 		wantKey  string
 	}{
-		{"body", `{"event": "SESSION:SMS_PROCESS", "session_key": "K-1", "phone": "1"}`, nil, nil, EventSMSProcess, NameFromBody, "K-1"},
-		{"body in lower case", `{"event": "session:complete", "session": {"session_key": "K-2"}}`, nil, nil, EventComplete, NameFromBody, "K-2"},
+		{"body", `{"event": "SESSION:SMS_PROCESS", "session_key": "K-1", "phone": "1"}`, nil, nil, pave.EventSMSProcess, NameFromBody, "K-1"},
+		{"body in lower case", `{"event": "session:complete", "session": {"session_key": "K-2"}}`, nil, nil, pave.EventComplete, NameFromBody, "K-2"},
 		{"body wins over query and header", `{"event": "SESSION:NOTE_INSERT"}`, url.Values{"event": {"SESSION:COMPLETE"}},
-			http.Header{"X-Pave-Event": {"SESSION:SMS_PROCESS"}}, EventNoteInsert, NameFromBody, ""},
+			http.Header{"X-Pave-Event": {"SESSION:SMS_PROCESS"}}, pave.EventNoteInsert, NameFromBody, ""},
 		{"unknown body event kept", `{"event": " SESSION:FUTURE "}`, nil, nil, "SESSION:FUTURE", NameFromBody, ""},
-		{"non-string body event ignored", `{"event": 42, "photo_url": "https://x"}`, nil, nil, EventStageChange, NameFromShape, ""},
-		{"empty body event ignored", `{"event": "", "photo_url": "https://x"}`, nil, nil, EventStageChange, NameFromShape, ""},
-		{"query", `{"session_key": "K-3"}`, url.Values{"event": {"SESSION:STATUS_CHANGE"}}, nil, EventStatusChange, NameFromQuery, "K-3"},
-		{"query wins over header", `{}`, url.Values{"event": {"SESSION:STATUS_CHANGE"}}, http.Header{"X-Pave-Event": {"SESSION:SMS_PROCESS"}}, EventStatusChange, NameFromQuery, ""},
-		{"header", `{}`, nil, http.Header{"X-Pave-Event": {"session:note_insert"}}, EventNoteInsert, NameFromHeader, ""},
+		{"non-string body event ignored", `{"event": 42, "photo_url": "https://x"}`, nil, nil, pave.EventStageChange, NameFromShape, ""},
+		{"empty body event ignored", `{"event": "", "photo_url": "https://x"}`, nil, nil, pave.EventStageChange, NameFromShape, ""},
+		{"query", `{"session_key": "K-3"}`, url.Values{"event": {"SESSION:STATUS_CHANGE"}}, nil, pave.EventStatusChange, NameFromQuery, "K-3"},
+		{"query wins over header", `{}`, url.Values{"event": {"SESSION:STATUS_CHANGE"}}, http.Header{"X-Pave-Event": {"SESSION:SMS_PROCESS"}}, pave.EventStatusChange, NameFromQuery, ""},
+		{"header", `{}`, nil, http.Header{"X-Pave-Event": {"session:note_insert"}}, pave.EventNoteInsert, NameFromHeader, ""},
 		{"header with control char ignored", `{}`, nil, http.Header{"X-Pave-Event": {"SESSION:\x01"}}, "", NameUnknown, ""},
-		{"shape: complete", `{"session": {"session_key": "K-4"}, "vehicle": {"vin": "X"}}`, nil, nil, EventComplete, NameFromShape, "K-4"},
-		{"shape: complete key from vehicle", `{"session": {}, "vehicle": {"session_key": "K-5"}}`, nil, nil, EventComplete, NameFromShape, "K-5"},
-		{"shape: stage change", `{"session_key": "K-6", "photo_url": "https://x", "photo_status": "ACCEPTED"}`, nil, nil, EventStageChange, NameFromShape, "K-6"},
-		{"shape: sms", `{"phone": "+19025550147", "status": "success"}`, nil, nil, EventSMSProcess, NameFromShape, ""},
-		{"shape: status change", `{"session_key": "K-7", "status": "CONFIRM", "previous_status": "QC_PASSED"}`, nil, nil, EventStatusChange, NameFromShape, "K-7"},
-		{"shape: note", `{"session_key": "K-8", "note": {"id": 1}}`, nil, nil, EventNoteInsert, NameFromShape, "K-8"},
+		{"shape: complete", `{"session": {"session_key": "K-4"}, "vehicle": {"vin": "X"}}`, nil, nil, pave.EventComplete, NameFromShape, "K-4"},
+		{"shape: complete key from vehicle", `{"session": {}, "vehicle": {"session_key": "K-5"}}`, nil, nil, pave.EventComplete, NameFromShape, "K-5"},
+		{"shape: stage change", `{"session_key": "K-6", "photo_url": "https://x", "photo_status": "ACCEPTED"}`, nil, nil, pave.EventStageChange, NameFromShape, "K-6"},
+		{"shape: sms", `{"phone": "+19025550147", "status": "success"}`, nil, nil, pave.EventSMSProcess, NameFromShape, ""},
+		{"shape: status change", `{"session_key": "K-7", "status": "CONFIRM", "previous_status": "QC_PASSED"}`, nil, nil, pave.EventStatusChange, NameFromShape, "K-7"},
+		{"shape: note", `{"session_key": "K-8", "note": {"id": 1}}`, nil, nil, pave.EventNoteInsert, NameFromShape, "K-8"},
 		{"shape: null photo_url is not a stage change", `{"photo_url": null}`, nil, nil, "", NameUnknown, ""},
 		{"shape: session string is not complete", `{"session": "K", "vehicle": {}}`, nil, nil, "", NameUnknown, ""},
 		{"nothing", `{"foo": "bar"}`, nil, nil, "", NameUnknown, ""},
@@ -671,7 +701,7 @@ func TestParseWebhookEventDetection(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ev, err := ParseWebhook([]byte(tt.body), tt.header, WebhookQuery(tt.query))
+			ev, err := parse([]byte(tt.body), tt.header, tt.query)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, ev.Name)
 			assert.Equal(t, tt.wantFrom, ev.NameFrom)
@@ -681,39 +711,36 @@ func TestParseWebhookEventDetection(t *testing.T) {
 	}
 }
 
-func TestParseWebhookMalformed(t *testing.T) {
+func TestParseMalformed(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{"", "   ", "null", "[]", `"SESSION:COMPLETE"`, "42", "{", `{"a": 1} trailing`, `{"a": }`, "\xff\xfe", "\v{}", "\u0085{}"} {
-		ev, err := ParseWebhook([]byte(body), nil)
+		ev, err := Parse([]byte(body), nil)
 		assert.Nil(t, ev, "%q", body)
-		assert.ErrorIs(t, err, ErrWebhookMalformed, "%q", body)
+		assert.ErrorIs(t, err, ErrMalformed, "%q", body)
 	}
-	// A nil option is ignored.
-	_, err := ParseWebhook([]byte(`{}`), nil, nil)
-	assert.NoError(t, err)
 }
 
-func TestParseWebhookRequest(t *testing.T) {
+func TestParseRequest(t *testing.T) {
 	t.Parallel()
 	r := rxPost("/pave?event=SESSION:STATUS_CHANGE", []byte(`{"session_key": "K-9", "status": "EXPIRED"}`), nil)
-	ev, err := ParseWebhookRequest(r, 0)
+	ev, err := ParseRequest(r, 0)
 	require.NoError(t, err)
-	assert.Equal(t, EventStatusChange, ev.Name)
+	assert.Equal(t, pave.EventStatusChange, ev.Name)
 	assert.Equal(t, NameFromQuery, ev.NameFrom)
 
 	r = rxPost("/", []byte(`{"pad": "`+strings.Repeat("z", 100)+`"}`), nil)
-	_, err = ParseWebhookRequest(r, 50)
+	_, err = ParseRequest(r, 50)
 	var mbe *http.MaxBytesError
 	assert.ErrorAs(t, err, &mbe)
 
-	_, err = ParseWebhookRequest(nil, 0)
-	assert.ErrorIs(t, err, ErrWebhookMalformed)
+	_, err = ParseRequest(nil, 0)
+	assert.ErrorIs(t, err, ErrMalformed)
 }
 
-func TestWebhookEventViews(t *testing.T) {
+func TestEventViews(t *testing.T) {
 	t.Parallel()
-	parse := func(t *testing.T, name string) *WebhookEvent {
-		ev, err := ParseWebhook(rxFixture(t, name), nil)
+	parse := func(t *testing.T, name string) *Event {
+		ev, err := Parse(rxFixture(t, name), nil)
 		require.NoError(t, err)
 		return ev
 	}
@@ -721,17 +748,17 @@ func TestWebhookEventViews(t *testing.T) {
 	t.Run("complete", func(t *testing.T) {
 		t.Parallel()
 		ev := parse(t, "delivery_complete.json")
-		assert.Equal(t, EventComplete, ev.Name)
+		assert.Equal(t, pave.EventComplete, ev.Name)
 		assert.Equal(t, rxSession, ev.SessionKey)
 		res, err := ev.Complete()
 		require.NoError(t, err)
 		assert.Equal(t, "SESSION:COMPLETE", res.Event)
 		assert.Equal(t, rxSession, res.Session.SessionKey)
-		assert.Equal(t, StatusComplete, res.Session.Status)
-		assert.Equal(t, Int(612), res.Session.InspectDuration)
+		assert.Equal(t, pave.StatusComplete, res.Session.Status)
+		assert.Equal(t, pave.Int(612), res.Session.InspectDuration)
 		assert.Equal(t, time.Date(2024, 6, 3, 14, 19, 40, 0, time.UTC), res.Session.InspectEndedAt.UTC())
-		assert.Equal(t, Int(2019), res.Vehicle.Year)
-		assert.Equal(t, Int(88412), res.Vehicle.OdomReading)
+		assert.Equal(t, pave.Int(2019), res.Vehicle.Year)
+		assert.Equal(t, pave.Int(88412), res.Vehicle.OdomReading)
 		assert.Equal(t, "2T1BURHE5KC123456", res.Vehicle.VIN)
 		require.NotNil(t, res.Inspection)
 		assert.Len(t, res.Inspection.Damages, 2)
@@ -744,7 +771,7 @@ func TestWebhookEventViews(t *testing.T) {
 	t.Run("complete without event", func(t *testing.T) {
 		t.Parallel()
 		ev := parse(t, "delivery_complete_no_event.json")
-		assert.Equal(t, EventComplete, ev.Name)
+		assert.Equal(t, pave.EventComplete, ev.Name)
 		assert.Equal(t, NameFromShape, ev.NameFrom)
 		res, err := ev.Complete()
 		require.NoError(t, err)
@@ -755,7 +782,7 @@ func TestWebhookEventViews(t *testing.T) {
 		sc, err := parse(t, "delivery_stage_change.json").StageChange()
 		require.NoError(t, err)
 		assert.Equal(t, &StageChange{
-			SessionKey: rxSession, PhotoCode: PhotoRear, PhotoLabel: LabelRear,
+			SessionKey: rxSession, PhotoCode: pave.PhotoRear, PhotoLabel: pave.LabelRear,
 			PhotoURL:    "https://images-cdn.paveapi.example/x/HBM-4R7T2KQ9XZ/HBM-4R7T2KQ9XZ_08_REA.jpg",
 			PhotoStatus: PhotoAccepted,
 		}, sc)
@@ -768,18 +795,18 @@ func TestWebhookEventViews(t *testing.T) {
 		assert.Equal(t, NameFromShape, ev.NameFrom)
 		sc, err := ev.StageChange()
 		require.NoError(t, err)
-		assert.Equal(t, PhotoVIN, sc.PhotoCode, `"01" as a string`)
-		assert.Equal(t, LabelVIN, sc.PhotoLabel, "label derived from the code")
+		assert.Equal(t, pave.PhotoVIN, sc.PhotoCode, `"01" as a string`)
+		assert.Equal(t, pave.LabelVIN, sc.PhotoLabel, "label derived from the code")
 		assert.True(t, sc.PhotoStatus.Rejected())
 		assert.Equal(t, "Wrong View", sc.Message)
 	})
 	t.Run("stage change code from label", func(t *testing.T) {
 		t.Parallel()
-		ev, err := ParseWebhook([]byte(`{"event": "SESSION:STAGE_CHANGE", "photo_label": "front_left", "photo_code": "n/a", "photo_status": "rejected: Wrong View"}`), nil)
+		ev, err := Parse([]byte(`{"event": "SESSION:STAGE_CHANGE", "photo_label": "front_left", "photo_code": "n/a", "photo_status": "rejected: Wrong View"}`), nil)
 		require.NoError(t, err)
 		sc, err := ev.StageChange()
 		require.NoError(t, err)
-		assert.Equal(t, PhotoFrontLeft, sc.PhotoCode)
+		assert.Equal(t, pave.PhotoFrontLeft, sc.PhotoCode)
 		assert.True(t, sc.PhotoStatus.Rejected())
 	})
 	t.Run("sms process", func(t *testing.T) {
@@ -795,17 +822,17 @@ func TestWebhookEventViews(t *testing.T) {
 		sc, err := parse(t, "delivery_status_change.json").StatusChange()
 		require.NoError(t, err)
 		assert.Equal(t, rxSession, sc.SessionKey)
-		assert.Equal(t, StatusQCPassed, sc.Status)
-		assert.Equal(t, StatusProcess, sc.PreviousStatus)
+		assert.Equal(t, pave.StatusQCPassed, sc.Status)
+		assert.Equal(t, pave.StatusProcess, sc.PreviousStatus)
 		assert.Equal(t, time.Date(2024, 6, 3, 14, 12, 44, 0, time.UTC), sc.UpdatedAt.UTC())
 	})
 	t.Run("status change with a bad time", func(t *testing.T) {
 		t.Parallel()
-		ev, err := ParseWebhook([]byte(`{"event": "SESSION:STATUS_CHANGE", "status": 3, "updated_at": "yesterday"}`), nil)
+		ev, err := Parse([]byte(`{"event": "SESSION:STATUS_CHANGE", "status": 3, "updated_at": "yesterday"}`), nil)
 		require.NoError(t, err)
 		sc, err := ev.StatusChange()
 		require.NoError(t, err)
-		assert.Equal(t, SessionStatus("3"), sc.Status)
+		assert.Equal(t, pave.SessionStatus("3"), sc.Status)
 		assert.True(t, sc.UpdatedAt.IsZero())
 	})
 	t.Run("note insert", func(t *testing.T) {
@@ -813,7 +840,7 @@ func TestWebhookEventViews(t *testing.T) {
 		ni, err := parse(t, "delivery_note_insert.json").NoteInsert()
 		require.NoError(t, err)
 		assert.Equal(t, rxSession, ni.SessionKey)
-		assert.Equal(t, Int(4411), ni.Note.ID)
+		assert.Equal(t, pave.Int(4411), ni.Note.ID)
 		assert.Equal(t, "Appraiser", ni.Note.Title)
 		assert.Equal(t, "Windshield chip near driver side", ni.Note.Description)
 		assert.False(t, ni.Note.CreatedAt.IsZero())
@@ -821,12 +848,12 @@ func TestWebhookEventViews(t *testing.T) {
 	})
 	t.Run("note insert, odd note", func(t *testing.T) {
 		t.Parallel()
-		for body, want := range map[string]Note{
+		for body, want := range map[string]pave.Note{
 			`{"event": "SESSION:NOTE_INSERT", "note": "plain text"}`: {Description: "plain text", Raw: json.RawMessage(`"plain text"`)},
 			`{"event": "SESSION:NOTE_INSERT", "note": [1, 2]}`:       {Raw: json.RawMessage(`[1, 2]`)},
 			`{"event": "SESSION:NOTE_INSERT", "note": null}`:         {},
 		} {
-			ev, err := ParseWebhook([]byte(body), nil)
+			ev, err := Parse([]byte(body), nil)
 			require.NoError(t, err)
 			ni, err := ev.NoteInsert()
 			require.NoError(t, err)
@@ -836,7 +863,7 @@ func TestWebhookEventViews(t *testing.T) {
 	t.Run("unknown event", func(t *testing.T) {
 		t.Parallel()
 		ev := parse(t, "delivery_unknown_event.json")
-		assert.Equal(t, EventName("SESSION:ARCHIVED"), ev.Name)
+		assert.Equal(t, pave.EventName("SESSION:ARCHIVED"), ev.Name)
 		assert.False(t, ev.Name.Known())
 		var custom struct {
 			ArchivedBy string `json:"archived_by"`
@@ -855,52 +882,52 @@ func TestWebhookEventViews(t *testing.T) {
 	})
 	t.Run("nameless event decodes as any view", func(t *testing.T) {
 		t.Parallel()
-		ev, err := ParseWebhook([]byte(`{"session_key": "K", "phone": "5550147"}`), nil)
+		ev, err := Parse([]byte(`{"session_key": "K", "phone": "5550147"}`), nil)
 		require.NoError(t, err)
-		assert.Equal(t, EventName(""), ev.Name)
+		assert.Equal(t, pave.EventName(""), ev.Name)
 		sp, err := ev.SMSProcess()
 		require.NoError(t, err)
 		assert.Equal(t, "5550147", sp.Phone)
 	})
 	t.Run("hand-built event", func(t *testing.T) {
 		t.Parallel()
-		ev := &WebhookEvent{Name: EventStageChange, Body: rxFixture(t, "delivery_stage_change.json")}
+		ev := &Event{Name: pave.EventStageChange, Body: rxFixture(t, "delivery_stage_change.json")}
 		sc, err := ev.StageChange()
 		require.NoError(t, err)
-		assert.Equal(t, PhotoRear, sc.PhotoCode)
-		bad := &WebhookEvent{Name: EventSMSProcess, Body: json.RawMessage(`[`)}
+		assert.Equal(t, pave.PhotoRear, sc.PhotoCode)
+		bad := &Event{Name: pave.EventSMSProcess, Body: json.RawMessage(`[`)}
 		_, err = bad.SMSProcess()
-		assert.ErrorIs(t, err, ErrWebhookMalformed)
-		_, err = (&WebhookEvent{Name: EventComplete, Body: json.RawMessage(`{"session": "x"}`)}).Complete()
+		assert.ErrorIs(t, err, ErrMalformed)
+		_, err = (&Event{Name: pave.EventComplete, Body: json.RawMessage(`{"session": "x"}`)}).Complete()
 		assert.Error(t, err)
 	})
 }
 
-func TestWebhookEventPrintsWithoutBody(t *testing.T) {
+func TestEventPrintsWithoutBody(t *testing.T) {
 	t.Parallel()
-	ev, err := ParseWebhook(rxFixture(t, "delivery_sms_process.json"), nil)
+	ev, err := Parse(rxFixture(t, "delivery_sms_process.json"), nil)
 	require.NoError(t, err)
 	var logs bytes.Buffer
 	slog.New(slog.NewTextHandler(&logs, nil)).Info("got", "event", ev)
-	outs := []string{ev.String(), ev.GoString(), fmt.Sprint(ev), fmt.Sprintf("%+v", *ev), fmt.Sprintf("%#v", ev), fmt.Sprintf("%q", ev), logs.String()}
+	outs := []string{ev.String(), fmt.Sprint(ev), fmt.Sprintf("%+v", *ev), fmt.Sprintf("%#v", ev), fmt.Sprintf("%q", ev), logs.String()}
 	for _, out := range outs {
 		assert.Contains(t, out, "SESSION:SMS_PROCESS")
 		assert.Contains(t, out, rxSession)
 		assert.NotContains(t, out, "19025550147")
 		assert.NotContains(t, out, "Unreachable")
 	}
-	assert.Contains(t, (&WebhookEvent{}).String(), "unknown event")
+	assert.Contains(t, (&Event{}).String(), "unknown event")
 }
 
 // TestNewCallbackRoundTrip wires both sides the documented way: the setting
-// NewCallback registers makes deliveries that the handler accepts and names.
+// pave.NewCallback registers makes deliveries that the handler accepts and names.
 func TestNewCallbackRoundTrip(t *testing.T) {
 	t.Parallel()
-	secret, err := NewWebhookSecret()
+	secret, err := NewSecret()
 	require.NoError(t, err)
-	cb := NewCallback(EventStatusChange, "https://hooks.example.com/pave", secret)
+	cb := pave.NewCallback(pave.EventStatusChange, "https://hooks.example.com/pave", secret)
 	counter := &rxCounter{}
-	h, err := NewWebhookHandler(WebhookConfig{Secrets: []string{secret}, Handler: counter.handle})
+	h, err := NewHandler(Config{Secrets: []string{secret}, Handler: counter.handle})
 	require.NoError(t, err)
 
 	// PAVE merges the payload into its default body and adds the headers.
@@ -913,20 +940,20 @@ func TestNewCallbackRoundTrip(t *testing.T) {
 	w := rxServe(h, rxPost("/pave", b, cb.Headers))
 	assert.Equal(t, 204, w.Code)
 	require.Equal(t, 1, counter.calls())
-	assert.Equal(t, EventStatusChange, counter.events[0].Name)
+	assert.Equal(t, pave.EventStatusChange, counter.events[0].Name)
 	assert.Equal(t, NameFromBody, counter.events[0].NameFrom)
 
 	// Without the payload, the header still names the event.
 	w = rxServe(h, rxPost("/pave", []byte(`{"session_key": "K"}`), cb.Headers))
 	assert.Equal(t, 204, w.Code)
 	require.Equal(t, 2, counter.calls())
-	assert.Equal(t, EventStatusChange, counter.events[1].Name)
+	assert.Equal(t, pave.EventStatusChange, counter.events[1].Name)
 	assert.Equal(t, NameFromHeader, counter.events[1].NameFrom)
 }
 
-// FuzzParseWebhook checks that no body, header or query makes parsing, the
+// FuzzParse checks that no body, header or query makes parsing, the
 // typed views or the handler panic, and that what parses keeps its body.
-func FuzzParseWebhook(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, name := range []string{
 		"delivery_complete.json", "delivery_complete_no_event.json", "delivery_stage_change.json",
 		"delivery_stage_change_rejected.json", "delivery_sms_process.json", "delivery_status_change.json",
@@ -953,7 +980,7 @@ func FuzzParseWebhook(f *testing.F) {
 		f.Add([]byte(seed.body), seed.header, seed.query)
 	}
 	counter := &rxCounter{}
-	h, err := NewWebhookHandler(WebhookConfig{
+	h, err := NewHandler(Config{
 		Secrets: []string{rxSecret}, Handler: counter.handle, DedupWindow: time.Minute, DedupMaxEntries: 64,
 		Logger: slog.New(slog.DiscardHandler),
 	})
@@ -961,11 +988,11 @@ func FuzzParseWebhook(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, body []byte, eventHeader, rawQuery string) {
 		header := http.Header{}
-		header.Set(HeaderWebhookEvent, eventHeader)
+		header.Set(pave.EventHeader, eventHeader)
 		q, _ := url.ParseQuery(rawQuery)
-		ev, err := ParseWebhook(body, header, WebhookQuery(q))
+		ev, err := parse(body, header, q)
 		if err != nil {
-			require.ErrorIs(t, err, ErrWebhookMalformed)
+			require.ErrorIs(t, err, ErrMalformed)
 			require.Nil(t, ev)
 		} else {
 			require.Equal(t, body, []byte(ev.Body))
@@ -979,7 +1006,7 @@ func FuzzParseWebhook(f *testing.F) {
 			_ = ev.LogValue()
 			// Every view decodes a nameless copy without failing on the
 			// fields it reads leniently.
-			anon := &WebhookEvent{Body: ev.Body}
+			anon := &Event{Body: ev.Body}
 			_, err := anon.StageChange()
 			require.NoError(t, err)
 			_, err = anon.SMSProcess()
@@ -993,8 +1020,8 @@ func FuzzParseWebhook(f *testing.F) {
 		r := httptest.NewRequest(http.MethodPost, "/pave", bytes.NewReader(body))
 		r.URL.RawQuery = q.Encode()
 		r.Header.Set("Authorization", "Bearer "+rxSecret)
-		if validHeaderValue(eventHeader) {
-			r.Header.Set(HeaderWebhookEvent, eventHeader)
+		if wire.ValidHeaderValue(eventHeader) {
+			r.Header.Set(pave.EventHeader, eventHeader)
 		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
@@ -1008,11 +1035,10 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 		require.NotContains(t, w.Body.String(), rxSecret)
 
-		// Callback decoding never panics either.
-		var cb Callback
+		// pave.Callback decoding never panics either.
+		var cb pave.Callback
 		_ = json.Unmarshal(body, &cb)
 		_ = cb.String()
 		_ = cb.Validate()
-		_, _, _ = decodeCallbacks(body)
 	})
 }

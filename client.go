@@ -1,0 +1,343 @@
+package pave
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pave-go/pave/internal/redact"
+)
+
+// Version is the SDK version sent in the User-Agent header.
+const Version = "0.1.0"
+
+// DefaultBaseURL is PAVE's production API host. Live and test keys share it.
+const DefaultBaseURL = "https://openapi.paveapi.com"
+
+// Defaults of the client options, as their documentation states them.
+const (
+	defaultTimeout       = 30 * time.Second
+	defaultMaxRetries    = 2
+	defaultRetryBase     = 500 * time.Millisecond
+	defaultRetryMax      = 8 * time.Second
+	defaultMaxRetryAfter = 30 * time.Second
+)
+
+// Client talks to the PAVE API. Create one with NewClient; a *Client is
+// immutable and safe for concurrent use, so share one per set of
+// credentials (one per dealer in a multi-tenant process).
+type Client struct {
+	// Sessions is the inspection-session API (/v1/sessions).
+	Sessions *SessionsService
+	// Webhooks manages callback settings (/v1/callbacks).
+	Webhooks *WebhooksService
+	// Hotspots analyses photos you already have (/v1/hotspots).
+	Hotspots *HotspotsService
+
+	hc          *http.Client
+	baseURL     string // scheme://host/prefix, no trailing slash
+	username    string
+	scrubber    redact.Redactor // the API secret and access token, in closures only
+	timeout     time.Duration
+	maxRetries  int
+	policy      backoffPolicy
+	maxRetryAft time.Duration
+	// userAgentValue is the User-Agent header value slice, shared by every
+	// request: it is never modified.
+	userAgentValue []string
+	logger         *slog.Logger
+	now            func() time.Time
+	// accessToken returns the API-Access-Token header value of the v2
+	// endpoints. A closure, so that no printer reaches the token.
+	accessToken func() []string
+}
+
+type settings struct {
+	baseURL       string
+	hc            *http.Client
+	timeout       time.Duration
+	maxRetries    int
+	userAgent     string
+	logger        *slog.Logger
+	now           func() time.Time
+	policy        backoffPolicy
+	maxRetryAfter time.Duration
+	accessToken   string
+}
+
+// Option configures a Client. Options validate their argument; NewClient
+// returns the first error.
+type Option func(*settings) error
+
+// WithBaseURL sets the API host, e.g. a pavetest fake server's URL. It must be
+// https, or plain http for a loopback host only. A path prefix is kept.
+func WithBaseURL(u string) Option {
+	return func(s *settings) error {
+		if _, err := parseBaseURL(u); err != nil {
+			return fmt.Errorf("%w: WithBaseURL: %w", ErrInvalidOption, err)
+		}
+		s.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient makes the client send through hc. hc is not modified: the
+// client uses a copy whose transport is wrapped by a SigningTransport (a
+// nil Transport gets the SDK's tuned one, not http.DefaultTransport). Its
+// Timeout, if set, applies on top of WithTimeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) error {
+		if hc == nil {
+			return fmt.Errorf("%w: WithHTTPClient: nil *http.Client", ErrInvalidOption)
+		}
+		s.hc = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt (connect, send, and reading the whole
+// response). The default is 30 seconds. Use the context for an overall bound.
+func WithTimeout(d time.Duration) Option {
+	return func(s *settings) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: WithTimeout: %s is not positive", ErrInvalidOption, d)
+		}
+		s.timeout = d
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a failed request may be retried (0 to
+// 10; default 2). See the package documentation for what is retried.
+func WithMaxRetries(n int) Option {
+	return func(s *settings) error {
+		if n < 0 || n > 10 {
+			return fmt.Errorf("%w: WithMaxRetries: %d is outside 0..10", ErrInvalidOption, n)
+		}
+		s.maxRetries = n
+		return nil
+	}
+}
+
+// WithRetryBackoff sets the exponential backoff: the first retry waits about
+// base, each later one twice as long, never more than max (defaults 500 ms
+// and 8 s). Waits are jittered.
+func WithRetryBackoff(base, max time.Duration) Option {
+	return func(s *settings) error {
+		if base < 0 || max < base {
+			return fmt.Errorf("%w: WithRetryBackoff: need 0 <= base <= max, got %s, %s", ErrInvalidOption, base, max)
+		}
+		s.policy = backoffPolicy{Base: base, Max: max}
+		return nil
+	}
+}
+
+// WithMaxRetryAfter caps how long the client honours a server's
+// Retry-After before retrying (default 30 s).
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(s *settings) error {
+		if d < 0 {
+			return fmt.Errorf("%w: WithMaxRetryAfter: %s is negative", ErrInvalidOption, d)
+		}
+		s.maxRetryAfter = d
+		return nil
+	}
+}
+
+// WithUserAgent puts product (e.g. "dealercrm/2.1") in front of the SDK's
+// own User-Agent.
+func WithUserAgent(product string) Option {
+	return func(s *settings) error {
+		product = strings.TrimSpace(product)
+		if product == "" || strings.ContainsFunc(product, isControl) {
+			return fmt.Errorf("%w: WithUserAgent: %q is empty or has control characters", ErrInvalidOption, product)
+		}
+		s.userAgent = product
+		return nil
+	}
+}
+
+// WithLogger logs each attempt (method, path, status, attempt, duration) at
+// debug level and each retry at info level. Credentials, tokens and bodies
+// are never logged. The default is silent; nil restores it.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *settings) error {
+		s.logger = l
+		return nil
+	}
+}
+
+// WithClock sets the clock used for API-Timestamp and Retry-After dates.
+func WithClock(now func() time.Time) Option {
+	return func(s *settings) error {
+		if now == nil {
+			return fmt.Errorf("%w: WithClock: nil clock", ErrInvalidOption)
+		}
+		s.now = now
+		return nil
+	}
+}
+
+// WithAccessToken sets the API-Access-Token header value sent to the v2
+// endpoints (Sessions.ResendSMS). PAVE describes it only as "your API key",
+// which is the default.
+func WithAccessToken(token string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(token) == "" || strings.ContainsFunc(token, isControl) {
+			return fmt.Errorf("%w: WithAccessToken: token is empty or has control characters", ErrInvalidOption)
+		}
+		s.accessToken = token
+		return nil
+	}
+}
+
+// NewClient returns a client for the given credentials. All three
+// credential fields are required.
+func NewClient(creds Credentials, opts ...Option) (*Client, error) {
+	if err := creds.Validate(); err != nil {
+		return nil, err
+	}
+	s := settings{
+		baseURL:       DefaultBaseURL,
+		timeout:       defaultTimeout,
+		maxRetries:    defaultMaxRetries,
+		now:           time.Now,
+		policy:        backoffPolicy{Base: defaultRetryBase, Max: defaultRetryMax},
+		maxRetryAfter: defaultMaxRetryAfter,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&s); err != nil {
+			return nil, err
+		}
+	}
+	u, err := parseBaseURL(s.baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("pave: %w", err)
+	}
+	hc := &http.Client{}
+	var base http.RoundTripper
+	if s.hc != nil {
+		cp := *s.hc
+		hc = &cp
+		base = s.hc.Transport
+	}
+	if base == nil {
+		// Also for a caller's client without a Transport: net/http
+		// would use DefaultTransport and its 2 idle connections per host.
+		base = newTransport()
+	}
+	st, err := NewSigningTransport(creds, u.String(), base, s.now)
+	if err != nil {
+		return nil, err
+	}
+	hc.Transport = st
+	hc.CheckRedirect = checkRedirect(hc.CheckRedirect)
+	logger := s.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ua := fmt.Sprintf("pave-go/%s (%s; %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if s.userAgent != "" {
+		ua = s.userAgent + " " + ua
+	}
+	token := s.accessToken
+	secrets := []string{creds.APISecret}
+	if token == "" {
+		token = creds.APIKey // sent in clear anyway: not a secret
+	} else if token != creds.APIKey {
+		secrets = append(secrets, token)
+	}
+	tokenValue := []string{token}
+	c := &Client{
+		hc:             hc,
+		baseURL:        u.String(),
+		username:       creds.Username,
+		scrubber:       redact.New(secrets...),
+		accessToken:    func() []string { return tokenValue },
+		timeout:        s.timeout,
+		maxRetries:     s.maxRetries,
+		policy:         s.policy,
+		maxRetryAft:    s.maxRetryAfter,
+		userAgentValue: []string{ua},
+		logger:         logger,
+		now:            s.now,
+	}
+	c.Sessions = &SessionsService{c: c}
+	c.Webhooks = &WebhooksService{c: c}
+	c.Hotspots = &HotspotsService{c: c}
+	return c, nil
+}
+
+// BaseURL returns the API host the client talks to.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// CloseIdleConnections closes the client's idle keep-alive connections, for
+// a process that drops a client (a dealer removed from a multi-tenant
+// service) or a test that checks for leaked goroutines. The client stays
+// usable.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
+// String describes the client without any credential: the base URL and
+// the account username.
+func (c *Client) String() string {
+	if c == nil {
+		return "pave.Client(nil)"
+	}
+	return "pave.Client{" + c.describe() + "}"
+}
+
+// describe names the client's base URL and username.
+func (c *Client) describe() string {
+	if c == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("BaseURL: %q, Username: %q", c.baseURL, c.username)
+}
+
+// Format implements fmt.Formatter so every verb (%v, %+v, %#v, %s...) prints
+// String. (No field reachable from a *Client holds a plain credential
+// either: the signer and the redactor keep theirs in closures.)
+func (c *Client) Format(f fmt.State, verb rune) { redact.Print(f, verb, c.String()) }
+
+// LogValue implements slog.LogValuer: a logged client shows its base URL
+// and username, never a credential.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("pave.Client(nil)")
+	}
+	return slog.GroupValue(slog.String("base_url", c.baseURL), slog.String("username", c.username))
+}
+
+// newTransport clones http.DefaultTransport (keeping HTTP/2 and proxy
+// settings) and raises the idle-connection limits: the default keeps only 2
+// idle connections per host, so concurrent callers would keep reconnecting.
+func newTransport() http.RoundTripper {
+	dt, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t := dt.Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 256
+	t.IdleConnTimeout = 90 * time.Second
+	t.ForceAttemptHTTP2 = true
+	return t
+}
+
+// isLoopbackHost reports whether host is "localhost" or a literal loopback
+// IP. Not a *.localhost name: Go's resolver may send those to DNS, so a
+// signed request could leave the machine in clear text.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

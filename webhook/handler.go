@@ -1,0 +1,273 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pave-go/pave/internal/redact"
+	"github.com/pave-go/pave/internal/wire"
+)
+
+// DefaultDedupEntries bounds the in-memory duplicate suppression.
+const DefaultDedupEntries = 10000
+
+// Config configures NewHandler.
+type Config struct {
+	// Secrets are the accepted secrets; give two while rotating (register
+	// the new one with PAVE, then drop the old one). Each must be at least
+	// MinSecretLen bytes without spaces or control characters. At least
+	// one (here or in NamedSecrets) is required unless InsecureSkipVerify
+	// is set.
+	Secrets []string
+
+	// Header is the request header carrying the secret. The default,
+	// "Authorization", expects "Bearer <secret>" (scheme in any case); any
+	// other header must carry the secret as its whole value.
+	Header string
+
+	// InsecureSkipVerify accepts deliveries without checking any secret.
+	// Anyone who can reach the URL can then inject events: use it only
+	// behind another authenticating layer, or in tests. Setting it
+	// together with secrets is an error.
+	InsecureSkipVerify bool
+
+	// Handler is called once per accepted delivery. Returning nil answers
+	// 204; an error answers 500 (without the error text) so PAVE may
+	// deliver again. Act idempotently, and prefer fetching the session
+	// from the API before acting on a notification. Required.
+	Handler func(ctx context.Context, ev *Event) error
+
+	// MaxBodyBytes bounds the body (default DefaultMaxBodyBytes); a larger
+	// one is answered 413.
+	MaxBodyBytes int64
+
+	// Method is the accepted HTTP method (default POST; use the callback
+	// setting's method). Others are answered 405 with an Allow header.
+	Method string
+
+	// DedupWindow, when positive, acknowledges (204) without calling
+	// Handler a delivery whose event and body equal one handled
+	// successfully within the window. A duplicate arriving while the first
+	// is being handled waits for its outcome (and is answered 503 with
+	// Retry-After if its own request ends first); if the first fails, the
+	// duplicate is handled. Zero disables it. Ten minutes is a reasonable
+	// window.
+	DedupWindow time.Duration
+
+	// DedupStore remembers the deliveries for DedupWindow. The default
+	// keeps them in this process's memory, bounded by DedupMaxEntries; give
+	// a shared store (package webhook/redisdedup) when several replicas
+	// receive deliveries.
+	DedupStore Store
+
+	// DedupMaxEntries bounds the default in-memory store (default
+	// DefaultDedupEntries); the oldest handled deliveries are forgotten
+	// first. A delivery still being handled is never forgotten: when every
+	// entry is one, a new delivery is answered 503 with Retry-After.
+	DedupMaxEntries int
+
+	// Logger, when set, receives one record per delivery: the outcome,
+	// status, event name and session key. Bodies, header values, secrets,
+	// phone numbers and names are never logged; an error returned by
+	// Handler is logged, so keep personal data out of its text.
+	Logger *slog.Logger
+
+	// Clock returns the current time for the in-memory store (default
+	// time.Now).
+	Clock func() time.Time
+}
+
+// String describes the configuration without its secrets: how many there
+// are, the header, and the settings.
+func (c Config) String() string {
+	return fmt.Sprintf("webhook.Config{Secrets: %d %s, Header: %q, InsecureSkipVerify: %t, Handler: %t, MaxBodyBytes: %d, Method: %q, DedupWindow: %s, DedupMaxEntries: %d}",
+		len(c.Secrets), redact.Marker, c.Header, c.InsecureSkipVerify, c.Handler != nil, c.MaxBodyBytes, c.Method, c.DedupWindow, c.DedupMaxEntries)
+}
+
+// Format prints String for every verb, so no verb reaches the secrets.
+func (c Config) Format(f fmt.State, verb rune) { redact.Print(f, verb, c.String()) }
+
+// LogValue implements slog.LogValuer without the secrets.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int("secrets", len(c.Secrets)), slog.String("header", c.Header),
+		slog.Bool("insecure_skip_verify", c.InsecureSkipVerify), slog.Duration("dedup_window", c.DedupWindow))
+}
+
+// MarshalJSON encodes the configuration as LogValue shows it, without the
+// secrets.
+func (c Config) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, `{"secrets":%d,"header":%q,"insecure_skip_verify":%t,"dedup_window":%q}`,
+		len(c.Secrets), c.Header, c.InsecureSkipVerify, c.DedupWindow.String()), nil
+}
+
+// handler is the http.Handler built by NewHandler.
+type handler struct {
+	verifier *verifier // nil with InsecureSkipVerify
+	handle   func(context.Context, *Event) error
+	maxBytes int64
+	method   string
+	dedup    *deduper // nil without DedupWindow
+	logger   *slog.Logger
+}
+
+// NewHandler returns an http.Handler that receives PAVE's webhook
+// deliveries. For each request it:
+//
+//   - answers 405 (with Allow) to a method other than cfg.Method;
+//   - answers 401, without detail, unless the secret header matches one of
+//     the secrets (compared in constant time);
+//   - answers 413 to a body larger than cfg.MaxBodyBytes;
+//   - answers 400 to a body that is not a JSON object;
+//   - with cfg.DedupWindow, answers 204 to a repeat of a delivery already
+//     handled, without calling cfg.Handler;
+//   - calls cfg.Handler and answers 204 when it returns nil, or 500 when it
+//     returns an error or panics, so PAVE may deliver again.
+//
+// Error responses never echo the reason, the handler's error or any input.
+// Construction fails without a secret unless cfg.InsecureSkipVerify is set,
+// with both, without a Handler, and on an invalid setting.
+func NewHandler(cfg Config) (http.Handler, error) {
+	h := &handler{handle: cfg.Handler, maxBytes: cfg.MaxBodyBytes,
+		method: strings.ToUpper(strings.TrimSpace(cfg.Method)), logger: cfg.Logger}
+	switch {
+	case cfg.InsecureSkipVerify && len(cfg.Secrets) > 0:
+		return nil, errors.New("webhook: config: InsecureSkipVerify together with Secrets: " +
+			"the secrets would not be checked; set one or the other")
+	case !cfg.InsecureSkipVerify:
+		v, err := newVerifier(cfg.Header, cfg.Secrets)
+		if err != nil {
+			return nil, err
+		}
+		h.verifier = v
+	}
+	if cfg.Handler == nil {
+		return nil, errors.New("webhook: config: Handler is required")
+	}
+	if h.maxBytes < 0 {
+		return nil, fmt.Errorf("webhook: config: MaxBodyBytes %d is negative", cfg.MaxBodyBytes)
+	}
+	if h.maxBytes == 0 {
+		h.maxBytes = DefaultMaxBodyBytes
+	}
+	if h.method == "" {
+		h.method = http.MethodPost
+	} else if !wire.ValidHeaderName(h.method) {
+		return nil, fmt.Errorf("webhook: config: Method %q is not an HTTP method", cfg.Method)
+	}
+	if h.logger == nil {
+		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DedupWindow < 0 || cfg.DedupMaxEntries < 0 {
+		return nil, errors.New("webhook: config: DedupWindow and DedupMaxEntries must not be negative")
+	}
+	if cfg.DedupWindow > 0 {
+		store := cfg.DedupStore
+		if store == nil {
+			maxEntries := cfg.DedupMaxEntries
+			if maxEntries == 0 {
+				maxEntries = DefaultDedupEntries
+			}
+			now := cfg.Clock
+			if now == nil {
+				now = time.Now
+			}
+			store = newMemoryStore(maxEntries, now)
+		}
+		h.dedup = &deduper{store: store, window: cfg.DedupWindow}
+	}
+	return h, nil
+}
+
+// reply writes a response without substance: the status text only.
+func reply(w http.ResponseWriter, status int) {
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	http.Error(w, http.StatusText(status), status)
+}
+
+func (h *handler) log(ctx context.Context, level slog.Level, msg string, status int, ev *Event, extra ...slog.Attr) {
+	if !h.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{slog.Int("status", status)}
+	if ev != nil {
+		attrs = append(attrs, slog.String("event", string(ev.Name)), slog.String("event_from", string(ev.NameFrom)),
+			slog.String("session_key", ev.SessionKey))
+	}
+	h.logger.LogAttrs(ctx, level, msg, append(attrs, extra...)...)
+}
+
+// ServeHTTP implements the rules documented on NewHandler.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.Method != h.method {
+		w.Header().Set("Allow", h.method)
+		reply(w, http.StatusMethodNotAllowed)
+		h.log(ctx, slog.LevelWarn, "pave webhook: method not allowed", http.StatusMethodNotAllowed, nil)
+		return
+	}
+	if h.verifier != nil && !h.verifier.verify(r.Header) {
+		reply(w, http.StatusUnauthorized)
+		h.log(ctx, slog.LevelWarn, "pave webhook: unauthorized", http.StatusUnauthorized, nil)
+		return
+	}
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBytes), r.ContentLength, h.maxBytes)
+	if err != nil {
+		status, msg := http.StatusBadRequest, "pave webhook: reading body failed"
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			status, msg = http.StatusRequestEntityTooLarge, "pave webhook: body too large"
+		}
+		reply(w, status)
+		h.log(ctx, slog.LevelWarn, msg, status, nil)
+		return
+	}
+	var query url.Values
+	if r.URL != nil && r.URL.RawQuery != "" {
+		query = r.URL.Query()
+	}
+	ev, err := parse(body, r.Header, query)
+	if err != nil {
+		reply(w, http.StatusBadRequest)
+		h.log(ctx, slog.LevelWarn, "pave webhook: malformed body", http.StatusBadRequest, nil)
+		return
+	}
+	if h.dedup == nil {
+		h.dispatch(w, r, ev)
+		return
+	}
+	h.dedup.serve(w, r, ev, h)
+}
+
+// dispatch calls the user's handler and answers; it reports success.
+func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, ev *Event) (ok bool) {
+	ctx := r.Context()
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			ok = false
+			reply(w, http.StatusInternalServerError)
+			// The panic value may hold customer data: log its type only.
+			h.log(ctx, slog.LevelError, "pave webhook: handler panicked", http.StatusInternalServerError, ev,
+				slog.String("panic_type", fmt.Sprintf("%T", p)))
+		}
+	}()
+	if err := h.handle(ctx, ev); err != nil {
+		reply(w, http.StatusInternalServerError)
+		h.log(ctx, slog.LevelError, "pave webhook: handler failed", http.StatusInternalServerError, ev,
+			slog.String("error", err.Error()))
+		return false
+	}
+	reply(w, http.StatusNoContent)
+	h.log(ctx, slog.LevelDebug, "pave webhook: delivered", http.StatusNoContent, ev)
+	return true
+}

@@ -281,7 +281,7 @@ func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResu
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeHotspotResults(res.Body, false)
+	out, err := decodeHotspotResults(res.Body)
 	if err != nil {
 		return nil, res.badResponse(cl, err)
 	}
@@ -330,31 +330,20 @@ func (r *HotspotResults) DamageCount() int {
 	return n
 }
 
-// DecodeHotspotResults decodes a Hotspots results document (the body of GET
-// /v1/hotspots/{key}, or a delivery of the same shape) as
-// HotspotsService.Results does, but without turning "success": false into an
-// error: check Success. data may also be named "photos", and each photo's
-// inspection_data "damages". It never panics, whatever b holds.
-func DecodeHotspotResults(b []byte) (*HotspotResults, error) {
-	return decodeHotspotResults(b, true)
-}
-
-func decodeHotspotResults(b []byte, copyRaw bool) (*HotspotResults, error) {
+// decodeHotspotResults decodes the answer of Results, keeping b (which the
+// pipeline owns) as Raw without a copy.
+func decodeHotspotResults(b []byte) (*HotspotResults, error) {
 	var r HotspotResults
 	if err := r.decode(b); err != nil {
 		return nil, err
 	}
-	b = wire.Trim(b)
-	if copyRaw {
-		r.raw = append(json.RawMessage(nil), b...)
-	} else {
-		r.raw = b
-	}
+	r.raw = wire.Trim(b)
 	return &r, nil
 }
 
-// UnmarshalJSON decodes the document leniently (see DecodeHotspotResults)
-// and keeps a copy of it.
+// UnmarshalJSON decodes the document leniently (data may also be named
+// "photos", and each photo's inspection_data "damages") and keeps a copy of
+// it. It never panics, whatever b holds.
 func (r *HotspotResults) UnmarshalJSON(b []byte) error {
 	if err := r.decode(b); err != nil {
 		return err

@@ -177,7 +177,7 @@ func TestHotspotsUploadPhotosAllLabels(t *testing.T) {
 	t.Parallel()
 	c, m := hsClient(t, nil, hsRespond(200, `{"data": []}`))
 	var photos []pave.HotspotPhoto
-	for _, code := range pave.PhotoCodes() {
+	for _, code := range pave.CaptureOrder() {
 		photos = append(photos, pave.HotspotPhoto{PhotoLabel: code.Label(), URL: "http://cdn.example/" + string(code.Label()) + ".jpg"})
 	}
 	_, err := c.Hotspots.UploadPhotos(context.Background(), hsKey, photos)
@@ -603,7 +603,7 @@ func TestDecodeHotspotResults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := pave.DecodeHotspotResults([]byte(tt.in))
+			res, err := decodeHotspots([]byte(tt.in))
 			if tt.wantErr {
 				assert.Error(t, err)
 				assert.Nil(t, res)
@@ -633,7 +633,7 @@ func TestHotspotResultsMarshalWithoutRaw(t *testing.T) {
 		"url": "https://x.example/l.jpg", "inspection_data": [{"component": "DOOR_REAR_LEFT", "coodrs": {"x": 1.5, "y": 2}}]}]}`, string(out))
 
 	// And it decodes back to the same value.
-	back, err := pave.DecodeHotspotResults(out)
+	back, err := decodeHotspots(out)
 	require.NoError(t, err)
 	assert.Equal(t, res.Photos, back.Photos)
 	var nilRes *pave.HotspotResults
@@ -654,7 +654,7 @@ func FuzzHotspotResults(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		res, err := pave.DecodeHotspotResults(b)
+		res, err := decodeHotspots(b)
 		if err != nil {
 			if res != nil {
 				t.Fatal("result with error")
@@ -686,7 +686,7 @@ func FuzzHotspotResults(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal: %v", err)
 		}
-		again, err := pave.DecodeHotspotResults(out)
+		again, err := decodeHotspots(out)
 		if err != nil {
 			t.Fatalf("re-decode of %s: %v", out, err)
 		}
@@ -727,4 +727,13 @@ func TestHotspotCoordsString(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, "x 18.2%, y 71.05%", pave.HotspotCoords{X: 18.2, Y: 71.05}.String())
 	assert.Equal(t, "x 18.2%, y 71.05%", fmt.Sprint(&pave.HotspotCoords{X: 18.2, Y: 71.05}))
+}
+
+// decodeHotspots decodes a Hotspots results document as a user would.
+func decodeHotspots(b []byte) (*pave.HotspotResults, error) {
+	var r pave.HotspotResults
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }

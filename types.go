@@ -111,15 +111,6 @@ var photoLabels = [...]PhotoLabel{
 	LabelRear, LabelWindshield, LabelFrontLeft, LabelFrontRight, LabelRearRight, LabelRearLeft,
 }
 
-// PhotoCodes lists the 13 standard views in code order.
-func PhotoCodes() []PhotoCode {
-	out := make([]PhotoCode, 0, 13)
-	for c := PhotoVIN; c <= PhotoRearLeft; c++ {
-		out = append(out, c)
-	}
-	return out
-}
-
 // CaptureOrder lists the 13 standard views in the order the capture app
 // asks for them: VIN, interior and cluster, the eight
 // exterior angles walking around the vehicle, windshield, tires.

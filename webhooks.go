@@ -76,11 +76,6 @@ func (e EventName) Canonical() EventName {
 	return EventName(s)
 }
 
-// EventHeader is the request header NewCallback registers with the event
-// name, for receivers (package webhook) to read it when the body does not
-// name its event.
-const EventHeader = "X-Pave-Event"
-
 // maxEventNameLen bounds an event name; the documented ones are about 20
 // bytes.
 const maxEventNameLen = 128
@@ -134,7 +129,7 @@ type Callback struct {
 
 // NewCallback returns a ready-to-register setting for event: PAVE will POST
 // to url with the header "Authorization: Bearer <secret>" (what package
-// webhook checks) and the header EventHeader and payload {"event": event},
+// webhook checks) and the header X-Pave-Event and payload {"event": event},
 // so the receiver knows the event even for event types whose body does not
 // name it. Create the secret with webhook.NewSecret.
 func NewCallback(event EventName, url, secret string) *Callback {
@@ -142,7 +137,7 @@ func NewCallback(event EventName, url, secret string) *Callback {
 		Event:   event,
 		URL:     url,
 		Method:  http.MethodPost,
-		Headers: map[string]string{"Authorization": "Bearer " + secret, EventHeader: string(event)},
+		Headers: map[string]string{"Authorization": "Bearer " + secret, wire.EventHeader: string(event)},
 		Payload: map[string]any{"event": string(event)},
 	}
 }

@@ -73,7 +73,7 @@ func e2eWebhookReceiver(t *testing.T, secret string) (string, *e2eHookRecorder) 
 // The 13 standard views as a Hotspots upload.
 func e2eHotspotPhotos() []pave.HotspotPhoto {
 	var photos []pave.HotspotPhoto
-	for _, code := range pave.PhotoCodes() {
+	for _, code := range pave.CaptureOrder() {
 		photos = append(photos, pave.HotspotPhoto{
 			PhotoLabel: code.Label(),
 			URL:        fmt.Sprintf("https://cdn.spinco.example/veh/9981/%02d.jpg", int(code)),

@@ -332,7 +332,7 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 	d := generateVehicle(newRand(seed, key, "vehicle"), in.vehicle.VIN)
 	d.ID = 50000 + int64(r.IntN(900000))
 	in.vehicle.fillFrom(d)
-	for _, code := range pave.PhotoCodes() {
+	for _, code := range photoCodes() {
 		in.photos = append(in.photos, resultsPhotoJSON{
 			PhotoCode: int(code), PhotoLabel: string(code.Label()),
 			URL:      photoURL(newRand(seed, key, "photo", string(code.Label())), key, code),
@@ -368,7 +368,7 @@ func (s *Server) resultsLocked(sess *session) []byte {
 		vehicle: sess.vehicle,
 		created: sess.createdAt, started: sess.startedAt, ended: sess.endedAt, done: sess.updatedAt,
 	}
-	for _, code := range pave.PhotoCodes() {
+	for _, code := range photoCodes() {
 		if p := sess.photo(code); p != nil {
 			in.photos = append(in.photos, resultsPhotoJSON{
 				PhotoCode: int(code), PhotoLabel: string(code.Label()), URL: p.URL,

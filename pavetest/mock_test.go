@@ -768,13 +768,13 @@ func TestFixtures(t *testing.T) {
 			assert.Len(t, pave.FailedUploads(u.Data), 1)
 		},
 		"hotspots_results.json": func(t *testing.T, b []byte) {
-			r, err := pave.DecodeHotspotResults(b)
+			r, err := decodeHotspots(b)
 			require.NoError(t, err)
 			assert.True(t, r.Success)
 			assert.Positive(t, r.DamageCount())
 		},
 		"hotspots_not_ready.json": func(t *testing.T, b []byte) {
-			r, err := pave.DecodeHotspotResults(b)
+			r, err := decodeHotspots(b)
 			require.NoError(t, err)
 			assert.False(t, r.Success)
 		},
@@ -935,4 +935,13 @@ func TestSentRecordsWhatTheClientSent(t *testing.T) {
 	// Sent returns copies: changing them does not change the log.
 	sent[0].Body[0] = 'X'
 	assert.NotEqual(t, byte('X'), pavetest.Sent(mt)[0].Body[0])
+}
+
+// decodeHotspots decodes a Hotspots results document as a user would.
+func decodeHotspots(b []byte) (*pave.HotspotResults, error) {
+	var r pave.HotspotResults
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }

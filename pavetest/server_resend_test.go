@@ -59,7 +59,7 @@ func TestResendRules(t *testing.T) {
 		{srv.Complete, "COMPLETE"},
 		{srv.Expire, "EXPIRED"},
 		{func(k string) error {
-			for _, code := range pave.PhotoCodes() {
+			for _, code := range pave.CaptureOrder() {
 				if err := srv.CapturePhoto(k, code, true); err != nil {
 					return err
 				}

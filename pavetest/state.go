@@ -198,6 +198,15 @@ type session struct {
 	hotspotResults   []byte
 }
 
+// photoCodes lists the 13 standard views in code order.
+func photoCodes() []pave.PhotoCode {
+	out := make([]pave.PhotoCode, 0, 13)
+	for c := pave.PhotoVIN; c <= pave.PhotoRearLeft; c++ {
+		out = append(out, c)
+	}
+	return out
+}
+
 func (s *session) photo(code pave.PhotoCode) *photoState {
 	for _, p := range s.photos {
 		if p.Code == code {
@@ -208,7 +217,7 @@ func (s *session) photo(code pave.PhotoCode) *photoState {
 }
 
 func (s *session) allAccepted() bool {
-	for _, c := range pave.PhotoCodes() {
+	for _, c := range photoCodes() {
 		if p := s.photo(c); p == nil || !p.Approved {
 			return false
 		}

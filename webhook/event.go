@@ -36,7 +36,7 @@ const (
 	// NameFromQuery: the "event" query parameter of the registered URL
 	// (e.g. https://example.com/pave?event=SESSION:COMPLETE).
 	NameFromQuery NameSource = "query"
-	// NameFromHeader: the pave.EventHeader header (X-Pave-Event).
+	// NameFromHeader: the wire.EventHeader header (X-Pave-Event).
 	NameFromHeader NameSource = "header"
 	// NameFromShape: guessed from the body's fields.
 	NameFromShape NameSource = "shape"
@@ -168,7 +168,7 @@ func (k *keyedObject) UnmarshalJSON(b []byte) error {
 // without a copy: do not modify body afterwards.
 //
 // The event name is taken from, in order: the body's "event" field; the
-// pave.EventHeader header; and finally the body's shape: "session" and
+// wire.EventHeader header; and finally the body's shape: "session" and
 // "vehicle" objects mean SESSION:COMPLETE, "photo_url" SESSION:STAGE_CHANGE,
 // "phone" with "status" SESSION:SMS_PROCESS, "previous_status"
 // SESSION:STATUS_CHANGE and "note" SESSION:NOTE_INSERT. Documented names
@@ -263,7 +263,7 @@ func (env *envelope) name(q url.Values, h http.Header) (pave.EventName, NameSour
 	if s := q.Get("event"); nameOK(s) {
 		return pave.EventName(s).Canonical(), NameFromQuery
 	}
-	if s := h.Get(pave.EventHeader); nameOK(s) {
+	if s := h.Get(wire.EventHeader); nameOK(s) {
 		return pave.EventName(s).Canonical(), NameFromHeader
 	}
 	switch {

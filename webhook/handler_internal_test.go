@@ -988,7 +988,7 @@ func FuzzParse(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, body []byte, eventHeader, rawQuery string) {
 		header := http.Header{}
-		header.Set(pave.EventHeader, eventHeader)
+		header.Set("X-Pave-Event", eventHeader)
 		q, _ := url.ParseQuery(rawQuery)
 		ev, err := parse(body, header, q)
 		if err != nil {
@@ -1021,7 +1021,7 @@ func FuzzParse(f *testing.F) {
 		r.URL.RawQuery = q.Encode()
 		r.Header.Set("Authorization", "Bearer "+rxSecret)
 		if wire.ValidHeaderValue(eventHeader) {
-			r.Header.Set(pave.EventHeader, eventHeader)
+			r.Header.Set("X-Pave-Event", eventHeader)
 		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)

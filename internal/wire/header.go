@@ -26,6 +26,11 @@ func ValidHeaderValue(s string) bool {
 	return !strings.ContainsFunc(s, func(r rune) bool { return r != '\t' && (r < 0x20 || r == 0x7f) })
 }
 
+// EventHeader is the request header pave.NewCallback registers with the
+// event name, for package webhook to read when a body does not name its
+// event.
+const EventHeader = "X-Pave-Event"
+
 // MinSecretLen is the shortest webhook secret accepted.
 const MinSecretLen = 16
 

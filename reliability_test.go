@@ -496,7 +496,7 @@ func relRun(t *testing.T, row relRow, keys []string) {
 	default:
 		t.Fatalf("unknown op %q", row.op)
 	}
-	srv.ClearFaults()
+	srv.ResetFaults()
 
 	// The outcome and the typed error.
 	attempts := 0

@@ -102,7 +102,7 @@ func TestSoak(t *testing.T) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	srv.ClearFaults()
+	srv.ResetFaults()
 
 	calls := st.calls.Load()
 	require.Equal(t, int64(total), calls)

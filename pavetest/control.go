@@ -13,45 +13,6 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// serveControl answers the test-only endpoints under /_fake/ (see the
-// package documentation for the list), once controlAllowed has accepted
-// the request.
-func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, body []byte) {
-	if !s.controlAllowed(w, r) {
-		return
-	}
-	segs, ok := segments(r)
-	if !ok || len(segs) < 2 {
-		writeJSON(w, http.StatusNotFound, msg("Not found."))
-		return
-	}
-	segs = segs[1:]
-	switch {
-	case segs[0] == "sessions" && len(segs) == 2:
-		if allow(w, r, http.MethodGet) {
-			s.controlResult(w, segs[1], nil)
-		}
-	case segs[0] == "sessions" && len(segs) == 3:
-		if allow(w, r, http.MethodPost) {
-			s.controlSession(w, body, segs[1], segs[2])
-		}
-	case segs[0] == "hotspots" && len(segs) == 3 && segs[2] == "process":
-		if allow(w, r, http.MethodPost) {
-			s.controlResult(w, segs[1], s.ProcessHotspots(segs[1]))
-		}
-	case segs[0] == "requests" && len(segs) == 1:
-		s.controlRequests(w, r)
-	case segs[0] == "deliveries" && len(segs) == 1:
-		s.controlDeliveries(w, r)
-	case segs[0] == "faults" && len(segs) == 1:
-		s.controlFaults(w, r, body)
-	case segs[0] == "clock" && len(segs) == 1:
-		s.controlClock(w, r, body)
-	default:
-		writeJSON(w, http.StatusNotFound, msg("Not found."))
-	}
-}
-
 // controlAllowed refuses, and answers, a control request that a web page
 // could have made: the control endpoints change state and show every
 // account's sessions, phone numbers, tokens and webhook secrets. It
@@ -199,9 +160,8 @@ type requestJSON struct {
 	Time        string      `json:"time"`
 }
 
-func (s *Server) controlRequests(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
+func (s *Server) controlRequests(w http.ResponseWriter) {
+	{
 		reqs := s.Requests()
 		out := make([]requestJSON, len(reqs))
 		for i, q := range reqs {
@@ -209,11 +169,6 @@ func (s *Server) controlRequests(w http.ResponseWriter, r *http.Request) {
 				Header: q.Header, Body: string(q.Body), Time: q.Time.UTC().Format(time.RFC3339Nano)}
 		}
 		writeJSON(w, http.StatusOK, out)
-	case http.MethodDelete:
-		s.ResetRequests()
-		writeJSON(w, http.StatusOK, msg("Requests cleared."))
-	default:
-		methodNotAllowed(w, http.MethodGet, http.MethodDelete)
 	}
 }
 
@@ -231,9 +186,8 @@ type deliveryJSON struct {
 	Time       string      `json:"time"`
 }
 
-func (s *Server) controlDeliveries(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
+func (s *Server) controlDeliveries(w http.ResponseWriter) {
+	{
 		s.WaitDeliveries()
 		ds := s.Deliveries()
 		out := make([]deliveryJSON, len(ds))
@@ -243,11 +197,6 @@ func (s *Server) controlDeliveries(w http.ResponseWriter, r *http.Request) {
 				Error: d.Err, Delivered: d.Delivered, Time: d.Time.UTC().Format(time.RFC3339Nano)}
 		}
 		writeJSON(w, http.StatusOK, out)
-	case http.MethodDelete:
-		s.ResetDeliveries()
-		writeJSON(w, http.StatusOK, msg("Deliveries cleared."))
-	default:
-		methodNotAllowed(w, http.MethodGet, http.MethodDelete)
 	}
 }
 
@@ -258,30 +207,22 @@ type faultBody struct {
 	DelayMS           int64   `json:"delay_ms"`
 }
 
-func (s *Server) controlFaults(w http.ResponseWriter, r *http.Request, body []byte) {
-	switch r.Method {
-	case http.MethodPost:
-		var b faultBody
-		if problem := decodeJSON(body, &b); problem != "" {
-			writeJSON(w, http.StatusBadRequest, msg(problem))
-			return
-		}
-		if b.RetryAfterSeconds < 0 || b.RetryAfterSeconds > 86400 || b.DelayMS < 0 || b.DelayMS > 600000 ||
-			(b.Status != 0 && (b.Status < 100 || b.Status > 999)) {
-			writeJSON(w, http.StatusBadRequest, msg("Invalid fault."))
-			return
-		}
-		f := b.Fault
-		f.RetryAfter = time.Duration(b.RetryAfterSeconds * float64(time.Second))
-		f.Delay = time.Duration(b.DelayMS) * time.Millisecond
-		s.Inject(f)
-		writeJSON(w, http.StatusOK, msg("Fault injected."))
-	case http.MethodDelete:
-		s.ClearFaults()
-		writeJSON(w, http.StatusOK, msg("Faults cleared."))
-	default:
-		methodNotAllowed(w, http.MethodPost, http.MethodDelete)
+func (s *Server) controlInject(w http.ResponseWriter, body []byte) {
+	var b faultBody
+	if problem := decodeJSON(body, &b); problem != "" {
+		writeJSON(w, http.StatusBadRequest, msg(problem))
+		return
 	}
+	if b.RetryAfterSeconds < 0 || b.RetryAfterSeconds > 86400 || b.DelayMS < 0 || b.DelayMS > 600000 ||
+		(b.Status != 0 && (b.Status < 100 || b.Status > 999)) {
+		writeJSON(w, http.StatusBadRequest, msg("Invalid fault."))
+		return
+	}
+	f := b.Fault
+	f.RetryAfter = time.Duration(b.RetryAfterSeconds * float64(time.Second))
+	f.Delay = time.Duration(b.DelayMS) * time.Millisecond
+	s.Inject(f)
+	writeJSON(w, http.StatusOK, msg("Fault injected."))
 }
 
 type clockBody struct {
@@ -292,10 +233,10 @@ type clockJSON struct {
 	Now string `json:"now"`
 }
 
-func (s *Server) controlClock(w http.ResponseWriter, r *http.Request, body []byte) {
-	switch r.Method {
-	case http.MethodGet:
-	case http.MethodPost:
+// controlClock answers the server clock, after advancing it when body (a
+// POST's) asks to.
+func (s *Server) controlClock(w http.ResponseWriter, body []byte) {
+	if body != nil {
 		var b clockBody
 		if problem := decodeJSON(body, &b); problem != "" {
 			writeJSON(w, http.StatusBadRequest, msg(problem))
@@ -306,9 +247,6 @@ func (s *Server) controlClock(w http.ResponseWriter, r *http.Request, body []byt
 			return
 		}
 		s.AdvanceClock(time.Duration(b.AdvanceSeconds * float64(time.Second)))
-	default:
-		methodNotAllowed(w, http.MethodGet, http.MethodPost)
-		return
 	}
 	writeJSON(w, http.StatusOK, clockJSON{Now: s.Now().UTC().Format(time.RFC3339Nano)})
 }

@@ -131,7 +131,7 @@ func TestStartValidatesOptions(t *testing.T) {
 		"duplicate key":  {Accounts: []Account{{Username: "a", APIKey: "k", APISecret: "s"}, {Username: "b", APIKey: "k", APISecret: "t"}}},
 		"unknown theme":  {Accounts: []Account{{Username: "a", APIKey: "k", APISecret: "s", DefaultTheme: "GOLD"}}},
 	} {
-		srv, err := Start(o)
+		srv, err := Start(WithOptions(o))
 		assert.Error(t, err, name)
 		assert.Nil(t, srv, name)
 	}
@@ -139,7 +139,7 @@ func TestStartValidatesOptions(t *testing.T) {
 
 func TestStartAndClose(t *testing.T) {
 	t.Parallel()
-	srv, err := Start(Options{Seed: 5})
+	srv, err := Start(WithSeed(5))
 	require.NoError(t, err)
 	c, err := srv.NewClient(srv.Credentials(), pave.WithMaxRetries(0))
 	require.NoError(t, err)
@@ -159,7 +159,7 @@ func TestNoLeakAfterClose(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	hang := make(chan struct{})
 	rc := newBlockingReceiver(t, hang)
-	srv, err := Start(Options{AsyncWebhooks: true, WebhookTimeout: time.Minute})
+	srv, err := Start(WithOptions(Options{AsyncWebhooks: true, WebhookTimeout: time.Minute}))
 	require.NoError(t, err)
 	hc := rawClient(t, srv, srv.Credentials(), nil)
 	register(t, hc, srv, map[string]any{"event": "SESSION:STATUS_CHANGE", "url": rc.URL})
@@ -250,7 +250,7 @@ func TestControlEndpointsRefuseWhatABrowserSendsAcrossOrigins(t *testing.T) {
 func TestControlToken(t *testing.T) {
 	t.Parallel()
 	const token = "ctl-0123456789abcdef"
-	srv, err := Start(Options{ControlToken: token})
+	srv, err := Start(WithOptions(Options{ControlToken: token}))
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
 	hc := plainClient(t)
@@ -278,11 +278,11 @@ func TestControlToken(t *testing.T) {
 		assert.Equal(t, tt.want, resp.StatusCode, "%q", tt.auth)
 	}
 
-	_, err = Start(Options{Addr: "0.0.0.0:0"})
+	_, err = Start(WithOptions(Options{Addr: "0.0.0.0:0"}))
 	assert.ErrorContains(t, err, "not a loopback address")
-	_, err = Start(Options{Addr: "0.0.0.0:0", ControlToken: "short"})
+	_, err = Start(WithOptions(Options{Addr: "0.0.0.0:0", ControlToken: "short"}))
 	assert.ErrorContains(t, err, "ControlToken")
-	open, err := Start(Options{Addr: "0.0.0.0:0", ControlToken: token})
+	open, err := Start(WithOptions(Options{Addr: "0.0.0.0:0", ControlToken: token}))
 	require.NoError(t, err)
 	open.Close()
 }

@@ -23,7 +23,7 @@
 //	}
 //
 // Programs (for example a fake for tests written in another language) use
-// Start(Options) and Close. The listen address must be loopback.
+// Start(opts...) and Close; both take the same options. The listen address must be loopback unless Options.ControlToken is set.
 //
 // # Accounts and authentication
 //

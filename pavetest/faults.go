@@ -53,7 +53,7 @@ type Fault struct {
 	ResetMidBody bool `json:"reset_mid_body,omitempty"`
 
 	// Times is how many requests the fault applies to; 0 or less means
-	// every request until ClearFaults.
+	// every request until ResetFaults.
 	Times int `json:"times,omitempty"`
 }
 
@@ -73,8 +73,8 @@ func (s *Server) Inject(f Fault) {
 	s.mu.Unlock()
 }
 
-// ClearFaults removes every injected fault.
-func (s *Server) ClearFaults() {
+// ResetFaults removes every injected fault.
+func (s *Server) ResetFaults() {
 	s.mu.Lock()
 	s.faults = nil
 	s.mu.Unlock()

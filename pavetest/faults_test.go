@@ -64,7 +64,7 @@ func TestFaultPrefixAndMethod(t *testing.T) {
 	}
 	status, _ := call(t, hc, http.MethodPost, srv.URL+"/v1/callbacks", `{}`, nil)
 	assert.Equal(t, http.StatusBadRequest, status, "other methods pass")
-	srv.ClearFaults()
+	srv.ResetFaults()
 	status, _ = call(t, hc, http.MethodGet, srv.URL+"/v1/callbacks", nil, nil)
 	assert.Equal(t, http.StatusOK, status)
 }
@@ -114,7 +114,7 @@ func TestFaultDelay(t *testing.T) {
 
 func TestFaultDelayCancelledByClose(t *testing.T) {
 	t.Parallel()
-	srv, err := Start(Options{})
+	srv, err := Start()
 	require.NoError(t, err)
 	srv.Inject(Fault{Delay: time.Hour})
 	done := make(chan error, 1)

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,9 +27,11 @@ type Server struct {
 	// pave.WithBaseURL.
 	URL string
 
-	opts Options
-	addr string     // the listen address, host:port
-	t    testing.TB // nil when made by Start
+	opts       Options
+	addr       string         // the listen address, host:port
+	apiMux     *http.ServeMux // the API routes
+	controlMux *http.ServeMux
+	t          testing.TB // nil when made by Start
 
 	mu          sync.Mutex
 	accounts    []*account
@@ -65,16 +66,11 @@ type Server struct {
 }
 
 // NewServer starts a fake server for a test and closes it with t.Cleanup.
-// It calls t.Fatal if the server cannot start.
+// It calls t.Fatal if the server cannot start. It takes the same options as
+// Start.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	var o Options
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
-	s, err := Start(o)
+	s, err := Start(opts...)
 	if err != nil {
 		t.Fatalf("pavetest.NewServer: %v", err)
 		return nil
@@ -85,9 +81,16 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 }
 
 // Start starts a fake server with the given options, for programs and
-// tools (tests usually prefer NewServer). Call Close when done.
-func Start(opts Options) (*Server, error) {
-	o, err := opts.normalize()
+// tools (tests usually prefer NewServer, which closes it for them). Call
+// Close when done.
+func Start(opts ...Option) (*Server, error) {
+	var o Options
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	o, err := o.normalize()
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +114,7 @@ func Start(opts Options) (*Server, error) {
 		serveDone: make(chan struct{}),
 	}
 	s.hcond = sync.NewCond(&s.hmu)
+	s.apiMux, s.controlMux = s.apiRoutes(), s.controlRoutes()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, a := range o.Accounts {
 		acct := &account{Account: a}
@@ -257,7 +261,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, msg("Request body too large."))
 			return
 		}
-		s.serveControl(w, r, body)
+		if s.controlAllowed(w, r) {
+			s.controlMux.ServeHTTP(w, withBody(r, body))
+		}
 		return
 	}
 	s.record(r, body)
@@ -266,7 +272,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, msg("Request body too large."))
 			return
 		}
-		s.serveAPI(w, r, body)
+		s.apiMux.ServeHTTP(w, withBody(r, body))
 	}
 	if f := s.takeFault(r); f != nil {
 		s.applyFault(w, r, f, api)
@@ -286,146 +292,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte,
 		return b, true
 	}
 	return b, false
-}
-
-// segments splits the escaped path into unescaped segments, dropping one
-// trailing slash. ok is false for empty or undecodable segments.
-func segments(r *http.Request) (segs []string, ok bool) {
-	p := strings.TrimSuffix(r.URL.EscapedPath(), "/")
-	if !strings.HasPrefix(p, "/") || len(p) > 2048 {
-		return nil, false
-	}
-	raw := strings.Split(p[1:], "/")
-	segs = make([]string, len(raw))
-	for i, seg := range raw {
-		v, err := url.PathUnescape(seg)
-		if err != nil || v == "" {
-			return nil, false
-		}
-		segs[i] = v
-	}
-	return segs, true
-}
-
-// serveAPI authenticates and routes an API request.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte) {
-	segs, ok := segments(r)
-	if !ok || len(segs) < 2 {
-		writeJSON(w, http.StatusNotFound, msg("Not found."))
-		return
-	}
-	switch {
-	case segs[0] == "v1" && segs[1] == "hotspots":
-		acct, fail := s.authHotspots(r)
-		if fail != nil {
-			writeJSON(w, http.StatusUnauthorized, fail)
-			return
-		}
-		s.routeHotspots(w, r, body, acct, segs[2:])
-	case segs[0] == "v1":
-		acct, fail := s.authV1(r)
-		if fail != nil {
-			writeJSON(w, http.StatusUnauthorized, fail)
-			return
-		}
-		s.routeV1(w, r, body, acct, segs[1:])
-	case segs[0] == "v2":
-		acct, fail := s.authV2(r)
-		if fail != nil {
-			writeJSON(w, http.StatusUnauthorized, fail)
-			return
-		}
-		if len(segs) == 5 && segs[1] == "capture" && segs[2] == "sessions" && segs[4] == "resend" {
-			if !allow(w, r, http.MethodPost) {
-				return
-			}
-			s.handleResend(w, body, acct, segs[3])
-			return
-		}
-		writeJSON(w, http.StatusNotFound, msg("Not found."))
-	default:
-		writeJSON(w, http.StatusNotFound, msg("Not found."))
-	}
-}
-
-func (s *Server) routeV1(w http.ResponseWriter, r *http.Request, body []byte, acct *account, segs []string) {
-	switch {
-	case segs[0] == "sessions" && len(segs) == 1:
-		if allow(w, r, http.MethodPost) {
-			s.handleCreateSession(w, body, acct)
-		}
-	case segs[0] == "sessions" && len(segs) == 2:
-		switch r.Method {
-		case http.MethodGet:
-			s.handleGetSession(w, acct, segs[1])
-		case http.MethodPut:
-			s.handleUpdateSession(w, body, acct, segs[1])
-		case http.MethodDelete:
-			s.handleDeleteSession(w, acct, segs[1])
-		default:
-			methodNotAllowed(w, http.MethodGet, http.MethodPut, http.MethodDelete)
-		}
-	case segs[0] == "sessions" && len(segs) == 3:
-		if !allow(w, r, http.MethodGet) {
-			return
-		}
-		switch segs[2] {
-		case "photos":
-			s.handleGetPhotos(w, acct, segs[1])
-		case "notes":
-			s.handleGetNotes(w, acct, segs[1])
-		case "results":
-			s.handleGetResults(w, acct, segs[1])
-		default:
-			writeJSON(w, http.StatusNotFound, msg("Not found."))
-		}
-	case segs[0] == "callbacks" && len(segs) == 1:
-		switch r.Method {
-		case http.MethodGet:
-			s.handleListCallbacks(w, acct)
-		case http.MethodPost:
-			s.handleCreateCallback(w, body, acct)
-		default:
-			methodNotAllowed(w, http.MethodGet, http.MethodPost)
-		}
-	case segs[0] == "callbacks" && len(segs) == 2:
-		switch r.Method {
-		case http.MethodGet:
-			s.handleGetCallback(w, acct, segs[1])
-		case http.MethodPut:
-			s.handleUpdateCallback(w, body, acct, segs[1])
-		case http.MethodDelete:
-			s.handleDeleteCallback(w, acct, segs[1])
-		default:
-			methodNotAllowed(w, http.MethodGet, http.MethodPut, http.MethodDelete)
-		}
-	default:
-		writeJSON(w, http.StatusNotFound, msg("Not found."))
-	}
-}
-
-func (s *Server) routeHotspots(w http.ResponseWriter, r *http.Request, body []byte, acct *account, segs []string) {
-	switch {
-	case len(segs) == 1:
-		if allow(w, r, http.MethodGet) {
-			s.handleHotspotResults(w, acct, segs[0])
-		}
-	case len(segs) == 2 && segs[1] == "photos-url":
-		if allow(w, r, http.MethodPost) {
-			s.handleHotspotUpload(w, body, acct, segs[0])
-		}
-	default:
-		writeJSON(w, http.StatusNotFound, msg("Not found."))
-	}
-}
-
-// allow answers 405 unless r uses method.
-func allow(w http.ResponseWriter, r *http.Request, method string) bool {
-	if r.Method == method {
-		return true
-	}
-	methodNotAllowed(w, method)
-	return false
 }
 
 func methodNotAllowed(w http.ResponseWriter, methods ...string) {

@@ -13,7 +13,7 @@ import (
 // Start a fake server, create a session through the SDK, drive it to
 // COMPLETE and read the results.
 func ExampleStart() {
-	srv, err := pavetest.Start(pavetest.Options{Seed: 1})
+	srv, err := pavetest.Start(pavetest.WithSeed(1))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func run(ctx context.Context, out io.Writer) error {
 	for _, d := range dealers {
 		accounts = append(accounts, pavetest.Account{Username: d.Creds.Username, APIKey: d.Creds.APIKey, APISecret: d.Creds.APISecret})
 	}
-	srv, err := pavetest.Start(pavetest.Options{Accounts: accounts, Seed: 1})
+	srv, err := pavetest.Start(pavetest.WithAccounts(accounts...), pavetest.WithSeed(1))
 	if err != nil {
 		return fmt.Errorf("start the fake PAVE server: %w", err)
 	}

@@ -87,7 +87,7 @@ func runEmbedded(ctx context.Context, out io.Writer) error {
 	// Step 1: start a stand-in for PAVE on 127.0.0.1. It checks request
 	// signatures like the real API, and it makes up the vehicle, the
 	// photos and the damages.
-	srv, err := pavetest.Start(pavetest.Options{Seed: fakeSeed})
+	srv, err := pavetest.Start(pavetest.WithSeed(fakeSeed))
 	if err != nil {
 		return fmt.Errorf("start the fake PAVE server: %w", err)
 	}

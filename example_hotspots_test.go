@@ -8,7 +8,6 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -134,10 +133,7 @@ func ExampleHotspotsService_Results() {
 
 func ExampleResults_Summary() {
 	// A SESSION:COMPLETE webhook body or a GET results response.
-	body, err := os.ReadFile("testdata/results/fake_server.json")
-	if err != nil {
-		log.Fatal(err)
-	}
+	body := pavetest.Fixture("results.json")
 	var res pave.Results
 	if err := json.Unmarshal(body, &res); err != nil {
 		log.Fatal(err)
@@ -159,11 +155,10 @@ func ExampleResults_Summary() {
 		fmt.Printf("%s: %s, %s (photo %s)\n", c, d.Description, d.RepairMethod, photo.PhotoLabel)
 	}
 	// Output:
-	// grade 4 (Very good condition)
-	// damages: 5
-	// BUMPER_REAR_UNIQUE: Cracked, Replace (photo Rear)
-	// DOOR_REAR_LEFT: Has Medium Dent - Through Paint, Repair & Refinish (photo Left)
-	// WHEEL_REAR_LEFT: Curb Rash, Refinish (photo Left)
+	// grade 3 (Good condition)
+	// damages: 2
+	// BUMPER_REAR_UNIQUE: Scraped, Refinish (photo Rear)
+	// WHEEL_FRONT_LEFT: Curb rash, Specialist Repair (photo Left)
 }
 
 func ExampleSessionsService_ResendSMS() {

@@ -86,7 +86,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // fixture returns a response document: the API responses users get from
 // pavetest's embedded fixtures come from there (one copy for the kit and the
 // SDK's own tests), test-only documents from testdata/.
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	if b := pavetest.Fixture(name); b != nil {
 		return b

@@ -10,8 +10,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -111,13 +109,6 @@ func hsAssertSigned(t *testing.T, h http.Header) {
 	assert.Equal(t, []string{hsCreds.APIKey}, hsHeader(h, "API-Key"))
 	assert.Equal(t, []string{hsTimestamp}, hsHeader(h, "API-Timestamp"))
 	assert.Equal(t, []string{hsToken}, hsHeader(h, "API-Token"))
-}
-
-func hsFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	return b
 }
 
 func hsRespond(status int, body string) httpmock.Responder {
@@ -405,7 +396,7 @@ func TestHotspotsResultsRequest(t *testing.T) {
 
 func TestHotspotsResultsCoordinates(t *testing.T) {
 	t.Parallel()
-	c, _ := hsClient(t, nil, hsRespond(200, string(hsFixture(t, "hotspots/results_coordinates.json"))))
+	c, _ := hsClient(t, nil, hsRespond(200, string(fixture(t, "hotspots/results_coordinates.json"))))
 	res, err := c.Hotspots.Results(context.Background(), hsKey)
 	require.NoError(t, err)
 	require.Len(t, res.Photos, 1)
@@ -644,7 +635,7 @@ func FuzzHotspotResults(f *testing.F) {
 	for _, name := range []string{"hotspots_results.json", "hotspots_not_ready.json", "hotspots_upload.json"} {
 		f.Add(pavetest.MustFixture(f, name))
 	}
-	f.Add(hsFixture(f, filepath.Join("hotspots", "results_coordinates.json")))
+	f.Add(fixture(f, "hotspots/results_coordinates.json"))
 	for _, s := range []string{
 		`{}`, `[]`, `null`, `{"data": null}`, `{"success": "0"}`,
 		`{"data": [{"photo_code": "99", "photo_label": "Roof", "inspection_data": [{"coodrs": [1, "2%"]}]}]}`,

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 	"github.com/pave-go/pave/webhook"
 )
 
@@ -26,19 +26,21 @@ import (
 // depend on the shared test helpers of other files.
 
 var whCreds = pave.Credentials{
-	Username:  "harbourmotors",
-	APIKey:    "3b7e1c90-5a2f-4d8e-9c61-0f4a2b8d7e13",
+	Username:  "northshore",
+	APIKey:    "5d0c2f7a-91e4-4b6a-8c3e-7a1f0b9d2e64",
 	APISecret: "hm-Api-Secret-52817",
 }
 
 // whSecret is the bearer token registered in the fixtures.
-const whSecret = "hm-complete-token-7731"
+const whSecret = "ns-complete-token-4410"
 
+// whFixture returns a fixture (pavetest's set, else testdata/webhooks).
 func whFixture(t testing.TB, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "webhooks", name))
-	require.NoError(t, err)
-	return string(b)
+	if b := pavetest.Fixture(name); b != nil {
+		return string(b)
+	}
+	return string(fixture(t, filepath.Join("webhooks", name)))
 }
 
 // whRequest is what the mock transport saw.
@@ -105,7 +107,7 @@ func whClient(t *testing.T, routes map[string]whRoute) (*pave.Client, *whRecorde
 func whCompleteSetting() pave.Callback {
 	return pave.Callback{
 		Event:   pave.EventComplete,
-		URL:     "https://hooks.harbourmotors.example/pave/complete",
+		URL:     "https://hooks.northshore.example/pave/complete",
 		Method:  http.MethodPost,
 		Headers: map[string]string{"Authorization": "Bearer " + whSecret},
 		Payload: map[string]any{"event": "SESSION:COMPLETE", "source": "PAVE"},
@@ -115,7 +117,7 @@ func whCompleteSetting() pave.Callback {
 func whStageSetting() pave.Callback {
 	return pave.Callback{
 		Event:   pave.EventStageChange,
-		URL:     "https://hooks.harbourmotors.example/pave/stage",
+		URL:     "https://hooks.northshore.example/pave/stage",
 		Method:  http.MethodPost,
 		Headers: map[string]string{},
 		Payload: map[string]any{},
@@ -167,10 +169,10 @@ func TestWebhooksList(t *testing.T) {
 		{"data list", whFixture(t, "callbacks_list.json"), []pave.Callback{whCompleteSetting(), whStageSetting()}},
 		{"empty data list", whFixture(t, "callbacks_list_empty.json"), []pave.Callback{}},
 		{"null data", `{"api_key": "k", "data": null}`, []pave.Callback{}},
-		{"bare list", `[{"event": "SESSION:STAGE_CHANGE", "url": "https://hooks.harbourmotors.example/pave/stage", "method": "POST", "headers": {}, "payload": {}}]`,
+		{"bare list", `[{"event": "SESSION:STAGE_CHANGE", "url": "https://hooks.northshore.example/pave/stage", "method": "POST", "headers": {}, "payload": {}}]`,
 			[]pave.Callback{whStageSetting()}},
-		{"data object", whFixture(t, "callback_get.json"), []pave.Callback{whCompleteSetting()}},
-		{"flat object", whFixture(t, "callback_flat.json"), []pave.Callback{whCompleteSetting()}},
+		{"data object", whFixture(t, "callback.json"), []pave.Callback{whCompleteSetting()}},
+		{"flat object", whFixture(t, "callback_created.json"), []pave.Callback{whCompleteSetting()}},
 		{"api key only", `{"api_key": "k"}`, []pave.Callback{}},
 		{"empty body", ``, []pave.Callback{}},
 	}
@@ -196,16 +198,16 @@ func TestWebhooksList(t *testing.T) {
 func TestWebhooksGet(t *testing.T) {
 	t.Parallel()
 	twoSettings := `{"api_key": "k", "data": [
-		{"event": "SESSION:STAGE_CHANGE", "url": "https://hooks.harbourmotors.example/pave/stage", "method": "POST", "headers": {}, "payload": {}},
-		{"event": "SESSION:COMPLETE", "url": "https://hooks.harbourmotors.example/pave/complete", "method": "POST",
-		 "headers": {"Authorization": "Bearer hm-complete-token-7731"}, "payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}]}`
+		{"event": "SESSION:STAGE_CHANGE", "url": "https://hooks.northshore.example/pave/stage", "method": "POST", "headers": {}, "payload": {}},
+		{"event": "SESSION:COMPLETE", "url": "https://hooks.northshore.example/pave/complete", "method": "POST",
+		 "headers": {"Authorization": "Bearer ns-complete-token-4410"}, "payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}]}`
 	tests := []struct {
 		name string
 		body string
 	}{
-		{"data object", whFixture(t, "callback_get.json")},
-		{"flat object", whFixture(t, "callback_flat.json")},
-		{"data list of one", `{"api_key": "k", "data": [` + strings.TrimSpace(whFixture(t, "callback_flat.json")) + `]}`},
+		{"data object", whFixture(t, "callback.json")},
+		{"flat object", whFixture(t, "callback_created.json")},
+		{"data list of one", `{"api_key": "k", "data": [` + strings.TrimSpace(whFixture(t, "callback_created.json")) + `]}`},
 		{"data list picks the event", twoSettings},
 		{"headers and payload as JSON text", whFixture(t, "callback_stringly.json")},
 	}
@@ -237,7 +239,7 @@ func TestWebhooksGet(t *testing.T) {
 func TestWebhooksGetFillsMissingEvent(t *testing.T) {
 	t.Parallel()
 	c, _ := whClient(t, map[string]whRoute{
-		"GET /v1/callbacks/SESSION:STAGE_CHANGE": {200, `{"data": {"url": "https://hooks.harbourmotors.example/pave/stage", "method": "POST", "headers": {}, "payload": {}}}`},
+		"GET /v1/callbacks/SESSION:STAGE_CHANGE": {200, `{"data": {"url": "https://hooks.northshore.example/pave/stage", "method": "POST", "headers": {}, "payload": {}}}`},
 	})
 	got, err := c.Webhooks.Get(context.Background(), pave.EventStageChange)
 	require.NoError(t, err)
@@ -284,16 +286,16 @@ func TestWebhooksPathEscaping(t *testing.T) {
 
 func TestWebhooksCreate(t *testing.T) {
 	t.Parallel()
-	wantBody := `{"event": "SESSION:COMPLETE", "url": "https://hooks.harbourmotors.example/pave/complete",
-		"method": "POST", "headers": {"Authorization": "Bearer hm-complete-token-7731"},
+	wantBody := `{"event": "SESSION:COMPLETE", "url": "https://hooks.northshore.example/pave/complete",
+		"method": "POST", "headers": {"Authorization": "Bearer ns-complete-token-4410"},
 		"payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}`
 	tests := []struct {
 		name     string
 		response string
 	}{
-		{"flat with api_key", whFixture(t, "callback_flat.json")},
-		{"data object", whFixture(t, "callback_get.json")},
-		{"data list", `{"api_key": "k", "data": [` + strings.TrimSpace(whFixture(t, "callback_flat.json")) + `]}`},
+		{"flat with api_key", whFixture(t, "callback_created.json")},
+		{"data object", whFixture(t, "callback.json")},
+		{"data list", `{"api_key": "k", "data": [` + strings.TrimSpace(whFixture(t, "callback_created.json")) + `]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -349,7 +351,7 @@ func TestWebhooksCreateWithoutEchoFetchesSetting(t *testing.T) {
 	t.Parallel()
 	c, rec := whClient(t, map[string]whRoute{
 		"POST /v1/callbacks":                 {200, `{"api_key": "k", "message": "Callback setting created."}`},
-		"GET /v1/callbacks/SESSION:COMPLETE": {200, whFixture(t, "callback_get.json")},
+		"GET /v1/callbacks/SESSION:COMPLETE": {200, whFixture(t, "callback.json")},
 	})
 	in := whCompleteSetting()
 	got, err := c.Webhooks.Create(context.Background(), &in)
@@ -373,8 +375,8 @@ func TestWebhooksCreateIsNotRetriedOnServerError(t *testing.T) {
 
 func TestWebhooksUpdate(t *testing.T) {
 	t.Parallel()
-	newURL := "https://hooks.harbourmotors.example/pave/v2/complete"
-	flat := strings.Replace(whFixture(t, "callback_flat.json"), "https://hooks.harbourmotors.example/pave/complete", newURL, 1)
+	newURL := "https://hooks.northshore.example/pave/v2/complete"
+	flat := strings.Replace(whFixture(t, "callback_created.json"), "https://hooks.northshore.example/pave/complete", newURL, 1)
 	tests := []struct {
 		name     string
 		response string
@@ -405,7 +407,7 @@ func TestWebhooksUpdate(t *testing.T) {
 			assert.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"))
 			// The event travels in the path only.
 			assert.JSONEq(t, `{"url": "`+newURL+`", "method": "POST",
-				"headers": {"Authorization": "Bearer hm-complete-token-7731"},
+				"headers": {"Authorization": "Bearer ns-complete-token-4410"},
 				"payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}`, reqs[0].Body)
 			whAssertSigned(t, reqs[0])
 		})
@@ -426,7 +428,7 @@ func TestWebhooksDelete(t *testing.T) {
 
 func TestWebhooksNotFound(t *testing.T) {
 	t.Parallel()
-	notFound := whRoute{404, whFixture(t, "callback_not_found.json")}
+	notFound := whRoute{404, whFixture(t, "error_callback_not_found.json")}
 	ops := map[string]func(c *pave.Client) error{
 		"Get": func(c *pave.Client) error {
 			_, err := c.Webhooks.Get(context.Background(), pave.EventComplete)
@@ -580,7 +582,7 @@ func TestWebhooksValidation(t *testing.T) {
 			}
 			assert.Len(t, ve.Errors, len(tt.fields), "field errors: %v", ve.Errors)
 			assert.Empty(t, rec.all(), "validation must happen before any network call")
-			assert.NotContains(t, err.Error(), "hm-complete-token", "a header value must not be echoed")
+			assert.NotContains(t, err.Error(), "ns-complete-token", "a header value must not be echoed")
 			assert.NotContains(t, err.Error(), "\n")
 		})
 	}
@@ -603,8 +605,8 @@ func TestCallbackJSONRoundTrip(t *testing.T) {
 	in := whCompleteSetting()
 	b, err := json.Marshal(in)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"event": "SESSION:COMPLETE", "url": "https://hooks.harbourmotors.example/pave/complete",
-		"method": "POST", "headers": {"Authorization": "Bearer hm-complete-token-7731"},
+	assert.JSONEq(t, `{"event": "SESSION:COMPLETE", "url": "https://hooks.northshore.example/pave/complete",
+		"method": "POST", "headers": {"Authorization": "Bearer ns-complete-token-4410"},
 		"payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}`, string(b))
 	var out pave.Callback
 	require.NoError(t, json.Unmarshal(b, &out))

@@ -27,28 +27,20 @@ func MockCredentials() pave.Credentials {
 }
 
 // NewMockClient returns a *pave.Client for pure unit tests, and the
-// httpmock transport every request of that client goes to. Nothing
-// reaches the network: register answers on the transport with the On*
-// helpers (OnCreateSession, OnGetSession, OnError...), and a request
-// nothing answers fails with an error matching httpmock.NoResponderFound.
+// MockTransport every request of that client goes to. Nothing reaches the
+// network: register answers on the transport with the On* helpers
+// (OnCreateSession, OnGetSession, OnError...), and a request nothing
+// answers fails with an error matching httpmock.NoResponderFound.
 //
-// The transport is a fresh httpmock.NewMockTransport, never httpmock's
-// global one, so tests using NewMockClient can run in parallel. The client
-// has MockCredentials, talks to pave.DefaultBaseURL, and retries quickly:
-// backoff from 1 to 5 ms and Retry-After honoured for at most 5 ms, so a
-// test of a retried request takes milliseconds. opts are applied after
-// these and may change any of them (a WithHTTPClient replaces the mock
-// transport). A client that cannot be built fails tb at once. Sent and
-// LastSent show what the client sent through mt.
-func NewMockClient(tb testing.TB, opts ...pave.Option) (*pave.Client, *httpmock.MockTransport) {
+// The client has MockCredentials, talks to pave.DefaultBaseURL, and retries
+// quickly (see MockTransport.NewClient); opts come after these and may
+// change any of them but the transport. For other credentials, or several
+// dealers on one transport, use NewMockTransport and its NewClient. A
+// client that cannot be built fails tb at once.
+func NewMockClient(tb testing.TB, opts ...pave.Option) (*pave.Client, *MockTransport) {
 	tb.Helper()
-	mt := httpmock.NewMockTransport()
-	all := append([]pave.Option{
-		pave.WithHTTPClient(&http.Client{Transport: newSentLog(tb, mt)}),
-		pave.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
-		pave.WithMaxRetryAfter(5 * time.Millisecond),
-	}, opts...)
-	client, err := pave.NewClient(MockCredentials(), all...)
+	mt := NewMockTransport()
+	client, err := mt.NewClient(MockCredentials(), opts...)
 	if err != nil {
 		tb.Fatalf("pavetest.NewMockClient: %v", err)
 	}
@@ -135,7 +127,7 @@ func mockPathOf(s string) string {
 // matcher). Given an any-key route such as PathSession(""), it counts the
 // requests that route's responder answered. Requests nothing answered are
 // not counted. Use mt.GetCallCountInfo for the full table.
-func Calls(mt *httpmock.MockTransport, method, path string) int {
+func Calls(mt *MockTransport, method, path string) int {
 	want := path
 	regexpRoute := strings.HasPrefix(path, "=~")
 	if !regexpRoute {
@@ -170,8 +162,9 @@ func Calls(mt *httpmock.MockTransport, method, path string) int {
 // ErrBadSignature is matched (errors.Is) by the errors of CheckSignature.
 var ErrBadSignature = errors.New("pavetest: request is not correctly signed")
 
-// CheckSignature reports whether req carries PAVE's v1 signature for
-// creds, as production checks it: exactly one API-Key equal to
+// CheckSignature reports whether the headers h carry PAVE's v1 signature
+// for creds, as the fake server checks it by default: exactly one API-Key
+// equal to
 // creds.APIKey; exactly one API-Timestamp in the canonical form
 // pave.TimestampLayout (2006-01-02T15:04:05Z); and exactly one API-Token
 // equal to creds.Token of that timestamp string (keys and tokens compared
@@ -180,22 +173,19 @@ var ErrBadSignature = errors.New("pavetest: request is not correctly signed")
 // that check, for clients on a fake clock.
 //
 // It returns nil or an error matching ErrBadSignature that says what is
-// wrong without quoting the token or the secret. It works on any request:
-// one seen by an httpmock responder, by an httptest.Server or by a
-// RoundTripper.
-func CheckSignature(req *http.Request, creds pave.Credentials, now time.Time, window time.Duration) error {
-	if req == nil {
-		return fmt.Errorf("%w: nil request", ErrBadSignature)
-	}
-	key, err := mockSingleHeader(req.Header, pave.HeaderAPIKey)
+// wrong without quoting the token or the secret. It works on the headers of
+// any request: one seen by an httpmock responder, by an httptest.Server or
+// by a RoundTripper (req.Header), or one Sent returns (sent.Header).
+func CheckSignature(h http.Header, creds pave.Credentials, now time.Time, window time.Duration) error {
+	key, err := mockSingleHeader(h, pave.HeaderAPIKey)
 	if err != nil {
 		return err
 	}
-	ts, err := mockSingleHeader(req.Header, pave.HeaderAPITimestamp)
+	ts, err := mockSingleHeader(h, pave.HeaderAPITimestamp)
 	if err != nil {
 		return err
 	}
-	token, err := mockSingleHeader(req.Header, pave.HeaderAPIToken)
+	token, err := mockSingleHeader(h, pave.HeaderAPIToken)
 	if err != nil {
 		return err
 	}
@@ -253,17 +243,18 @@ func mockSingleHeader(h http.Header, name string) (string, error) {
 func SignedBy(creds pave.Credentials) httpmock.Matcher {
 	name := "pavetest.SignedBy(" + creds.Username + ":" + creds.APIKey + ")"
 	return httpmock.NewMatcher(name, func(req *http.Request) bool {
-		return CheckSignature(req, creds, time.Time{}, 0) == nil
+		return CheckSignature(req.Header, creds, time.Time{}, 0) == nil
 	})
 }
 
-// AssertSigned marks tb as failed, saying why, unless req is correctly
-// signed for creds (CheckSignature without the freshness check), and
-// reports whether it is. Call it from a responder to check the requests
-// of a hand-built client or transport.
-func AssertSigned(tb testing.TB, req *http.Request, creds pave.Credentials) bool {
+// AssertSigned marks tb as failed, saying why, unless the headers h are
+// correctly signed for creds (CheckSignature without the freshness check),
+// and reports whether they are. Pass a recorded request's headers
+// (LastSent(mt, ...).Header) or, in a responder, req.Header: "dealer B's
+// request was signed with B's key".
+func AssertSigned(tb testing.TB, h http.Header, creds pave.Credentials) bool {
 	tb.Helper()
-	if err := CheckSignature(req, creds, time.Time{}, 0); err != nil {
+	if err := CheckSignature(h, creds, time.Time{}, 0); err != nil {
 		tb.Errorf("pavetest.AssertSigned: %v", err)
 		return false
 	}

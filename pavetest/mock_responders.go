@@ -143,7 +143,7 @@ func mockReadJSON(req *http.Request, v any) error {
 // Hotspots.CreateSession) with 201 and sess, or with the
 // session_created.json fixture (an IDLE session FixtureSessionKey with its
 // capture_url) when sess is nil. The request is not inspected.
-func OnCreateSession(mt *httpmock.MockTransport, sess *pave.Session) {
+func OnCreateSession(mt *MockTransport, sess *pave.Session) {
 	mt.RegisterResponder(http.MethodPost, PathSessions,
 		orFixture(http.StatusCreated, sess == nil, "session_created.json", sess))
 }
@@ -151,7 +151,7 @@ func OnCreateSession(mt *httpmock.MockTransport, sess *pave.Session) {
 // OnGetSession answers GET /v1/sessions/{key} (Sessions.Get) with sess, or
 // with the session.json fixture (a COMPLETE session) carrying the requested
 // key when sess is nil. key "" answers every key (see PathSession).
-func OnGetSession(mt *httpmock.MockTransport, key string, sess *pave.Session) {
+func OnGetSession(mt *MockTransport, key string, sess *pave.Session) {
 	mt.RegisterResponder(http.MethodGet, PathSession(key),
 		orFixture(http.StatusOK, sess == nil, "session.json", sess))
 }
@@ -160,7 +160,7 @@ func OnGetSession(mt *httpmock.MockTransport, key string, sess *pave.Session) {
 // photos, or with the photos.json fixture (one accepted, one rejected
 // photo) when photos is nil; an empty non-nil slice answers []. key ""
 // answers every key.
-func OnPhotos(mt *httpmock.MockTransport, key string, photos []pave.Photo) {
+func OnPhotos(mt *MockTransport, key string, photos []pave.Photo) {
 	mt.RegisterResponder(http.MethodGet, PathPhotos(key),
 		orFixture(http.StatusOK, photos == nil, "photos.json", photos))
 }
@@ -168,7 +168,7 @@ func OnPhotos(mt *httpmock.MockTransport, key string, photos []pave.Photo) {
 // OnNotes answers GET /v1/sessions/{key}/notes (Sessions.Notes) with notes,
 // or with the notes.json fixture when notes is nil; an empty non-nil slice
 // answers []. key "" answers every key.
-func OnNotes(mt *httpmock.MockTransport, key string, notes []pave.Note) {
+func OnNotes(mt *MockTransport, key string, notes []pave.Note) {
 	mt.RegisterResponder(http.MethodGet, PathNotes(key),
 		orFixture(http.StatusOK, notes == nil, "notes.json", notes))
 }
@@ -179,7 +179,7 @@ func OnNotes(mt *httpmock.MockTransport, key string, notes []pave.Note) {
 // undocumented "estimates" section reachable through Results.Raw) carrying
 // the requested key when body is nil. key "" answers every key. See
 // OnNotReady for a session that is not complete yet.
-func OnResults(mt *httpmock.MockTransport, key string, body []byte) {
+func OnResults(mt *MockTransport, key string, body []byte) {
 	mt.RegisterResponder(http.MethodGet, PathResults(key),
 		orFixture(http.StatusOK, body == nil, "results.json", body))
 }
@@ -187,14 +187,14 @@ func OnResults(mt *httpmock.MockTransport, key string, body []byte) {
 // OnUpdateSession answers PUT /v1/sessions/{key} (Sessions.Update) with
 // sess, or with the session.json fixture carrying the requested key when
 // sess is nil. The request is not inspected. key "" answers every key.
-func OnUpdateSession(mt *httpmock.MockTransport, key string, sess *pave.Session) {
+func OnUpdateSession(mt *MockTransport, key string, sess *pave.Session) {
 	mt.RegisterResponder(http.MethodPut, PathSession(key),
 		orFixture(http.StatusOK, sess == nil, "session.json", sess))
 }
 
 // OnDeleteSession answers DELETE /v1/sessions/{key} (Sessions.Delete) with
 // PAVE's success message for the requested key. key "" answers every key.
-func OnDeleteSession(mt *httpmock.MockTransport, key string) {
+func OnDeleteSession(mt *MockTransport, key string) {
 	mt.RegisterResponder(http.MethodDelete, PathSession(key),
 		FixtureResponder(http.StatusOK, "session_deleted.json"))
 }
@@ -204,7 +204,7 @@ func OnDeleteSession(mt *httpmock.MockTransport, key string) {
 // fixture carrying the requested key and the request's phone (when it has
 // one). key "" answers every key. See OnFixture with
 // "error_resend_finalized.json" for a refusal.
-func OnResendSMS(mt *httpmock.MockTransport, key string, res *pave.ResendResult) {
+func OnResendSMS(mt *MockTransport, key string, res *pave.ResendResult) {
 	if res != nil {
 		mt.RegisterResponder(http.MethodPost, PathResend(key), JSONResponder(http.StatusOK, res))
 		return
@@ -233,7 +233,7 @@ func OnResendSMS(mt *httpmock.MockTransport, key string, res *pave.ResendResult)
 // {"api_key": ..., "data": callbacks}, or with the callbacks_list.json
 // fixture (SESSION:COMPLETE and SESSION:STAGE_CHANGE) when callbacks is
 // nil; an empty non-nil slice answers an empty list.
-func OnListCallbacks(mt *httpmock.MockTransport, callbacks []pave.Callback) {
+func OnListCallbacks(mt *MockTransport, callbacks []pave.Callback) {
 	if callbacks == nil {
 		mt.RegisterResponder(http.MethodGet, PathCallbacks, FixtureResponder(http.StatusOK, "callbacks_list.json"))
 		return
@@ -259,7 +259,7 @@ func mockWrapped(req *http.Request, data any) (*http.Response, error) {
 // OnGetCallback answers GET /v1/callbacks/{event} (Webhooks.Get) with
 // {"api_key": ..., "data": cb}, or with the callback.json fixture for the
 // requested event when cb is nil. event "" answers every event.
-func OnGetCallback(mt *httpmock.MockTransport, event pave.EventName, cb *pave.Callback) {
+func OnGetCallback(mt *MockTransport, event pave.EventName, cb *pave.Callback) {
 	if cb == nil {
 		mt.RegisterResponder(http.MethodGet, PathCallback(event), FixtureResponder(http.StatusOK, "callback.json"))
 		return
@@ -275,14 +275,14 @@ func OnGetCallback(mt *httpmock.MockTransport, event pave.EventName, cb *pave.Ca
 // the request's setting that way (method POST, headers {} and payload {}
 // when absent), or answers 400 "Missing required fields." when the request
 // lacks event or url.
-func OnCreateCallback(mt *httpmock.MockTransport, cb *pave.Callback) {
+func OnCreateCallback(mt *MockTransport, cb *pave.Callback) {
 	mt.RegisterResponder(http.MethodPost, PathCallbacks, mockCallbackResponder(cb, ""))
 }
 
 // OnUpdateCallback answers PUT /v1/callbacks/{event} (Webhooks.Update) like
 // OnCreateCallback, the event coming from the path. event "" answers every
 // event.
-func OnUpdateCallback(mt *httpmock.MockTransport, event pave.EventName, cb *pave.Callback) {
+func OnUpdateCallback(mt *MockTransport, event pave.EventName, cb *pave.Callback) {
 	mt.RegisterResponder(http.MethodPut, PathCallback(event), mockCallbackResponder(cb, event))
 }
 
@@ -350,7 +350,7 @@ func mockObject(v any) (map[string]any, error) {
 // OnDeleteCallback answers DELETE /v1/callbacks/{event} (Webhooks.Delete)
 // with PAVE's success message for the requested event. event "" answers
 // every event.
-func OnDeleteCallback(mt *httpmock.MockTransport, event pave.EventName) {
+func OnDeleteCallback(mt *MockTransport, event pave.EventName) {
 	mt.RegisterResponder(http.MethodDelete, PathCallback(event),
 		FixtureResponder(http.StatusOK, "callback_deleted.json"))
 }
@@ -363,7 +363,7 @@ func OnDeleteCallback(mt *httpmock.MockTransport, event pave.EventName) {
 // true, or answers 400 "Missing required fields." to a request without
 // photos. The hotspots_upload.json fixture shows a refused photo. key ""
 // answers every key.
-func OnUploadHotspotPhotos(mt *httpmock.MockTransport, key string, uploads []pave.HotspotUpload) {
+func OnUploadHotspotPhotos(mt *MockTransport, key string, uploads []pave.HotspotUpload) {
 	if uploads != nil {
 		mt.RegisterResponder(http.MethodPost, PathHotspotPhotos(key), JSONResponder(http.StatusOK, struct {
 			Data []pave.HotspotUpload `json:"data"`
@@ -391,7 +391,7 @@ func OnUploadHotspotPhotos(mt *httpmock.MockTransport, key string, uploads []pav
 // the document body, sent as it is, or with the hotspots_results.json
 // fixture (three damages on two photos) when body is nil. key "" answers
 // every key. See OnHotspotsNotReady for photos still being analysed.
-func OnHotspotResults(mt *httpmock.MockTransport, key string, body []byte) {
+func OnHotspotResults(mt *MockTransport, key string, body []byte) {
 	mt.RegisterResponder(http.MethodGet, PathHotspotResults(key),
 		orFixture(http.StatusOK, body == nil, "hotspots_results.json", body))
 }
@@ -400,7 +400,7 @@ func OnHotspotResults(mt *httpmock.MockTransport, key string, body []byte) {
 // analyses the photos: 200 {"success": false, "message": "Session is not
 // yet completed.", "data": []}, which Hotspots.Results turns into an error
 // matching pave.ErrNotReady. key "" answers every key.
-func OnHotspotsNotReady(mt *httpmock.MockTransport, key string) {
+func OnHotspotsNotReady(mt *MockTransport, key string) {
 	mt.RegisterResponder(http.MethodGet, PathHotspotResults(key),
 		FixtureResponder(http.StatusOK, "hotspots_not_ready.json"))
 }
@@ -412,7 +412,7 @@ func OnHotspotsNotReady(mt *httpmock.MockTransport, key string) {
 // constant, a path such as "/v1/sessions/NSA-7K2D5MZ8WP", or an httpmock
 // regexp route ("=~^/v1/sessions/"). Registering it for a route another
 // helper registered replaces that answer.
-func OnError(mt *httpmock.MockTransport, method, path string, status int, message string) {
+func OnError(mt *MockTransport, method, path string, status int, message string) {
 	mt.RegisterResponder(method, path, ErrorResponder(status, message))
 }
 
@@ -422,7 +422,7 @@ func OnError(mt *httpmock.MockTransport, method, path string, status int, messag
 // (pave.FieldErrors gives errs back). With no errs it answers the
 // error_validation.json fixture (vehicle.vin, sms.to and
 // session.redirect_url).
-func OnValidationError(mt *httpmock.MockTransport, method, path string, errs map[string][]string) {
+func OnValidationError(mt *MockTransport, method, path string, errs map[string][]string) {
 	if len(errs) == 0 {
 		mt.RegisterResponder(method, path, FixtureResponder(http.StatusBadRequest, "error_validation.json"))
 		return
@@ -439,7 +439,7 @@ func OnValidationError(mt *httpmock.MockTransport, method, path string, errs map
 // retries run out, returns an *APIError matching pave.ErrRateLimited whose
 // RetryAfter is the header's value. For a limit that lifts, combine
 // RateLimitedResponder with Then (see FixtureResponder).
-func OnRateLimited(mt *httpmock.MockTransport, method, path string, retryAfter time.Duration) {
+func OnRateLimited(mt *MockTransport, method, path string, retryAfter time.Duration) {
 	mt.RegisterResponder(method, path, RateLimitedResponder(retryAfter))
 }
 
@@ -447,7 +447,7 @@ func OnRateLimited(mt *httpmock.MockTransport, method, path string, retryAfter t
 // session that is not COMPLETE yet: 400 {"message": "Session is not yet
 // completed."}, an error matching pave.ErrNotReady. key "" answers every
 // key.
-func OnNotReady(mt *httpmock.MockTransport, key string) {
+func OnNotReady(mt *MockTransport, key string) {
 	mt.RegisterResponder(http.MethodGet, PathResults(key),
 		FixtureResponder(http.StatusBadRequest, "error_not_ready.json"))
 }
@@ -458,7 +458,7 @@ func OnNotReady(mt *httpmock.MockTransport, key string) {
 // the event {event}" message (with api_key) for /v1/callbacks/{event},
 // and {"status": "error", "message": "Session not found", ...} for the v2
 // resend. The SDK returns an error matching pave.ErrNotFound.
-func OnNotFound(mt *httpmock.MockTransport, method, path string) {
+func OnNotFound(mt *MockTransport, method, path string) {
 	mt.RegisterResponder(method, path, mockNotFoundResponder)
 }
 
@@ -482,7 +482,7 @@ func mockNotFoundResponder(req *http.Request) (*http.Response, error) {
 // session key: GET, PUT and DELETE of the session, its photos, notes and
 // results, the Hotspots upload and results, and the v2 resend. key ""
 // answers every key.
-func OnSessionNotFound(mt *httpmock.MockTransport, key string) {
+func OnSessionNotFound(mt *MockTransport, key string) {
 	for _, r := range []struct{ method, path string }{
 		{http.MethodGet, PathSession(key)},
 		{http.MethodPut, PathSession(key)},
@@ -505,6 +505,6 @@ func OnSessionNotFound(mt *httpmock.MockTransport, key string) {
 //
 //	pavetest.OnFixture(mt, http.MethodPost, pavetest.PathResend(key),
 //		http.StatusBadRequest, "error_resend_finalized.json")
-func OnFixture(mt *httpmock.MockTransport, method, path string, status int, name string) {
+func OnFixture(mt *MockTransport, method, path string, status int, name string) {
 	mt.RegisterResponder(method, path, FixtureResponder(status, name))
 }

@@ -259,7 +259,7 @@ func TestTimestampsFarAwayAreRefused(t *testing.T) {
 				assert.Contains(t, string(body), msgExpiredToken)
 				req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
 				req.Header = signed(creds, ts)
-				assert.ErrorIs(t, CheckSignature(req, creds, now, DefaultTimestampWindow), ErrBadSignature)
+				assert.ErrorIs(t, CheckSignature(req.Header, creds, now, DefaultTimestampWindow), ErrBadSignature)
 			})
 		}
 	}

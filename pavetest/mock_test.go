@@ -1,6 +1,7 @@
 package pavetest_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -625,7 +626,7 @@ func TestCheckSignature(t *testing.T) {
 			if tt.mutate != nil {
 				tt.mutate(req)
 			}
-			err := pavetest.CheckSignature(req, creds, tt.now, tt.window)
+			err := pavetest.CheckSignature(req.Header, creds, tt.now, tt.window)
 			if tt.errHas == "" {
 				require.NoError(t, err)
 				return
@@ -639,7 +640,7 @@ func TestCheckSignature(t *testing.T) {
 
 	wrong := creds
 	wrong.APISecret = "other-secret"
-	err := pavetest.CheckSignature(mockSignedRequest(t, wrong, ts), creds, time.Time{}, 0)
+	err := pavetest.CheckSignature(mockSignedRequest(t, wrong, ts).Header, creds, time.Time{}, 0)
 	require.ErrorIs(t, err, pavetest.ErrBadSignature)
 	require.ErrorIs(t, pavetest.CheckSignature(nil, creds, time.Time{}, 0), pavetest.ErrBadSignature)
 }
@@ -672,19 +673,19 @@ func TestAssertSigned(t *testing.T) {
 	ts := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC).UTC().Format(pave.TimestampLayout)
 
 	rec := &mockRecordingTB{TB: t}
-	assert.True(t, pavetest.AssertSigned(rec, mockSignedRequest(t, creds, ts), creds))
+	assert.True(t, pavetest.AssertSigned(rec, mockSignedRequest(t, creds, ts).Header, creds))
 	assert.Empty(t, rec.errors)
 
 	wrong := creds
 	wrong.APIKey = "someone-else"
-	assert.False(t, pavetest.AssertSigned(rec, mockSignedRequest(t, wrong, ts), creds))
+	assert.False(t, pavetest.AssertSigned(rec, mockSignedRequest(t, wrong, ts).Header, creds))
 	require.Len(t, rec.errors, 1)
 	assert.Contains(t, rec.errors[0], "API-Key")
 
 	// From a responder, as users would call it.
 	client, mt := pavetest.NewMockClient(t)
 	mt.RegisterResponder(http.MethodGet, pavetest.PathSession(""), func(req *http.Request) (*http.Response, error) {
-		pavetest.AssertSigned(t, req, creds)
+		pavetest.AssertSigned(t, req.Header, creds)
 		return pavetest.FixtureResponder(http.StatusOK, "session.json")(req)
 	})
 	_, err := client.Sessions.Get(t.Context(), "AS-1")
@@ -926,11 +927,11 @@ func TestSentRecordsWhatTheClientSent(t *testing.T) {
 	var body pave.CreateSessionRequest
 	require.NoError(t, req.DecodeBody(&body))
 	assert.Equal(t, "LEAD-7", body.Options.ClientID)
-	assert.NoError(t, pavetest.CheckSignature(&http.Request{Header: req.Header}, pavetest.MockCredentials(), time.Time{}, 0))
+	assert.NoError(t, pavetest.CheckSignature(req.Header, pavetest.MockCredentials(), time.Time{}, 0))
 
 	_, ok = pavetest.LastSent(mt, http.MethodDelete, pavetest.PathSessions)
 	assert.False(t, ok)
-	assert.Nil(t, pavetest.Sent(httpmock.NewMockTransport()), "a transport not made by NewMockClient")
+	assert.Empty(t, pavetest.Sent(pavetest.NewMockTransport()), "a fresh transport was sent nothing")
 
 	// Sent returns copies: changing them does not change the log.
 	sent[0].Body[0] = 'X'
@@ -944,4 +945,47 @@ func decodeHotspots(b []byte) (*pave.HotspotResults, error) {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// Several dealers on one transport: each client is recorded however it was
+// built, a base URL with a path prefix meets the same routes, and a
+// recorded request's headers are checked directly.
+func TestMockTransportForManyDealers(t *testing.T) {
+	t.Parallel()
+	dealerA := pave.Credentials{Username: "dealer-a", APIKey: "key-a-0001", APISecret: "secret-a-0123456789"}
+	dealerB := pave.Credentials{Username: "dealer-b", APIKey: "key-b-0002", APISecret: "secret-b-0123456789"}
+	dealerC := pave.Credentials{Username: "dealer-c", APIKey: "key-c-0003", APISecret: "secret-c-0123456789"}
+	mt := pavetest.NewMockTransport()
+	a, err := mt.NewClient(dealerA)
+	require.NoError(t, err)
+	b, err := mt.NewClient(dealerB, pave.WithBaseURL("https://gateway.example.com/pave"))
+	require.NoError(t, err)
+	// Dealer C's client is built by hand, on the same transport.
+	c, err := pave.NewClient(dealerC, pave.WithHTTPClient(&http.Client{Transport: mt}))
+	require.NoError(t, err)
+	pavetest.OnCreateSession(mt, nil)
+	pavetest.OnGetSession(mt, "", nil)
+
+	ctx := context.Background()
+	_, err = a.Sessions.Create(ctx, nil)
+	require.NoError(t, err)
+	_, err = b.Sessions.Create(ctx, &pave.CreateSessionRequest{Options: &pave.SessionOptions{ClientID: "LEAD-B-7"}})
+	require.NoError(t, err, "a path prefix meets the same routes")
+	_, err = c.Sessions.Get(ctx, pavetest.FixtureSessionKey)
+	require.NoError(t, err)
+
+	sent := pavetest.Sent(mt)
+	require.Len(t, sent, 3)
+	assert.Equal(t, pavetest.PathSessions, sent[1].Path, "the prefix is dropped")
+	assert.True(t, pavetest.AssertSigned(t, sent[0].Header, dealerA))
+	assert.True(t, pavetest.AssertSigned(t, sent[1].Header, dealerB))
+	assert.True(t, pavetest.AssertSigned(t, sent[2].Header, dealerC))
+	assert.ErrorIs(t, pavetest.CheckSignature(sent[1].Header, dealerA, time.Time{}, 0), pavetest.ErrBadSignature,
+		"dealer B's request is not dealer A's")
+	last, ok := pavetest.LastSent(mt, http.MethodPost, pavetest.PathSessions)
+	require.True(t, ok)
+	var body pave.CreateSessionRequest
+	require.NoError(t, last.DecodeBody(&body))
+	assert.Equal(t, "LEAD-B-7", body.Options.ClientID)
+	assert.Equal(t, 2, pavetest.Calls(mt, http.MethodPost, pavetest.PathSessions))
 }

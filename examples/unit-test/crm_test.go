@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -36,7 +35,7 @@ func TestStartTradeIn(t *testing.T) {
 	// What our code asked PAVE for, as it went over the wire.
 	req, ok := pavetest.LastSent(mt, http.MethodPost, pavetest.PathSessions)
 	require.True(t, ok)
-	pavetest.AssertSigned(t, &http.Request{Header: req.Header}, pavetest.MockCredentials())
+	pavetest.AssertSigned(t, req.Header, pavetest.MockCredentials())
 	var sent pave.CreateSessionRequest
 	require.NoError(t, req.DecodeBody(&sent))
 	require.NotNil(t, sent.Session)
@@ -109,28 +108,28 @@ func TestTradeInOutcome(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		setup   func(mt *httpmock.MockTransport)
+		setup   func(mt *pavetest.MockTransport)
 		want    crm.Outcome
 		wantErr error
 	}{
 		{
 			name:  "complete", // the kit's results.json: grade 3, two damages
-			setup: func(mt *httpmock.MockTransport) { pavetest.OnResults(mt, key, nil) },
+			setup: func(mt *pavetest.MockTransport) { pavetest.OnResults(mt, key, nil) },
 			want:  crm.Outcome{Ready: true, Grade: 3, Damages: 2},
 		},
 		{
 			name:  "still inspecting",
-			setup: func(mt *httpmock.MockTransport) { pavetest.OnNotReady(mt, key) },
+			setup: func(mt *pavetest.MockTransport) { pavetest.OnNotReady(mt, key) },
 			want:  crm.Outcome{},
 		},
 		{
 			name:    "unknown session",
-			setup:   func(mt *httpmock.MockTransport) { pavetest.OnNotFound(mt, http.MethodGet, pavetest.PathResults(key)) },
+			setup:   func(mt *pavetest.MockTransport) { pavetest.OnNotFound(mt, http.MethodGet, pavetest.PathResults(key)) },
 			wantErr: pave.ErrNotFound,
 		},
 		{
 			name: "PAVE down",
-			setup: func(mt *httpmock.MockTransport) {
+			setup: func(mt *pavetest.MockTransport) {
 				pavetest.OnError(mt, http.MethodGet, pavetest.PathResults(key), http.StatusServiceUnavailable, "Service Unavailable.")
 			},
 			wantErr: pave.ErrServer,

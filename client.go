@@ -12,9 +12,6 @@ import (
 	"github.com/pave-go/pave/internal/redact"
 )
 
-// Version is the SDK version sent in the User-Agent header.
-const Version = "0.1.0"
-
 // DefaultBaseURL is PAVE's production API host. Live and test keys share it.
 const DefaultBaseURL = "https://openapi.paveapi.com"
 

@@ -1,5 +1,8 @@
 // Package pave is a Go client for the PAVE vehicle-inspection API.
 //
+// docs/pave-api.md in the module says, for each part of the API, what
+// PAVE documents, what it leaves open, and which reading this package takes.
+//
 // PAVE turns photos taken with a phone into a vehicle condition report. A
 // typical integration creates an inspection session, sends the customer the
 // capture link, and fetches the results once the session is COMPLETE:
@@ -42,11 +45,12 @@
 //
 // # Webhooks, Hotspots and results
 //
-// Client.Webhooks manages callback settings; NewWebhookHandler serves
-// deliveries, checking the secret header registered with NewCallback in
-// constant time (PAVE does not sign deliveries, so fetch the session from
-// the API before acting on one). Client.Hotspots submits photos you already
-// have and returns damages with their position in each image.
+// Client.Webhooks manages callback settings; package
+// github.com/pave-go/pave/webhook serves the deliveries, checking the
+// secret header registered with NewCallback in constant time (PAVE does not
+// sign deliveries, so fetch the session from the API before acting on one).
+// Client.Hotspots submits photos you already have and returns damages with
+// their position in each image.
 // Sessions.ResendSMS re-sends the capture link once. Results keeps the
 // whole document (Raw) beside its typed parts and offers Summary,
 // DamagesByComponent and friends.

@@ -1,6 +1,7 @@
 package pave
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,6 +156,49 @@ func (e *APIError) isNotReady() bool {
 
 func isNotReadyMessage(m string) bool {
 	return strings.Contains(strings.ToLower(m), "not yet completed")
+}
+
+// successFalseError turns a 2xx response whose body refuses the request
+// ("success": false, "status": "error", or only a message) into an
+// *APIError with that status, so that callers handle it like any other
+// refusal: errors.As finds the message, and "Session is not yet
+// completed." matches ErrNotReady. The message and body are scrubbed as
+// every error's are (the body was scrubbed only as data so far).
+func (c *Client) successFalseError(cl call, res result, msg string) *APIError {
+	body := res.Body
+	e := &APIError{
+		StatusCode: cmp.Or(res.Status, http.StatusOK),
+		Message:    msg,
+		Method:     cl.method,
+		Path:       cl.path,
+		Attempts:   res.Attempts,
+	}
+	if len(body) > maxErrorBodySize {
+		e.Body, e.Truncated = append([]byte(nil), body[:maxErrorBodySize]...), true
+	} else {
+		e.Body = append([]byte(nil), body...)
+	}
+	if e.Message == "" {
+		e.Message = "success is false"
+	}
+	e.scrub(c.scrubber, cl.diagnosticSecrets(res.tokens))
+	return e
+}
+
+// messageOnly is the error of a 2xx whose body is not the document the
+// operation returns: PAVE lists {"message": "Session is not yet
+// completed."} under its 200 sample for results, so a message saying so is
+// an *APIError matching ErrNotReady; any other message, or no document at
+// all, is ErrBadResponse.
+func (c *Client) messageOnly(cl call, res result, msg string) error {
+	if isNotReadyMessage(msg) {
+		return c.successFalseError(cl, res, msg)
+	}
+	if msg != "" {
+		return res.badResponse(cl, fmt.Errorf("a %d answer with no document, only the message %q", res.Status,
+			oneLine(c.scrubber.Text(msg, cl.diagnosticSecrets(res.tokens)...))))
+	}
+	return res.badResponse(cl, fmt.Errorf("a %d answer with no document", res.Status))
 }
 
 // FieldErrors returns the field error map of err if it is (or wraps) an

@@ -183,32 +183,6 @@ func decodeHotspotUploads(body []byte) (out []HotspotUpload, failed *string, err
 	return out, nil, nil
 }
 
-// successFalseError turns a 200 response whose body says "success": false
-// into an *APIError (StatusCode 200), so that callers handle it like any
-// other refusal: errors.As finds the message, and "Session is not yet
-// completed." matches ErrNotReady. The message and body are scrubbed as
-// every error's are (the body was scrubbed only as data so far).
-func (c *Client) successFalseError(cl call, res result, msg string) *APIError {
-	body := res.Body
-	e := &APIError{
-		StatusCode: http.StatusOK,
-		Message:    msg,
-		Method:     cl.method,
-		Path:       cl.path,
-		Attempts:   res.Attempts,
-	}
-	if len(body) > maxErrorBodySize {
-		e.Body, e.Truncated = append([]byte(nil), body[:maxErrorBodySize]...), true
-	} else {
-		e.Body = append([]byte(nil), body...)
-	}
-	if e.Message == "" {
-		e.Message = "success is false"
-	}
-	e.scrub(c.scrubber, cl.diagnosticSecrets(res.tokens))
-	return e
-}
-
 func validateHotspotPhotos(fe fieldErrors, photos []HotspotPhoto) {
 	if len(photos) == 0 {
 		fe.add("photos", "at least one photo is required")
@@ -285,6 +259,10 @@ func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResu
 	if err != nil {
 		return nil, res.badResponse(cl, err)
 	}
+	if !out.document {
+		// Neither a success flag nor photos: a bare message, or nothing.
+		return nil, s.c.messageOnly(cl, res, out.Message)
+	}
 	if !out.Success {
 		return nil, s.c.successFalseError(cl, res, out.Message)
 	}
@@ -304,6 +282,8 @@ type HotspotResults struct {
 	Photos []HotspotPhotoResult `json:"data"`
 
 	raw json.RawMessage
+	// document: the body had a success flag or a photo list.
+	document bool
 }
 
 // Raw returns the document as received (without surrounding white space).
@@ -371,6 +351,7 @@ func (r *HotspotResults) decode(b []byte) error {
 	if wire.IsNull(list) {
 		list = w.Photos
 	}
+	r.document = w.Success != nil || !wire.IsNull(list)
 	if !wire.IsNull(list) {
 		if err := json.Unmarshal(list, &r.Photos); err != nil {
 			return fmt.Errorf("pave: hotspot results: data: %w", err)

@@ -10,19 +10,23 @@ import (
 // Results is the inspection results document returned by
 // GET /v1/sessions/{key}/results and posted with the SESSION:COMPLETE webhook.
 //
-// Only event, session and vehicle are documented. Photos, Location and
-// Inspection follow the shapes the fake server uses (see docs/pave-api.md) and may
-// be empty against the real API; the whole document is always kept and
-// available from Raw, so undocumented sections stay reachable.
+// Only event, session and vehicle are documented, and PAVE's sample leaves
+// open where the vehicle, user_account and source sit: inside session (the
+// sample read literally) or the vehicle at the top level. Both are read:
+// Vehicle and Session.Vehicle, UserAccount and Source are filled from
+// whichever place carries them. Photos, Location and Inspection follow the
+// shapes the fake server uses (see docs/pave-api.md) and may be empty
+// against the real API; the whole document is always kept and available
+// from Raw, so undocumented sections stay reachable.
 //
 // Decoding is strict for the documented parts and tolerant for the
 // undocumented ones: a photos, location or inspection section of an
 // unexpected shape (a code sent as "04", a fractional grade) is decoded as
 // far as possible or left empty, never failing the whole document.
 //
-// The helpers (Grade, Damages, Summary, ...) read both
-// the fake server's names and the retired API's names, so they work whichever
-// the real API turns out to use.
+// The helpers (Grade, Damages, Summary, ...) read both the fake server's
+// names and the retired API's names, so they work whichever the real API
+// turns out to use.
 type Results struct {
 	Event      string      `json:"event,omitempty"`
 	Session    Session     `json:"session"`
@@ -69,6 +73,14 @@ type resultsPlain Results
 // vehicle grade may be found.
 type resultsWire struct {
 	resultsPlain
+	// Vehicle, UserAccount and Source may sit at the top level or inside
+	// session (see Results): read here, they fill whichever is missing.
+	// UserAccount and Source are kept raw: a callback's payload merged into
+	// a COMPLETE delivery may put anything there (PAVE's own example payload
+	// is {"source": "PAVE"}).
+	Vehicle        *Vehicle        `json:"vehicle"`
+	UserAccount    json.RawMessage `json:"user_account"`
+	Source         json.RawMessage `json:"source"`
 	Inspection     *inspectionWire `json:"inspection"`
 	Grade          json.RawMessage `json:"grade"`
 	ConditionGrade json.RawMessage `json:"condition_grade"`
@@ -100,6 +112,7 @@ func (r *Results) decode(b []byte, copyRaw bool) error {
 		}
 	}
 	*r = Results(w.resultsPlain)
+	r.placeSessionParts(&w)
 	if w.Inspection != nil {
 		r.Inspection = &w.Inspection.Inspection
 	}
@@ -117,6 +130,36 @@ func (r *Results) decode(b []byte, copyRaw bool) error {
 	}
 	r.normalize()
 	return nil
+}
+
+// placeSessionParts accepts both readings of where PAVE's results sample
+// puts the vehicle, user_account and source: at the top level, or inside
+// session (as the sample reads when its braces are counted as printed).
+// Results.Vehicle and Session.Vehicle, UserAccount and Source are each
+// filled from whichever place has them.
+func (r *Results) placeSessionParts(w *resultsWire) {
+	switch {
+	case w.Vehicle != nil:
+		r.Vehicle = *w.Vehicle
+		if r.Session.Vehicle == nil {
+			v := *w.Vehicle
+			r.Session.Vehicle = &v
+		}
+	case r.Session.Vehicle != nil:
+		r.Vehicle = *r.Session.Vehicle
+	}
+	if r.Session.UserAccount == nil && wire.IsObject(w.UserAccount) {
+		var ua UserAccount
+		if json.Unmarshal(w.UserAccount, &ua) == nil {
+			r.Session.UserAccount = &ua
+		}
+	}
+	if r.Session.Source == nil && wire.IsObject(w.Source) {
+		var src Source
+		if json.Unmarshal(w.Source, &src) == nil {
+			r.Session.Source = &src
+		}
+	}
 }
 
 // normalize fills what one naming scheme leaves out and another carries: a
@@ -152,7 +195,10 @@ func decodeResultsLenient(b []byte, w *resultsWire) error {
 	var l struct {
 		Event          string          `json:"event"`
 		Session        Session         `json:"session"`
-		Vehicle        Vehicle         `json:"vehicle"`
+		VehicleRaw     json.RawMessage `json:"vehicle"`
+		Vehicle        Vehicle         `json:"-"`
+		UserAccount    json.RawMessage `json:"user_account"`
+		Source         json.RawMessage `json:"source"`
 		Photos         json.RawMessage `json:"photos"`
 		Location       json.RawMessage `json:"location"`
 		Inspection     json.RawMessage `json:"inspection"`
@@ -163,12 +209,21 @@ func decodeResultsLenient(b []byte, w *resultsWire) error {
 	if err := json.Unmarshal(b, &l); err != nil {
 		return err
 	}
+	if !wire.IsNull(l.VehicleRaw) {
+		if err := json.Unmarshal(l.VehicleRaw, &l.Vehicle); err != nil {
+			return err
+		}
+	}
 	*w = resultsWire{
 		Grade:          l.Grade,
 		ConditionGrade: l.ConditionGrade,
 		VehicleGrade:   l.VehicleGrade,
 	}
-	w.Event, w.Session, w.Vehicle = l.Event, l.Session, l.Vehicle
+	w.Event, w.Session = l.Event, l.Session
+	if !wire.IsNull(l.VehicleRaw) {
+		w.Vehicle = &l.Vehicle
+	}
+	w.UserAccount, w.Source = l.UserAccount, l.Source
 	w.Photos = decodePhotosLenient(l.Photos)
 	if wire.IsObject(l.Location) {
 		var loc Location

@@ -167,6 +167,15 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 	if err != nil {
 		return nil, res.badResponse(cl, fmt.Errorf("decoding results: %w", err))
 	}
+	if out.Session.SessionKey == "" {
+		// No session: PAVE's "not yet completed" sample is a 200 with a
+		// message alone.
+		var m struct {
+			Message wire.LooseString `json:"message"`
+		}
+		_ = json.Unmarshal(res.Body, &m)
+		return nil, s.c.messageOnly(cl, res, string(m.Message))
+	}
 	s.c.fillCaptureURL(&out.Session)
 	return out, nil
 }

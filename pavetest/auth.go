@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pave-go/pave"
@@ -30,11 +31,35 @@ type authFailure struct {
 
 func unauthorized(text string) *authFailure { return &authFailure{Message: text} }
 
-// parseTimestamp parses an API-Timestamp value. Strict accepts only the
-// canonical 2006-01-02T15:04:05Z form; lenient also accepts RFC 3339 with a
-// fraction or an offset, Unix seconds and RFC 1123.
-func parseTimestamp(v string, strict bool) (time.Time, bool) {
-	if strict {
+// TimestampMode is how strictly the fake server, CheckSignature,
+// AssertSigned and SignedBy read API-Timestamp. Both sides default to
+// Strict, so a test that passes here does not lean on a form PAVE may
+// refuse.
+type TimestampMode int
+
+const (
+	// Strict accepts only 2006-01-02T15:04:05Z (UTC, whole seconds, a
+	// literal Z) and a lowercase hex token: the forms PAVE's docs show, and
+	// the ones the SDK sends.
+	Strict TimestampMode = iota
+	// Lenient also accepts what PAVE's own code samples and code others
+	// wrote send: RFC 3339 with a fraction or an offset (toJSON()
+	// milliseconds, Python's isoformat() +00:00), Unix seconds and RFC
+	// 1123, and the token in upper-case hex. PAVE may refuse every one.
+	Lenient
+)
+
+// String names the mode.
+func (m TimestampMode) String() string {
+	if m == Lenient {
+		return "lenient"
+	}
+	return "strict"
+}
+
+// parseTimestamp parses an API-Timestamp value as mode says.
+func parseTimestamp(v string, mode TimestampMode) (time.Time, bool) {
+	if mode != Lenient {
 		t, err := time.Parse(pave.TimestampLayout, v)
 		if err != nil || t.Format(pave.TimestampLayout) != v {
 			return time.Time{}, false
@@ -75,18 +100,21 @@ func isDigits(s string) bool {
 }
 
 // tokenMatches recomputes the HMAC over the raw timestamp string and
-// compares it in constant time; upper- or lower-case hex is accepted.
-func tokenMatches(a *account, timestamp, token string) bool {
+// compares it in constant time: lowercase hex, as PAVE's docs show, or
+// either case in lenient mode.
+func tokenMatches(c pave.Credentials, timestamp, token string, mode TimestampMode) bool {
 	if len(token) != sha256.Size*2 {
 		return false
+	}
+	if mode == Strict && strings.ToLower(token) != token {
+		return false // PAVE's docs show lowercase hex
 	}
 	got, err := hex.DecodeString(token)
 	if err != nil {
 		return false
 	}
-	mac := hmac.New(sha256.New, []byte(a.APISecret))
-	mac.Write([]byte(a.Username + ":" + a.APIKey + "@" + timestamp))
-	return hmac.Equal(got, mac.Sum(nil))
+	want, _ := hex.DecodeString(c.Token(timestamp))
+	return hmac.Equal(got, want)
 }
 
 // lookupKey finds the account of an API key, comparing in constant time.
@@ -102,11 +130,11 @@ func (s *Server) lookupKey(key string) *account {
 
 // verifySignature checks API-Timestamp and API-Token for acct.
 func (s *Server) verifySignature(acct *account, ts, token string) *authFailure {
-	t, ok := parseTimestamp(ts, s.opts.Strict)
+	t, ok := parseTimestamp(ts, s.opts.Timestamps)
 	if !ok {
 		return unauthorized(msgInvalidToken)
 	}
-	if !tokenMatches(acct, ts, token) {
+	if !tokenMatches(acct.Credentials(), ts, token, s.opts.Timestamps) {
 		return unauthorized(msgInvalidToken)
 	}
 	if !withinWindow(t, s.Now(), s.opts.TimestampWindow) {
@@ -141,8 +169,8 @@ func (s *Server) authV1(r *http.Request) (*account, *authFailure) {
 	return acct, nil
 }
 
-// authHotspots requires API-Key; API-Token and API-Timestamp are verified
-// when either is present, and required in strict mode (PAVE's Hotspots pages list only API-Key).
+// authHotspots requires API-Key, as PAVE's Hotspots pages list only
+// API-Key; API-Token and API-Timestamp are verified when either is present.
 func (s *Server) authHotspots(r *http.Request) (*account, *authFailure) {
 	key := r.Header.Get(pave.HeaderAPIKey)
 	if key == "" {
@@ -154,7 +182,7 @@ func (s *Server) authHotspots(r *http.Request) (*account, *authFailure) {
 	}
 	ts := r.Header.Get(pave.HeaderAPITimestamp)
 	token := r.Header.Get(pave.HeaderAPIToken)
-	if ts == "" && token == "" && !s.opts.Strict {
+	if ts == "" && token == "" {
 		return acct, nil
 	}
 	if ts == "" || token == "" {

@@ -101,7 +101,8 @@ func signed(creds pave.Credentials, ts string) http.Header {
 
 func TestAuthDocumentedVectors(t *testing.T) {
 	t.Parallel()
-	srv := NewServer(t, WithAccounts(acme), WithClock(func() time.Time { return fixedNow }))
+	// The Unix-seconds vector is lenient mode's.
+	srv := NewServer(t, WithAccounts(acme), WithTimestamps(Lenient), WithClock(func() time.Time { return fixedNow }))
 	hc := plainClient(t)
 	for ts, token := range map[string]string{
 		"2024-03-15T09:30:00Z": "fa09a39c3af6f65e0f00076cf74ce7323627a3178f96c97cf0f52a160b1a69c2",
@@ -116,7 +117,7 @@ func TestAuthDocumentedVectors(t *testing.T) {
 
 func TestAuthLenientFormats(t *testing.T) {
 	t.Parallel()
-	srv := NewServer(t, WithAccounts(acme), WithClock(func() time.Time { return fixedNow }))
+	srv := NewServer(t, WithAccounts(acme), WithTimestamps(Lenient), WithClock(func() time.Time { return fixedNow }))
 	hc := plainClient(t)
 	formats := []string{
 		"2024-03-15T09:30:00Z",
@@ -130,7 +131,8 @@ func TestAuthLenientFormats(t *testing.T) {
 		status, body := call(t, hc, http.MethodGet, srv.URL+"/v1/callbacks", nil, signed(acme.Credentials(), ts))
 		assert.Equal(t, http.StatusOK, status, "%s: %s", ts, body)
 	}
-	// Upper-case hex is accepted too.
+	// Upper-case hex is accepted too in lenient mode (not in strict: see
+	// TestAuthTimestampModes).
 	h := signed(acme.Credentials(), formats[0])
 	h.Set(pave.HeaderAPIToken, strings.ToUpper(h.Get(pave.HeaderAPIToken)))
 	status, _ := call(t, hc, http.MethodGet, srv.URL+"/v1/callbacks", nil, h)
@@ -141,55 +143,77 @@ func TestAuthLenientFormats(t *testing.T) {
 	assert.JSONEq(t, `{"message":"Invalid API-Token."}`, string(body))
 }
 
-func TestAuthStrictMode(t *testing.T) {
+// The server reads API-Timestamp strictly by default, as the checkers do:
+// only the form PAVE documents. Lenient also takes the forms PAVE's own
+// samples send (which PAVE may refuse).
+func TestAuthTimestampModes(t *testing.T) {
 	t.Parallel()
-	srv := NewServer(t, WithAccounts(acme), WithStrict(), WithClock(func() time.Time { return fixedNow }))
-	hc := plainClient(t)
-	status, body := call(t, hc, http.MethodGet, srv.URL+"/v1/callbacks", nil, signed(acme.Credentials(), "2024-03-15T09:30:00Z"))
-	assert.Equal(t, http.StatusOK, status, string(body))
-	for _, ts := range []string{"2024-03-15T09:30:00.000Z", "2024-03-15T09:30:00+00:00", "1710495000", "Fri, 15 Mar 2024 09:30:00 GMT"} {
-		status, body := call(t, hc, http.MethodGet, srv.URL+"/v1/callbacks", nil, signed(acme.Credentials(), ts))
-		assert.Equal(t, http.StatusUnauthorized, status, ts)
-		assert.JSONEq(t, `{"message":"Invalid API-Token."}`, string(body), ts)
+	forms := []struct {
+		ts      string
+		lenient bool // accepted only in lenient mode
+	}{
+		{"2024-03-15T09:30:00Z", false},
+		{"2024-03-15T09:30:00.000Z", true},  // JavaScript toJSON()
+		{"2024-03-15T09:30:00+00:00", true}, // Python isoformat()
+		{"2024-03-15T09:30:00.123456+00:00", true},
+		{"1710495000", true},                    // the Hotspots samples' Unix seconds
+		{"Fri, 15 Mar 2024 09:30:00 GMT", true}, // toUTCString()
 	}
-	// The SDK always sends the canonical form, so it works in strict mode.
-	c := srv.Client()
-	_, err := c.Sessions.Create(context.Background(), nil)
-	require.NoError(t, err)
+	for _, mode := range []TimestampMode{Strict, Lenient} {
+		opts := []Option{WithAccounts(acme), WithClock(func() time.Time { return fixedNow })}
+		if mode == Lenient {
+			opts = append(opts, WithTimestamps(Lenient))
+		}
+		srv := NewServer(t, opts...)
+		hc := plainClient(t)
+		for _, f := range forms {
+			t.Run(mode.String()+"/"+f.ts, func(t *testing.T) {
+				h := signed(acme.Credentials(), f.ts)
+				status, body := call(t, hc, http.MethodGet, srv.URL+"/v1/callbacks", nil, h)
+				checked := CheckSignature(h, acme.Credentials(), mode, fixedNow, DefaultTimestampWindow)
+				if f.lenient && mode == Strict {
+					assert.Equal(t, http.StatusUnauthorized, status, string(body))
+					assert.JSONEq(t, `{"message":"Invalid API-Token."}`, string(body))
+					assert.ErrorIs(t, checked, ErrBadSignature, "the checker agrees with the server")
+					return
+				}
+				assert.Equal(t, http.StatusOK, status, string(body))
+				assert.NoError(t, checked, "the checker agrees with the server")
+			})
+		}
+		upper := signed(acme.Credentials(), forms[0].ts)
+		upper.Set(pave.HeaderAPIToken, strings.ToUpper(upper.Get(pave.HeaderAPIToken)))
+		status, _ := call(t, hc, http.MethodGet, srv.URL+"/v1/callbacks", nil, upper)
+		assert.Equal(t, map[TimestampMode]int{Strict: 401, Lenient: 200}[mode], status, "upper-case hex, %s", mode)
+		// The SDK always sends the canonical form, so it works in both.
+		_, err := srv.Client().Sessions.Create(context.Background(), nil)
+		require.NoError(t, err)
+	}
+	_, err := Start(WithTimestamps(TimestampMode(7)))
+	assert.ErrorContains(t, err, "unknown TimestampMode")
 }
 
+// PAVE's Hotspots pages list only API-Key: the fake accepts it alone, and
+// checks a signature when one is sent.
 func TestAuthHotspotsHeaders(t *testing.T) {
 	t.Parallel()
-	for _, strict := range []bool{false, true} {
-		t.Run("strict="+strconv.FormatBool(strict), func(t *testing.T) {
-			t.Parallel()
-			opts := []Option{WithAccounts(acme), WithClock(func() time.Time { return fixedNow })}
-			if strict {
-				opts = append(opts, WithStrict())
-			}
-			srv := NewServer(t, opts...)
-			sess := createSession(t, srv.Client(), nil)
-			hc := plainClient(t)
-			url := srv.URL + "/v1/hotspots/" + sess.SessionKey
-			keyOnly := http.Header{}
-			keyOnly.Set(pave.HeaderAPIKey, acme.APIKey)
-			status, _ := call(t, hc, http.MethodGet, url, nil, keyOnly)
-			if strict {
-				assert.Equal(t, http.StatusUnauthorized, status)
-			} else {
-				assert.Equal(t, http.StatusOK, status)
-			}
-			status, _ = call(t, hc, http.MethodGet, url, nil, signed(acme.Credentials(), "2024-03-15T09:30:00Z"))
-			assert.Equal(t, http.StatusOK, status)
-			bad := signed(acme.Credentials(), "2024-03-15T09:30:00Z")
-			bad.Set(pave.HeaderAPIToken, strings.Repeat("0", 64))
-			status, body := call(t, hc, http.MethodGet, url, nil, bad)
-			assert.Equal(t, http.StatusUnauthorized, status)
-			assert.JSONEq(t, `{"message":"Invalid API-Token."}`, string(body))
-			status, _ = call(t, hc, http.MethodGet, url, nil, nil)
-			assert.Equal(t, http.StatusUnauthorized, status)
-		})
-	}
+	srv := NewServer(t, WithAccounts(acme), WithClock(func() time.Time { return fixedNow }))
+	sess := createSession(t, srv.Client(), nil)
+	hc := plainClient(t)
+	url := srv.URL + "/v1/hotspots/" + sess.SessionKey
+	keyOnly := http.Header{}
+	keyOnly.Set(pave.HeaderAPIKey, acme.APIKey)
+	status, _ := call(t, hc, http.MethodGet, url, nil, keyOnly)
+	assert.Equal(t, http.StatusOK, status)
+	status, _ = call(t, hc, http.MethodGet, url, nil, signed(acme.Credentials(), "2024-03-15T09:30:00Z"))
+	assert.Equal(t, http.StatusOK, status)
+	bad := signed(acme.Credentials(), "2024-03-15T09:30:00Z")
+	bad.Set(pave.HeaderAPIToken, strings.Repeat("0", 64))
+	status, body := call(t, hc, http.MethodGet, url, nil, bad)
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.JSONEq(t, `{"message":"Invalid API-Token."}`, string(body))
+	status, _ = call(t, hc, http.MethodGet, url, nil, nil)
+	assert.Equal(t, http.StatusUnauthorized, status)
 }
 
 func TestAuthV2AccessToken(t *testing.T) {
@@ -225,12 +249,12 @@ func TestAuthV2AccessToken(t *testing.T) {
 func TestParseTimestamp(t *testing.T) {
 	t.Parallel()
 	for _, v := range []string{"", "2024-13-01T00:00:00Z", "99999999999999999999", "x", strings.Repeat("1", 100)} {
-		_, ok := parseTimestamp(v, false)
+		_, ok := parseTimestamp(v, Lenient)
 		assert.False(t, ok, v)
 	}
-	_, ok := parseTimestamp("2024-03-15T09:30:00Z", true)
+	_, ok := parseTimestamp("2024-03-15T09:30:00Z", Strict)
 	assert.True(t, ok)
-	_, ok = parseTimestamp("2024-03-15T09:30:00.5Z", true)
+	_, ok = parseTimestamp("2024-03-15T09:30:00.5Z", Strict)
 	assert.False(t, ok)
 }
 
@@ -240,8 +264,8 @@ func TestTimestampsFarAwayAreRefused(t *testing.T) {
 	t.Parallel()
 	for _, strict := range []bool{true, false} {
 		opts := []Option{}
-		if strict {
-			opts = append(opts, WithStrict())
+		if !strict {
+			opts = append(opts, WithTimestamps(Lenient))
 		}
 		srv := NewServer(t, opts...)
 		creds := srv.Credentials()
@@ -259,7 +283,7 @@ func TestTimestampsFarAwayAreRefused(t *testing.T) {
 				assert.Contains(t, string(body), msgExpiredToken)
 				req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
 				req.Header = signed(creds, ts)
-				assert.ErrorIs(t, CheckSignature(req.Header, creds, now, DefaultTimestampWindow), ErrBadSignature)
+				assert.ErrorIs(t, CheckSignature(req.Header, creds, Strict, now, DefaultTimestampWindow), ErrBadSignature)
 			})
 		}
 	}

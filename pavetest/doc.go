@@ -39,10 +39,13 @@
 // more than Options.TimestampWindow (default 300 s) away from the server
 // clock: 401 {"message": "API-Token has expired."}. The HMAC is recomputed
 // over the raw header string and compared in constant time (upper- or
-// lower-case hex). By default the timestamp may be RFC 3339 (with or
-// without fraction, Z or offset), Unix seconds or RFC 1123; Options.Strict
-// accepts only 2006-01-02T15:04:05Z. Hotspots endpoints need API-Key and
-// verify the token when present (required when Strict). The v2 resend
+// lower-case hex). By default (Strict) the timestamp must be
+// 2006-01-02T15:04:05Z, the form PAVE's docs show; WithTimestamps(Lenient)
+// also accepts RFC 3339 with a fraction or an offset, Unix seconds and RFC
+// 1123, which PAVE's own samples send but PAVE may refuse. CheckSignature,
+// AssertSigned and SignedBy read timestamps the same way, with the same
+// default. Hotspots endpoints need API-Key, as PAVE's pages list, and
+// verify the token when present. The v2 resend
 // endpoint accepts API-Access-Token (the account's API key, or
 // Account.AccessToken) and/or the v1 headers.
 //

@@ -84,21 +84,20 @@ type damageJSON struct {
 	PhotoCode    int    `json:"photo_code"`
 }
 
-// randomDamage picks a component (restricted to view when non-zero, if any
-// component is visible there) and a damage kind for it.
-func randomDamage(r *rand.Rand, view pave.PhotoCode) (component, damageKind) {
-	pool := components
-	if view != 0 {
-		var visible []component
-		for _, c := range components {
-			if c.photo == view {
-				visible = append(visible, c)
-			}
-		}
-		if len(visible) > 0 {
-			pool = visible
+// visibleFrom returns the components a view shows (none for the VIN,
+// interior and cluster photos).
+func visibleFrom(view pave.PhotoCode) []component {
+	var out []component
+	for _, c := range components {
+		if c.photo == view {
+			out = append(out, c)
 		}
 	}
+	return out
+}
+
+// randomDamage picks a component from pool and a damage kind for it.
+func randomDamage(r *rand.Rand, pool []component) (component, damageKind) {
 	c := pool[r.IntN(len(pool))]
 	kinds := damageKinds[c.group]
 	return c, kinds[r.IntN(len(kinds))]
@@ -107,7 +106,7 @@ func randomDamage(r *rand.Rand, view pave.PhotoCode) (component, damageKind) {
 func generateDamages(r *rand.Rand, n int) []damageJSON {
 	out := make([]damageJSON, 0, n)
 	for range n {
-		c, k := randomDamage(r, 0)
+		c, k := randomDamage(r, components)
 		out = append(out, damageJSON{
 			DamageGroup: c.group, Component: c.code, DamageName: k.name, Description: k.description,
 			RepairMethod: k.repair, GradeScore: k.score, PhotoCode: int(c.photo),
@@ -162,6 +161,8 @@ type resultsSessionJSON struct {
 	Options          resultsOptionsJSON `json:"options"`
 	UserAccount      userAccountJSON    `json:"user_account"`
 	Source           sourceJSON         `json:"source"`
+	// Vehicle is set instead of the top-level one with VehicleInSession.
+	Vehicle *resultsVehicleJSON `json:"vehicle,omitempty"`
 }
 
 type resultsVehicleJSON struct {
@@ -205,12 +206,12 @@ type inspectionJSON struct {
 }
 
 type resultsJSON struct {
-	Event      string             `json:"event"`
-	Session    resultsSessionJSON `json:"session"`
-	Vehicle    resultsVehicleJSON `json:"vehicle"`
-	Photos     []resultsPhotoJSON `json:"photos"`
-	Location   locationJSON       `json:"location"`
-	Inspection inspectionJSON     `json:"inspection"`
+	Event      string              `json:"event"`
+	Session    resultsSessionJSON  `json:"session"`
+	Vehicle    *resultsVehicleJSON `json:"vehicle,omitempty"`
+	Photos     []resultsPhotoJSON  `json:"photos"`
+	Location   locationJSON        `json:"location"`
+	Inspection inspectionJSON      `json:"inspection"`
 }
 
 // resultsInput is what a results document is built from.
@@ -225,6 +226,7 @@ type resultsInput struct {
 	created, started, ended, done time.Time
 	captureDur, inspectDur        int
 	damages                       int
+	vehicleInSession              bool
 }
 
 // buildResults draws the user account, location and damages from r and
@@ -249,13 +251,6 @@ func buildResults(r *rand.Rand, in resultsInput) []byte {
 			},
 			Source: sourceJSON{Type: "api", Properties: map[string]string{"api_name": in.apiName}},
 		},
-		Vehicle: resultsVehicleJSON{
-			ID: v.ID, SessionKey: in.key, VIN: v.VIN, VRM: optString(v.VRM), Year: v.Year,
-			Make: v.Make, Model: v.Model, BodyType: v.BodyType, Trim: v.Trim,
-			Transmission: v.Transmission, Drivetrain: v.Drivetrain, EngineType: v.EngineType,
-			FuelType: v.FuelType, ExtCol: v.ExtCol, IntCol: v.IntCol,
-			OdomReading: v.Odom, OdomUnit: v.OdomUnit,
-		},
 		Photos: in.photos,
 		Location: locationJSON{
 			Latitude:  round(c.lat+(r.Float64()-0.5)/10, 4),
@@ -263,6 +258,18 @@ func buildResults(r *rand.Rand, in resultsInput) []byte {
 			Address:   c.name,
 		},
 		Inspection: inspectionJSON{Grade: vehicleGrade(damages), DamageCount: len(damages), Damages: damages},
+	}
+	veh := &resultsVehicleJSON{
+		ID: v.ID, SessionKey: in.key, VIN: v.VIN, VRM: optString(v.VRM), Year: v.Year,
+		Make: v.Make, Model: v.Model, BodyType: v.BodyType, Trim: v.Trim,
+		Transmission: v.Transmission, Drivetrain: v.Drivetrain, EngineType: v.EngineType,
+		FuelType: v.FuelType, ExtCol: v.ExtCol, IntCol: v.IntCol,
+		OdomReading: v.Odom, OdomUnit: v.OdomUnit,
+	}
+	if in.vehicleInSession {
+		doc.Session.Vehicle = veh
+	} else {
+		doc.Vehicle = veh
 	}
 	b, _ := marshal(doc)
 	return b
@@ -292,6 +299,9 @@ type GenerateOptions struct {
 	// CreatedAt is the session's creation time; the default is derived
 	// from the seed, so the document is fully deterministic.
 	CreatedAt time.Time
+	// VehicleInSession puts the vehicle inside "session" (see
+	// Options.ResultsVehicleInSession).
+	VehicleInSession bool
 }
 
 // GenerateResults returns a results document for
@@ -309,8 +319,8 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 	in := resultsInput{
 		key: key, theme: string(pave.ThemePro), language: "EN",
 		username: "pavetest", accountName: "pavetest", apiName: "pavetest",
-		redirectURL: opts.RedirectURL,
-		options:     resultsOptionsJSON{ClientID: opts.ClientID, Contact: opts.Contact, Reference: opts.Reference},
+		redirectURL: opts.RedirectURL, vehicleInSession: opts.VehicleInSession,
+		options: resultsOptionsJSON{ClientID: opts.ClientID, Contact: opts.Contact, Reference: opts.Reference},
 	}
 	if opts.Theme != "" {
 		in.theme = string(opts.Theme)
@@ -365,7 +375,7 @@ func (s *Server) resultsLocked(sess *session) []byte {
 		key: sess.key, theme: sess.theme, redirectURL: sess.redirectURL, language: sess.language,
 		username: sess.acct.Username, accountName: sess.acct.AccountName, apiName: sess.acct.APIName,
 		options: resultsOptionsJSON{ClientID: sess.clientID, Contact: sess.contact, Reference: sess.reference},
-		vehicle: sess.vehicle,
+		vehicle: sess.vehicle, vehicleInSession: s.opts.ResultsVehicleInSession,
 		created: sess.createdAt, started: sess.startedAt, ended: sess.endedAt, done: sess.updatedAt,
 	}
 	for _, code := range photoCodes() {

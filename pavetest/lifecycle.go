@@ -45,12 +45,27 @@ func (s *Server) control(key string, fn func(sess *session) ([]pendingDelivery, 
 	return err
 }
 
+// The delivery bodies. PAVE documents SMS_PROCESS as {phone, status,
+// message} and STAGE_CHANGE as {session_key, photo_url, photo_status,
+// message}, the message optional; STATUS_CHANGE and NOTE_INSERT are not
+// documented, so the fake sends the least it can: the session key and the
+// status, or the note. The omitempty fields are Options.RichWebhooks'.
+
 type statusChangeJSON struct {
-	Event          string `json:"event"`
+	Event          string `json:"event,omitempty"`
 	SessionKey     string `json:"session_key"`
 	Status         string `json:"status"`
-	PreviousStatus string `json:"previous_status"`
-	UpdatedAt      string `json:"updated_at"`
+	PreviousStatus string `json:"previous_status,omitempty"`
+	UpdatedAt      string `json:"updated_at,omitempty"`
+}
+
+// richEvent is the event name for a delivery body: only with RichWebhooks
+// (PAVE shows it in the COMPLETE body alone).
+func (s *Server) richEvent(name string) string {
+	if s.opts.RichWebhooks {
+		return name
+	}
+	return ""
 }
 
 // setStatusLocked changes the status and queues SESSION:STATUS_CHANGE.
@@ -58,10 +73,11 @@ func (s *Server) setStatusLocked(sess *session, to pave.SessionStatus) []pending
 	from := sess.status
 	sess.status = to
 	sess.updatedAt = s.stampLocked()
-	body, _ := marshal(statusChangeJSON{
-		Event: eventStatusChange, SessionKey: sess.key, Status: string(to),
-		PreviousStatus: string(from), UpdatedAt: fmtMicro(sess.updatedAt),
-	})
+	ev := statusChangeJSON{Event: s.richEvent(eventStatusChange), SessionKey: sess.key, Status: string(to)}
+	if s.opts.RichWebhooks {
+		ev.PreviousStatus, ev.UpdatedAt = string(from), fmtMicro(sess.updatedAt)
+	}
+	body, _ := marshal(ev)
 	return s.eventLocked(sess, eventStatusChange, body)
 }
 
@@ -82,13 +98,13 @@ func (s *Server) StartCapture(key string) error {
 }
 
 type stageChangeJSON struct {
-	Event       string  `json:"event"`
+	Event       string  `json:"event,omitempty"`
 	SessionKey  string  `json:"session_key"`
-	PhotoCode   int     `json:"photo_code"`
-	PhotoLabel  string  `json:"photo_label"`
+	PhotoCode   int     `json:"photo_code,omitempty"`
+	PhotoLabel  string  `json:"photo_label,omitempty"`
 	PhotoURL    string  `json:"photo_url"`
 	PhotoStatus string  `json:"photo_status"`
-	Message     *string `json:"message"`
+	Message     *string `json:"message,omitempty"`
 }
 
 // captureLocked records one photo and queues its webhooks: STATUS_CHANGE
@@ -116,9 +132,9 @@ func (s *Server) captureLocked(sess *session, code pave.PhotoCode, accepted bool
 	p.URL = photoURL(newRand(s.opts.Seed, sess.key, "photo", fmt.Sprint(sess.shots)), sess.key, code)
 	p.Approved = accepted
 	p.UpdatedAt = now
-	stage := stageChangeJSON{
-		Event: eventStageChange, SessionKey: sess.key, PhotoCode: int(code),
-		PhotoLabel: string(code.Label()), PhotoURL: p.URL, PhotoStatus: "ACCEPTED",
+	stage := stageChangeJSON{Event: s.richEvent(eventStageChange), SessionKey: sess.key, PhotoURL: p.URL, PhotoStatus: "ACCEPTED"}
+	if s.opts.RichWebhooks {
+		stage.PhotoCode, stage.PhotoLabel = int(code), string(code.Label())
 	}
 	if accepted {
 		p.Message = "ACCEPTED"
@@ -231,7 +247,7 @@ func (s *Server) Invalidate(key string) error {
 }
 
 type noteInsertJSON struct {
-	Event      string   `json:"event"`
+	Event      string   `json:"event,omitempty"`
 	SessionKey string   `json:"session_key"`
 	Note       noteJSON `json:"note"`
 }
@@ -243,26 +259,29 @@ func (s *Server) AddNote(key, title, description string) error {
 		s.nextNoteID++
 		n := noteState{ID: s.nextNoteID, Title: title, Description: description, CreatedAt: s.stampLocked()}
 		sess.notes = append(sess.notes, n)
-		body, _ := marshal(noteInsertJSON{Event: eventNoteInsert, SessionKey: sess.key, Note: n.view()})
+		body, _ := marshal(noteInsertJSON{Event: s.richEvent(eventNoteInsert), SessionKey: sess.key, Note: n.view()})
 		return s.eventLocked(sess, eventNoteInsert, body), nil
 	})
 }
 
 type smsProcessJSON struct {
-	Event      string  `json:"event"`
-	SessionKey string  `json:"session_key"`
+	Event      string  `json:"event,omitempty"`
+	SessionKey string  `json:"session_key,omitempty"`
 	Phone      string  `json:"phone"`
 	Status     string  `json:"status"`
-	Message    *string `json:"message"`
+	Message    *string `json:"message,omitempty"`
 }
 
 // SetSMSResult records the outcome of the capture-link SMS reported by the
 // SMS provider, firing SESSION:SMS_PROCESS with status "success" or
-// "error" and message (null when empty). A failed SMS allows changing
+// "error" and message (left out when empty). A failed SMS allows changing
 // sms.to while the session is IDLE; the v2 resend refuses after one.
 func (s *Server) SetSMSResult(key string, success bool, message string) error {
 	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
-		ev := smsProcessJSON{Event: eventSMSProcess, SessionKey: sess.key, Status: "success"}
+		ev := smsProcessJSON{Event: s.richEvent(eventSMSProcess), Status: "success"}
+		if s.opts.RichWebhooks {
+			ev.SessionKey = sess.key
+		}
 		if sess.sms != nil {
 			ev.Phone = sess.sms.To
 		}

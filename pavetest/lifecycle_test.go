@@ -3,7 +3,9 @@ package pavetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -16,11 +18,13 @@ import (
 
 // registerAll registers the five events to rc with a secret header and a
 // payload.
+// registerAll registers every event at rc's /hooks/<event>, so a delivery
+// says which setting it was sent for.
 func registerAll(t *testing.T, srv *Server, rc *receiver) {
 	hc := rawClient(t, srv, srv.Credentials(), nil)
 	for _, ev := range knownEvents {
 		register(t, hc, srv, map[string]any{
-			"event": ev, "url": rc.URL + "/hooks", "headers": map[string]string{"Authorization": "Bearer hook-secret"},
+			"event": ev, "url": rc.URL + "/hooks/" + ev, "headers": map[string]string{"Authorization": "Bearer hook-secret"},
 			"payload": map[string]any{"source": "PAVE", "event": "must-not-override", "dealer": map[string]any{"id": 7}},
 		})
 	}
@@ -43,41 +47,48 @@ func TestLifecycleFiresWebhooks(t *testing.T) {
 	require.ErrorIs(t, srv.Complete(key), ErrInvalidTransition)
 	require.ErrorIs(t, srv.Complete("NOP-0000000000"), ErrSessionNotFound)
 
-	// Every delivery carries the registered header, the method and the merged payload.
+	// Every delivery carries the registered header, the method and the
+	// merged payload, which never overrides a field of the event's own
+	// (COMPLETE's "event"), and fills in what the body lacks.
 	all := rc.deliveries()
 	require.NotEmpty(t, all)
 	for _, d := range all {
 		assert.Equal(t, http.MethodPost, d.Method)
-		assert.Equal(t, "/hooks", d.Path)
+		assert.Equal(t, "/hooks/"+d.Event, d.Path)
 		assert.Equal(t, "Bearer hook-secret", d.Header.Get("Authorization"))
 		assert.Equal(t, "application/json", d.Header.Get("Content-Type"))
 		assert.Equal(t, "PAVE", d.Body["source"])
 		assert.Equal(t, map[string]any{"id": float64(7)}, d.Body["dealer"])
-		assert.NotEqual(t, "must-not-override", d.Body["event"])
+		if d.Event == "SESSION:COMPLETE" {
+			assert.Equal(t, "SESSION:COMPLETE", d.Body["event"])
+		} else {
+			assert.Equal(t, "must-not-override", d.Body["event"], "PAVE shows no event field but COMPLETE's: the payload's is merged in")
+		}
 	}
 
 	var statuses []string
 	for _, ev := range rc.events("SESSION:STATUS_CHANGE") {
 		assert.Equal(t, key, ev["session_key"])
-		statuses = append(statuses, ev["previous_status"].(string)+">"+ev["status"].(string))
+		assert.NotContains(t, ev, "previous_status", "not documented: only with RichWebhooks")
+		statuses = append(statuses, ev["status"].(string))
 	}
-	assert.Equal(t, []string{"IDLE>STARTED", "STARTED>PROCESS", "PROCESS>QC_PASSED", "QC_PASSED>CONFIRM", "CONFIRM>COMPLETE"}, statuses)
+	assert.Equal(t, []string{"STARTED", "PROCESS", "QC_PASSED", "CONFIRM", "COMPLETE"}, statuses)
 
 	stages := rc.events("SESSION:STAGE_CHANGE")
 	require.Len(t, stages, 14, "one rejected Left, then 13 accepted views")
-	assert.Equal(t, float64(4), stages[0]["photo_code"])
-	assert.Equal(t, "Left", stages[0]["photo_label"])
+	assert.NotContains(t, stages[0], "photo_code", "PAVE documents no photo code: it is in photo_url")
+	assert.Regexp(t, `_04_[A-Z0-9]+\.jpg$`, stages[0]["photo_url"])
 	assert.Equal(t, "REJECTED", stages[0]["photo_status"])
 	assert.Equal(t, "Wrong View", stages[0]["message"])
 	assert.Equal(t, "ACCEPTED", stages[1]["photo_status"])
-	assert.Equal(t, float64(1), stages[1]["photo_code"], "capture order starts with the VIN")
-	assert.Regexp(t, `^https://images-cdn\.paveapi\.com/`, stages[1]["photo_url"])
+	assert.NotContains(t, stages[1], "message", "no message for an accepted photo")
+	assert.Regexp(t, `^https://images-cdn\.paveapi\.com/.*_01_`, stages[1]["photo_url"], "capture order starts with the VIN")
 
 	completes := rc.events("SESSION:COMPLETE")
 	require.Len(t, completes, 1)
 	var raw []byte
 	for _, d := range rc.deliveries() {
-		if d.Body["event"] == "SESSION:COMPLETE" {
+		if d.Event == "SESSION:COMPLETE" {
 			raw = d.Raw
 		}
 	}
@@ -128,8 +139,60 @@ func TestNoteAndSMSWebhooks(t *testing.T) {
 	assert.Equal(t, "416-555-0199", sms[0]["phone"])
 	assert.Equal(t, "error", sms[0]["status"])
 	assert.Equal(t, "Undeliverable", sms[0]["message"])
+	assert.NotContains(t, sms[0], "session_key", "PAVE documents none")
 	assert.Equal(t, "success", sms[1]["status"])
-	assert.Nil(t, sms[1]["message"])
+	assert.NotContains(t, sms[1], "message")
+}
+
+// By default a delivery has exactly the fields PAVE documents for its event
+// (plus the payload); RichWebhooks adds the undocumented ones.
+func TestWebhookBodiesAsDocumented(t *testing.T) {
+	t.Parallel()
+	keysOf := func(m map[string]any) []string {
+		var out []string
+		for k := range m {
+			if k != "source" && k != "dealer" && k != "event" { // the payload's
+				out = append(out, k)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	for _, rich := range []bool{false, true} {
+		t.Run(fmt.Sprint("rich=", rich), func(t *testing.T) {
+			t.Parallel()
+			var opts []Option
+			if rich {
+				opts = append(opts, WithRichWebhooks())
+			}
+			srv := NewServer(t, opts...)
+			rc := newReceiver(t, 0)
+			registerAll(t, srv, rc)
+			key := createSession(t, srv.Client(), &pave.CreateSessionRequest{SMS: &pave.SMS{To: "+14165550199"}}).SessionKey
+			require.NoError(t, srv.SetSMSResult(key, false, "Undeliverable"))
+			require.NoError(t, srv.CapturePhoto(key, pave.PhotoLeft, false))
+			require.NoError(t, srv.AddNote(key, "T", "D"))
+			want := map[string][]string{
+				"SESSION:SMS_PROCESS":   {"message", "phone", "status"},
+				"SESSION:STAGE_CHANGE":  {"message", "photo_status", "photo_url", "session_key"},
+				"SESSION:STATUS_CHANGE": {"session_key", "status"},
+				"SESSION:NOTE_INSERT":   {"note", "session_key"},
+			}
+			if rich {
+				want["SESSION:SMS_PROCESS"] = []string{"message", "phone", "session_key", "status"}
+				want["SESSION:STAGE_CHANGE"] = []string{"message", "photo_code", "photo_label", "photo_status", "photo_url", "session_key"}
+				want["SESSION:STATUS_CHANGE"] = []string{"previous_status", "session_key", "status", "updated_at"}
+			}
+			for event, keys := range want {
+				got := rc.events(event)
+				require.NotEmpty(t, got, event)
+				assert.Equal(t, keys, keysOf(got[0]), event)
+				if rich {
+					assert.Equal(t, event, got[0]["event"], "rich bodies name their event")
+				}
+			}
+		})
+	}
 }
 
 func TestExpireAndInvalidate(t *testing.T) {
@@ -211,7 +274,7 @@ func TestAsyncWebhooks(t *testing.T) {
 	srv.WaitDeliveries()
 	var events []string
 	for _, d := range rc.deliveries() {
-		events = append(events, d.Body["event"].(string))
+		events = append(events, d.Event)
 	}
 	require.NotEmpty(t, events)
 	assert.Equal(t, "SESSION:STATUS_CHANGE", events[0])

@@ -163,20 +163,19 @@ func Calls(mt *MockTransport, method, path string) int {
 var ErrBadSignature = errors.New("pavetest: request is not correctly signed")
 
 // CheckSignature reports whether the headers h carry PAVE's v1 signature
-// for creds, as the fake server checks it by default: exactly one API-Key
-// equal to
-// creds.APIKey; exactly one API-Timestamp in the canonical form
-// pave.TimestampLayout (2006-01-02T15:04:05Z); and exactly one API-Token
-// equal to creds.Token of that timestamp string (keys and tokens compared
-// in constant time). With window > 0 the timestamp must also be at most
-// window away from now (time.Now() when now is zero); window <= 0 skips
-// that check, for clients on a fake clock.
+// for creds, read as mode says (Strict, the fake server's default, accepts
+// only the form PAVE documents): exactly one API-Key equal to creds.APIKey;
+// exactly one API-Timestamp of that form; and exactly one API-Token equal
+// to the HMAC of that timestamp string (keys and tokens compared in
+// constant time; lowercase hex, or either case when Lenient). With window > 0 the timestamp must
+// also be at most window away from now (time.Now() when now is zero);
+// window <= 0 skips that check, for clients on a fake clock.
 //
 // It returns nil or an error matching ErrBadSignature that says what is
 // wrong without quoting the token or the secret. It works on the headers of
 // any request: one seen by an httpmock responder, by an httptest.Server or
 // by a RoundTripper (req.Header), or one Sent returns (sent.Header).
-func CheckSignature(h http.Header, creds pave.Credentials, now time.Time, window time.Duration) error {
+func CheckSignature(h http.Header, creds pave.Credentials, mode TimestampMode, now time.Time, window time.Duration) error {
 	key, err := mockSingleHeader(h, pave.HeaderAPIKey)
 	if err != nil {
 		return err
@@ -192,11 +191,14 @@ func CheckSignature(h http.Header, creds pave.Credentials, now time.Time, window
 	if subtle.ConstantTimeCompare([]byte(key), []byte(creds.APIKey)) != 1 {
 		return fmt.Errorf("%w: %s is not the expected API key", ErrBadSignature, pave.HeaderAPIKey)
 	}
-	t, perr := time.Parse(pave.TimestampLayout, ts)
-	if perr != nil || t.Format(pave.TimestampLayout) != ts {
-		return fmt.Errorf("%w: %s %q is not of the form %s", ErrBadSignature, pave.HeaderAPITimestamp, ts, pave.TimestampLayout)
+	t, ok := parseTimestamp(ts, mode)
+	if !ok {
+		if mode == Strict {
+			return fmt.Errorf("%w: %s %q is not of the form %s", ErrBadSignature, pave.HeaderAPITimestamp, ts, pave.TimestampLayout)
+		}
+		return fmt.Errorf("%w: %s %q is not a timestamp", ErrBadSignature, pave.HeaderAPITimestamp, ts)
 	}
-	if subtle.ConstantTimeCompare([]byte(token), []byte(creds.Token(ts))) != 1 {
+	if !tokenMatches(creds, ts, token, mode) {
 		return fmt.Errorf("%w: %s is not the HMAC-SHA256 of \"username:apikey@%s\" under the API secret", ErrBadSignature, pave.HeaderAPIToken, ts)
 	}
 	if window > 0 {
@@ -229,7 +231,7 @@ func mockSingleHeader(h http.Header, name string) (string, error) {
 }
 
 // SignedBy returns an httpmock matcher that accepts only requests
-// correctly signed for creds (CheckSignature without the freshness check,
+// correctly signed for creds (CheckSignature, Strict, without the freshness check,
 // so it also suits clients on a fake clock). Register a responder with it,
 // and a request signed with other credentials finds no responder and fails:
 //
@@ -243,18 +245,18 @@ func mockSingleHeader(h http.Header, name string) (string, error) {
 func SignedBy(creds pave.Credentials) httpmock.Matcher {
 	name := "pavetest.SignedBy(" + creds.Username + ":" + creds.APIKey + ")"
 	return httpmock.NewMatcher(name, func(req *http.Request) bool {
-		return CheckSignature(req.Header, creds, time.Time{}, 0) == nil
+		return CheckSignature(req.Header, creds, Strict, time.Time{}, 0) == nil
 	})
 }
 
 // AssertSigned marks tb as failed, saying why, unless the headers h are
-// correctly signed for creds (CheckSignature without the freshness check),
-// and reports whether they are. Pass a recorded request's headers
+// correctly signed for creds (CheckSignature, Strict, without the
+// freshness check), and reports whether they are. Pass a recorded request's headers
 // (LastSent(mt, ...).Header) or, in a responder, req.Header: "dealer B's
 // request was signed with B's key".
 func AssertSigned(tb testing.TB, h http.Header, creds pave.Credentials) bool {
 	tb.Helper()
-	if err := CheckSignature(h, creds, time.Time{}, 0); err != nil {
+	if err := CheckSignature(h, creds, Strict, time.Time{}, 0); err != nil {
 		tb.Errorf("pavetest.AssertSigned: %v", err)
 		return false
 	}

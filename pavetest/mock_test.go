@@ -626,7 +626,7 @@ func TestCheckSignature(t *testing.T) {
 			if tt.mutate != nil {
 				tt.mutate(req)
 			}
-			err := pavetest.CheckSignature(req.Header, creds, tt.now, tt.window)
+			err := pavetest.CheckSignature(req.Header, creds, pavetest.Strict, tt.now, tt.window)
 			if tt.errHas == "" {
 				require.NoError(t, err)
 				return
@@ -640,9 +640,9 @@ func TestCheckSignature(t *testing.T) {
 
 	wrong := creds
 	wrong.APISecret = "other-secret"
-	err := pavetest.CheckSignature(mockSignedRequest(t, wrong, ts).Header, creds, time.Time{}, 0)
+	err := pavetest.CheckSignature(mockSignedRequest(t, wrong, ts).Header, creds, pavetest.Strict, time.Time{}, 0)
 	require.ErrorIs(t, err, pavetest.ErrBadSignature)
-	require.ErrorIs(t, pavetest.CheckSignature(nil, creds, time.Time{}, 0), pavetest.ErrBadSignature)
+	require.ErrorIs(t, pavetest.CheckSignature(nil, creds, pavetest.Strict, time.Time{}, 0), pavetest.ErrBadSignature)
 }
 
 // mockRecordingTB records failures instead of failing the test.
@@ -927,7 +927,7 @@ func TestSentRecordsWhatTheClientSent(t *testing.T) {
 	var body pave.CreateSessionRequest
 	require.NoError(t, req.DecodeBody(&body))
 	assert.Equal(t, "LEAD-7", body.Options.ClientID)
-	assert.NoError(t, pavetest.CheckSignature(req.Header, pavetest.MockCredentials(), time.Time{}, 0))
+	assert.NoError(t, pavetest.CheckSignature(req.Header, pavetest.MockCredentials(), pavetest.Strict, time.Time{}, 0))
 
 	_, ok = pavetest.LastSent(mt, http.MethodDelete, pavetest.PathSessions)
 	assert.False(t, ok)
@@ -980,7 +980,7 @@ func TestMockTransportForManyDealers(t *testing.T) {
 	assert.True(t, pavetest.AssertSigned(t, sent[0].Header, dealerA))
 	assert.True(t, pavetest.AssertSigned(t, sent[1].Header, dealerB))
 	assert.True(t, pavetest.AssertSigned(t, sent[2].Header, dealerC))
-	assert.ErrorIs(t, pavetest.CheckSignature(sent[1].Header, dealerA, time.Time{}, 0), pavetest.ErrBadSignature,
+	assert.ErrorIs(t, pavetest.CheckSignature(sent[1].Header, dealerA, pavetest.Strict, time.Time{}, 0), pavetest.ErrBadSignature,
 		"dealer B's request is not dealer A's")
 	last, ok := pavetest.LastSent(mt, http.MethodPost, pavetest.PathSessions)
 	require.True(t, ok)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"sync"
 	"testing"
 	"time"
@@ -95,6 +96,9 @@ func createSession(t *testing.T, c *pave.Client, req *pave.CreateSessionRequest)
 
 // received is one webhook delivery seen by a receiver.
 type received struct {
+	// Event is the event the delivery was registered for (the last
+	// segment of its URL's path, see registerAll).
+	Event  string
 	Method string
 	Path   string
 	Header http.Header
@@ -122,7 +126,7 @@ func newReceiver(t *testing.T, failFirst int) *receiver {
 		rc.seen++
 		fail := rc.seen <= rc.failFirst
 		if !fail {
-			rc.got = append(rc.got, received{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: m, Raw: raw})
+			rc.got = append(rc.got, received{Event: path.Base(r.URL.Path), Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: m, Raw: raw})
 		}
 		rc.mu.Unlock()
 		if fail {
@@ -145,7 +149,7 @@ func (rc *receiver) deliveries() []received {
 func (rc *receiver) events(event string) []map[string]any {
 	var out []map[string]any
 	for _, g := range rc.deliveries() {
-		if g.Body["event"] == event {
+		if g.Event == event {
 			out = append(out, g.Body)
 		}
 	}

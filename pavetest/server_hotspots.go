@@ -48,6 +48,8 @@ type hotspotDamageJSON struct {
 	Tolerance    string     `json:"tolerance"`
 	RepairMethod string     `json:"repair_method"`
 	Coodrs       coordsJSON `json:"coodrs"`
+	// CroppedImageURL is sent only with Options.HotspotsCroppedImages.
+	CroppedImageURL string `json:"cropped_image_url,omitempty"`
 }
 
 type hotspotPhotoJSON struct {
@@ -155,18 +157,24 @@ func (s *Server) processHotspotsLocked(sess *session) {
 	total := 0
 	for _, p := range photos {
 		r := newRand(s.opts.Seed, sess.key, "hotspots", string(p.Label), p.URL)
+		visible := visibleFrom(p.Label.Code())
 		n := r.IntN(4)
-		if n == 0 {
-			continue
+		if n == 0 || len(visible) == 0 {
+			continue // a view that shows no panel (VIN, interior, cluster) shows no damage
 		}
 		entry := hotspotPhotoJSON{PhotoCode: int(p.Label.Code()), PhotoLabel: string(p.Label), URL: p.URL}
-		for range n {
-			c, k := randomDamage(r, p.Label.Code())
-			entry.InspectionData = append(entry.InspectionData, hotspotDamageJSON{
+		for i := range n {
+			c, k := randomDamage(r, visible)
+			d := hotspotDamageJSON{
 				DamageGroup: c.group, Component: c.code, DamageName: k.name, Description: k.description,
 				Tolerance: k.tolerance, RepairMethod: k.repair,
 				Coodrs: coordsJSON{X: round(5+r.Float64()*90, 2), Y: round(5+r.Float64()*90, 2)},
-			})
+			}
+			if s.opts.HotspotsCroppedImages {
+				d.CroppedImageURL = fmt.Sprintf("https://images-cdn.paveapi.com/hotspots/%s/%s_%02d_crop%d.jpg",
+					sess.key, sess.key, p.Label.Code(), i+1)
+			}
+			entry.InspectionData = append(entry.InspectionData, d)
 		}
 		total += n
 		res.Data = append(res.Data, entry)

@@ -1,10 +1,14 @@
 package pavetest
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 
+	"github.com/pave-go/pave"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -101,4 +105,47 @@ func TestHotspotsAutoProcess(t *testing.T) {
 	status, body := call(t, hc, http.MethodGet, srv.URL+"/v1/hotspots/"+key, nil, nil)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, true, jsonMap(t, body)["success"])
+}
+
+// A damage is found only on a photo whose view shows its component: none
+// on the VIN, interior or cluster photo, no bumper on a side view. The
+// cropped-image field PAVE promises (without a name) appears only when asked.
+func TestHotspotsDamagesFitTheView(t *testing.T) {
+	t.Parallel()
+	for _, cropped := range []bool{false, true} {
+		t.Run(fmt.Sprint("cropped=", cropped), func(t *testing.T) {
+			t.Parallel()
+			srv := NewServer(t, WithHotspotsAutoProcess(), func(o *Options) { o.HotspotsCroppedImages = cropped })
+			c := srv.Client()
+			total := 0
+			for seed := range 12 {
+				key := createSession(t, c, nil).SessionKey
+				var photos []pave.HotspotPhoto
+				for _, code := range pave.CaptureOrder() {
+					photos = append(photos, pave.HotspotPhoto{PhotoLabel: code.Label(),
+						URL: fmt.Sprintf("https://cdn.spinco.example/veh/%d/%02d.jpg", seed, code)})
+				}
+				_, err := c.Hotspots.UploadPhotos(context.Background(), key, photos)
+				require.NoError(t, err)
+				res, err := c.Hotspots.Results(context.Background(), key)
+				require.NoError(t, err)
+				for _, p := range res.Photos {
+					visible := visibleFrom(p.PhotoCode)
+					require.NotEmpty(t, visible, "damages on %s, which shows no panel", p.PhotoLabel)
+					for _, d := range p.Damages {
+						total++
+						assert.True(t, slices.ContainsFunc(visible, func(c component) bool { return c.code == d.Component }),
+							"%s on the %s photo", d.Component, p.PhotoLabel)
+						if cropped {
+							assert.Regexp(t, `^https://`, d.CroppedImageURL)
+						} else {
+							assert.Empty(t, d.CroppedImageURL)
+							assert.NotContains(t, string(res.Raw()), "cropped")
+						}
+					}
+				}
+			}
+			assert.Positive(t, total, "some damages were found")
+		})
+	}
 }

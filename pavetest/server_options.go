@@ -83,11 +83,34 @@ type Options struct {
 	// TimestampWindow is how far API-Timestamp may be from the server
 	// clock, either way; default 300 seconds.
 	TimestampWindow time.Duration
-	// Strict accepts only the canonical 2006-01-02T15:04:05Z timestamp
-	// and requires API-Token and API-Timestamp on Hotspots endpoints too.
-	Strict bool
+	// Timestamps is how API-Timestamp is read: Strict (the default) accepts
+	// only the form PAVE's docs show, Lenient also the forms PAVE's own
+	// samples and others' code send, which PAVE may refuse.
+	Timestamps TimestampMode
 	// CaptureHost is the capture-link domain; default vehiclecapture.com.
 	CaptureHost string
+	// RichWebhooks adds fields PAVE does not document to every delivery:
+	// "event" on every event (PAVE shows it on COMPLETE only), the session
+	// key of SMS_PROCESS, STAGE_CHANGE's photo_code and photo_label, and
+	// STATUS_CHANGE's previous_status and updated_at. PAVE does not promise
+	// them, and code that needs them sees empty values in production: by
+	// default the fake sends only the documented fields (plus the setting's
+	// payload, which PAVE merges into every delivery).
+	RichWebhooks bool
+	// ResultsVehicleInSession puts the results' vehicle inside "session",
+	// beside user_account and source, as PAVE's results sample reads when
+	// its braces are counted as printed. By default it sits at the top
+	// level, the other reading. The SDK accepts both.
+	ResultsVehicleInSession bool
+	// NotReadyStatus is the status of the "Session is not yet completed."
+	// answer to GET results before COMPLETE. PAVE lists that body under its
+	// 200 sample and documents no other status, so the default is 200;
+	// set 400 (say) to test code against another reading.
+	NotReadyStatus int
+	// HotspotsCroppedImages adds, to each Hotspots damage, a link to an
+	// image cropped around it (as cropped_image_url). PAVE promises such a
+	// link without naming its field, so by default it is left out.
+	HotspotsCroppedImages bool
 	// HotspotsAutoProcess makes a Hotspots upload produce results at once.
 	// By default (false) results stay "not yet completed" until
 	// Server.ProcessHotspots is called, as production processes them later.
@@ -112,7 +135,9 @@ type Options struct {
 	MaxRecordedRequests int
 }
 
-// Option adjusts Options for NewServer.
+// Option adjusts Options for NewServer and Start. Any func(*Options) is one,
+// so a field without a With* helper is set with
+// func(o *pavetest.Options) { o.HotspotsCroppedImages = true }.
 type Option func(*Options)
 
 // WithOptions replaces all options with o (later options still apply).
@@ -123,8 +148,12 @@ func WithAccounts(accounts ...Account) Option {
 	return func(o *Options) { o.Accounts = append([]Account(nil), accounts...) }
 }
 
-// WithStrict enables strict authentication (see Options.Strict).
-func WithStrict() Option { return func(o *Options) { o.Strict = true } }
+// WithRichWebhooks adds the undocumented fields to deliveries (see
+// Options.RichWebhooks).
+func WithRichWebhooks() Option { return func(o *Options) { o.RichWebhooks = true } }
+
+// WithTimestamps sets how API-Timestamp is read (see Options.Timestamps).
+func WithTimestamps(mode TimestampMode) Option { return func(o *Options) { o.Timestamps = mode } }
 
 // WithClock sets the server clock.
 func WithClock(now func() time.Time) Option { return func(o *Options) { o.Now = now } }
@@ -164,8 +193,16 @@ func (o Options) normalize() (Options, error) {
 	if o.ControlToken != "" && (len(o.ControlToken) < 16 || strings.ContainsFunc(o.ControlToken, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
 		return o, fmt.Errorf("pavetest: ControlToken must be at least 16 bytes without spaces or control characters")
 	}
+	if o.Timestamps != Strict && o.Timestamps != Lenient {
+		return o, fmt.Errorf("pavetest: unknown TimestampMode %d", o.Timestamps)
+	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.NotReadyStatus == 0 {
+		o.NotReadyStatus = http.StatusOK
+	} else if o.NotReadyStatus < 200 || o.NotReadyStatus > 599 {
+		return o, fmt.Errorf("pavetest: NotReadyStatus %d is not an HTTP status", o.NotReadyStatus)
 	}
 	if o.TimestampWindow <= 0 {
 		o.TimestampWindow = DefaultTimestampWindow

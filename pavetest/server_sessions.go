@@ -297,7 +297,7 @@ func (s *Server) handleGetResults(w http.ResponseWriter, acct *account, key stri
 	case sess == nil:
 		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 	case sess.status != pave.StatusComplete || sess.results == nil:
-		writeJSON(w, http.StatusBadRequest, msg(msgNotCompleted))
+		writeJSON(w, s.opts.NotReadyStatus, msg(msgNotCompleted))
 	default:
 		writeJSON(w, http.StatusOK, sess.results)
 	}

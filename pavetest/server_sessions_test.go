@@ -1,8 +1,10 @@
 package pavetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -167,7 +169,7 @@ func TestSessionEndpointsThroughClient(t *testing.T) {
 	_, err = c.Sessions.Results(ctx, key)
 	require.ErrorIs(t, err, pave.ErrNotReady)
 	assert.Equal(t, "Session is not yet completed.", apiError(t, err).Message)
-	assert.Equal(t, http.StatusBadRequest, apiError(t, err).StatusCode)
+	assert.Equal(t, http.StatusOK, apiError(t, err).StatusCode, "as PAVE's sample lists it")
 
 	// Theme may change while IDLE.
 	up, err := c.Sessions.Update(ctx, key, &pave.UpdateSessionRequest{Session: &pave.SessionSettings{Theme: pave.ThemeLite}})
@@ -325,4 +327,62 @@ func TestOddRequests(t *testing.T) {
 	status, body := call(t, hc, http.MethodPost, srv.URL+"/v1/sessions", big, nil)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
 	assert.JSONEq(t, `{"message":"Request body too large."}`, string(body))
+}
+
+// PAVE lists "not yet completed" under its 200 sample; the fake answers
+// 200 by default and any status NotReadyStatus names. The SDK reads both as
+// not ready.
+func TestResultsNotReadyStatus(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{0, http.StatusBadRequest, http.StatusConflict} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			t.Parallel()
+			srv := NewServer(t, func(o *Options) { o.NotReadyStatus = status })
+			c := srv.Client()
+			key := createSession(t, c, nil).SessionKey
+			_, err := c.Sessions.Results(context.Background(), key)
+			require.ErrorIs(t, err, pave.ErrNotReady)
+			assert.Equal(t, cmp.Or(status, http.StatusOK), apiError(t, err).StatusCode)
+			got, body := call(t, plainClient(t), http.MethodGet, srv.URL+"/v1/sessions/"+key+"/results", nil, signed(srv.Credentials(), srv.Now().UTC().Format(pave.TimestampLayout)))
+			assert.Equal(t, cmp.Or(status, http.StatusOK), got)
+			assert.JSONEq(t, `{"message": "Session is not yet completed."}`, string(body), "the body PAVE shows, and nothing else")
+		})
+	}
+	_, err := Start(func(o *Options) { o.NotReadyStatus = 99 })
+	assert.ErrorContains(t, err, "NotReadyStatus")
+}
+
+// Both readings of where the results' vehicle sits: the fake emits the
+// literal one (inside session) with ResultsVehicleInSession, and the SDK
+// fills Results.Vehicle and Session.Vehicle either way.
+func TestResultsVehiclePlacement(t *testing.T) {
+	t.Parallel()
+	for _, inSession := range []bool{false, true} {
+		t.Run(fmt.Sprint("inSession=", inSession), func(t *testing.T) {
+			t.Parallel()
+			srv := NewServer(t, func(o *Options) { o.ResultsVehicleInSession = inSession })
+			c := srv.Client()
+			key := createSession(t, c, &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{VIN: "1HGCV1F39LA012345"}}).SessionKey
+			require.NoError(t, srv.Complete(key))
+			res, err := c.Sessions.Results(context.Background(), key)
+			require.NoError(t, err)
+			doc := jsonMap(t, res.Raw())
+			session := doc["session"].(map[string]any)
+			if inSession {
+				assert.NotContains(t, doc, "vehicle")
+				assert.Contains(t, session, "vehicle")
+			} else {
+				assert.Contains(t, doc, "vehicle")
+				assert.NotContains(t, session, "vehicle")
+			}
+			assert.Contains(t, session, "user_account")
+			assert.Contains(t, session, "source")
+			assert.Equal(t, "1HGCV1F39LA012345", res.Vehicle.VIN)
+			require.NotNil(t, res.Session.Vehicle)
+			assert.Equal(t, "1HGCV1F39LA012345", res.Session.Vehicle.VIN)
+			require.NotNil(t, res.Session.UserAccount)
+			require.NotNil(t, res.Session.Source)
+			assert.Equal(t, "api", res.Session.Source.Type)
+		})
+	}
 }

@@ -132,6 +132,7 @@ func runEmbedded(ctx context.Context, out io.Writer) error {
 	}
 	w.Printf("session %s created (status %s)\n", sess.SessionKey, sess.Status)
 	w.Printf("capture link: %s\n\n", sess.CaptureURL)
+	rcv.Track(sess.SessionKey, sess.Status)
 
 	// Step 6: the customer opens the link and photographs the car. PAVE
 	// sends a webhook for every photo and every status change.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/pave-go/pave"
@@ -12,7 +13,7 @@ import (
 )
 
 // receiver is your webhook endpoint: an HTTP server on 127.0.0.1 serving
-// pave.NewWebhookHandler. In production it is a route of your own service
+// webhook.NewHandler. In production it is a route of your own service
 // on a public https URL.
 type receiver struct {
 	// URL is where PAVE is told to deliver.
@@ -22,12 +23,34 @@ type receiver struct {
 	srv       *http.Server
 	served    chan struct{}
 	completed chan string // session keys announced by SESSION:COMPLETE
+
+	// PAVE's STATUS_CHANGE body carries the new status only: the receiver
+	// remembers each session's last status to print the transition.
+	mu       sync.Mutex
+	statuses map[string]pave.SessionStatus
+}
+
+// Track starts remembering a session's status, as created.
+func (r *receiver) Track(key string, status pave.SessionStatus) {
+	r.mu.Lock()
+	r.statuses[key] = status
+	r.mu.Unlock()
+}
+
+// transition records a session's new status and returns the one before.
+func (r *receiver) transition(key string, to pave.SessionStatus) pave.SessionStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	from := r.statuses[key]
+	r.statuses[key] = to
+	return from
 }
 
 // startReceiver listens on a free loopback port and serves deliveries that
 // carry secret.
 func startReceiver(w *syncWriter, secret string) (*receiver, error) {
-	r := &receiver{w: w, served: make(chan struct{}), completed: make(chan string, 1)}
+	r := &receiver{w: w, served: make(chan struct{}), completed: make(chan string, 1),
+		statuses: map[string]pave.SessionStatus{}}
 	handler, err := webhook.NewHandler(webhook.Config{
 		Secrets: []string{secret},
 		Handler: r.handle,
@@ -62,7 +85,7 @@ func (r *receiver) handle(_ context.Context, ev *webhook.Event) error {
 		if err != nil {
 			return err
 		}
-		r.w.Printf("  webhook %-22s %s -> %s\n", ev.Name, sc.PreviousStatus, sc.Status)
+		r.w.Printf("  webhook %-22s %s -> %s\n", ev.Name, r.transition(sc.SessionKey, sc.Status), sc.Status)
 	case pave.EventStageChange:
 		sc, err := ev.StageChange()
 		if err != nil {

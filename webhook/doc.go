@@ -28,6 +28,16 @@
 // the body is true or current: treat a delivery as a notification and fetch
 // the session from the API with a signed client before acting on it.
 //
+// PAVE documents the bodies of two events besides COMPLETE (the results
+// document): SMS_PROCESS is {phone, status, message}, with no session key,
+// and STAGE_CHANGE {session_key, photo_url, photo_status, message}, with no
+// photo code (StageChange reads it from the _NN_ of photo_url). To route an
+// SMS_PROCESS delivery, put your own correlation (the dealer an API key
+// belongs to) in the setting's payload or URL query, and match the phone to
+// the session you created for it (see the SMSProcess example). The bodies
+// of STATUS_CHANGE and NOTE_INSERT are undocumented: their views read the
+// most likely fields, and Body keeps the rest.
+//
 // For frameworks other than net/http, check the headers with Verify and
 // parse the body with Parse or ParseRequest.
 //

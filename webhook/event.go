@@ -170,8 +170,8 @@ func (k *keyedObject) UnmarshalJSON(b []byte) error {
 // The event name is taken from, in order: the body's "event" field; the
 // wire.EventHeader header; and finally the body's shape: "session" and
 // "vehicle" objects mean SESSION:COMPLETE, "photo_url" SESSION:STAGE_CHANGE,
-// "phone" with "status" SESSION:SMS_PROCESS, "previous_status"
-// SESSION:STATUS_CHANGE and "note" SESSION:NOTE_INSERT. Documented names
+// "phone" with "status" SESSION:SMS_PROCESS, "status" with "session_key" (or
+// "previous_status") SESSION:STATUS_CHANGE and "note" SESSION:NOTE_INSERT. Documented names
 // are matched in any letter case. ParseRequest also reads the URL's
 // "event" query parameter. To make detection certain, register callbacks
 // with pave.NewCallback, whose payload puts the event in every body.
@@ -273,7 +273,7 @@ func (env *envelope) name(q url.Values, h http.Header) (pave.EventName, NameSour
 		return pave.EventStageChange, NameFromShape
 	case bool(env.Phone && env.Status):
 		return pave.EventSMSProcess, NameFromShape
-	case bool(env.PreviousStatus):
+	case bool(env.PreviousStatus), bool(env.Status) && env.SessionKey != "":
 		return pave.EventStatusChange, NameFromShape
 	case bool(env.Note):
 		return pave.EventNoteInsert, NameFromShape

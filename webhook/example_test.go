@@ -93,3 +93,49 @@ func ExampleParse() {
 	// Output:
 	// SESSION:SMS_PROCESS shape LKH-7Q2M9XK4TB true
 }
+
+// PAVE documents SMS_PROCESS as {phone, status, message}: no session key.
+// A callback setting belongs to one API key, so the setting's payload (or
+// its URL's query) can carry your own correlation, such as the dealer the
+// key belongs to; PAVE merges the payload into every delivery. Then match
+// the phone to the session you created for it in your own records.
+func ExampleEvent_SMSProcess() {
+	const secret = "example-secret-Vd3kQ9sLr2Xw7ZpT"
+	cb := pave.NewCallback(pave.EventSMSProcess, "https://crm.example.com/pave/sms", secret)
+	cb.Payload["dealer"] = "d-17" // registered once per dealer's API key
+
+	h, err := webhook.NewHandler(webhook.Config{
+		Secrets: []string{secret},
+		Handler: func(ctx context.Context, ev *webhook.Event) error {
+			sms, err := ev.SMSProcess()
+			if err != nil {
+				return err
+			}
+			var mine struct {
+				Dealer string `json:"dealer"`
+			}
+			if err := ev.Decode(&mine); err != nil {
+				return err
+			}
+			// The phone is personal data: look it up, do not log it.
+			fmt.Println("dealer", mine.Dealer, "SMS", sms.Status, "session key absent:", ev.SessionKey == "")
+			return nil
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The documented body, with the setting's payload merged in.
+	body := `{"phone": "+14165550123", "status": "error", "message": "Unreachable destination handset",
+		"event": "SESSION:SMS_PROCESS", "dealer": "d-17"}`
+	req := httptest.NewRequest(http.MethodPost, "/pave/sms", strings.NewReader(body))
+	for k, v := range cb.Headers {
+		req.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	fmt.Println(w.Code)
+	// Output:
+	// dealer d-17 SMS error session key absent: true
+	// 204
+}

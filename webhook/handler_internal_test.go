@@ -445,7 +445,7 @@ func TestDedup(t *testing.T) {
 	assert.Equal(t, 204, send(stage, nil))
 	assert.Equal(t, 1, counter.calls(), "still within the window")
 
-	other := bytes.Replace(stage, []byte(`"photo_code": 8`), []byte(`"photo_code": 7`), 1)
+	other := bytes.Replace(stage, []byte(`_08_REA`), []byte(`_07_RGT`), 1)
 	assert.Equal(t, 204, send(other, nil))
 	assert.Equal(t, 2, counter.calls(), "a different body is a different delivery")
 
@@ -781,24 +781,42 @@ func TestEventViews(t *testing.T) {
 		t.Parallel()
 		sc, err := parse(t, "delivery_stage_change.json").StageChange()
 		require.NoError(t, err)
+		// PAVE documents no photo code: it comes from the _08_ of the URL.
 		assert.Equal(t, &StageChange{
 			SessionKey: rxSession, PhotoCode: pave.PhotoRear, PhotoLabel: pave.LabelRear,
-			PhotoURL:    "https://images-cdn.paveapi.example/x/HBM-4R7T2KQ9XZ/HBM-4R7T2KQ9XZ_08_REA.jpg",
+			PhotoURL:    "https://images-cdn.paveapi.com/HBM/HBM-4R7T2KQ9XZ/HBM-4R7T2KQ9XZ_08_REA.jpg",
 			PhotoStatus: PhotoAccepted,
 		}, sc)
 		assert.True(t, sc.PhotoStatus.Accepted())
 		assert.False(t, sc.PhotoStatus.Rejected())
 	})
-	t.Run("stage change rejected, lenient", func(t *testing.T) {
+	t.Run("stage change rejected", func(t *testing.T) {
 		t.Parallel()
 		ev := parse(t, "delivery_stage_change_rejected.json")
 		assert.Equal(t, NameFromShape, ev.NameFrom)
 		sc, err := ev.StageChange()
 		require.NoError(t, err)
-		assert.Equal(t, pave.PhotoVIN, sc.PhotoCode, `"01" as a string`)
+		assert.Equal(t, pave.PhotoVIN, sc.PhotoCode, "_01_ in the URL")
 		assert.Equal(t, pave.LabelVIN, sc.PhotoLabel, "label derived from the code")
 		assert.True(t, sc.PhotoStatus.Rejected())
 		assert.Equal(t, "Wrong View", sc.Message)
+	})
+	t.Run("stage change lenient code", func(t *testing.T) {
+		t.Parallel()
+		for body, want := range map[string]pave.PhotoCode{
+			`{"photo_code": "01", "photo_url": "https://x/K_04_A.jpg"}`:                                   pave.PhotoVIN, // a code wins over the URL
+			`{"photo_url": "https://x/K-1/K-1_13_RL.jpg?sig=_02_"}`:                                       pave.PhotoRearLeft,
+			`{"photo_url": "https://x/K-1/K-1_99_X.jpg"}`:                                                 0, // not a view
+			`{"photo_url": "https://x/nocode.jpg"}`:                                                       0,
+			`{"photo_url": "https://images-cdn.paveapi.com/LKH/LKH-7Q2M9XK4TB/LKH-7Q2M9XK4TB_10_FL.jpg"}`: pave.PhotoFrontLeft,
+		} {
+			ev, err := Parse([]byte(body), nil)
+			require.NoError(t, err)
+			sc, err := ev.StageChange()
+			require.NoError(t, err)
+			assert.Equal(t, want, sc.PhotoCode, body)
+			assert.Equal(t, want.Label(), sc.PhotoLabel, body)
+		}
 	})
 	t.Run("stage change code from label", func(t *testing.T) {
 		t.Parallel()
@@ -813,16 +831,27 @@ func TestEventViews(t *testing.T) {
 		t.Parallel()
 		sp, err := parse(t, "delivery_sms_process.json").SMSProcess()
 		require.NoError(t, err)
-		assert.Equal(t, &SMSProcess{SessionKey: rxSession, Phone: "+19025550147", Status: SMSError, Message: "Unreachable destination handset"}, sp)
+		// As documented: no session key.
+		assert.Equal(t, &SMSProcess{Phone: "+19025550147", Status: SMSError, Message: "Unreachable destination handset"}, sp)
 		assert.False(t, sp.Status.OK())
 		assert.True(t, SMSStatus("SUCCESS").OK())
 	})
 	t.Run("status change", func(t *testing.T) {
 		t.Parallel()
-		sc, err := parse(t, "delivery_status_change.json").StatusChange()
+		ev := parse(t, "delivery_status_change.json")
+		assert.Equal(t, pave.EventStatusChange, ev.Name, "a status with a session key")
+		sc, err := ev.StatusChange()
 		require.NoError(t, err)
 		assert.Equal(t, rxSession, sc.SessionKey)
 		assert.Equal(t, pave.StatusQCPassed, sc.Status)
+		assert.Empty(t, sc.PreviousStatus)
+		assert.True(t, sc.UpdatedAt.IsZero())
+		// The richer body the fake sends with RichWebhooks.
+		ev, err = Parse([]byte(`{"event": "SESSION:STATUS_CHANGE", "session_key": "HBM-4R7T2KQ9XZ", "status": "QC_PASSED",
+			"previous_status": "PROCESS", "updated_at": "2024-06-03T14:12:44.000000Z"}`), nil)
+		require.NoError(t, err)
+		sc, err = ev.StatusChange()
+		require.NoError(t, err)
 		assert.Equal(t, pave.StatusProcess, sc.PreviousStatus)
 		assert.Equal(t, time.Date(2024, 6, 3, 14, 12, 44, 0, time.UTC), sc.UpdatedAt.UTC())
 	})
@@ -907,6 +936,7 @@ func TestEventPrintsWithoutBody(t *testing.T) {
 	t.Parallel()
 	ev, err := Parse(rxFixture(t, "delivery_sms_process.json"), nil)
 	require.NoError(t, err)
+	ev.SessionKey = rxSession // as when the callback's payload carries one
 	var logs bytes.Buffer
 	slog.New(slog.NewTextHandler(&logs, nil)).Info("got", "event", ev)
 	outs := []string{ev.String(), fmt.Sprint(ev), fmt.Sprintf("%+v", *ev), fmt.Sprintf("%#v", ev), fmt.Sprintf("%q", ev), logs.String()}

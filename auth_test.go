@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 type signingVectors struct {
@@ -58,18 +59,18 @@ func TestSignedRequestMatchesReferenceVector(t *testing.T) {
 	v, creds := loadVectors(t)
 	at := time.Date(2024, 3, 15, 9, 30, 0, 0, time.UTC)
 
-	var rec recorder
-	mt := httpmock.NewMockTransport()
+	mt := pavetest.NewMockTransport()
 	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/sessions/"+sessionKey,
-		rec.record(jsonResponder(200, `{"session_key":"`+sessionKey+`"}`)))
-	c, err := pave.NewClient(creds, pave.WithHTTPClient(&http.Client{Transport: mt}),
-		pave.WithClock(func() time.Time { return at }))
+		jsonResponder(200, `{"session_key":"`+sessionKey+`"}`))
+	c, err := mt.NewClient(creds, pave.WithClock(func() time.Time { return at }))
 	require.NoError(t, err)
 
 	_, err = c.Sessions.Get(context.Background(), sessionKey)
 	require.NoError(t, err)
-	require.Equal(t, 1, rec.count())
-	h := rec.all()[0].Header
+	reqs := sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey)
+	require.Len(t, reqs, 1)
+	h := reqs[0].Header
+	pavetest.AssertSigned(t, h, creds)
 	assert.Equal(t, []string{"9f2c4e1a-7b3d-4c5e-8f6a-1b2c3d4e5f60"}, h.Values("API-Key"))
 	assert.Equal(t, []string{"2024-03-15T09:30:00Z"}, h.Values("API-Timestamp"))
 	assert.Equal(t, []string{v.Vectors[0].Token}, h.Values("API-Token"))
@@ -102,17 +103,17 @@ func steppingClock(start time.Time, step time.Duration) func() time.Time {
 
 func TestEveryAttemptIsSignedWithAFreshTimestamp(t *testing.T) {
 	t.Parallel()
-	var rec recorder
-	c, mt := newMockClient(t, pave.WithClock(steppingClock(time.Date(2025, 6, 2, 14, 0, 0, 0, time.UTC), time.Minute)))
-	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/sessions/"+sessionKey, rec.record(sequence(
+	c, mt := pavetest.NewMockClient(t, pave.WithClock(steppingClock(time.Date(2025, 6, 2, 14, 0, 0, 0, time.UTC), time.Minute)))
+	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/sessions/"+sessionKey, sequence(
 		jsonResponder(503, `{"message":"Service Unavailable"}`),
 		jsonResponder(502, `{"message":"Bad Gateway"}`),
 		jsonResponder(200, `{"session_key":"`+sessionKey+`"}`),
-	)))
+	))
+	creds := mockCreds
 
 	_, err := c.Sessions.Get(context.Background(), sessionKey)
 	require.NoError(t, err)
-	reqs := rec.all()
+	reqs := sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey)
 	require.Len(t, reqs, 3)
 	seen := map[string]bool{}
 	for i, r := range reqs {
@@ -121,8 +122,9 @@ func TestEveryAttemptIsSignedWithAFreshTimestamp(t *testing.T) {
 		require.NoError(t, err, "attempt %d timestamp %q", i+1, ts)
 		assert.False(t, seen[ts], "attempt %d reused timestamp %s", i+1, ts)
 		seen[ts] = true
-		assert.Equal(t, testCreds.Token(ts), r.Header.Get(pave.HeaderAPIToken), "attempt %d", i+1)
-		assert.Equal(t, testCreds.APIKey, r.Header.Get(pave.HeaderAPIKey))
+		pavetest.AssertSigned(t, r.Header, creds)
+		assert.Equal(t, creds.Token(ts), r.Header.Get(pave.HeaderAPIToken), "attempt %d", i+1)
+		assert.Equal(t, creds.APIKey, r.Header.Get(pave.HeaderAPIKey))
 	}
 	assert.NotEqual(t, reqs[0].Header.Get(pave.HeaderAPIToken), reqs[2].Header.Get(pave.HeaderAPIToken))
 }
@@ -130,9 +132,8 @@ func TestEveryAttemptIsSignedWithAFreshTimestamp(t *testing.T) {
 func TestSigningTransportDoesNotMutateTheCallersRequest(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2025, 6, 2, 14, 5, 9, 0, time.UTC)
-	var rec recorder
-	mt := httpmock.NewMockTransport()
-	mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions", rec.record(jsonResponder(201, `{}`)))
+	mt := pavetest.NewMockTransport()
+	mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions", jsonResponder(201, `{}`))
 	st, err := pave.NewSigningTransport(testCreds, mockBase, mt, func() time.Time { return at })
 	require.NoError(t, err)
 
@@ -147,8 +148,9 @@ func TestSigningTransportDoesNotMutateTheCallersRequest(t *testing.T) {
 
 	assert.Equal(t, before, req.Header, "caller's headers changed")
 	assert.Empty(t, req.Header.Get(pave.HeaderAPIToken))
-	require.Equal(t, 1, rec.count())
-	sent := rec.all()[0]
+	reqs := sentTo(mt, http.MethodPost, "/v1/sessions")
+	require.Len(t, reqs, 1)
+	sent := reqs[0]
 	assert.Equal(t, "abc", sent.Header.Get("X-Trace"))
 	assert.Equal(t, at.UTC().Format(pave.TimestampLayout), sent.Header.Get(pave.HeaderAPITimestamp))
 	assert.Equal(t, testCreds.Token(at.UTC().Format(pave.TimestampLayout)), sent.Header.Get(pave.HeaderAPIToken))
@@ -160,9 +162,8 @@ func TestSigningTransportDoesNotMutateTheCallersRequest(t *testing.T) {
 
 func TestSigningTransportSignsARequestWithoutHeaders(t *testing.T) {
 	t.Parallel()
-	var rec recorder
-	mt := httpmock.NewMockTransport()
-	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/callbacks", rec.record(jsonResponder(200, `[]`)))
+	mt := pavetest.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/callbacks", jsonResponder(200, `[]`))
 	st, err := pave.NewSigningTransport(testCreds, mockBase+"/", mt, nil)
 	require.NoError(t, err)
 	u, err := http.NewRequest(http.MethodGet, mockBase+"/v1/callbacks", nil)
@@ -171,8 +172,10 @@ func TestSigningTransportSignsARequestWithoutHeaders(t *testing.T) {
 	resp, err := st.RoundTrip(req)
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
-	require.Equal(t, 1, rec.count())
-	h := rec.all()[0].Header
+	reqs := sentTo(mt, http.MethodGet, "/v1/callbacks")
+	require.Len(t, reqs, 1)
+	h := reqs[0].Header
+	pavetest.AssertSigned(t, h, testCreds)
 	assert.Equal(t, testCreds.Token(h.Get(pave.HeaderAPITimestamp)), h.Get(pave.HeaderAPIToken))
 	assert.Nil(t, req.Header)
 }
@@ -191,7 +194,7 @@ func TestSigningTransportRefusesOtherHosts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			mt := httpmock.NewMockTransport()
+			mt := pavetest.NewMockTransport()
 			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 				t.Errorf("request reached the transport: %s", r.URL)
 				return jsonResponse(200, `{}`), nil
@@ -208,7 +211,7 @@ func TestSigningTransportRefusesOtherHosts(t *testing.T) {
 			require.ErrorIs(t, err, pave.ErrForeignHost)
 			assert.NotContains(t, err.Error(), testCreds.APISecret)
 			assert.True(t, body.closed.Load(), "request body not closed")
-			assert.Zero(t, mt.GetTotalCallCount())
+			assert.Empty(t, pavetest.Sent(mt))
 		})
 	}
 	t.Run("nil URL", func(t *testing.T) {
@@ -220,7 +223,7 @@ func TestSigningTransportRefusesOtherHosts(t *testing.T) {
 	})
 	t.Run("host case does not matter", func(t *testing.T) {
 		t.Parallel()
-		mt := httpmock.NewMockTransport()
+		mt := pavetest.NewMockTransport()
 		mt.RegisterNoResponder(jsonResponder(200, `{}`))
 		st, err := pave.NewSigningTransport(testCreds, "https://OpenAPI.PaveAPI.com", mt, nil)
 		require.NoError(t, err)
@@ -230,6 +233,8 @@ func TestSigningTransportRefusesOtherHosts(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, resp.Body.Close())
 		assert.Equal(t, 1, mt.GetTotalCallCount())
+		require.Len(t, pavetest.Sent(mt), 1)
+		pavetest.AssertSigned(t, pavetest.Sent(mt)[0].Header, testCreds)
 	})
 }
 
@@ -260,27 +265,29 @@ func TestSigningTransportDefaultsToNetHTTP(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 }
 
-// A redirect to another host (here: another loopback port) must fail with
-// ErrForeignHost, and the second server must never see the request.
+// A redirect to another host (here: another port of the API host) must fail
+// with ErrForeignHost, and the other host must never see the request.
 // A GET follows a redirect only to its own host. (Other methods never
-// follow one: see TestRedirectInAnswerToAWriteIsNotFollowed.)
+// follow one: see TestRedirectInAnswerToAWriteIsNotFollowed.) The
+// redirect runs on the mock transport: net/http follows it through the
+// same transport, which records every hop.
 func TestRedirectToAnotherHostIsRefused(t *testing.T) {
 	t.Parallel()
+	const other = "https://openapi.paveapi.com:8443"
+	path := "/v1/sessions/" + sessionKey
 	for _, status := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
 		for _, method := range []string{http.MethodGet} {
 			t.Run(fmt.Sprintf("%d %s", status, method), func(t *testing.T) {
 				t.Parallel()
-				var foreign recorder
-				other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					foreign.add(r)
-					w.WriteHeader(http.StatusOK)
-				}))
-				t.Cleanup(other.Close)
-				var origin recorder
-				c, _ := newServerClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					origin.add(r)
-					http.Redirect(w, r, other.URL+r.URL.Path, status)
-				}))
+				c, mt := pavetest.NewMockClient(t)
+				mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+					if r.URL.Host != "openapi.paveapi.com" {
+						return jsonResponse(http.StatusOK, `{}`), nil // the other host
+					}
+					resp := httpmock.NewStringResponse(status, "")
+					resp.Header.Set("Location", other+r.URL.Path)
+					return resp, nil
+				})
 
 				var err error
 				if method == http.MethodGet {
@@ -292,9 +299,13 @@ func TestRedirectToAnotherHostIsRefused(t *testing.T) {
 				var re *pave.RequestError
 				require.ErrorAs(t, err, &re)
 				assert.Equal(t, 1, re.Attempts, "a refused redirect is not retried")
-				assert.Equal(t, 1, origin.count())
-				assert.Zero(t, foreign.count(), "credentials followed the redirect")
-				for _, r := range foreign.all() {
+				reqs := pavetest.Sent(mt)
+				require.NotEmpty(t, reqs)
+				origin, foreign := reqs[:1], reqs[1:]
+				assert.Equal(t, method, origin[0].Method)
+				assert.Equal(t, path, origin[0].Path)
+				assert.Empty(t, foreign, "credentials followed the redirect")
+				for _, r := range foreign {
 					assert.Empty(t, r.Header.Get(pave.HeaderAPIToken))
 				}
 			})
@@ -302,26 +313,30 @@ func TestRedirectToAnotherHostIsRefused(t *testing.T) {
 	}
 }
 
+// On the same host the redirect is followed, and the new hop is signed
+// afresh.
 func TestRedirectOnTheSameHostIsSignedAgain(t *testing.T) {
 	t.Parallel()
-	var rec recorder
-	c, _ := newServerClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rr := rec.add(r)
-		if rr.Header.Get(pave.HeaderAPIToken) != testCreds.Token(rr.Header.Get(pave.HeaderAPITimestamp)) {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		if strings.HasSuffix(r.URL.Path, "/OLD-KEY") {
-			http.Redirect(w, r, "/v1/sessions/"+sessionKey, http.StatusTemporaryRedirect)
-			return
-		}
-		_, _ = io.WriteString(w, `{"session_key":"`+sessionKey+`"}`)
-	}))
+	c, mt := pavetest.NewMockClient(t)
+	creds := mockCreds
+	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/sessions/OLD-KEY", func(*http.Request) (*http.Response, error) {
+		resp := httpmock.NewStringResponse(http.StatusTemporaryRedirect, "")
+		resp.Header.Set("Location", "/v1/sessions/"+sessionKey)
+		return resp, nil
+	})
+	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/sessions/"+sessionKey, jsonResponder(http.StatusOK, `{"session_key":"`+sessionKey+`"}`))
 	s, err := c.Sessions.Get(context.Background(), "OLD-KEY")
 	require.NoError(t, err)
 	assert.Equal(t, sessionKey, s.SessionKey)
-	require.Equal(t, 2, rec.count())
-	assert.NotEmpty(t, rec.all()[1].Header.Get(pave.HeaderAPIToken))
+	reqs := pavetest.Sent(mt)
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "/v1/sessions/OLD-KEY", reqs[0].Path)
+	assert.Equal(t, "/v1/sessions/"+sessionKey, reqs[1].Path)
+	for i, r := range reqs {
+		pavetest.AssertSigned(t, r.Header, creds)
+		assert.Equal(t, creds.Token(r.Header.Get(pave.HeaderAPITimestamp)), r.Header.Get(pave.HeaderAPIToken), "hop %d", i+1)
+	}
+	assert.NotEmpty(t, reqs[1].Header.Get(pave.HeaderAPIToken))
 }
 
 func TestConcurrentSigning(t *testing.T) {

@@ -15,13 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 // getError makes one GET (no retries) answered with status and body, and
 // returns the *APIError.
 func getError(t *testing.T, resp *http.Response) *pave.APIError {
 	t.Helper()
-	c, mt := newMockClient(t, pave.WithMaxRetries(0))
+	c, mt := pavetest.NewMockClient(t, pave.WithMaxRetries(0))
 	mt.RegisterNoResponder(httpmock.ResponderFromResponse(resp))
 	_, err := c.Sessions.Get(context.Background(), sessionKey)
 	var apiErr *pave.APIError
@@ -175,7 +176,7 @@ func TestHugeErrorBodyIsTruncated(t *testing.T) {
 
 func TestAPIErrorMessageIsOneSortedLine(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterNoResponder(jsonResponder(400, `{
 		"message": "Required fields are missing\nor invalid.",
 		"errors": {
@@ -306,7 +307,7 @@ func TestRetryAfterParsing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {
 			t.Parallel()
-			c, mt := newMockClient(t, pave.WithMaxRetries(0), pave.WithClock(func() time.Time { return now }))
+			c, mt := pavetest.NewMockClient(t, pave.WithMaxRetries(0), pave.WithClock(func() time.Time { return now }))
 			resp := jsonResponse(429, `{}`)
 			resp.Header.Set("Retry-After", tt.value)
 			mt.RegisterNoResponder(httpmock.ResponderFromResponse(resp))
@@ -324,21 +325,24 @@ func TestEchoedSecretsAreRedacted(t *testing.T) {
 	t.Parallel()
 	const accessToken = "v2-access-token-5150"
 	log, buf := debugLogger()
-	c, mt := newMockClient(t, pave.WithLogger(log), pave.WithAccessToken(accessToken))
-	var tokens []string
+	c, mt := pavetest.NewMockClient(t, pave.WithLogger(log), pave.WithAccessToken(accessToken))
+	secret := mockCreds.APISecret
 	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 		tok := r.Header.Get(pave.HeaderAPIToken)
-		tokens = append(tokens, tok)
 		body := fmt.Sprintf(`{"message":"bad signature %s for secret %s","errors":{"%s":["token %s","v2 %s"]},"debug":"%s"}`,
-			tok, testCreds.APISecret, testCreds.APISecret, tok, accessToken, testCreds.APISecret)
+			tok, secret, secret, tok, accessToken, secret)
 		return jsonResponse(503, body), nil
 	})
 	_, err := c.Sessions.Get(context.Background(), sessionKey)
 	var apiErr *pave.APIError
 	require.ErrorAs(t, err, &apiErr)
-	require.Len(t, tokens, 3)
-	for _, tok := range tokens {
+	reqs := pavetest.Sent(mt)
+	require.Len(t, reqs, 3)
+	var tokens []string
+	for _, r := range reqs {
+		tok := r.Header.Get(pave.HeaderAPIToken)
 		require.Len(t, tok, 64)
+		tokens = append(tokens, tok)
 	}
 	texts := map[string]string{
 		"Error()": err.Error(),
@@ -349,7 +353,7 @@ func TestEchoedSecretsAreRedacted(t *testing.T) {
 		"logs":    buf.String(),
 	}
 	for name, text := range texts {
-		assert.NotContains(t, text, testCreds.APISecret, name)
+		assert.NotContains(t, text, secret, name)
 		assert.NotContains(t, text, accessToken, name)
 		for _, tok := range tokens {
 			assert.NotContains(t, text, tok, name)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
@@ -30,6 +31,10 @@ var testCreds = pave.Credentials{
 	APISecret: "ns-T3st-Secret-9941",
 }
 
+// mockCreds are the credentials of the clients pavetest.NewMockClient
+// builds.
+var mockCreds = pavetest.MockCredentials()
+
 const (
 	mockBase   = "https://openapi.paveapi.com"
 	sessionKey = "NSA-7K2D5MZ8WP"
@@ -38,17 +43,6 @@ const (
 // fastRetries keeps retry waits in the millisecond range.
 func fastRetries() pave.Option {
 	return pave.WithRetryBackoff(time.Millisecond, 5*time.Millisecond)
-}
-
-// newMockClient returns a client whose requests go to a per-test httpmock
-// transport (never the global one).
-func newMockClient(t *testing.T, opts ...pave.Option) (*pave.Client, *httpmock.MockTransport) {
-	t.Helper()
-	mt := httpmock.NewMockTransport()
-	all := append([]pave.Option{pave.WithHTTPClient(&http.Client{Transport: mt}), fastRetries()}, opts...)
-	c, err := pave.NewClient(testCreds, all...)
-	require.NoError(t, err)
-	return c, mt
 }
 
 // newServerClient starts an httptest server with h and returns a client
@@ -63,25 +57,18 @@ func newServerClient(t *testing.T, h http.Handler, opts ...pave.Option) (*pave.C
 	return c, srv
 }
 
-// noNetworkClient returns a client whose transport fails the test if it is
-// ever used, and a counter of such uses.
-func noNetworkClient(t *testing.T) (*pave.Client, *atomic.Int32) {
+// noNetworkClient returns a client (pavetest.NewMockClient's) whose every
+// request fails the test: nothing answers on its transport, and what was
+// sent anyway is in pavetest.Sent(mt).
+func noNetworkClient(t *testing.T) (*pave.Client, *pavetest.MockTransport) {
 	t.Helper()
-	var calls atomic.Int32
-	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		calls.Add(1)
+	c, mt := pavetest.NewMockClient(t)
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 		t.Errorf("unexpected network call: %s %s", r.Method, r.URL)
 		return nil, io.ErrUnexpectedEOF
 	})
-	c, err := pave.NewClient(testCreds, pave.WithHTTPClient(&http.Client{Transport: rt}), fastRetries())
-	require.NoError(t, err)
-	return c, &calls
+	return c, mt
 }
-
-// roundTripFunc adapts a function to http.RoundTripper.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // fixture returns a response document: the API responses users get from
 // pavetest's embedded fixtures come from there (one copy for the kit and the
@@ -121,52 +108,64 @@ func sequence(responders ...httpmock.Responder) httpmock.Responder {
 	}
 }
 
-// recorder keeps every request a handler or responder saw, with its body.
-type recorder struct {
-	mu   sync.Mutex
-	reqs []recorded
-}
-
-type recorded struct {
-	Method     string
-	EscapedURI string
-	Header     http.Header
-	Body       []byte
-}
-
-func (rec *recorder) add(r *http.Request) recorded {
+// serverSaw returns what the handler of an httptest server (or an httpmock
+// responder in front of the kit) received, as the kit records a request:
+// pavetest.Request is the one record type of these tests. It reads the
+// body and puts back a copy, so the handler can still read it.
+func serverSaw(r *http.Request) pavetest.Request {
 	var body []byte
-	if r.Body != nil {
+	if r.Body != nil && r.Body != http.NoBody {
 		body, _ = io.ReadAll(r.Body)
+		_ = r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	rr := recorded{Method: r.Method, EscapedURI: r.URL.EscapedPath(), Header: r.Header.Clone(), Body: body}
-	if r.URL.RawQuery != "" {
-		rr.EscapedURI += "?" + r.URL.RawQuery
+	return pavetest.Request{
+		Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+		Header: r.Header.Clone(), Body: body, Time: time.Now(),
 	}
-	rec.mu.Lock()
-	rec.reqs = append(rec.reqs, rr)
-	rec.mu.Unlock()
-	return rr
 }
 
-func (rec *recorder) all() []recorded {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return append([]recorded(nil), rec.reqs...)
-}
-
-func (rec *recorder) count() int {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return len(rec.reqs)
-}
-
-// record wraps a responder so every request is recorded first.
-func (rec *recorder) record(next httpmock.Responder) httpmock.Responder {
-	return func(r *http.Request) (*http.Response, error) {
-		rec.add(r)
-		return next(r)
+// requestURI is the escaped path of r with its query, as on the wire.
+func requestURI(r pavetest.Request) string {
+	if r.RawQuery != "" {
+		return r.EscapedPath + "?" + r.RawQuery
 	}
+	return r.EscapedPath
+}
+
+// sentTo returns the requests sent through mt with method to path (as sent
+// or decoded), oldest first: what the responder of that route saw.
+func sentTo(mt *pavetest.MockTransport, method, path string) []pavetest.Request {
+	var out []pavetest.Request
+	for _, r := range pavetest.Sent(mt) {
+		if r.Method == method && (r.EscapedPath == path || r.Path == path) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// headerValues returns every value of header name, whatever the case of
+// its key in h.
+func headerValues(h http.Header, name string) []string {
+	var out []string
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			out = append(out, v...)
+		}
+	}
+	return out
+}
+
+// assertSignedAPIRequest checks what every API request carries: PAVE's
+// signature for creds (pavetest.AssertSigned), its token exactly as
+// creds.Token spells it (the kit also accepts upper-case hex), and
+// Accept: application/json.
+func assertSignedAPIRequest(t *testing.T, r pavetest.Request, creds pave.Credentials) {
+	t.Helper()
+	pavetest.AssertSigned(t, r.Header, creds)
+	assert.Equal(t, creds.Token(r.Header.Get(pave.HeaderAPITimestamp)), r.Header.Get(pave.HeaderAPIToken), "API-Token of %s %s", r.Method, r.EscapedPath)
+	assert.Equal(t, "application/json", r.Header.Get("Accept"), "Accept of %s %s", r.Method, r.EscapedPath)
 }
 
 // syncBuffer is a goroutine-safe log sink.
@@ -203,6 +202,30 @@ func (b *syncBuffer) records(t *testing.T) []map[string]any {
 func debugLogger() (*slog.Logger, *syncBuffer) {
 	buf := &syncBuffer{}
 	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
+}
+
+// retryWaits returns the waits logged by the "pave retry" records.
+func retryWaits(t *testing.T, buf *syncBuffer) []time.Duration {
+	t.Helper()
+	var out []time.Duration
+	for _, rec := range buf.records(t) {
+		if rec["msg"] == "pave retry" {
+			out = append(out, time.Duration(rec["wait"].(float64)))
+		}
+	}
+	return out
+}
+
+// loggedRequests counts the "pave request" records: the attempts made.
+func loggedRequests(t *testing.T, buf *syncBuffer) int {
+	t.Helper()
+	n := 0
+	for _, rec := range buf.records(t) {
+		if rec["msg"] == "pave request" {
+			n++
+		}
+	}
+	return n
 }
 
 // closedPort returns a loopback address nothing listens on.

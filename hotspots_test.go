@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,82 +36,30 @@ const (
 
 func hsNow() time.Time { return time.Date(2024, 3, 15, 9, 30, 0, 0, time.UTC) }
 
-// hsRequest is what the mock transport saw.
-type hsRequest struct {
-	Method string
-	Path   string // escaped
-	Header http.Header
-	Body   []byte
-}
-
-// hsMock answers with the responders in turn (the last one repeats) and
-// records every request.
-type hsMock struct {
-	mu   sync.Mutex
-	reqs []hsRequest
-}
-
-func (m *hsMock) requests() []hsRequest {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]hsRequest(nil), m.reqs...)
-}
-
-// hsClient returns a client whose transport is a per-test httpmock
-// transport answering with responders.
-func hsClient(t *testing.T, opts []pave.Option, responders ...httpmock.Responder) (*pave.Client, *hsMock) {
+// hsMockClient returns a client for hsCreds, on the clock of the worked
+// example, sending through a fresh pavetest.MockTransport (the kit's fast
+// retries, then opts) that answers every request with responders in turn,
+// the last one repeating. With no responders nothing answers: any request
+// fails, and shows in pavetest.Sent.
+func hsMockClient(t *testing.T, opts []pave.Option, responders ...httpmock.Responder) (*pave.Client, *pavetest.MockTransport) {
 	t.Helper()
-	m := &hsMock{}
-	mt := httpmock.NewMockTransport()
-	mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
-		var body []byte
-		if req.Body != nil {
-			body, _ = io.ReadAll(req.Body)
-		}
-		m.mu.Lock()
-		n := len(m.reqs)
-		m.reqs = append(m.reqs, hsRequest{Method: req.Method, Path: req.URL.EscapedPath(), Header: req.Header.Clone(), Body: body})
-		m.mu.Unlock()
-		if len(responders) == 0 {
-			t.Errorf("unexpected request %s %s", req.Method, req.URL)
-			return nil, errors.New("no responder")
-		}
-		return responders[min(n, len(responders)-1)](req)
-	})
-	all := append([]pave.Option{
-		pave.WithHTTPClient(&http.Client{Transport: mt}),
-		pave.WithClock(hsNow),
-		pave.WithRetryBackoff(time.Millisecond, 5*time.Millisecond),
-	}, opts...)
-	c, err := pave.NewClient(hsCreds, all...)
-	require.NoError(t, err)
-	return c, m
-}
-
-// hsHeader returns every value of a header, whatever the case of its key
-// (the SDK sends PAVE's spelling, "API-Key", not Go's canonical one).
-func hsHeader(h http.Header, name string) []string {
-	var out []string
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			out = append(out, v...)
-		}
+	mt := pavetest.NewMockTransport()
+	if len(responders) > 0 {
+		mt.RegisterNoResponder(sequence(responders...))
 	}
-	return out
+	c, err := mt.NewClient(hsCreds, append([]pave.Option{pave.WithClock(hsNow)}, opts...)...)
+	require.NoError(t, err)
+	return c, mt
 }
 
-// hsAssertSigned checks the three signing headers.
+// hsAssertSigned checks the signing headers: signed for hsCreds
+// (pavetest.AssertSigned), and at hsNow exactly the worked example's
+// timestamp and token.
 func hsAssertSigned(t *testing.T, h http.Header) {
 	t.Helper()
-	assert.Equal(t, []string{hsCreds.APIKey}, hsHeader(h, "API-Key"))
-	assert.Equal(t, []string{hsTimestamp}, hsHeader(h, "API-Timestamp"))
-	assert.Equal(t, []string{hsToken}, hsHeader(h, "API-Token"))
-}
-
-func hsRespond(status int, body string) httpmock.Responder {
-	return func(*http.Request) (*http.Response, error) {
-		return httpmock.NewStringResponse(status, body), nil
-	}
+	pavetest.AssertSigned(t, h, hsCreds)
+	assert.Equal(t, []string{hsTimestamp}, headerValues(h, "API-Timestamp"))
+	assert.Equal(t, []string{hsToken}, headerValues(h, "API-Token"))
 }
 
 var hsPhotos = []pave.HotspotPhoto{
@@ -125,19 +70,19 @@ var hsPhotos = []pave.HotspotPhoto{
 
 func TestHotspotsUploadPhotosRequest(t *testing.T) {
 	t.Parallel()
-	c, m := hsClient(t, nil, hsRespond(200, string(pavetest.MustFixture(t, "hotspots_upload.json"))))
+	c, mt := hsMockClient(t, nil, httpmock.NewStringResponder(200, string(pavetest.MustFixture(t, "hotspots_upload.json"))))
 
 	ups, err := c.Hotspots.UploadPhotos(context.Background(), hsKey, hsPhotos)
 	require.NoError(t, err)
 
-	reqs := m.requests()
+	reqs := pavetest.Sent(mt)
 	require.Len(t, reqs, 1)
 	r := reqs[0]
 	assert.Equal(t, http.MethodPost, r.Method)
-	assert.Equal(t, "/v1/hotspots/SPN-7Q2M9XK4TB/photos-url", r.Path)
+	assert.Equal(t, "/v1/hotspots/SPN-7Q2M9XK4TB/photos-url", r.EscapedPath)
 	hsAssertSigned(t, r.Header)
-	assert.Equal(t, []string{"application/json"}, hsHeader(r.Header, "Content-Type"))
-	assert.Empty(t, hsHeader(r.Header, "API-Access-Token"))
+	assert.Equal(t, []string{"application/json"}, headerValues(r.Header, "Content-Type"))
+	assert.Empty(t, headerValues(r.Header, "API-Access-Token"))
 	assert.JSONEq(t, `{"photos": [
 		{"photo_label": "VIN", "url": "https://cdn.spin360.example/lot7/3310/vin.jpg"},
 		{"photo_label": "Left", "url": "https://cdn.spin360.example/lot7/3310/left.jpg"},
@@ -157,27 +102,27 @@ func TestHotspotsUploadPhotosRequest(t *testing.T) {
 
 func TestHotspotsUploadPhotosEscapesKey(t *testing.T) {
 	t.Parallel()
-	c, m := hsClient(t, nil, hsRespond(200, `{"data": []}`))
+	c, mt := hsMockClient(t, nil, httpmock.NewStringResponder(200, `{"data": []}`))
 	_, err := c.Hotspots.UploadPhotos(context.Background(), "AB C%?#", hsPhotos[:1])
 	require.NoError(t, err)
-	require.Len(t, m.requests(), 1)
-	assert.Equal(t, "/v1/hotspots/AB%20C%25%3F%23/photos-url", m.requests()[0].Path)
+	require.Len(t, pavetest.Sent(mt), 1)
+	assert.Equal(t, "/v1/hotspots/AB%20C%25%3F%23/photos-url", pavetest.Sent(mt)[0].EscapedPath)
 }
 
 func TestHotspotsUploadPhotosAllLabels(t *testing.T) {
 	t.Parallel()
-	c, m := hsClient(t, nil, hsRespond(200, `{"data": []}`))
+	c, mt := hsMockClient(t, nil, httpmock.NewStringResponder(200, `{"data": []}`))
 	var photos []pave.HotspotPhoto
 	for _, code := range pave.CaptureOrder() {
 		photos = append(photos, pave.HotspotPhoto{PhotoLabel: code.Label(), URL: "http://cdn.example/" + string(code.Label()) + ".jpg"})
 	}
 	_, err := c.Hotspots.UploadPhotos(context.Background(), hsKey, photos)
 	require.NoError(t, err)
-	require.Len(t, m.requests(), 1)
+	require.Len(t, pavetest.Sent(mt), 1)
 	var sent struct {
 		Photos []pave.HotspotPhoto `json:"photos"`
 	}
-	require.NoError(t, json.Unmarshal(m.requests()[0].Body, &sent))
+	require.NoError(t, json.Unmarshal(pavetest.Sent(mt)[0].Body, &sent))
 	assert.Equal(t, photos, sent.Photos)
 }
 
@@ -216,9 +161,9 @@ func TestHotspotsUploadPhotosResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, m := hsClient(t, nil, hsRespond(tt.status, tt.body))
+			c, mt := hsMockClient(t, nil, httpmock.NewStringResponder(tt.status, tt.body))
 			got, err := c.Hotspots.UploadPhotos(context.Background(), hsKey, hsPhotos[:1])
-			assert.Len(t, m.requests(), 1, "a POST is sent once")
+			assert.Len(t, pavetest.Sent(mt), 1, "a POST is sent once")
 			switch {
 			case tt.bad:
 				require.Error(t, err)
@@ -253,17 +198,17 @@ func TestHotspotsUploadPhotosRetries(t *testing.T) {
 		wantCalls int
 		wantErr   bool
 	}{
-		{name: "429 is retried", first: hsRespond(429, `{"message": "Too Many Requests."}`), wantCalls: 2},
-		{name: "503 is not retried", first: hsRespond(503, `{"message": "down"}`), wantCalls: 1, wantErr: true},
-		{name: "500 is not retried", first: hsRespond(500, `oops`), wantCalls: 1, wantErr: true},
+		{name: "429 is retried", first: httpmock.NewStringResponder(429, `{"message": "Too Many Requests."}`), wantCalls: 2},
+		{name: "503 is not retried", first: httpmock.NewStringResponder(503, `{"message": "down"}`), wantCalls: 1, wantErr: true},
+		{name: "500 is not retried", first: httpmock.NewStringResponder(500, `oops`), wantCalls: 1, wantErr: true},
 		{name: "dropped connection is not retried", first: httpmock.ConnectionFailure, wantCalls: 1, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, m := hsClient(t, nil, tt.first, hsRespond(200, `{"data": []}`))
+			c, mt := hsMockClient(t, nil, tt.first, httpmock.NewStringResponder(200, `{"data": []}`))
 			_, err := c.Hotspots.UploadPhotos(context.Background(), hsKey, hsPhotos)
-			assert.Len(t, m.requests(), tt.wantCalls)
+			assert.Len(t, pavetest.Sent(mt), tt.wantCalls)
 			if tt.wantErr {
 				assert.Error(t, err)
 			} else {
@@ -319,11 +264,11 @@ func TestHotspotsUploadPhotosValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, m := hsClient(t, nil) // any request fails the test
+			c, mt := hsMockClient(t, nil) // any request fails the test
 			got, err := c.Hotspots.UploadPhotos(context.Background(), tt.key, tt.photos)
 			require.Error(t, err)
 			assert.Nil(t, got)
-			assert.Empty(t, m.requests(), "validation must not touch the network")
+			assert.Empty(t, pavetest.Sent(mt), "validation must not touch the network")
 			assert.ErrorIs(t, err, pave.ErrValidation)
 			var ve *pave.ValidationError
 			require.ErrorAs(t, err, &ve)
@@ -341,37 +286,37 @@ func TestHotspotsUploadPhotosValidation(t *testing.T) {
 
 func TestHotspotsCreateSession(t *testing.T) {
 	t.Parallel()
-	c, m := hsClient(t, nil, hsRespond(201, `{"session_key": "SPN-7Q2M9XK4TB", "theme": "PRO", "active": true, "status": "IDLE"}`))
+	c, mt := hsMockClient(t, nil, httpmock.NewStringResponder(201, `{"session_key": "SPN-7Q2M9XK4TB", "theme": "PRO", "active": true, "status": "IDLE"}`))
 	sess, err := c.Hotspots.CreateSession(context.Background(), &pave.CreateSessionRequest{
 		Vehicle: &pave.Vehicle{VIN: "1HGCV1F39LA012345"},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, hsKey, sess.SessionKey)
-	require.Len(t, m.requests(), 1)
-	r := m.requests()[0]
+	require.Len(t, pavetest.Sent(mt), 1)
+	r := pavetest.Sent(mt)[0]
 	assert.Equal(t, http.MethodPost, r.Method)
-	assert.Equal(t, "/v1/sessions", r.Path)
+	assert.Equal(t, "/v1/sessions", r.EscapedPath)
 	hsAssertSigned(t, r.Header)
 	assert.JSONEq(t, `{"vehicle": {"vin": "1HGCV1F39LA012345"}}`, string(r.Body))
 
 	// The request is validated like Sessions.Create.
 	_, err = c.Hotspots.CreateSession(context.Background(), &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{VIN: "short"}})
 	assert.ErrorIs(t, err, pave.ErrValidation)
-	assert.Len(t, m.requests(), 1)
+	assert.Len(t, pavetest.Sent(mt), 1)
 }
 
 func TestHotspotsResultsRequest(t *testing.T) {
 	t.Parallel()
 	fixture := pavetest.MustFixture(t, "hotspots_results.json")
-	c, m := hsClient(t, nil, hsRespond(200, string(fixture)))
+	c, mt := hsMockClient(t, nil, httpmock.NewStringResponder(200, string(fixture)))
 
 	res, err := c.Hotspots.Results(context.Background(), hsKey)
 	require.NoError(t, err)
 
-	reqs := m.requests()
+	reqs := pavetest.Sent(mt)
 	require.Len(t, reqs, 1)
 	assert.Equal(t, http.MethodGet, reqs[0].Method)
-	assert.Equal(t, "/v1/hotspots/SPN-7Q2M9XK4TB", reqs[0].Path)
+	assert.Equal(t, "/v1/hotspots/SPN-7Q2M9XK4TB", reqs[0].EscapedPath)
 	hsAssertSigned(t, reqs[0].Header)
 	assert.Empty(t, reqs[0].Body)
 
@@ -396,7 +341,7 @@ func TestHotspotsResultsRequest(t *testing.T) {
 
 func TestHotspotsResultsCoordinates(t *testing.T) {
 	t.Parallel()
-	c, _ := hsClient(t, nil, hsRespond(200, string(fixture(t, "hotspots/results_coordinates.json"))))
+	c, _ := hsMockClient(t, nil, httpmock.NewStringResponder(200, string(fixture(t, "hotspots/results_coordinates.json"))))
 	res, err := c.Hotspots.Results(context.Background(), hsKey)
 	require.NoError(t, err)
 	require.Len(t, res.Photos, 1)
@@ -474,7 +419,7 @@ func TestHotspotsResultsNotReady(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, m := hsClient(t, nil, hsRespond(tt.status, tt.body))
+			c, mt := hsMockClient(t, nil, httpmock.NewStringResponder(tt.status, tt.body))
 			res, err := c.Hotspots.Results(context.Background(), hsKey)
 			assert.Nil(t, res)
 			require.Error(t, err)
@@ -487,7 +432,7 @@ func TestHotspotsResultsNotReady(t *testing.T) {
 			assert.Equal(t, "/v1/hotspots/SPN-7Q2M9XK4TB", apiErr.Path)
 			assert.JSONEq(t, tt.body, string(apiErr.Body))
 			assert.Contains(t, err.Error(), "Session is not yet completed.")
-			assert.Len(t, m.requests(), 1)
+			assert.Len(t, pavetest.Sent(mt), 1)
 		})
 	}
 }
@@ -500,12 +445,12 @@ func TestHotspotsResultsErrors(t *testing.T) {
 		calls     int
 		check     func(t *testing.T, err error)
 	}{
-		{name: "unknown session", responses: []httpmock.Responder{hsRespond(404, `{"message": "Session SPN-7Q2M9XK4TB cannot be found."}`)}, calls: 1,
+		{name: "unknown session", responses: []httpmock.Responder{httpmock.NewStringResponder(404, `{"message": "Session SPN-7Q2M9XK4TB cannot be found."}`)}, calls: 1,
 			check: func(t *testing.T, err error) {
 				assert.ErrorIs(t, err, pave.ErrNotFound)
 				assert.NotErrorIs(t, err, pave.ErrNotReady)
 			}},
-		{name: "other success false", responses: []httpmock.Responder{hsRespond(200, `{"success": false, "message": "Hotspots is not enabled."}`)}, calls: 1,
+		{name: "other success false", responses: []httpmock.Responder{httpmock.NewStringResponder(200, `{"success": false, "message": "Hotspots is not enabled."}`)}, calls: 1,
 			check: func(t *testing.T, err error) {
 				var apiErr *pave.APIError
 				require.ErrorAs(t, err, &apiErr)
@@ -513,37 +458,37 @@ func TestHotspotsResultsErrors(t *testing.T) {
 				assert.Equal(t, "Hotspots is not enabled.", apiErr.Message)
 				assert.NotErrorIs(t, err, pave.ErrNotReady)
 			}},
-		{name: "malformed", responses: []httpmock.Responder{hsRespond(200, `{"success": true, "data": [{"photo_code": 4, "inspection_data": 5}]}`)}, calls: 1,
+		{name: "malformed", responses: []httpmock.Responder{httpmock.NewStringResponder(200, `{"success": true, "data": [{"photo_code": 4, "inspection_data": 5}]}`)}, calls: 1,
 			check: func(t *testing.T, err error) { assert.ErrorIs(t, err, pave.ErrBadResponse) }},
-		{name: "not an object", responses: []httpmock.Responder{hsRespond(200, `[]`)}, calls: 1,
+		{name: "not an object", responses: []httpmock.Responder{httpmock.NewStringResponder(200, `[]`)}, calls: 1,
 			check: func(t *testing.T, err error) { assert.ErrorIs(t, err, pave.ErrBadResponse) }},
-		{name: "empty", responses: []httpmock.Responder{hsRespond(200, ``)}, calls: 1,
+		{name: "empty", responses: []httpmock.Responder{httpmock.NewStringResponder(200, ``)}, calls: 1,
 			check: func(t *testing.T, err error) { assert.ErrorIs(t, err, pave.ErrBadResponse) }},
-		{name: "server error is retried", responses: []httpmock.Responder{hsRespond(503, `{}`), hsRespond(200, `{"success": true, "data": []}`)}, calls: 2,
+		{name: "server error is retried", responses: []httpmock.Responder{httpmock.NewStringResponder(503, `{}`), httpmock.NewStringResponder(200, `{"success": true, "data": []}`)}, calls: 2,
 			check: func(t *testing.T, err error) { assert.NoError(t, err) }},
-		{name: "server error exhausts retries", responses: []httpmock.Responder{hsRespond(502, `bad gateway`)}, calls: 3,
+		{name: "server error exhausts retries", responses: []httpmock.Responder{httpmock.NewStringResponder(502, `bad gateway`)}, calls: 3,
 			check: func(t *testing.T, err error) { assert.ErrorIs(t, err, pave.ErrServer) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, m := hsClient(t, nil, tt.responses...)
+			c, mt := hsMockClient(t, nil, tt.responses...)
 			_, err := c.Hotspots.Results(context.Background(), hsKey)
 			tt.check(t, err)
-			assert.Len(t, m.requests(), tt.calls)
+			assert.Len(t, pavetest.Sent(mt), tt.calls)
 		})
 	}
 }
 
 func TestHotspotsResultsValidation(t *testing.T) {
 	t.Parallel()
-	c, m := hsClient(t, nil)
+	c, mt := hsMockClient(t, nil)
 	for _, key := range []string{"", "  ", "a/b", "x\x00y", ".."} {
 		_, err := c.Hotspots.Results(context.Background(), key)
 		assert.ErrorIs(t, err, pave.ErrValidation, "%q", key)
 		assert.Contains(t, pave.FieldErrors(err), "session_key")
 	}
-	assert.Empty(t, m.requests())
+	assert.Empty(t, pavetest.Sent(mt))
 }
 
 func TestHotspotsResultsHTTPTest(t *testing.T) {
@@ -551,11 +496,9 @@ func TestHotspotsResultsHTTPTest(t *testing.T) {
 	// Through a real HTTP server: PAVE's header spelling reaches it and
 	// the escaped key arrives intact.
 	fixture := pavetest.MustFixture(t, "hotspots_results.json")
-	var gotPath, gotKey, gotToken string
+	var saw pavetest.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gotPath = r.URL.EscapedPath()
-		gotKey = r.Header.Get("API-Key")
-		gotToken = r.Header.Get("API-Token")
+		saw = serverSaw(r)
 		_, _ = w.Write(fixture)
 	}))
 	t.Cleanup(srv.Close)
@@ -564,9 +507,9 @@ func TestHotspotsResultsHTTPTest(t *testing.T) {
 	res, err := c.Hotspots.Results(context.Background(), "SPN 1")
 	require.NoError(t, err)
 	assert.Equal(t, 3, res.DamageCount())
-	assert.Equal(t, "/v1/hotspots/SPN%201", gotPath)
-	assert.Equal(t, hsCreds.APIKey, gotKey)
-	assert.Equal(t, hsToken, gotToken)
+	assert.Equal(t, "/v1/hotspots/SPN%201", saw.EscapedPath)
+	assert.Equal(t, hsCreds.APIKey, saw.Header.Get("API-Key"))
+	assert.Equal(t, hsToken, saw.Header.Get("API-Token"))
 }
 
 func TestDecodeHotspotResults(t *testing.T) {
@@ -705,7 +648,7 @@ func TestHotspotResultsUnmarshalJSON(t *testing.T) {
 func TestHotspotsResultsLargeRefusal(t *testing.T) {
 	t.Parallel()
 	body := `{"success": false, "message": "Session is not yet completed.", "pad": "` + strings.Repeat("x", (1<<20)) + `"}`
-	c, _ := hsClient(t, nil, hsRespond(200, body))
+	c, _ := hsMockClient(t, nil, httpmock.NewStringResponder(200, body))
 	_, err := c.Hotspots.Results(context.Background(), hsKey)
 	require.ErrorIs(t, err, pave.ErrNotReady)
 	var apiErr *pave.APIError

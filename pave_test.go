@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 func TestWithBaseURL(t *testing.T) {
@@ -86,16 +87,22 @@ func TestDefaultBaseURL(t *testing.T) {
 
 func TestBaseURLPathPrefixIsKept(t *testing.T) {
 	t.Parallel()
-	var rec recorder
+	// pavetest.MockTransport drops a base path prefix before its responders
+	// and its record see the request, so the prefix is checked on a plain
+	// httpmock transport, recording what its responder saw.
+	var saw []pavetest.Request
 	mt := httpmock.NewMockTransport()
-	mt.RegisterNoResponder(rec.record(jsonResponder(200, `{"session_key":"`+sessionKey+`"}`)))
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		saw = append(saw, serverSaw(r))
+		return jsonResponse(200, `{"session_key":"`+sessionKey+`"}`), nil
+	})
 	c, err := pave.NewClient(testCreds, pave.WithHTTPClient(&http.Client{Transport: mt}),
 		pave.WithBaseURL("https://gateway.example.com/pave/"))
 	require.NoError(t, err)
 	_, err = c.Sessions.Get(context.Background(), sessionKey)
 	require.NoError(t, err)
-	require.Equal(t, 1, rec.count())
-	assert.Equal(t, "/pave/v1/sessions/"+sessionKey, rec.all()[0].EscapedURI)
+	require.Len(t, saw, 1)
+	assert.Equal(t, "/pave/v1/sessions/"+sessionKey, requestURI(saw[0]))
 }
 
 func TestOptionValidation(t *testing.T) {
@@ -146,7 +153,7 @@ func TestOptionValidation(t *testing.T) {
 
 func TestWithHTTPClientIsNotModified(t *testing.T) {
 	t.Parallel()
-	mt := httpmock.NewMockTransport()
+	mt := pavetest.NewMockTransport()
 	mt.RegisterNoResponder(jsonResponder(200, `{"session_key":"`+sessionKey+`"}`))
 	hc := &http.Client{Transport: mt, Timeout: time.Minute}
 	c, err := pave.NewClient(testCreds, pave.WithHTTPClient(hc))
@@ -182,9 +189,8 @@ func TestDefaultTransportAndHTTPClientWithoutTransport(t *testing.T) {
 
 func TestRequestHeaders(t *testing.T) {
 	t.Parallel()
-	var rec recorder
-	c, mt := newMockClient(t, pave.WithUserAgent("dealercrm/2.1"))
-	mt.RegisterNoResponder(rec.record(jsonResponder(200, `{"session_key":"`+sessionKey+`"}`)))
+	c, mt := pavetest.NewMockClient(t, pave.WithUserAgent("dealercrm/2.1"))
+	mt.RegisterNoResponder(jsonResponder(200, `{"session_key":"`+sessionKey+`"}`))
 	ctx := context.Background()
 	_, err := c.Sessions.Get(ctx, sessionKey)
 	require.NoError(t, err)
@@ -194,7 +200,7 @@ func TestRequestHeaders(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.Sessions.Delete(ctx, sessionKey))
 
-	reqs := rec.all()
+	reqs := pavetest.Sent(mt)
 	require.Len(t, reqs, 4)
 	for _, r := range reqs {
 		assert.Equal(t, "application/json", r.Header.Get("Accept"), r.Method)
@@ -212,11 +218,11 @@ func TestRequestHeaders(t *testing.T) {
 
 func TestNilContext(t *testing.T) {
 	t.Parallel()
-	c, calls := noNetworkClient(t)
+	c, mt := noNetworkClient(t)
 	var ctx context.Context
 	_, err := c.Sessions.Get(ctx, sessionKey)
 	require.ErrorContains(t, err, "nil context")
-	assert.Zero(t, calls.Load())
+	assert.Empty(t, pavetest.Sent(mt))
 }
 
 // Idempotent methods against a mock that always fails with status.
@@ -257,9 +263,8 @@ func TestIdempotentMethodsRetryTransientStatuses(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s %d", method, tt.status), func(t *testing.T) {
 				t.Parallel()
-				c, mt := newMockClient(t)
-				var rec recorder
-				mt.RegisterNoResponder(rec.record(jsonResponder(tt.status, `{"message":"status `+fmt.Sprint(tt.status)+`"}`)))
+				c, mt := pavetest.NewMockClient(t)
+				mt.RegisterNoResponder(jsonResponder(tt.status, `{"message":"status `+fmt.Sprint(tt.status)+`"}`))
 				err := call(c)
 				var apiErr *pave.APIError
 				require.ErrorAs(t, err, &apiErr)
@@ -270,12 +275,13 @@ func TestIdempotentMethodsRetryTransientStatuses(t *testing.T) {
 				if tt.retried {
 					want = 2 + 1
 				}
-				assert.Equal(t, want, rec.count(), "requests sent")
+				reqs := pavetest.Sent(mt)
+				assert.Len(t, reqs, want, "requests sent")
 				assert.Equal(t, want, apiErr.Attempts)
 				for _, s := range tt.sentinels {
 					assert.ErrorIs(t, err, s)
 				}
-				for _, r := range rec.all() {
+				for _, r := range reqs {
 					assert.Equal(t, method, r.Method)
 				}
 			})
@@ -285,17 +291,16 @@ func TestIdempotentMethodsRetryTransientStatuses(t *testing.T) {
 
 func TestRetryThenSuccess(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
-	var rec recorder
-	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/sessions/"+sessionKey, rec.record(sequence(
+	c, mt := pavetest.NewMockClient(t)
+	mt.RegisterResponder(http.MethodGet, mockBase+"/v1/sessions/"+sessionKey, sequence(
 		jsonResponder(500, `{"message":"Server Error"}`),
 		httpmock.NewErrorResponder(errors.New("connection reset by peer")),
 		jsonResponder(200, `{"session_key":"`+sessionKey+`","status":"IDLE"}`),
-	)))
+	))
 	s, err := c.Sessions.Get(context.Background(), sessionKey)
 	require.NoError(t, err)
 	assert.Equal(t, pave.StatusIdle, s.Status)
-	assert.Equal(t, 3, rec.count())
+	assert.Len(t, sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey), 3)
 }
 
 func TestWithMaxRetries(t *testing.T) {
@@ -303,7 +308,7 @@ func TestWithMaxRetries(t *testing.T) {
 	for _, n := range []int{0, 1, 4} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			t.Parallel()
-			c, mt := newMockClient(t, pave.WithMaxRetries(n))
+			c, mt := pavetest.NewMockClient(t, pave.WithMaxRetries(n))
 			mt.RegisterNoResponder(jsonResponder(503, `{}`))
 			_, err := c.Sessions.Get(context.Background(), sessionKey)
 			var apiErr *pave.APIError
@@ -331,16 +336,15 @@ func TestIdempotentMethodsRetryNetworkErrors(t *testing.T) {
 	for method, call := range calls {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
-			c, mt := newMockClient(t)
-			var rec recorder
-			mt.RegisterNoResponder(rec.record(httpmock.NewErrorResponder(netErr)))
+			c, mt := pavetest.NewMockClient(t)
+			mt.RegisterNoResponder(httpmock.NewErrorResponder(netErr))
 			err := call(c)
 			require.ErrorIs(t, err, netErr)
 			var re *pave.RequestError
 			require.ErrorAs(t, err, &re)
 			assert.Equal(t, 3, re.Attempts)
 			assert.Equal(t, method, re.Method)
-			assert.Equal(t, 3, rec.count())
+			assert.Len(t, pavetest.Sent(mt), 3)
 			assert.Contains(t, err.Error(), "after 3 attempts")
 		})
 	}
@@ -351,20 +355,19 @@ func TestCreateIsNotRetriedAfterTheServerMayHaveActed(t *testing.T) {
 	for _, status := range []int{500, 502, 503, 504, 408} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			t.Parallel()
-			c, mt := newMockClient(t)
-			var rec recorder
-			mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions", rec.record(jsonResponder(status, `{"message":"oops"}`)))
+			c, mt := pavetest.NewMockClient(t)
+			mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions", jsonResponder(status, `{"message":"oops"}`))
 			_, err := c.Sessions.Create(context.Background(), &pave.CreateSessionRequest{SMS: &pave.SMS{To: "604-555-0142"}})
 			var apiErr *pave.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, status, apiErr.StatusCode)
 			assert.Equal(t, 1, apiErr.Attempts)
-			assert.Equal(t, 1, rec.count(), "a POST that may have texted a customer was re-sent")
+			assert.Len(t, sentTo(mt, http.MethodPost, "/v1/sessions"), 1, "a POST that may have texted a customer was re-sent")
 		})
 	}
 	t.Run("network error", func(t *testing.T) {
 		t.Parallel()
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions", httpmock.NewErrorResponder(io.ErrUnexpectedEOF))
 		_, err := c.Sessions.Create(context.Background(), nil)
 		require.ErrorIs(t, err, io.ErrUnexpectedEOF)
@@ -374,23 +377,22 @@ func TestCreateIsNotRetriedAfterTheServerMayHaveActed(t *testing.T) {
 
 func TestCreateIsRetriedOn429(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
-	var rec recorder
-	mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions", rec.record(sequence(
+	c, mt := pavetest.NewMockClient(t)
+	mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions", sequence(
 		jsonResponder(429, `{"message":"Too Many Requests."}`),
 		jsonResponder(201, string(fixture(t, "session_created.json"))),
-	)))
+	))
 	s, err := c.Sessions.Create(context.Background(), &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{VIN: "2T1BURHE5JC074512"}})
 	require.NoError(t, err)
 	assert.Equal(t, sessionKey, s.SessionKey)
-	require.Equal(t, 2, rec.count())
-	reqs := rec.all()
+	reqs := sentTo(mt, http.MethodPost, "/v1/sessions")
+	require.Len(t, reqs, 2)
 	assert.JSONEq(t, string(reqs[0].Body), string(reqs[1].Body), "the retried body differs")
 	assert.JSONEq(t, `{"vehicle":{"vin":"2T1BURHE5JC074512"}}`, string(reqs[1].Body))
 
 	t.Run("exhausted", func(t *testing.T) {
 		t.Parallel()
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterNoResponder(jsonResponder(429, `{"message":"Too Many Requests."}`))
 		_, err := c.Sessions.Create(context.Background(), nil)
 		require.ErrorIs(t, err, pave.ErrRateLimited)
@@ -454,18 +456,6 @@ func TestGetIsRetriedAfterAnAttemptTimeout(t *testing.T) {
 	assert.Equal(t, int32(2), count.Load())
 }
 
-// retryWaits returns the waits logged by the "pave retry" records.
-func retryWaits(t *testing.T, buf *syncBuffer) []time.Duration {
-	t.Helper()
-	var out []time.Duration
-	for _, rec := range buf.records(t) {
-		if rec["msg"] == "pave retry" {
-			out = append(out, time.Duration(rec["wait"].(float64)))
-		}
-	}
-	return out
-}
-
 func TestRetryAfterIsHonoured(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2025, 6, 2, 14, 0, 0, 0, time.UTC)
@@ -486,7 +476,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			log, buf := debugLogger()
-			c, mt := newMockClient(t, pave.WithMaxRetryAfter(tt.cap), pave.WithLogger(log),
+			c, mt := pavetest.NewMockClient(t, pave.WithMaxRetryAfter(tt.cap), pave.WithLogger(log),
 				pave.WithClock(func() time.Time { return tt.clock }),
 				pave.WithRetryBackoff(time.Hour, time.Hour)) // a backoff wait would hang the test
 			limited := jsonResponse(429, `{"message":"Too Many Requests."}`)
@@ -502,7 +492,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 			assert.Equal(t, []time.Duration{tt.wantWait}, retryWaits(t, buf))
 
 			// The parsed (uncapped) value is reported on the error.
-			c0, mt0 := newMockClient(t, pave.WithMaxRetries(0), pave.WithClock(func() time.Time { return tt.clock }))
+			c0, mt0 := pavetest.NewMockClient(t, pave.WithMaxRetries(0), pave.WithClock(func() time.Time { return tt.clock }))
 			mt0.RegisterNoResponder(httpmock.ResponderFromResponse(limited))
 			_, err = c0.Sessions.Get(context.Background(), sessionKey)
 			var apiErr *pave.APIError
@@ -515,7 +505,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 func TestBackoffIsUsedWithoutRetryAfter(t *testing.T) {
 	t.Parallel()
 	log, buf := debugLogger()
-	c, mt := newMockClient(t, pave.WithLogger(log), pave.WithRetryBackoff(2*time.Millisecond, 4*time.Millisecond))
+	c, mt := pavetest.NewMockClient(t, pave.WithLogger(log), pave.WithRetryBackoff(2*time.Millisecond, 4*time.Millisecond))
 	mt.RegisterNoResponder(jsonResponder(503, `{}`))
 	_, err := c.Sessions.Get(context.Background(), sessionKey)
 	require.ErrorIs(t, err, pave.ErrServer)
@@ -532,16 +522,15 @@ func TestCancelDuringRetryWait(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, mt := newMockClient(t, pave.WithMaxRetryAfter(time.Minute))
-	var rec recorder
-	mt.RegisterNoResponder(rec.record(func(*http.Request) (*http.Response, error) {
+	c, mt := pavetest.NewMockClient(t, pave.WithMaxRetryAfter(time.Minute))
+	mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
 		resp := jsonResponse(503, `{"message":"Service Unavailable"}`)
 		resp.Header.Set("Retry-After", "30")
 		// Cancel once the client has read and closed this response, that
 		// is while it waits the 30 seconds the server asked for.
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 		return resp, nil
-	}))
+	})
 	_, err := c.Sessions.Get(ctx, sessionKey)
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorIs(t, err, pave.ErrServer, "the last API error is lost")
@@ -551,7 +540,7 @@ func TestCancelDuringRetryWait(t *testing.T) {
 	var apiErr *pave.APIError
 	require.ErrorAs(t, re.Last, &apiErr)
 	assert.Equal(t, 30*time.Second, apiErr.RetryAfter)
-	assert.Equal(t, 1, rec.count())
+	assert.Len(t, pavetest.Sent(mt), 1)
 	assert.Contains(t, err.Error(), "while waiting to retry")
 }
 
@@ -573,21 +562,21 @@ func TestContextAlreadyCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	c, calls := noNetworkClient(t)
+	c, mt := noNetworkClient(t)
 	_, err := c.Sessions.Get(ctx, sessionKey)
 	require.ErrorIs(t, err, context.Canceled)
 	var re *pave.RequestError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, 1, re.Attempts)
 	assert.Nil(t, re.Last)
-	assert.Zero(t, calls.Load(), "an attempt was started for a cancelled context")
+	assert.Empty(t, pavetest.Sent(mt), "an attempt was started for a cancelled context")
 }
 
 func TestResponseBodiesAreClosedBeforeEachRetry(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var bodies []*trackedBody
-	c, mt := newMockClient(t, pave.WithMaxRetries(3))
+	c, mt := pavetest.NewMockClient(t, pave.WithMaxRetries(3))
 	mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -612,7 +601,7 @@ func TestResponseBodiesAreClosedBeforeEachRetry(t *testing.T) {
 
 func TestSuccessfulResponseThatCannotBeDecoded(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterNoResponder(jsonResponder(200, `{"session_key": 42`))
 	_, err := c.Sessions.Get(context.Background(), sessionKey)
 	require.ErrorIs(t, err, pave.ErrBadResponse)
@@ -651,7 +640,7 @@ func TestEmptySuccessIsABadResponse(t *testing.T) {
 		for _, op := range ops {
 			t.Run(a.name+"/"+op.name, func(t *testing.T) {
 				t.Parallel()
-				c, mt := newMockClient(t)
+				c, mt := pavetest.NewMockClient(t)
 				mt.RegisterNoResponder(jsonResponder(a.status, a.body))
 				s, err := op.run(c)
 				require.ErrorIs(t, err, pave.ErrBadResponse)
@@ -672,7 +661,7 @@ func (b *erroringBody) Close() error             { b.closed.Store(true); return 
 
 func TestBodyReadErrorIsRetried(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	body := &erroringBody{}
 	mt.RegisterNoResponder(sequence(
 		func(*http.Request) (*http.Response, error) {
@@ -690,7 +679,7 @@ func TestBodyReadErrorIsRetried(t *testing.T) {
 func TestRequestLogging(t *testing.T) {
 	t.Parallel()
 	log, buf := debugLogger()
-	c, mt := newMockClient(t, pave.WithLogger(log))
+	c, mt := pavetest.NewMockClient(t, pave.WithLogger(log))
 	mt.RegisterNoResponder(sequence(
 		jsonResponder(503, `{"message":"busy"}`),
 		jsonResponder(200, `{"session_key":"`+sessionKey+`"}`),
@@ -718,7 +707,7 @@ func TestRequestLogging(t *testing.T) {
 	assert.EqualValues(t, 2, requests[1]["attempt"])
 	assert.Equal(t, "INFO", retries[0]["level"])
 	out := buf.String()
-	assert.NotContains(t, out, testCreds.APISecret)
+	assert.NotContains(t, out, mockCreds.APISecret)
 	assert.NotContains(t, out, "API-Token")
 }
 
@@ -726,7 +715,7 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 	t.Parallel()
 	// Errors echo each request's own token; every error must have its own
 	// token scrubbed, which breaks if concurrent requests share state.
-	c, mt := newMockClient(t, pave.WithMaxRetries(0))
+	c, mt := pavetest.NewMockClient(t, pave.WithMaxRetries(0))
 	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 		return jsonResponse(400, `{"message":"bad token `+r.Header.Get(pave.HeaderAPIToken)+`"}`), nil
 	})
@@ -745,7 +734,7 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 
 func TestOversizedSuccessfulResponseIsRefused(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: &endlessBody{n: (64 << 20) + 1},
 			ContentLength: -1}, nil
@@ -760,27 +749,26 @@ func TestOversizedSuccessfulResponseIsRefused(t *testing.T) {
 // is scrubbed before anything is decoded or built from it.
 func TestCredentialsAreScrubbedFromSuccessfulBodies(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 		tok := r.Header.Get(pave.HeaderAPIToken)
-		return jsonResponse(200, `[{"id":1,"title":"`+tok+`","description":"secret `+testCreds.APISecret+`"}]`), nil
+		return jsonResponse(200, `[{"id":1,"title":"`+tok+`","description":"secret `+mockCreds.APISecret+`"}]`), nil
 	})
 	notes, err := c.Sessions.Notes(context.Background(), sessionKey)
 	require.NoError(t, err)
 	require.Len(t, notes, 1)
 	assert.Equal(t, "[REDACTED]", notes[0].Title)
 	assert.Equal(t, "secret [REDACTED]", notes[0].Description)
-	assert.NotContains(t, string(notes[0].Raw), testCreds.APISecret)
+	assert.NotContains(t, string(notes[0].Raw), mockCreds.APISecret)
 }
 
 // Scrubbing must not corrupt data: a short (test) secret that happens to
 // occur in a successful body is left alone.
 func TestShortSecretsDoNotCorruptSuccessfulBodies(t *testing.T) {
 	t.Parallel()
-	mt := httpmock.NewMockTransport()
+	mt := pavetest.NewMockTransport()
 	mt.RegisterNoResponder(jsonResponder(200, `{"session_key":"NSA-TEST","redirect_url":"https://a.example/test"}`))
-	c, err := pave.NewClient(pave.Credentials{Username: "u", APIKey: "k", APISecret: "test"},
-		pave.WithHTTPClient(&http.Client{Transport: mt}))
+	c, err := mt.NewClient(pave.Credentials{Username: "u", APIKey: "k", APISecret: "test"})
 	require.NoError(t, err)
 	s, err := c.Sessions.Get(context.Background(), "NSA-TEST")
 	require.NoError(t, err)
@@ -791,7 +779,7 @@ func TestShortSecretsDoNotCorruptSuccessfulBodies(t *testing.T) {
 // the request took, retries included.
 func TestBadListAfterRetriesReportsAllAttempts(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterNoResponder(sequence(
 		jsonResponder(503, `{}`),
 		jsonResponder(503, `{}`),

@@ -11,17 +11,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 	"github.com/pave-go/pave/webhook"
 )
 
@@ -109,24 +109,27 @@ var rdOps = []struct {
 	}},
 }
 
-// rdEchoServer answers every request with status and a refusal whose
-// message and body quote the token and the secrets in one encoding.
-func rdEchoServer(t *testing.T, status int, enc func(string) string, secrets ...string) (*httptest.Server, *secSet) {
-	var sent secSet
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := r.Header.Get(pave.HeaderAPIToken)
-		sent.add(token)
-		quoted := []string{enc("token " + token)}
+// rdEchoClient returns a client for creds (and opts) on a
+// pavetest.MockTransport that answers every request with status and a
+// refusal whose message and body quote the token and the secrets in one
+// encoding, and a func returning the tokens the client sent plus extra.
+func rdEchoClient(t *testing.T, creds pave.Credentials, opts []pave.Option, status int, enc func(string) string, secrets ...string) (*pave.Client, func(extra ...string) []string) {
+	t.Helper()
+	mt := pavetest.NewMockTransport()
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		quoted := []string{enc("token " + r.Header.Get(pave.HeaderAPIToken))}
 		for _, s := range secrets {
 			quoted = append(quoted, enc("secret "+s))
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"success": false, "status": "error", "message": %s, "errors": {"x": [%s]}, "echo": [%s]}`,
-			quoted[0], strings.Join(quoted, ","), strings.Join(quoted, ","))
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &sent
+		return jsonResponse(status, fmt.Sprintf(`{"success": false, "status": "error", "message": %s, "errors": {"x": [%s]}, "echo": [%s]}`,
+			quoted[0], strings.Join(quoted, ","), strings.Join(quoted, ","))), nil
+	})
+	c, err := mt.NewClient(creds, opts...)
+	require.NoError(t, err)
+	sent := func(extra ...string) []string {
+		return append(secValues(pavetest.Sent(mt), pave.HeaderAPIToken), extra...)
+	}
+	return c, sent
 }
 
 func rdErrorTexts(err error) map[string]string {
@@ -155,11 +158,9 @@ func TestEchoedCredentialsAreRedactedInEveryEncoding(t *testing.T) {
 		for _, e := range rdEncodings {
 			t.Run(fmt.Sprintf("%d %s", status, e.name), func(t *testing.T) {
 				t.Parallel()
-				srv, sent := rdEchoServer(t, status, e.enc, rdSecret, secAccessToken)
 				creds := pave.Credentials{Username: "acme", APIKey: "key-rd", APISecret: rdSecret}
-				c, err := pave.NewClient(creds, pave.WithBaseURL(srv.URL), pave.WithAccessToken(secAccessToken),
-					pave.WithMaxRetries(0))
-				require.NoError(t, err)
+				c, sent := rdEchoClient(t, creds, []pave.Option{pave.WithAccessToken(secAccessToken), pave.WithMaxRetries(0)},
+					status, e.enc, rdSecret, secAccessToken)
 				for _, op := range rdOps {
 					err := op.run(context.Background(), c)
 					if status == http.StatusOK && op.name == "Sessions.Get" {
@@ -167,7 +168,7 @@ func TestEchoedCredentialsAreRedactedInEveryEncoding(t *testing.T) {
 					}
 					require.Error(t, err, op.name)
 					for where, text := range rdErrorTexts(err) {
-						rdAssertNoForm(t, text, sent.with(rdSecret, secAccessToken), op.name+" "+where)
+						rdAssertNoForm(t, text, sent(rdSecret, secAccessToken), op.name+" "+where)
 					}
 				}
 			})
@@ -182,15 +183,14 @@ func TestShortCredentialsAreRedactedFromErrors(t *testing.T) {
 	for _, status := range []int{http.StatusOK, http.StatusBadRequest} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			t.Parallel()
-			srv, sent := rdEchoServer(t, status, rdEncodings[2].enc, short, shortToken)
-			c, err := pave.NewClient(pave.Credentials{Username: "acme", APIKey: "key-rd", APISecret: short},
-				pave.WithBaseURL(srv.URL), pave.WithAccessToken(shortToken), pave.WithMaxRetries(0))
-			require.NoError(t, err)
+			c, sent := rdEchoClient(t, pave.Credentials{Username: "acme", APIKey: "key-rd", APISecret: short},
+				[]pave.Option{pave.WithAccessToken(shortToken), pave.WithMaxRetries(0)},
+				status, rdEncodings[2].enc, short, shortToken)
 			for _, op := range rdOps[1:] {
 				err := op.run(context.Background(), c)
 				require.Error(t, err)
 				for where, text := range rdErrorTexts(err) {
-					rdAssertNoForm(t, text, sent.with(short, shortToken), op.name+" "+where)
+					rdAssertNoForm(t, text, sent(short, shortToken), op.name+" "+where)
 				}
 			}
 		})
@@ -205,20 +205,17 @@ func TestWebhookSecretsSentAreRedactedFromErrors(t *testing.T) {
 	for _, e := range rdEncodings {
 		t.Run(e.name, func(t *testing.T) {
 			t.Parallel()
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, mt := pavetest.NewMockClient(t, pave.WithMaxRetries(0))
+			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 				var cb struct {
 					Headers map[string]string `json:"headers"`
 				}
 				_ = json.NewDecoder(r.Body).Decode(&cb)
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusBadRequest)
-				fmt.Fprintf(w, `{"message": %s}`, e.enc("The value "+cb.Headers["Authorization"]+" is not allowed"))
-			}))
-			t.Cleanup(srv.Close)
-			c, err := pave.NewClient(testCreds, pave.WithBaseURL(srv.URL), pave.WithMaxRetries(0))
-			require.NoError(t, err)
+				return jsonResponse(http.StatusBadRequest,
+					fmt.Sprintf(`{"message": %s}`, e.enc("The value "+cb.Headers["Authorization"]+" is not allowed"))), nil
+			})
 			cb := pave.NewCallback(pave.EventComplete, "https://crm.example.com/pave", secret)
-			_, err = c.Webhooks.Create(context.Background(), cb)
+			_, err := c.Webhooks.Create(context.Background(), cb)
 			require.Error(t, err)
 			for where, text := range rdErrorTexts(err) {
 				rdAssertNoForm(t, text, []string{secret}, "Create "+where)
@@ -236,28 +233,26 @@ func TestWebhookSecretsSentAreRedactedFromErrors(t *testing.T) {
 // scrubbed of every hop's token.
 func TestEveryRedirectHopsTokenIsRedacted(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var tokens []string
-	c, _ := newServerClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		tokens = append(tokens, r.Header.Get(pave.HeaderAPIToken))
-		if !strings.HasSuffix(r.URL.Path, "/moved") {
-			http.Redirect(w, r, r.URL.Path+"/moved", http.StatusTemporaryRedirect)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = fmt.Fprintf(w, `{"message": "tokens %s"}`, strings.Join(tokens, " "))
-	}), pave.WithMaxRetries(0), pave.WithClock(func() time.Time {
+	c, mt := pavetest.NewMockClient(t, pave.WithMaxRetries(0), pave.WithClock(func() time.Time {
 		// A clock that moves, so each hop's timestamp and token differ.
 		return time.Now().Add(time.Duration(time.Now().UnixNano()%1000) * time.Second)
 	}))
+	// The redirect is followed through the mock transport, which records
+	// every hop: the second one answers with the tokens of both.
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		if !strings.HasSuffix(r.URL.Path, "/moved") {
+			resp := httpmock.NewStringResponse(http.StatusTemporaryRedirect, "")
+			resp.Header.Set("Location", r.URL.Path+"/moved")
+			return resp, nil
+		}
+		tokens := secValues(pavetest.Sent(mt), pave.HeaderAPIToken)
+		return jsonResponse(http.StatusBadRequest, fmt.Sprintf(`{"message": "tokens %s"}`, strings.Join(tokens, " "))), nil
+	})
 	_, err := c.Sessions.Get(context.Background(), sessionKey)
 	require.Error(t, err)
-	mu.Lock()
-	defer mu.Unlock()
-	require.Len(t, tokens, 2)
+	reqs := pavetest.Sent(mt)
+	require.Len(t, reqs, 2)
+	tokens := secValues(reqs, pave.HeaderAPIToken)
 	for where, text := range rdErrorTexts(err) {
 		rdAssertNoForm(t, text, tokens, where)
 	}

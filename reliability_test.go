@@ -1,16 +1,12 @@
 package pave_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -433,11 +429,11 @@ func relRun(t *testing.T, row relRow, keys []string) {
 	// The row's client is fresh, so its first attempt runs on a new
 	// connection (net/http replays an idempotent request on its own when
 	// a reused connection fails, which would hide an attempt).
-	logs := &relLogBuffer{}
+	logger, logs := debugLogger()
 	opts := []pave.Option{
 		pave.WithRetryBackoff(relBackoffBase, relBackoffMax),
 		pave.WithMaxRetryAfter(relMaxRetryAfter),
-		pave.WithLogger(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		pave.WithLogger(logger),
 	}
 	if row.timeout > 0 {
 		opts = append(opts, pave.WithTimeout(row.timeout))
@@ -446,7 +442,7 @@ func relRun(t *testing.T, row relRow, keys []string) {
 		opts = append(opts, pave.WithClock(func() time.Time { return srv.Now().Add(row.skew) }))
 	}
 	if row.refused {
-		opts = append(opts, pave.WithBaseURL("http://"+relClosedAddr(t)))
+		opts = append(opts, pave.WithBaseURL("http://"+closedPort(t)))
 	}
 	client := srv.Client(opts...)
 	for _, f := range row.inject {
@@ -545,7 +541,7 @@ func relRun(t *testing.T, row relRow, keys []string) {
 	}
 
 	// Attempts seen by the client's log and by the server.
-	requests, retries := logs.attempts(t)
+	requests, retries := loggedRequests(t, logs), retryWaits(t, logs)
 	assert.Equal(t, row.wantAttempts, requests, "attempts logged by the client")
 	assert.Len(t, retries, row.wantAttempts-1, "retries logged by the client")
 	for _, wait := range retries {
@@ -598,49 +594,4 @@ func relCountSessions(srv *pavetest.Server, keys []string) int {
 		}
 	}
 	return n
-}
-
-// relClosedAddr returns a loopback address nothing listens on.
-func relClosedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
-}
-
-// relLogBuffer collects a JSON logger's output.
-type relLogBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *relLogBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// attempts returns the number of "pave request" records and the waits of
-// the "pave retry" records.
-func (b *relLogBuffer) attempts(t *testing.T) (requests int, waits []time.Duration) {
-	t.Helper()
-	b.mu.Lock()
-	data := b.buf.String()
-	b.mu.Unlock()
-	for line := range strings.Lines(data) {
-		var rec struct {
-			Msg  string `json:"msg"`
-			Wait int64  `json:"wait"`
-		}
-		require.NoError(t, json.Unmarshal([]byte(line), &rec), line)
-		switch rec.Msg {
-		case "pave request":
-			requests++
-		case "pave retry":
-			waits = append(waits, time.Duration(rec.Wait))
-		}
-	}
-	return requests, waits
 }

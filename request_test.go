@@ -10,15 +10,19 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 // A redirect in answer to anything but a GET is never followed: a POST is
 // not re-sent (307, 308) nor turned into a GET that returns another
 // session (301, 302, 303). The caller gets the 3xx, naming where it pointed.
+// On the mock transport net/http would follow the redirect through it, so
+// a followed hop would be recorded.
 func TestRedirectInAnswerToAWriteIsNotFollowed(t *testing.T) {
 	t.Parallel()
 	ops := []struct {
@@ -39,16 +43,15 @@ func TestRedirectInAnswerToAWriteIsNotFollowed(t *testing.T) {
 		for _, op := range ops {
 			t.Run(fmt.Sprintf("%d %s", status, op.method), func(t *testing.T) {
 				t.Parallel()
-				var rec recorder
-				c, _ := newServerClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					rec.add(r)
+				c, mt := pavetest.NewMockClient(t)
+				mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 					if r.URL.Path == "/elsewhere" {
-						w.Header().Set("Content-Type", "application/json")
-						_, _ = w.Write([]byte(`{"session_key": "OTH-ERSESSION1"}`))
-						return
+						return jsonResponse(http.StatusOK, `{"session_key": "OTH-ERSESSION1"}`), nil
 					}
-					http.Redirect(w, r, "/elsewhere", status)
-				}))
+					resp := httpmock.NewStringResponse(status, "")
+					resp.Header.Set("Location", "/elsewhere")
+					return resp, nil
+				})
 				err := op.run(c)
 				var apiErr *pave.APIError
 				require.ErrorAs(t, err, &apiErr)
@@ -56,8 +59,9 @@ func TestRedirectInAnswerToAWriteIsNotFollowed(t *testing.T) {
 				assert.Equal(t, "/elsewhere", apiErr.Location)
 				assert.Contains(t, err.Error(), "/elsewhere", "the error names where the redirect pointed")
 				assert.Equal(t, 1, apiErr.Attempts)
-				assert.Equal(t, 1, rec.count(), "only the original request reached the server")
-				for _, r := range rec.all() {
+				reqs := pavetest.Sent(mt)
+				assert.Len(t, reqs, 1, "only the original request was sent")
+				for _, r := range reqs {
 					assert.Equal(t, op.method, r.Method)
 				}
 			})

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 const resendOK = `{"status": "success", "message": "SMS resend has been processed", "session_key": "SPN-7Q2M9XK4TB",
@@ -46,7 +47,7 @@ func TestResendSMSRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, m := hsClient(t, tt.opts, hsRespond(200, resendOK))
+			c, mt := hsMockClient(t, tt.opts, httpmock.NewStringResponder(200, resendOK))
 			res, err := c.Sessions.ResendSMS(context.Background(), tt.key, tt.req)
 			require.NoError(t, err)
 			assert.Equal(t, &pave.ResendResult{
@@ -54,14 +55,14 @@ func TestResendSMSRequest(t *testing.T) {
 				Phone: "+14165550199", SessionAgeDays: 2, DaysRemaining: 5,
 			}, res)
 
-			reqs := m.requests()
+			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 1)
 			r := reqs[0]
 			assert.Equal(t, http.MethodPost, r.Method)
-			assert.Equal(t, tt.wantPath, r.Path)
-			assert.Equal(t, []string{tt.wantToken}, hsHeader(r.Header, "API-Access-Token"))
+			assert.Equal(t, tt.wantPath, r.EscapedPath)
+			assert.Equal(t, []string{tt.wantToken}, headerValues(r.Header, "API-Access-Token"))
 			hsAssertSigned(t, r.Header)
-			assert.Equal(t, []string{"application/json"}, hsHeader(r.Header, "Content-Type"))
+			assert.Equal(t, []string{"application/json"}, headerValues(r.Header, "Content-Type"))
 			assert.JSONEq(t, tt.wantBody, string(r.Body))
 		})
 	}
@@ -69,9 +70,9 @@ func TestResendSMSRequest(t *testing.T) {
 
 func TestResendSMSHTTPTest(t *testing.T) {
 	t.Parallel()
-	var got http.Header
+	var saw pavetest.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = r.Header.Clone()
+		saw = serverSaw(r)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = fmt.Fprint(w, resendOK)
 	}))
@@ -81,9 +82,9 @@ func TestResendSMSHTTPTest(t *testing.T) {
 	res, err := c.Sessions.ResendSMS(context.Background(), hsKey, nil)
 	require.NoError(t, err)
 	assert.EqualValues(t, 5, res.DaysRemaining)
-	assert.Equal(t, "v2-access-7d1e0c", got.Get("API-Access-Token"))
-	assert.Equal(t, hsCreds.APIKey, got.Get("API-Key"))
-	assert.Len(t, got.Get("API-Token"), 64)
+	assert.Equal(t, "v2-access-7d1e0c", saw.Header.Get("API-Access-Token"))
+	assert.Equal(t, hsCreds.APIKey, saw.Header.Get("API-Key"))
+	assert.Len(t, saw.Header.Get("API-Token"), 64)
 }
 
 func TestResendSMSErrors(t *testing.T) {
@@ -129,11 +130,11 @@ func TestResendSMSErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, m := hsClient(t, nil, hsRespond(tt.status, tt.body))
+			c, mt := hsMockClient(t, nil, httpmock.NewStringResponder(tt.status, tt.body))
 			res, err := c.Sessions.ResendSMS(context.Background(), hsKey, nil)
 			require.Error(t, err)
 			assert.Nil(t, res)
-			assert.Len(t, m.requests(), 1)
+			assert.Len(t, pavetest.Sent(mt), 1)
 
 			var apiErr *pave.APIError
 			require.ErrorAs(t, err, &apiErr, "the *APIError stays reachable")
@@ -180,7 +181,7 @@ func TestResendSMSValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, m := hsClient(t, nil)
+			c, mt := hsMockClient(t, nil)
 			_, err := c.Sessions.ResendSMS(context.Background(), tt.key, tt.req)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, pave.ErrValidation)
@@ -188,7 +189,7 @@ func TestResendSMSValidation(t *testing.T) {
 			require.ErrorAs(t, err, &ve)
 			assert.Equal(t, "Sessions.ResendSMS", ve.Op)
 			assert.Contains(t, pave.FieldErrors(err), tt.field)
-			assert.Empty(t, m.requests(), "validation must not touch the network")
+			assert.Empty(t, pavetest.Sent(mt), "validation must not touch the network")
 		})
 	}
 }
@@ -206,26 +207,26 @@ func TestResendSMSNeverSentTwice(t *testing.T) {
 		calls int
 		ok    bool
 	}{
-		{name: "500", first: hsRespond(500, `{"message": "Server Error"}`), calls: 1},
-		{name: "502", first: hsRespond(502, `<html>Bad Gateway</html>`), calls: 1},
-		{name: "503", first: hsRespond(503, `{}`), calls: 1},
-		{name: "504", first: hsRespond(504, `{}`), calls: 1},
-		{name: "408", first: hsRespond(408, `{}`), calls: 1},
+		{name: "500", first: httpmock.NewStringResponder(500, `{"message": "Server Error"}`), calls: 1},
+		{name: "502", first: httpmock.NewStringResponder(502, `<html>Bad Gateway</html>`), calls: 1},
+		{name: "503", first: httpmock.NewStringResponder(503, `{}`), calls: 1},
+		{name: "504", first: httpmock.NewStringResponder(504, `{}`), calls: 1},
+		{name: "408", first: httpmock.NewStringResponder(408, `{}`), calls: 1},
 		{name: "dropped connection", first: httpmock.ConnectionFailure, calls: 1},
-		{name: "429 is retried", first: hsRespond(429, `{"message": "Too Many Requests."}`), calls: 2, ok: true},
+		{name: "429 is retried", first: httpmock.NewStringResponder(429, `{"message": "Too Many Requests."}`), calls: 2, ok: true},
 		{name: "connection refused is retried", first: refused, calls: 2, ok: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, m := hsClient(t, nil, tt.first, hsRespond(200, resendOK))
+			c, mt := hsMockClient(t, nil, tt.first, httpmock.NewStringResponder(200, resendOK))
 			res, err := c.Sessions.ResendSMS(context.Background(), hsKey, &pave.ResendSMSRequest{Phone: "+14165550199"})
-			assert.Len(t, m.requests(), tt.calls)
+			assert.Len(t, pavetest.Sent(mt), tt.calls)
 			if tt.ok {
 				require.NoError(t, err)
 				assert.Equal(t, "success", res.Status)
-				for _, r := range m.requests() {
-					assert.Equal(t, []string{hsCreds.APIKey}, hsHeader(r.Header, "API-Access-Token"), "every attempt carries the token")
+				for _, r := range pavetest.Sent(mt) {
+					assert.Equal(t, []string{hsCreds.APIKey}, headerValues(r.Header, "API-Access-Token"), "every attempt carries the token")
 				}
 			} else {
 				assert.Error(t, err)
@@ -238,21 +239,21 @@ func TestResendSMSResponseBodies(t *testing.T) {
 	t.Parallel()
 	t.Run("empty 2xx", func(t *testing.T) {
 		t.Parallel()
-		c, _ := hsClient(t, nil, hsRespond(204, ``))
+		c, _ := hsMockClient(t, nil, httpmock.NewStringResponder(204, ``))
 		res, err := c.Sessions.ResendSMS(context.Background(), hsKey, nil)
 		require.NoError(t, err)
 		assert.Equal(t, &pave.ResendResult{}, res)
 	})
 	t.Run("unreadable 2xx", func(t *testing.T) {
 		t.Parallel()
-		c, m := hsClient(t, nil, hsRespond(200, `<html>ok</html>`))
+		c, mt := hsMockClient(t, nil, httpmock.NewStringResponder(200, `<html>ok</html>`))
 		_, err := c.Sessions.ResendSMS(context.Background(), hsKey, nil)
 		assert.ErrorIs(t, err, pave.ErrBadResponse)
-		assert.Len(t, m.requests(), 1)
+		assert.Len(t, pavetest.Sent(mt), 1)
 	})
 	t.Run("lenient numbers", func(t *testing.T) {
 		t.Parallel()
-		c, _ := hsClient(t, nil, hsRespond(200, `{"status": "success", "session_age_days": "3", "days_remaining": null}`))
+		c, _ := hsMockClient(t, nil, httpmock.NewStringResponder(200, `{"status": "success", "session_age_days": "3", "days_remaining": null}`))
 		res, err := c.Sessions.ResendSMS(context.Background(), hsKey, nil)
 		require.NoError(t, err)
 		assert.EqualValues(t, 3, res.SessionAgeDays)
@@ -263,8 +264,8 @@ func TestResendSMSResponseBodies(t *testing.T) {
 func TestResendSMSRedactsAccessToken(t *testing.T) {
 	t.Parallel()
 	const token = "v2-access-SECRET-91f3"
-	c, _ := hsClient(t, []pave.Option{pave.WithAccessToken(token)},
-		hsRespond(400, `{"status": "error", "message": "Session is already finalized and cannot be resent (token `+token+`)"}`))
+	c, _ := hsMockClient(t, []pave.Option{pave.WithAccessToken(token)},
+		httpmock.NewStringResponder(400, `{"status": "error", "message": "Session is already finalized and cannot be resent (token `+token+`)"}`))
 	_, err := c.Sessions.ResendSMS(context.Background(), hsKey, nil)
 	require.ErrorIs(t, err, pave.ErrResendFinalized)
 	assert.NotContains(t, err.Error(), token)

@@ -1,7 +1,6 @@
 package pave_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 // Secrets never leak: whatever a failing or hostile server answers, the API
@@ -246,14 +246,23 @@ func TestSecretsNeverLeak(t *testing.T) {
 	for _, mode := range secFailureModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			var sent secSet
+			// A real server: the failure modes include a hijacked, dropped
+			// connection.
+			var mu sync.Mutex
+			var saw []pavetest.Request
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				for _, h := range secCredentialHeaders {
-					sent.add(r.Header.Get(h))
-				}
+				mu.Lock()
+				saw = append(saw, serverSaw(r))
+				mu.Unlock()
 				mode.handler(w, r)
 			}))
 			t.Cleanup(srv.Close)
+			// sent returns the credentials the server saw, and extra.
+			sent := func(extra ...string) []string {
+				mu.Lock()
+				defer mu.Unlock()
+				return append(secValues(saw, secCredentialHeaders...), extra...)
+			}
 
 			logs := &secLogs{}
 			logger := logs.logger()
@@ -296,19 +305,19 @@ func TestSecretsNeverLeak(t *testing.T) {
 				logger.Error("operation failed", "op", op.name, "err", err)
 				logger.Error("operation failed", "op", op.name, slog.Any("err", err), slog.String("detail", fmt.Sprintf("%+v", err)))
 
-				for _, secret := range sent.with(secAPISecret, secAccessToken) {
+				for _, secret := range sent(secAPISecret, secAccessToken) {
 					for where, text := range texts {
 						secAssertAbsent(t, text, secret, "%s: %s of %T", op.name, where, err)
 					}
 				}
 			}
 
-			tokens := sent.values()
+			tokens := sent()
 			require.NotEmpty(t, tokens, "the server saw the credentials it must not echo back")
 			out := logs.String()
 			require.Contains(t, out, `"msg":"pave request"`, "the JSON handler logged at debug level")
 			require.Contains(t, out, `msg="pave request"`, "the text handler logged at debug level")
-			for _, secret := range sent.with(secAPISecret, secAccessToken) {
+			for _, secret := range sent(secAPISecret, secAccessToken) {
 				secAssertAbsent(t, out, secret, "the debug logs")
 			}
 		})
@@ -327,60 +336,30 @@ func secAssertAbsent(t *testing.T, text, secret string, format string, args ...a
 	t.Errorf("%s leaks credential %.12s...: ...%s...", fmt.Sprintf(format, args...), secret, text[from:to])
 }
 
-// secSet collects the credential values a server saw.
-type secSet struct {
-	mu   sync.Mutex
-	vals map[string]bool
-}
-
-func (s *secSet) add(v string) {
-	if v == "" {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.vals == nil {
-		s.vals = map[string]bool{}
-	}
-	s.vals[v] = true
-}
-
-func (s *secSet) values() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.vals))
-	for v := range s.vals {
-		out = append(out, v)
+// secValues returns the distinct non-empty values of the headers names
+// in reqs, sorted: the credentials a server saw.
+func secValues(reqs []pavetest.Request, names ...string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range reqs {
+		for _, name := range names {
+			for _, v := range headerValues(r.Header, name) {
+				if v != "" && !seen[v] {
+					seen[v] = true
+					out = append(out, v)
+				}
+			}
+		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-// with returns the values seen plus extra.
-func (s *secSet) with(extra ...string) []string {
-	return append(s.values(), extra...)
-}
-
 // secLogs receives the output of a JSON and a text handler, both at debug
 // level.
-type secLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *secLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type secLogs struct{ syncBuffer }
 
 func (l *secLogs) add(s string) { _, _ = l.Write([]byte(s + "\n")) }
-
-func (l *secLogs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 func (l *secLogs) logger() *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelDebug}

@@ -14,27 +14,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 var sessionURL = mockBase + "/v1/sessions/" + sessionKey
 
-// assertSessionSigned checks the headers every API request carries.
-func assertSessionSigned(t *testing.T, r recorded) {
-	t.Helper()
-	ts := r.Header.Get(pave.HeaderAPITimestamp)
-	_, err := time.Parse(pave.TimestampLayout, ts)
-	assert.NoError(t, err, "API-Timestamp %q", ts)
-	assert.Equal(t, testCreds.APIKey, r.Header.Get(pave.HeaderAPIKey))
-	assert.Equal(t, testCreds.Token(ts), r.Header.Get(pave.HeaderAPIToken))
-	assert.Equal(t, "application/json", r.Header.Get("Accept"))
-}
-
 func TestSessionsCreate(t *testing.T) {
 	t.Parallel()
-	var rec recorder
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions",
-		rec.record(jsonResponder(201, string(fixture(t, "session_created.json")))))
+		jsonResponder(201, string(fixture(t, "session_created.json"))))
 
 	req := &pave.CreateSessionRequest{
 		Session: &pave.SessionSettings{
@@ -54,12 +43,13 @@ func TestSessionsCreate(t *testing.T) {
 	s, err := c.Sessions.Create(context.Background(), req)
 	require.NoError(t, err)
 
-	require.Equal(t, 1, rec.count())
-	r := rec.all()[0]
+	reqs := sentTo(mt, http.MethodPost, "/v1/sessions")
+	require.Len(t, reqs, 1)
+	r := reqs[0]
 	assert.Equal(t, http.MethodPost, r.Method)
-	assert.Equal(t, "/v1/sessions", r.EscapedURI)
+	assert.Equal(t, "/v1/sessions", requestURI(r))
 	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-	assertSessionSigned(t, r)
+	assertSignedAPIRequest(t, r, mockCreds)
 	assert.JSONEq(t, `{
 		"session": {"theme":"PRO","redirect_url":"https://crm.northshore.example/inspections/done","language":"EN",
 			"client_id":"CRM-20931","contact":{"first_name":"Priya","last_name":"Natarajan"},"reference":{"stock_no":"NS-5521"}},
@@ -88,7 +78,7 @@ func TestSessionsCreate(t *testing.T) {
 
 func TestSessionsCreateWithoutCaptureURL(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterResponder(http.MethodPost, mockBase+"/v1/sessions",
 		jsonResponder(200, string(fixture(t, "session_create_no_capture_url.json"))))
 	s, err := c.Sessions.Create(context.Background(), &pave.CreateSessionRequest{
@@ -96,24 +86,24 @@ func TestSessionsCreateWithoutCaptureURL(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, "NSA-R4T9X2LC6V", s.SessionKey)
-	assert.Equal(t, "https://"+testCreds.Username+".vehiclecapture.com/NSA-R4T9X2LC6V", s.CaptureURL)
+	assert.Equal(t, "https://"+mockCreds.Username+".vehiclecapture.com/NSA-R4T9X2LC6V", s.CaptureURL)
 	assert.Equal(t, pave.Language("en"), s.Language)
 	assert.Equal(t, time.Date(2025, 6, 2, 14, 7, 44, 0, time.UTC), s.UpdatedAt.UTC())
 }
 
 func TestSessionsGet(t *testing.T) {
 	t.Parallel()
-	var rec recorder
-	c, mt := newMockClient(t)
-	mt.RegisterResponder(http.MethodGet, sessionURL, rec.record(jsonResponder(200, string(fixture(t, "session_get.json")))))
+	c, mt := pavetest.NewMockClient(t)
+	mt.RegisterResponder(http.MethodGet, sessionURL, jsonResponder(200, string(fixture(t, "session_get.json"))))
 	s, err := c.Sessions.Get(context.Background(), sessionKey)
 	require.NoError(t, err)
 
-	require.Equal(t, 1, rec.count())
-	r := rec.all()[0]
+	reqs := sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey)
+	require.Len(t, reqs, 1)
+	r := reqs[0]
 	assert.Equal(t, http.MethodGet, r.Method)
-	assert.Equal(t, "/v1/sessions/"+sessionKey, r.EscapedURI)
-	assertSessionSigned(t, r)
+	assert.Equal(t, "/v1/sessions/"+sessionKey, requestURI(r))
+	assertSignedAPIRequest(t, r, mockCreds)
 
 	assert.Equal(t, pave.StatusProcess, s.Status)
 	assert.False(t, s.Status.Final())
@@ -134,7 +124,7 @@ func TestSessionsGet(t *testing.T) {
 
 func TestSessionsGetNotFound(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterResponder(http.MethodGet, sessionURL,
 		jsonResponder(404, `{"message":"Session NSA-7K2D5MZ8WP cannot be found."}`))
 	_, err := c.Sessions.Get(context.Background(), sessionKey)
@@ -147,14 +137,14 @@ func TestSessionsGetNotFound(t *testing.T) {
 
 func TestSessionsPhotos(t *testing.T) {
 	t.Parallel()
-	var rec recorder
-	c, mt := newMockClient(t)
-	mt.RegisterResponder(http.MethodGet, sessionURL+"/photos", rec.record(jsonResponder(200, string(fixture(t, "photos.json")))))
+	c, mt := pavetest.NewMockClient(t)
+	mt.RegisterResponder(http.MethodGet, sessionURL+"/photos", jsonResponder(200, string(fixture(t, "photos.json"))))
 	photos, err := c.Sessions.Photos(context.Background(), sessionKey)
 	require.NoError(t, err)
-	require.Equal(t, 1, rec.count())
-	assert.Equal(t, "/v1/sessions/"+sessionKey+"/photos", rec.all()[0].EscapedURI)
-	assertSessionSigned(t, rec.all()[0])
+	reqs := sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey+"/photos")
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "/v1/sessions/"+sessionKey+"/photos", requestURI(reqs[0]))
+	assertSignedAPIRequest(t, reqs[0], mockCreds)
 
 	require.Len(t, photos, 2)
 	assert.Equal(t, pave.Photo{
@@ -197,7 +187,7 @@ func TestSessionsPhotosShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := newMockClient(t)
+			c, mt := pavetest.NewMockClient(t)
 			mt.RegisterResponder(http.MethodGet, sessionURL+"/photos", jsonResponder(200, tt.body))
 			photos, err := c.Sessions.Photos(context.Background(), sessionKey)
 			if tt.wantErr {
@@ -214,7 +204,7 @@ func TestSessionsPhotosShapes(t *testing.T) {
 	}
 	t.Run("error", func(t *testing.T) {
 		t.Parallel()
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterResponder(http.MethodGet, sessionURL+"/photos", jsonResponder(404, `{"message":"Session NSA-7K2D5MZ8WP cannot be found."}`))
 		_, err := c.Sessions.Photos(context.Background(), sessionKey)
 		require.ErrorIs(t, err, pave.ErrNotFound)
@@ -251,20 +241,20 @@ func TestSessionsNotes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
 			t.Parallel()
-			var rec recorder
-			c, mt := newMockClient(t)
-			mt.RegisterResponder(http.MethodGet, sessionURL+"/notes", rec.record(jsonResponder(200, string(fixture(t, tt.fixture)))))
+			c, mt := pavetest.NewMockClient(t)
+			mt.RegisterResponder(http.MethodGet, sessionURL+"/notes", jsonResponder(200, string(fixture(t, tt.fixture))))
 			notes, err := c.Sessions.Notes(context.Background(), sessionKey)
 			require.NoError(t, err)
-			require.Equal(t, 1, rec.count())
-			assert.Equal(t, "/v1/sessions/"+sessionKey+"/notes", rec.all()[0].EscapedURI)
-			assertSessionSigned(t, rec.all()[0])
+			reqs := sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey+"/notes")
+			require.Len(t, reqs, 1)
+			assert.Equal(t, "/v1/sessions/"+sessionKey+"/notes", requestURI(reqs[0]))
+			assertSignedAPIRequest(t, reqs[0], mockCreds)
 			tt.check(t, notes)
 		})
 	}
 	t.Run("wrapped in notes", func(t *testing.T) {
 		t.Parallel()
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterResponder(http.MethodGet, sessionURL+"/notes", jsonResponder(200, `{"notes":["a"]}`))
 		notes, err := c.Sessions.Notes(context.Background(), sessionKey)
 		require.NoError(t, err)
@@ -272,7 +262,7 @@ func TestSessionsNotes(t *testing.T) {
 	})
 	t.Run("error", func(t *testing.T) {
 		t.Parallel()
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterResponder(http.MethodGet, sessionURL+"/notes", jsonResponder(401, `{"message":"Unauthorized."}`))
 		_, err := c.Sessions.Notes(context.Background(), sessionKey)
 		require.ErrorIs(t, err, pave.ErrUnauthorized)
@@ -281,15 +271,15 @@ func TestSessionsNotes(t *testing.T) {
 
 func TestSessionsResults(t *testing.T) {
 	t.Parallel()
-	var rec recorder
 	doc := fixture(t, "results.json")
-	c, mt := newMockClient(t)
-	mt.RegisterResponder(http.MethodGet, sessionURL+"/results", rec.record(jsonResponder(200, string(doc))))
+	c, mt := pavetest.NewMockClient(t)
+	mt.RegisterResponder(http.MethodGet, sessionURL+"/results", jsonResponder(200, string(doc)))
 	res, err := c.Sessions.Results(context.Background(), sessionKey)
 	require.NoError(t, err)
-	require.Equal(t, 1, rec.count())
-	assert.Equal(t, "/v1/sessions/"+sessionKey+"/results", rec.all()[0].EscapedURI)
-	assertSessionSigned(t, rec.all()[0])
+	reqs := sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey+"/results")
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "/v1/sessions/"+sessionKey+"/results", requestURI(reqs[0]))
+	assertSignedAPIRequest(t, reqs[0], mockCreds)
 
 	assert.Equal(t, "SESSION:COMPLETE", res.Event)
 	s := res.Session
@@ -342,7 +332,7 @@ func TestSessionsResults(t *testing.T) {
 func TestSessionsResultsNotReady(t *testing.T) {
 	t.Parallel()
 	for _, status := range []int{400, 409, 425} {
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterResponder(http.MethodGet, sessionURL+"/results",
 			jsonResponder(status, `{"message":"Session is not yet completed."}`))
 		_, err := c.Sessions.Results(context.Background(), sessionKey)
@@ -361,17 +351,17 @@ func TestSessionsUpdate(t *testing.T) {
 
 	t.Run("returns the session", func(t *testing.T) {
 		t.Parallel()
-		var rec recorder
-		c, mt := newMockClient(t)
-		mt.RegisterResponder(http.MethodPut, sessionURL, rec.record(jsonResponder(200, string(fixture(t, "session_get.json")))))
+		c, mt := pavetest.NewMockClient(t)
+		mt.RegisterResponder(http.MethodPut, sessionURL, jsonResponder(200, string(fixture(t, "session_get.json"))))
 		s, err := c.Sessions.Update(context.Background(), sessionKey, update)
 		require.NoError(t, err)
-		require.Equal(t, 1, rec.count(), "no extra GET when the session came back")
-		r := rec.all()[0]
+		reqs := pavetest.Sent(mt)
+		require.Len(t, reqs, 1, "no extra GET when the session came back")
+		r := reqs[0]
 		assert.Equal(t, http.MethodPut, r.Method)
-		assert.Equal(t, "/v1/sessions/"+sessionKey, r.EscapedURI)
+		assert.Equal(t, "/v1/sessions/"+sessionKey, requestURI(r))
 		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-		assertSessionSigned(t, r)
+		assertSignedAPIRequest(t, r, mockCreds)
 		assert.JSONEq(t, wantBody, string(r.Body))
 		assert.Equal(t, sessionKey, s.SessionKey)
 		assert.Equal(t, "https://northshoreauto.vehiclecapture.com/"+sessionKey, s.CaptureURL)
@@ -383,13 +373,12 @@ func TestSessionsUpdate(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			var rec recorder
-			c, mt := newMockClient(t)
-			mt.RegisterResponder(http.MethodPut, sessionURL, rec.record(jsonResponder(200, body)))
-			mt.RegisterResponder(http.MethodGet, sessionURL, rec.record(jsonResponder(200, string(fixture(t, "session_get.json")))))
+			c, mt := pavetest.NewMockClient(t)
+			mt.RegisterResponder(http.MethodPut, sessionURL, jsonResponder(200, body))
+			mt.RegisterResponder(http.MethodGet, sessionURL, jsonResponder(200, string(fixture(t, "session_get.json"))))
 			s, err := c.Sessions.Update(context.Background(), sessionKey, update)
 			require.NoError(t, err)
-			reqs := rec.all()
+			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 2)
 			assert.Equal(t, http.MethodPut, reqs[0].Method)
 			assert.JSONEq(t, wantBody, string(reqs[0].Body))
@@ -399,7 +388,7 @@ func TestSessionsUpdate(t *testing.T) {
 	}
 	t.Run("rule violation", func(t *testing.T) {
 		t.Parallel()
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterResponder(http.MethodPut, sessionURL,
 			jsonResponder(400, `{"message":"session.theme can be changed only while the session is IDLE."}`))
 		_, err := c.Sessions.Update(context.Background(), sessionKey, &pave.UpdateSessionRequest{
@@ -413,21 +402,21 @@ func TestSessionsUpdate(t *testing.T) {
 
 func TestSessionsDelete(t *testing.T) {
 	t.Parallel()
-	var rec recorder
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterResponder(http.MethodDelete, sessionURL,
-		rec.record(jsonResponder(200, `{"message":"Session NSA-7K2D5MZ8WP has been successfully removed."}`)))
+		jsonResponder(200, `{"message":"Session NSA-7K2D5MZ8WP has been successfully removed."}`))
 	require.NoError(t, c.Sessions.Delete(context.Background(), sessionKey))
-	require.Equal(t, 1, rec.count())
-	r := rec.all()[0]
+	reqs := sentTo(mt, http.MethodDelete, "/v1/sessions/"+sessionKey)
+	require.Len(t, reqs, 1)
+	r := reqs[0]
 	assert.Equal(t, http.MethodDelete, r.Method)
-	assert.Equal(t, "/v1/sessions/"+sessionKey, r.EscapedURI)
-	assertSessionSigned(t, r)
+	assert.Equal(t, "/v1/sessions/"+sessionKey, requestURI(r))
+	assertSignedAPIRequest(t, r, mockCreds)
 	assert.Empty(t, r.Body)
 
 	t.Run("started session", func(t *testing.T) {
 		t.Parallel()
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterResponder(http.MethodDelete, sessionURL,
 			jsonResponder(400, `{"message":"Session NSA-7K2D5MZ8WP has been started and cannot be deleted."}`))
 		err := c.Sessions.Delete(context.Background(), sessionKey)
@@ -458,36 +447,34 @@ func fastPolling() []pave.WaitOption {
 
 func TestWaitForResultsCompletes(t *testing.T) {
 	t.Parallel()
-	var gets, results recorder
-	c, mt := newMockClient(t)
-	mt.RegisterResponder(http.MethodGet, sessionURL, gets.record(sequence(
+	c, mt := pavetest.NewMockClient(t)
+	mt.RegisterResponder(http.MethodGet, sessionURL, sequence(
 		jsonResponder(200, statusBody(pave.StatusIdle)),
 		jsonResponder(200, statusBody(pave.StatusProcess)),
 		jsonResponder(200, statusBody("PROCESSING")),
 		jsonResponder(200, statusBody(pave.StatusComplete)),
-	)))
+	))
 	mt.RegisterResponder(http.MethodGet, sessionURL+"/results",
-		results.record(jsonResponder(200, string(fixture(t, "results.json")))))
+		jsonResponder(200, string(fixture(t, "results.json"))))
 	res, err := c.Sessions.WaitForResults(waitCtx(t), sessionKey, fastPolling()...)
 	require.NoError(t, err)
 	assert.Equal(t, pave.StatusComplete, res.Session.Status)
-	assert.Equal(t, 4, gets.count())
-	assert.Equal(t, 1, results.count())
+	assert.Len(t, sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey), 4)
+	assert.Len(t, sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey+"/results"), 1)
 }
 
 func TestWaitForResultsPollsThroughNotReady(t *testing.T) {
 	t.Parallel()
-	var results recorder
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterResponder(http.MethodGet, sessionURL, jsonResponder(200, statusBody(pave.StatusComplete)))
-	mt.RegisterResponder(http.MethodGet, sessionURL+"/results", results.record(sequence(
+	mt.RegisterResponder(http.MethodGet, sessionURL+"/results", sequence(
 		jsonResponder(400, `{"message":"Session is not yet completed."}`),
 		jsonResponder(200, string(fixture(t, "results.json"))),
-	)))
+	))
 	res, err := c.Sessions.WaitForResults(waitCtx(t), sessionKey, fastPolling()...)
 	require.NoError(t, err)
 	assert.Equal(t, "SESSION:COMPLETE", res.Event)
-	assert.Equal(t, 2, results.count())
+	assert.Len(t, sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey+"/results"), 2)
 }
 
 func TestWaitForResultsSessionEnded(t *testing.T) {
@@ -495,7 +482,7 @@ func TestWaitForResultsSessionEnded(t *testing.T) {
 	for _, status := range []pave.SessionStatus{pave.StatusExpired, pave.StatusInvalid} {
 		t.Run(string(status), func(t *testing.T) {
 			t.Parallel()
-			c, mt := newMockClient(t)
+			c, mt := pavetest.NewMockClient(t)
 			mt.RegisterResponder(http.MethodGet, sessionURL, sequence(
 				jsonResponder(200, statusBody(pave.StatusStarted)),
 				jsonResponder(200, statusBody(status)),
@@ -531,30 +518,28 @@ func TestWaitForResultsStopsOnPermanentErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var gets recorder
-			c, mt := newMockClient(t)
-			mt.RegisterResponder(http.MethodGet, sessionURL, gets.record(tt.get))
+			c, mt := pavetest.NewMockClient(t)
+			mt.RegisterResponder(http.MethodGet, sessionURL, tt.get)
 			if tt.results != nil {
 				mt.RegisterResponder(http.MethodGet, sessionURL+"/results", tt.results)
 			}
 			_, err := c.Sessions.WaitForResults(waitCtx(t), sessionKey, fastPolling()...)
 			require.ErrorIs(t, err, tt.want)
-			assert.Equal(t, tt.wantGets, gets.count())
+			assert.Len(t, sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey), tt.wantGets)
 		})
 	}
 }
 
 func TestWaitForResultsPollsThroughTransientErrors(t *testing.T) {
 	t.Parallel()
-	var gets recorder
 	// No client retries, so each transient failure reaches the poll loop.
-	c, mt := newMockClient(t, pave.WithMaxRetries(0))
-	mt.RegisterResponder(http.MethodGet, sessionURL, gets.record(sequence(
+	c, mt := pavetest.NewMockClient(t, pave.WithMaxRetries(0))
+	mt.RegisterResponder(http.MethodGet, sessionURL, sequence(
 		jsonResponder(503, `{"message":"Service Unavailable"}`),
 		jsonResponder(429, `{"message":"Too Many Requests."}`),
 		httpmock.NewErrorResponder(errors.New("connection reset by peer")),
 		jsonResponder(200, statusBody(pave.StatusComplete)),
-	)))
+	))
 	mt.RegisterResponder(http.MethodGet, sessionURL+"/results", sequence(
 		jsonResponder(502, `<html>bad gateway</html>`),
 		jsonResponder(200, string(fixture(t, "results.json"))),
@@ -562,7 +547,7 @@ func TestWaitForResultsPollsThroughTransientErrors(t *testing.T) {
 	res, err := c.Sessions.WaitForResults(waitCtx(t), sessionKey, fastPolling()...)
 	require.NoError(t, err)
 	assert.Equal(t, sessionKey, res.Session.SessionKey)
-	assert.Equal(t, 5, gets.count())
+	assert.Len(t, sentTo(mt, http.MethodGet, "/v1/sessions/"+sessionKey), 5)
 }
 
 func TestWaitForResultsContextCancel(t *testing.T) {
@@ -572,7 +557,7 @@ func TestWaitForResultsContextCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var polls atomic.Int32
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterResponder(http.MethodGet, sessionURL, func(*http.Request) (*http.Response, error) {
 			if polls.Add(1) == 3 {
 				cancel()
@@ -587,17 +572,17 @@ func TestWaitForResultsContextCancel(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		c, calls := noNetworkClient(t)
+		c, mt := noNetworkClient(t)
 		_, err := c.Sessions.WaitForResults(ctx, sessionKey) // default 5 s first wait
 		require.ErrorIs(t, err, context.Canceled)
 		assert.Contains(t, err.Error(), sessionKey)
-		assert.Zero(t, calls.Load())
+		assert.Empty(t, pavetest.Sent(mt))
 	})
 	t.Run("deadline", func(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
-		c, mt := newMockClient(t)
+		c, mt := pavetest.NewMockClient(t)
 		mt.RegisterResponder(http.MethodGet, sessionURL, jsonResponder(200, statusBody(pave.StatusQCPassed)))
 		_, err := c.Sessions.WaitForResults(ctx, sessionKey, pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 10*time.Millisecond))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
@@ -623,7 +608,7 @@ func TestWaitOptionsValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := newMockClient(t)
+			c, mt := pavetest.NewMockClient(t)
 			_, err := c.Sessions.WaitForResults(waitCtx(t), sessionKey, tt.opt)
 			require.ErrorIs(t, err, pave.ErrInvalidOption)
 			assert.ErrorContains(t, err, tt.want)
@@ -631,7 +616,7 @@ func TestWaitOptionsValidate(t *testing.T) {
 		})
 	}
 	// A nil option is ignored; the smallest valid values are accepted.
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterResponder(http.MethodGet, sessionURL, jsonResponder(200, statusBody(pave.StatusExpired)))
 	_, err := c.Sessions.WaitForResults(waitCtx(t), sessionKey, nil, pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 10*time.Millisecond))
 	require.ErrorIs(t, err, pave.ErrSessionEnded)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 func TestValidateVIN(t *testing.T) {
@@ -162,11 +163,11 @@ func TestCreateValidationHappensBeforeAnyNetworkCall(t *testing.T) {
 				assert.NotEmpty(t, msgs, k)
 			}
 
-			c, calls := noNetworkClient(t)
+			c, mt := noNetworkClient(t)
 			_, cerr := c.Sessions.Create(context.Background(), tt.req)
 			require.ErrorAs(t, cerr, &ve)
 			assert.Equal(t, tt.want, keysOf(ve.Errors))
-			assert.Zero(t, calls.Load())
+			assert.Empty(t, pavetest.Sent(mt))
 		})
 	}
 }
@@ -186,12 +187,12 @@ func TestValidationMessagesQuoteBadValuesSafely(t *testing.T) {
 
 func TestUnencodableRequestFailsBeforeSending(t *testing.T) {
 	t.Parallel()
-	c, calls := noNetworkClient(t)
+	c, mt := noNetworkClient(t)
 	_, err := c.Sessions.Create(context.Background(), &pave.CreateSessionRequest{
 		Session: &pave.SessionSettings{Reference: map[string]any{"callback": func() {}}},
 	})
 	require.ErrorContains(t, err, "encoding request")
-	assert.Zero(t, calls.Load())
+	assert.Empty(t, pavetest.Sent(mt))
 }
 
 func TestUpdateValidation(t *testing.T) {
@@ -211,13 +212,13 @@ func TestUpdateValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, calls := noNetworkClient(t)
+			c, mt := noNetworkClient(t)
 			_, err := c.Sessions.Update(context.Background(), sessionKey, tt.req)
 			var ve *pave.ValidationError
 			require.ErrorAs(t, err, &ve)
 			assert.Equal(t, "Sessions.Update", ve.Op)
 			assert.Equal(t, tt.want, keysOf(ve.Errors))
-			assert.Zero(t, calls.Load())
+			assert.Empty(t, pavetest.Sent(mt))
 		})
 	}
 	assert.NoError(t, (*pave.UpdateSessionRequest)(nil).Validate())
@@ -270,14 +271,14 @@ func TestBadSessionKeysAreRejected(t *testing.T) {
 		for name, key := range keys {
 			t.Run(op+" "+name, func(t *testing.T) {
 				t.Parallel()
-				c, calls := noNetworkClient(t)
+				c, mt := noNetworkClient(t)
 				err := call(c, key)
 				require.ErrorIs(t, err, pave.ErrValidation)
 				var ve *pave.ValidationError
 				require.ErrorAs(t, err, &ve)
 				assert.Equal(t, "Sessions."+op, ve.Op)
 				assert.Equal(t, []string{"session_key"}, keysOf(ve.Errors))
-				assert.Zero(t, calls.Load())
+				assert.Empty(t, pavetest.Sent(mt))
 			})
 		}
 	}
@@ -300,20 +301,19 @@ func TestSessionKeysAreEscaped(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
 			t.Parallel()
-			var got []*http.Request
-			c, mt := newMockClient(t)
+			c, mt := pavetest.NewMockClient(t)
 			mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
-				got = append(got, r)
+				// The one part of the URL pavetest.Request does not keep.
+				assert.Empty(t, r.URL.Fragment)
 				return jsonResponse(200, `{"session_key":"x"}`), nil
 			})
 			_, err := c.Sessions.Get(context.Background(), tt.key)
 			require.NoError(t, err)
-			require.Len(t, got, 1)
-			u := got[0].URL
-			assert.Equal(t, tt.escapedPath, u.EscapedPath())
-			assert.Equal(t, "/v1/sessions/"+tt.key, u.Path, "the key must reach the server intact")
-			assert.Empty(t, u.RawQuery)
-			assert.Empty(t, u.Fragment)
+			reqs := pavetest.Sent(mt)
+			require.Len(t, reqs, 1)
+			assert.Equal(t, tt.escapedPath, reqs[0].EscapedPath)
+			assert.Equal(t, "/v1/sessions/"+tt.key, reqs[0].Path, "the key must reach the server intact")
+			assert.Empty(t, reqs[0].RawQuery)
 		})
 	}
 }
@@ -322,24 +322,26 @@ func TestSessionKeysAreEscaped(t *testing.T) {
 func TestSessionKeyEscapingOnTheWire(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
-	var uris []string
+	var saw []pavetest.Request
 	c, _ := newServerClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		uris = append(uris, r.RequestURI)
+		saw = append(saw, serverSaw(r))
 		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	require.NoError(t, c.Sessions.Delete(context.Background(), "A B?C%D"))
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Equal(t, []string{"/v1/sessions/A%20B%3FC%25D"}, uris)
+	require.Len(t, saw, 1)
+	assert.Equal(t, "/v1/sessions/A%20B%3FC%25D", requestURI(saw[0]))
+	assert.Equal(t, "/v1/sessions/A B?C%D", saw[0].Path, "the key reaches the server intact")
 }
 
 // Validation errors and network calls: a client-side error is returned
 // before the transport is touched even when the mock would answer.
 func TestValidationNeverReachesTheTransport(t *testing.T) {
 	t.Parallel()
-	c, mt := newMockClient(t)
+	c, mt := pavetest.NewMockClient(t)
 	mt.RegisterNoResponder(httpmock.NewStringResponder(201, `{}`))
 	_, err := c.Sessions.Create(context.Background(), &pave.CreateSessionRequest{SMS: &pave.SMS{To: "abc"}})
 	require.True(t, errors.Is(err, pave.ErrValidation))

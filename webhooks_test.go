@@ -4,14 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
@@ -22,9 +18,6 @@ import (
 	"github.com/pave-go/pave/webhook"
 )
 
-// The callback tests use their own helpers (prefixed wh) so they do not
-// depend on the shared test helpers of other files.
-
 var whCreds = pave.Credentials{
 	Username:  "northshore",
 	APIKey:    "5d0c2f7a-91e4-4b6a-8c3e-7a1f0b9d2e64",
@@ -34,73 +27,22 @@ var whCreds = pave.Credentials{
 // whSecret is the bearer token registered in the fixtures.
 const whSecret = "ns-complete-token-4410"
 
-// whFixture returns a fixture (pavetest's set, else testdata/webhooks).
-func whFixture(t testing.TB, name string) string {
+// whMockClient returns a client for whCreds sending through a fresh
+// pavetest.MockTransport that answers "METHOD /escaped/path" from routes,
+// and anything else with a 418.
+func whMockClient(t *testing.T, routes map[string]httpmock.Responder) (*pave.Client, *pavetest.MockTransport) {
 	t.Helper()
-	if b := pavetest.Fixture(name); b != nil {
-		return string(b)
-	}
-	return string(fixture(t, filepath.Join("webhooks", name)))
-}
-
-// whRequest is what the mock transport saw.
-type whRequest struct {
-	Method string
-	// EscapedPath is the path as sent on the wire.
-	EscapedPath string
-	// Path is the decoded path.
-	Path   string
-	URL    string
-	Header http.Header
-	Body   string
-}
-
-type whRoute struct {
-	status int
-	body   string
-}
-
-type whRecorder struct {
-	mu   sync.Mutex
-	reqs []whRequest
-}
-
-func (r *whRecorder) all() []whRequest {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]whRequest(nil), r.reqs...)
-}
-
-// whClient returns a client whose transport answers "METHOD /escaped/path"
-// from routes (418 for anything else) and records every request.
-func whClient(t *testing.T, routes map[string]whRoute) (*pave.Client, *whRecorder) {
-	t.Helper()
-	mt := httpmock.NewMockTransport()
-	rec := &whRecorder{}
+	mt := pavetest.NewMockTransport()
+	teapot := jsonResponder(http.StatusTeapot, `{"message": "no such route in test"}`)
 	mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
-		var body []byte
-		if req.Body != nil {
-			body, _ = io.ReadAll(req.Body)
+		if route, ok := routes[req.Method+" "+req.URL.EscapedPath()]; ok {
+			return route(req)
 		}
-		rec.mu.Lock()
-		rec.reqs = append(rec.reqs, whRequest{
-			Method: req.Method, EscapedPath: req.URL.EscapedPath(), Path: req.URL.Path,
-			URL: req.URL.String(), Header: req.Header.Clone(), Body: string(body),
-		})
-		rec.mu.Unlock()
-		route, ok := routes[req.Method+" "+req.URL.EscapedPath()]
-		if !ok {
-			route = whRoute{status: http.StatusTeapot, body: `{"message": "no such route in test"}`}
-		}
-		resp := httpmock.NewStringResponse(route.status, route.body)
-		resp.Header.Set("Content-Type", "application/json")
-		return resp, nil
+		return teapot(req)
 	})
-	c, err := pave.NewClient(whCreds,
-		pave.WithHTTPClient(&http.Client{Transport: mt}),
-		pave.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
+	c, err := mt.NewClient(whCreds)
 	require.NoError(t, err)
-	return c, rec
+	return c, mt
 }
 
 // whCompleteSetting is the setting the fixtures describe.
@@ -122,24 +64,6 @@ func whStageSetting() pave.Callback {
 		Headers: map[string]string{},
 		Payload: map[string]any{},
 	}
-}
-
-func whAssertSigned(t *testing.T, r whRequest) {
-	t.Helper()
-	// Header names are case-insensitive: look them up whatever their
-	// spelling in the map.
-	get := func(name string) []string {
-		for k, v := range r.Header {
-			if strings.EqualFold(k, name) {
-				return v
-			}
-		}
-		return nil
-	}
-	assert.Equal(t, []string{whCreds.APIKey}, get(pave.HeaderAPIKey))
-	assert.Len(t, get(pave.HeaderAPIToken), 1)
-	assert.Len(t, get(pave.HeaderAPITimestamp), 1)
-	assert.Equal(t, "application/json", r.Header.Get("Accept"))
 }
 
 func TestEventNames(t *testing.T) {
@@ -166,31 +90,31 @@ func TestWebhooksList(t *testing.T) {
 		body string
 		want []pave.Callback
 	}{
-		{"data list", whFixture(t, "callbacks_list.json"), []pave.Callback{whCompleteSetting(), whStageSetting()}},
-		{"empty data list", whFixture(t, "callbacks_list_empty.json"), []pave.Callback{}},
+		{"data list", string(fixture(t, "callbacks_list.json")), []pave.Callback{whCompleteSetting(), whStageSetting()}},
+		{"empty data list", string(fixture(t, "webhooks/callbacks_list_empty.json")), []pave.Callback{}},
 		{"null data", `{"api_key": "k", "data": null}`, []pave.Callback{}},
 		{"bare list", `[{"event": "SESSION:STAGE_CHANGE", "url": "https://hooks.northshore.example/pave/stage", "method": "POST", "headers": {}, "payload": {}}]`,
 			[]pave.Callback{whStageSetting()}},
-		{"data object", whFixture(t, "callback.json"), []pave.Callback{whCompleteSetting()}},
-		{"flat object", whFixture(t, "callback_created.json"), []pave.Callback{whCompleteSetting()}},
+		{"data object", string(fixture(t, "callback.json")), []pave.Callback{whCompleteSetting()}},
+		{"flat object", string(fixture(t, "callback_created.json")), []pave.Callback{whCompleteSetting()}},
 		{"api key only", `{"api_key": "k"}`, []pave.Callback{}},
 		{"empty body", ``, []pave.Callback{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, rec := whClient(t, map[string]whRoute{"GET /v1/callbacks": {200, tt.body}})
+			c, mt := whMockClient(t, map[string]httpmock.Responder{"GET /v1/callbacks": jsonResponder(200, tt.body)})
 			got, err := c.Webhooks.List(context.Background())
 			require.NoError(t, err)
 			require.NotNil(t, got)
 			assert.Equal(t, tt.want, got)
 
-			reqs := rec.all()
+			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 1)
 			assert.Equal(t, http.MethodGet, reqs[0].Method)
 			assert.Equal(t, "/v1/callbacks", reqs[0].EscapedPath)
 			assert.Empty(t, reqs[0].Body)
-			whAssertSigned(t, reqs[0])
+			assertSignedAPIRequest(t, reqs[0], whCreds)
 		})
 	}
 }
@@ -205,16 +129,21 @@ func TestWebhooksGet(t *testing.T) {
 		name string
 		body string
 	}{
-		{"data object", whFixture(t, "callback.json")},
-		{"flat object", whFixture(t, "callback_created.json")},
-		{"data list of one", `{"api_key": "k", "data": [` + strings.TrimSpace(whFixture(t, "callback_created.json")) + `]}`},
+		{"data object", string(fixture(t, "callback.json"))},
+		{"flat object", string(fixture(t, "callback_created.json"))},
+		{"data list of one", `{"api_key": "k", "data": [` + strings.TrimSpace(string(fixture(t, "callback_created.json"))) + `]}`},
 		{"data list picks the event", twoSettings},
-		{"headers and payload as JSON text", whFixture(t, "callback_stringly.json")},
+		{"headers and payload as JSON text", string(fixture(t, "webhooks/callback_stringly.json"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, rec := whClient(t, map[string]whRoute{"GET /v1/callbacks/SESSION:COMPLETE": {200, tt.body}})
+			var sentURL string // with its host, which pavetest.Request does not keep
+			answer := jsonResponder(200, tt.body)
+			c, mt := whMockClient(t, map[string]httpmock.Responder{"GET /v1/callbacks/SESSION:COMPLETE": func(req *http.Request) (*http.Response, error) {
+				sentURL = req.URL.String()
+				return answer(req)
+			}})
 			got, err := c.Webhooks.Get(context.Background(), pave.EventComplete)
 			require.NoError(t, err)
 			want := whCompleteSetting()
@@ -224,22 +153,22 @@ func TestWebhooksGet(t *testing.T) {
 			}
 			assert.Equal(t, &want, got)
 
-			reqs := rec.all()
+			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 1)
 			assert.Equal(t, http.MethodGet, reqs[0].Method)
 			// The colon stays as is: exactly this path goes on the wire.
 			assert.Equal(t, "/v1/callbacks/SESSION:COMPLETE", reqs[0].EscapedPath)
 			assert.Equal(t, "/v1/callbacks/SESSION:COMPLETE", reqs[0].Path)
-			assert.Equal(t, "https://openapi.paveapi.com/v1/callbacks/SESSION:COMPLETE", reqs[0].URL)
-			whAssertSigned(t, reqs[0])
+			assert.Equal(t, "https://openapi.paveapi.com/v1/callbacks/SESSION:COMPLETE", sentURL)
+			assertSignedAPIRequest(t, reqs[0], whCreds)
 		})
 	}
 }
 
 func TestWebhooksGetFillsMissingEvent(t *testing.T) {
 	t.Parallel()
-	c, _ := whClient(t, map[string]whRoute{
-		"GET /v1/callbacks/SESSION:STAGE_CHANGE": {200, `{"data": {"url": "https://hooks.northshore.example/pave/stage", "method": "POST", "headers": {}, "payload": {}}}`},
+	c, _ := whMockClient(t, map[string]httpmock.Responder{
+		"GET /v1/callbacks/SESSION:STAGE_CHANGE": jsonResponder(200, `{"data": {"url": "https://hooks.northshore.example/pave/stage", "method": "POST", "headers": {}, "payload": {}}}`),
 	})
 	got, err := c.Webhooks.Get(context.Background(), pave.EventStageChange)
 	require.NoError(t, err)
@@ -265,10 +194,10 @@ func TestWebhooksPathEscaping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.event), func(t *testing.T) {
 			t.Parallel()
-			c, rec := whClient(t, map[string]whRoute{
-				"GET " + tt.path:    {200, `{"data": {"event": "` + string(tt.event) + `", "url": "https://a.example/h"}}`},
-				"PUT " + tt.path:    {200, `{"event": "` + string(tt.event) + `", "url": "https://a.example/h"}`},
-				"DELETE " + tt.path: {200, `{"message": "removed"}`},
+			c, mt := whMockClient(t, map[string]httpmock.Responder{
+				"GET " + tt.path:    jsonResponder(200, `{"data": {"event": "`+string(tt.event)+`", "url": "https://a.example/h"}}`),
+				"PUT " + tt.path:    jsonResponder(200, `{"event": "`+string(tt.event)+`", "url": "https://a.example/h"}`),
+				"DELETE " + tt.path: jsonResponder(200, `{"message": "removed"}`),
 			})
 			ctx := context.Background()
 			_, err := c.Webhooks.Get(ctx, tt.event)
@@ -276,7 +205,7 @@ func TestWebhooksPathEscaping(t *testing.T) {
 			_, err = c.Webhooks.Update(ctx, tt.event, &pave.Callback{URL: "https://a.example/h"})
 			require.NoError(t, err)
 			require.NoError(t, c.Webhooks.Delete(ctx, tt.event))
-			for _, r := range rec.all() {
+			for _, r := range pavetest.Sent(mt) {
 				assert.Equal(t, tt.path, r.EscapedPath, r.Method)
 				assert.Equal(t, "/v1/callbacks/"+string(tt.event), r.Path, r.Method)
 			}
@@ -293,27 +222,27 @@ func TestWebhooksCreate(t *testing.T) {
 		name     string
 		response string
 	}{
-		{"flat with api_key", whFixture(t, "callback_created.json")},
-		{"data object", whFixture(t, "callback.json")},
-		{"data list", `{"api_key": "k", "data": [` + strings.TrimSpace(whFixture(t, "callback_created.json")) + `]}`},
+		{"flat with api_key", string(fixture(t, "callback_created.json"))},
+		{"data object", string(fixture(t, "callback.json"))},
+		{"data list", `{"api_key": "k", "data": [` + strings.TrimSpace(string(fixture(t, "callback_created.json"))) + `]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, rec := whClient(t, map[string]whRoute{"POST /v1/callbacks": {200, tt.response}})
+			c, mt := whMockClient(t, map[string]httpmock.Responder{"POST /v1/callbacks": jsonResponder(200, tt.response)})
 			in := whCompleteSetting()
 			got, err := c.Webhooks.Create(context.Background(), &in)
 			require.NoError(t, err)
 			want := whCompleteSetting()
 			assert.Equal(t, &want, got)
 
-			reqs := rec.all()
+			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 1)
 			assert.Equal(t, http.MethodPost, reqs[0].Method)
 			assert.Equal(t, "/v1/callbacks", reqs[0].EscapedPath)
 			assert.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"))
-			assert.JSONEq(t, wantBody, reqs[0].Body)
-			whAssertSigned(t, reqs[0])
+			assert.JSONEq(t, wantBody, string(reqs[0].Body))
+			assertSignedAPIRequest(t, reqs[0], whCreds)
 		})
 	}
 }
@@ -336,28 +265,28 @@ func TestWebhooksCreateBodyShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, rec := whClient(t, map[string]whRoute{"POST /v1/callbacks": {200, `{"api_key": "k", "event": "` + string(tt.in.Event) + `", "url": "` + tt.in.URL + `"}`}})
+			c, mt := whMockClient(t, map[string]httpmock.Responder{"POST /v1/callbacks": jsonResponder(200, `{"api_key": "k", "event": "`+string(tt.in.Event)+`", "url": "`+tt.in.URL+`"}`)})
 			got, err := c.Webhooks.Create(context.Background(), &tt.in)
 			require.NoError(t, err)
 			assert.Equal(t, tt.in.Event, got.Event)
-			reqs := rec.all()
+			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 1)
-			assert.JSONEq(t, tt.want, reqs[0].Body)
+			assert.JSONEq(t, tt.want, string(reqs[0].Body))
 		})
 	}
 }
 
 func TestWebhooksCreateWithoutEchoFetchesSetting(t *testing.T) {
 	t.Parallel()
-	c, rec := whClient(t, map[string]whRoute{
-		"POST /v1/callbacks":                 {200, `{"api_key": "k", "message": "Callback setting created."}`},
-		"GET /v1/callbacks/SESSION:COMPLETE": {200, whFixture(t, "callback.json")},
+	c, mt := whMockClient(t, map[string]httpmock.Responder{
+		"POST /v1/callbacks":                 jsonResponder(200, `{"api_key": "k", "message": "Callback setting created."}`),
+		"GET /v1/callbacks/SESSION:COMPLETE": jsonResponder(200, string(fixture(t, "callback.json"))),
 	})
 	in := whCompleteSetting()
 	got, err := c.Webhooks.Create(context.Background(), &in)
 	require.NoError(t, err)
 	assert.Equal(t, &in, got)
-	reqs := rec.all()
+	reqs := pavetest.Sent(mt)
 	require.Len(t, reqs, 2)
 	assert.Equal(t, "POST", reqs[0].Method)
 	assert.Equal(t, "GET", reqs[1].Method)
@@ -365,18 +294,18 @@ func TestWebhooksCreateWithoutEchoFetchesSetting(t *testing.T) {
 
 func TestWebhooksCreateIsNotRetriedOnServerError(t *testing.T) {
 	t.Parallel()
-	c, rec := whClient(t, map[string]whRoute{"POST /v1/callbacks": {503, `{"message": "Service Unavailable"}`}})
+	c, mt := whMockClient(t, map[string]httpmock.Responder{"POST /v1/callbacks": jsonResponder(503, `{"message": "Service Unavailable"}`)})
 	in := whCompleteSetting()
 	_, err := c.Webhooks.Create(context.Background(), &in)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, pave.ErrServer)
-	assert.Len(t, rec.all(), 1)
+	assert.Len(t, pavetest.Sent(mt), 1)
 }
 
 func TestWebhooksUpdate(t *testing.T) {
 	t.Parallel()
 	newURL := "https://hooks.northshore.example/pave/v2/complete"
-	flat := strings.Replace(whFixture(t, "callback_created.json"), "https://hooks.northshore.example/pave/complete", newURL, 1)
+	flat := strings.Replace(string(fixture(t, "callback_created.json")), "https://hooks.northshore.example/pave/complete", newURL, 1)
 	tests := []struct {
 		name     string
 		response string
@@ -390,9 +319,9 @@ func TestWebhooksUpdate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, rec := whClient(t, map[string]whRoute{
-				"PUT /v1/callbacks/SESSION:COMPLETE": {200, tt.response},
-				"GET /v1/callbacks/SESSION:COMPLETE": {200, `{"data": ` + flat + `}`},
+			c, mt := whMockClient(t, map[string]httpmock.Responder{
+				"PUT /v1/callbacks/SESSION:COMPLETE": jsonResponder(200, tt.response),
+				"GET /v1/callbacks/SESSION:COMPLETE": jsonResponder(200, `{"data": `+flat+`}`),
 			})
 			in := whCompleteSetting()
 			in.URL = newURL
@@ -400,7 +329,7 @@ func TestWebhooksUpdate(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, &in, got)
 
-			reqs := rec.all()
+			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, tt.calls)
 			assert.Equal(t, http.MethodPut, reqs[0].Method)
 			assert.Equal(t, "/v1/callbacks/SESSION:COMPLETE", reqs[0].EscapedPath)
@@ -408,27 +337,27 @@ func TestWebhooksUpdate(t *testing.T) {
 			// The event travels in the path only.
 			assert.JSONEq(t, `{"url": "`+newURL+`", "method": "POST",
 				"headers": {"Authorization": "Bearer ns-complete-token-4410"},
-				"payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}`, reqs[0].Body)
-			whAssertSigned(t, reqs[0])
+				"payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}`, string(reqs[0].Body))
+			assertSignedAPIRequest(t, reqs[0], whCreds)
 		})
 	}
 }
 
 func TestWebhooksDelete(t *testing.T) {
 	t.Parallel()
-	c, rec := whClient(t, map[string]whRoute{"DELETE /v1/callbacks/SESSION:COMPLETE": {200, whFixture(t, "callback_deleted.json")}})
+	c, mt := whMockClient(t, map[string]httpmock.Responder{"DELETE /v1/callbacks/SESSION:COMPLETE": jsonResponder(200, string(fixture(t, "callback_deleted.json")))})
 	require.NoError(t, c.Webhooks.Delete(context.Background(), pave.EventComplete))
-	reqs := rec.all()
+	reqs := pavetest.Sent(mt)
 	require.Len(t, reqs, 1)
 	assert.Equal(t, http.MethodDelete, reqs[0].Method)
 	assert.Equal(t, "/v1/callbacks/SESSION:COMPLETE", reqs[0].EscapedPath)
 	assert.Empty(t, reqs[0].Body)
-	whAssertSigned(t, reqs[0])
+	assertSignedAPIRequest(t, reqs[0], whCreds)
 }
 
 func TestWebhooksNotFound(t *testing.T) {
 	t.Parallel()
-	notFound := whRoute{404, whFixture(t, "error_callback_not_found.json")}
+	notFound := jsonResponder(404, string(fixture(t, "error_callback_not_found.json")))
 	ops := map[string]func(c *pave.Client) error{
 		"Get": func(c *pave.Client) error {
 			_, err := c.Webhooks.Get(context.Background(), pave.EventComplete)
@@ -445,7 +374,7 @@ func TestWebhooksNotFound(t *testing.T) {
 	for name, op := range ops {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			c, rec := whClient(t, map[string]whRoute{
+			c, mt := whMockClient(t, map[string]httpmock.Responder{
 				"GET /v1/callbacks/SESSION:COMPLETE":    notFound,
 				"PUT /v1/callbacks/SESSION:COMPLETE":    notFound,
 				"DELETE /v1/callbacks/SESSION:COMPLETE": notFound,
@@ -457,14 +386,14 @@ func TestWebhooksNotFound(t *testing.T) {
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, 404, apiErr.StatusCode)
 			assert.Equal(t, "Your API Key does not have callback setting for the event SESSION:COMPLETE.", apiErr.Message)
-			assert.Len(t, rec.all(), 1, "a 404 is not retried")
+			assert.Len(t, pavetest.Sent(mt), 1, "a 404 is not retried")
 		})
 	}
 }
 
 func TestWebhooksMissingFields(t *testing.T) {
 	t.Parallel()
-	c, _ := whClient(t, map[string]whRoute{"POST /v1/callbacks": {400, whFixture(t, "callback_missing_fields.json")}})
+	c, _ := whMockClient(t, map[string]httpmock.Responder{"POST /v1/callbacks": jsonResponder(400, string(fixture(t, "webhooks/callback_missing_fields.json")))})
 	in := whCompleteSetting()
 	_, err := c.Webhooks.Create(context.Background(), &in)
 	var apiErr *pave.APIError
@@ -488,7 +417,7 @@ func TestWebhooksBadResponse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, _ := whClient(t, map[string]whRoute{"GET /v1/callbacks/SESSION:COMPLETE": {200, tt.body}})
+			c, _ := whMockClient(t, map[string]httpmock.Responder{"GET /v1/callbacks/SESSION:COMPLETE": jsonResponder(200, tt.body)})
 			_, err := c.Webhooks.Get(context.Background(), pave.EventComplete)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, pave.ErrBadResponse)
@@ -498,7 +427,7 @@ func TestWebhooksBadResponse(t *testing.T) {
 	}
 	t.Run("List", func(t *testing.T) {
 		t.Parallel()
-		c, _ := whClient(t, map[string]whRoute{"GET /v1/callbacks": {200, `"nope"`}})
+		c, _ := whMockClient(t, map[string]httpmock.Responder{"GET /v1/callbacks": jsonResponder(200, `"nope"`)})
 		_, err := c.Webhooks.List(context.Background())
 		assert.ErrorIs(t, err, pave.ErrBadResponse)
 	})
@@ -571,7 +500,7 @@ func TestWebhooksValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, rec := whClient(t, nil)
+			c, mt := whMockClient(t, nil)
 			err := tt.op(c)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, pave.ErrValidation)
@@ -581,7 +510,7 @@ func TestWebhooksValidation(t *testing.T) {
 				assert.Contains(t, ve.Errors, f, "field errors: %v", ve.Errors)
 			}
 			assert.Len(t, ve.Errors, len(tt.fields), "field errors: %v", ve.Errors)
-			assert.Empty(t, rec.all(), "validation must happen before any network call")
+			assert.Empty(t, pavetest.Sent(mt), "validation must happen before any network call")
 			assert.NotContains(t, err.Error(), "ns-complete-token", "a header value must not be echoed")
 			assert.NotContains(t, err.Error(), "\n")
 		})
@@ -696,9 +625,9 @@ func TestNewCallback(t *testing.T) {
 	// Registered and then fetched back, it is unchanged.
 	b, err := json.Marshal(cb)
 	require.NoError(t, err)
-	c, rec := whClient(t, map[string]whRoute{"POST /v1/callbacks": {200, `{"api_key": "k", ` + string(b[1:])}})
+	c, mt := whMockClient(t, map[string]httpmock.Responder{"POST /v1/callbacks": jsonResponder(200, `{"api_key": "k", `+string(b[1:]))})
 	got, err := c.Webhooks.Create(context.Background(), cb)
 	require.NoError(t, err)
 	assert.Equal(t, cb, got)
-	assert.JSONEq(t, string(b), rec.all()[0].Body)
+	assert.JSONEq(t, string(b), string(pavetest.Sent(mt)[0].Body))
 }

@@ -28,7 +28,7 @@ var (
 	ErrUnauthorized = errors.New("pave: unauthorized")
 	// ErrValidation: a request rejected for its content, either by the
 	// client before sending (*ValidationError) or by PAVE (400 with field
-	// errors, or 422).
+	// errors or saying required fields are missing, or 422).
 	ErrValidation = errors.New("pave: validation failed")
 	// ErrNotReady: results were requested for a session that is not yet
 	// COMPLETE ("Session is not yet completed."), or Hotspots results
@@ -58,6 +58,13 @@ var (
 	ErrResendTooOld = errors.New("pave: session is too old to be resent")
 	// ErrResendAlreadySent: the one resend a session allows was used.
 	ErrResendAlreadySent = errors.New("pave: SMS has already been resent")
+	// ErrConflict: the thing already exists: a callback setting created
+	// for an event that has one (PAVE answers 400 "... already exists.";
+	// a 409 matches too). Webhooks.Ensure updates instead.
+	ErrConflict = errors.New("pave: already exists")
+	// ErrSessionStarted: a session that has started cannot be deleted
+	// (400 "Session ... has been started and cannot be deleted.").
+	ErrSessionStarted = errors.New("pave: session has started")
 	// ErrInvalidOption is matched by the error of an Option or WaitOption
 	// given an unusable value.
 	ErrInvalidOption = errors.New("pave: invalid option")
@@ -137,7 +144,12 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
 	case ErrValidation:
 		return e.StatusCode == http.StatusUnprocessableEntity ||
-			(e.StatusCode == http.StatusBadRequest && len(e.Errors) > 0)
+			(e.StatusCode == http.StatusBadRequest && (len(e.Errors) > 0 || messageHas(e.Message, "required field")))
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict ||
+			(e.StatusCode == http.StatusBadRequest && messageHas(e.Message, "already exists"))
+	case ErrSessionStarted:
+		return e.StatusCode == http.StatusBadRequest && messageHas(e.Message, "has been started")
 	case ErrNotReady:
 		return e.isNotReady()
 	case ErrRateLimited:
@@ -152,6 +164,12 @@ func (e *APIError) Is(target error) bool {
 // completed.", so the message decides (any status but 404).
 func (e *APIError) isNotReady() bool {
 	return e.StatusCode != http.StatusNotFound && isNotReadyMessage(e.Message)
+}
+
+// messageHas reports whether m holds part, ignoring letter case: PAVE's
+// refusals share statuses (400) and differ in their documented wording.
+func messageHas(m, part string) bool {
+	return strings.Contains(strings.ToLower(m), part)
 }
 
 func isNotReadyMessage(m string) bool {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 
 	"github.com/pave-go/pave/internal/redact"
 
@@ -54,10 +55,25 @@ func (c *Client) session(ctx context.Context, cl call) (*Session, error) {
 	}
 	out, err := decodeSession(res.Body)
 	if err != nil {
+		if cl.method == http.MethodPost {
+			err = fmt.Errorf("%w; PAVE answered %d, so the session may exist%s: look it up (client_id, reference) before creating another",
+				err, res.Status, keyHint(res.Body))
+		}
 		return nil, res.badResponse(cl, err)
 	}
 	c.fillCaptureURL(out)
 	return out, nil
+}
+
+// sessionKeyIn finds a session key in a body too broken to decode.
+var sessionKeyIn = regexp.MustCompile(`"session_key"\s*:\s*"([A-Za-z0-9-]{1,64})"`)
+
+// keyHint names the session key an undecodable create answer carries.
+func keyHint(body []byte) string {
+	if m := sessionKeyIn.FindSubmatch(body); m != nil {
+		return " (session_key " + string(m[1]) + ")"
+	}
+	return ""
 }
 
 // decodeSession decodes a session; one without a session_key is an error.

@@ -286,16 +286,15 @@ type HotspotResults struct {
 	document bool
 }
 
-// Raw returns the document as received (without surrounding white space).
-func (r *HotspotResults) Raw() json.RawMessage { return r.raw }
+// Raw returns a copy of the document as received (without surrounding
+// white space).
+func (r *HotspotResults) Raw() json.RawMessage { return cloneRaw(r.raw) }
 
-// MarshalJSON returns the raw document when there is one.
+// MarshalJSON encodes the fields as they are now over the rest of the
+// document received.
 func (r HotspotResults) MarshalJSON() ([]byte, error) {
-	if len(r.raw) > 0 {
-		return r.raw, nil
-	}
 	type plain HotspotResults
-	return json.Marshal(plain(r))
+	return marshalKept(r.raw, r, func(v HotspotResults) plain { return plain(v) })
 }
 
 // DamageCount returns the number of damages on all photos.

@@ -759,7 +759,7 @@ func TestCredentialsAreScrubbedFromSuccessfulBodies(t *testing.T) {
 	require.Len(t, notes, 1)
 	assert.Equal(t, "[REDACTED]", notes[0].Title)
 	assert.Equal(t, "secret [REDACTED]", notes[0].Description)
-	assert.NotContains(t, string(notes[0].Raw), mockCreds.APISecret)
+	assert.NotContains(t, string(notes[0].Raw()), mockCreds.APISecret)
 }
 
 // Scrubbing must not corrupt data: a short (test) secret that happens to

@@ -1,6 +1,7 @@
 package pave
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,6 +37,31 @@ type ResendResult struct {
 	// many of the 7 days allowed for a resend were left.
 	SessionAgeDays Int `json:"session_age_days"`
 	DaysRemaining  Int `json:"days_remaining"`
+
+	raw json.RawMessage
+}
+
+// resendPlain is ResendResult without its methods.
+type resendPlain ResendResult
+
+// UnmarshalJSON decodes the answer and keeps it (Raw).
+func (r *ResendResult) UnmarshalJSON(b []byte) error {
+	var p resendPlain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = ResendResult(p)
+	r.raw = bytes.Clone(wire.Trim(b))
+	return nil
+}
+
+// Raw returns a copy of PAVE's answer as received.
+func (r ResendResult) Raw() json.RawMessage { return cloneRaw(r.raw) }
+
+// MarshalJSON encodes the fields over the rest of the answer received
+// (see Raw).
+func (r ResendResult) MarshalJSON() ([]byte, error) {
+	return marshalKept(r.raw, r, func(v ResendResult) resendPlain { return resendPlain(v) })
 }
 
 // ResendSMS asks PAVE to text the capture link once more (POST

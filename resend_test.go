@@ -53,7 +53,7 @@ func TestResendSMSRequest(t *testing.T) {
 			assert.Equal(t, &pave.ResendResult{
 				Status: "success", Message: "SMS resend has been processed", SessionKey: hsKey,
 				Phone: "+14165550199", SessionAgeDays: 2, DaysRemaining: 5,
-			}, res)
+			}, pave.WithoutRaw(res))
 
 			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 1)

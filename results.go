@@ -1,6 +1,7 @@
 package pave
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 
@@ -42,9 +43,9 @@ type Results struct {
 	altGrade int
 }
 
-// Raw returns the results document as received (without surrounding white
-// space).
-func (r *Results) Raw() json.RawMessage { return r.raw }
+// Raw returns a copy of the results document as received (without
+// surrounding white space), sections this SDK does not know included.
+func (r *Results) Raw() json.RawMessage { return cloneRaw(r.raw) }
 
 // UnmarshalJSON decodes the typed parts and keeps a copy of the raw document.
 func (r *Results) UnmarshalJSON(b []byte) error {
@@ -256,6 +257,7 @@ func loosePhoto(item []byte) (Photo, bool) {
 	var approved StringBool
 	_ = approved.UnmarshalJSON(l.Approved)
 	p := Photo{
+		raw:             bytes.Clone(item),
 		PhotoCode:       loosePhotoCode(l.PhotoCode),
 		PhotoLabel:      PhotoLabel(wire.String(l.PhotoLabel)),
 		URL:             wire.String(l.URL),
@@ -364,15 +366,11 @@ func loosePhotoCode(raw json.RawMessage) PhotoCode {
 	return PhotoCode(n)
 }
 
-// MarshalJSON returns the raw document when there is one, so a decoded
-// Results round-trips with its undocumented sections included
-// (encoding/json compacts it).
+// MarshalJSON encodes the typed parts as they are now over the rest of the
+// document received: an edit to Session or Inspection is kept, and so are
+// the sections this SDK does not know.
 func (r Results) MarshalJSON() ([]byte, error) {
-	if len(r.raw) > 0 {
-		return r.raw, nil
-	}
-	type plain Results
-	return json.Marshal(plain(r))
+	return marshalKept(r.raw, r, func(v Results) resultsPlain { return resultsPlain(v) })
 }
 
 // Location is where the inspection took place (undocumented shape).

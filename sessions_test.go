@@ -37,7 +37,7 @@ func TestSessionsCreate(t *testing.T) {
 		Vehicle: &pave.Vehicle{VIN: "2T1BURHE5JC074512", Year: 2018, Make: "Toyota", Model: "Corolla",
 			OdomReading: 41250, OdomUnit: pave.Kilometres},
 		SMS: &pave.SMS{To: "604-555-0142", ToName: "Priya Natarajan", From: "604-555-0100", By: "North Shore Auto",
-			SendResultsToPhototaker: true},
+			SendResultsToPhototaker: pave.Bool(true)},
 		Options: &pave.SessionOptions{ClientID: "CRM-20931"},
 	}
 	s, err := c.Sessions.Create(context.Background(), req)
@@ -71,7 +71,8 @@ func TestSessionsCreate(t *testing.T) {
 	assert.Equal(t, "CRM-20931", s.ClientID)
 	require.NotNil(t, s.Options.SMS)
 	assert.Equal(t, "604-555-0142", s.Options.SMS.To)
-	assert.True(t, bool(s.Options.SMS.SendResultsToPhototaker))
+	require.NotNil(t, s.Options.SMS.SendResultsToPhototaker)
+	assert.True(t, bool(*s.Options.SMS.SendResultsToPhototaker))
 	require.NotNil(t, s.Vehicle)
 	assert.Equal(t, "2T1BURHE5JC074512", s.Vehicle.VIN)
 }
@@ -153,7 +154,7 @@ func TestSessionsPhotos(t *testing.T) {
 		Approved: true, ApprovedMessage: "ACCEPTED",
 		CreatedAt: pave.Time{Time: time.Date(2025, 6, 2, 15, 11, 41, 0, time.UTC)},
 		UpdatedAt: pave.Time{Time: time.Date(2025, 6, 2, 15, 11, 47, 0, time.UTC)},
-	}, normalizePhoto(photos[0]))
+	}, normalizePhoto(pave.WithoutRaw(photos[0])))
 	assert.Equal(t, pave.PhotoFrontLeft, photos[1].PhotoCode)
 	assert.True(t, photos[1].Rejected())
 	assert.Equal(t, "Wrong View", photos[1].RejectionReason())
@@ -224,7 +225,7 @@ func TestSessionsNotes(t *testing.T) {
 			assert.Equal(t, "Customer mentioned a chip on the passenger side.", notes[0].Description)
 			assert.Equal(t, time.Date(2025, 6, 2, 15, 20, 0, 0, time.UTC), notes[0].CreatedAt.Time)
 			var extra struct{ Author string }
-			require.NoError(t, json.Unmarshal(notes[1].Raw, &extra))
+			require.NoError(t, json.Unmarshal(notes[1].Raw(), &extra))
 			assert.Equal(t, "agent-7", extra.Author, "undocumented fields stay reachable")
 		}},
 		{"notes_wrapped.json", func(t *testing.T, notes []pave.Note) {
@@ -235,7 +236,7 @@ func TestSessionsNotes(t *testing.T) {
 		{"notes_strings.json", func(t *testing.T, notes []pave.Note) {
 			require.Len(t, notes, 2)
 			assert.Equal(t, "Seller will bring the service records.", notes[0].Description)
-			assert.Equal(t, `"Smells of smoke."`, string(notes[1].Raw))
+			assert.Equal(t, `"Smells of smoke."`, string(notes[1].Raw()))
 		}},
 	}
 	for _, tt := range tests {
@@ -258,7 +259,9 @@ func TestSessionsNotes(t *testing.T) {
 		mt.RegisterResponder(http.MethodGet, sessionURL+"/notes", jsonResponder(200, `{"notes":["a"]}`))
 		notes, err := c.Sessions.Notes(context.Background(), sessionKey)
 		require.NoError(t, err)
-		assert.Equal(t, []pave.Note{{Description: "a", Raw: json.RawMessage(`"a"`)}}, notes)
+		require.Len(t, notes, 1)
+		assert.Equal(t, "a", notes[0].Description)
+		assert.Equal(t, `"a"`, string(notes[0].Raw()))
 	})
 	t.Run("error", func(t *testing.T) {
 		t.Parallel()
@@ -324,9 +327,37 @@ func TestSessionsResults(t *testing.T) {
 	require.NoError(t, json.Unmarshal(res.Raw(), &extra))
 	assert.Equal(t, "CAD", extra.Estimates.Currency)
 	assert.Equal(t, 640.5, extra.Estimates.Total)
+	// Encoding: as received, plus the SDK's capture link and any edit.
 	out, err := json.Marshal(res)
 	require.NoError(t, err)
-	assert.JSONEq(t, string(doc), string(out), "a decoded Results re-encodes unchanged")
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(out, &got))
+	sess := got["session"].(map[string]any)
+	assert.Equal(t, res.Session.CaptureURL, sess["capture_url"], "the link the SDK filled in")
+	delete(sess, "capture_url")
+	want, err := json.Marshal(got)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(doc), string(want), "a decoded Results re-encodes unchanged")
+
+	res.Inspection.Grade = 5
+	res.Inspection.Damages = res.Inspection.Damages[:1]
+	res.Session.Theme = ""
+	out, err = json.Marshal(res)
+	require.NoError(t, err)
+	var edited struct {
+		Estimates  map[string]any `json:"estimates"`
+		Inspection struct {
+			Grade   int              `json:"grade"`
+			Damages []map[string]any `json:"damages"`
+		} `json:"inspection"`
+		Session map[string]any `json:"session"`
+	}
+	require.NoError(t, json.Unmarshal(out, &edited))
+	assert.Equal(t, 5, edited.Inspection.Grade, "an edit is kept")
+	assert.Len(t, edited.Inspection.Damages, 1, "a shortened list is kept")
+	assert.NotContains(t, edited.Session, "theme", "a cleared field is removed")
+	assert.Equal(t, "623", edited.Session["inspect_duration"], "an unedited field keeps PAVE's form")
+	assert.Equal(t, "CAD", edited.Estimates["currency"], "an unknown section is kept")
 }
 
 func TestSessionsResultsNotReady(t *testing.T) {

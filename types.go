@@ -1,6 +1,7 @@
 package pave
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -210,6 +211,11 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 // strings "true"/"false"/"1"/"0"/"yes"/"no", a number, or null (false).
 type StringBool bool
 
+// Bool returns a pointer to b, for the optional flags such as
+// SMS.SendResultsToPhototaker: nil means "not set" (PAVE's default
+// applies), Bool(false) sends "false".
+func Bool(b bool) *StringBool { v := StringBool(b); return &v }
+
 // MarshalJSON encodes "true" or "false" as a JSON string, as the docs do.
 func (b StringBool) MarshalJSON() ([]byte, error) {
 	if b {
@@ -253,8 +259,10 @@ type SMS struct {
 	From   string `json:"from,omitempty"`
 	By     string `json:"by,omitempty"`
 	// SendResultsToPhototaker also texts the results link to the person who
-	// took the photos. Sent as the string "true" when set, as in the docs.
-	SendResultsToPhototaker StringBool `json:"send_results_to_phototaker,omitempty"`
+	// took the photos: nil leaves the API key's default, pave.Bool(true) or
+	// pave.Bool(false) overrides it. Sent as the string "true" or "false",
+	// as PAVE's sample does.
+	SendResultsToPhototaker *StringBool `json:"send_results_to_phototaker,omitempty"`
 }
 
 // SessionSettings is the "session" object of a create or update request.
@@ -378,17 +386,34 @@ type Session struct {
 	UserAccount *UserAccount   `json:"user_account,omitempty"`
 	Source      *Source        `json:"source,omitempty"`
 	Vehicle     *Vehicle       `json:"vehicle,omitempty"`
+
+	raw json.RawMessage
 }
 
-// UnmarshalJSON decodes a session and fills ClientID, Contact and
-// Reference from Options when the top level lacks them.
+// sessionPlain is Session without its methods.
+type sessionPlain Session
+
+// Raw returns a copy of the session object as received (nil for a
+// Session built in code), with any field PAVE added that this SDK does not
+// know.
+func (s Session) Raw() json.RawMessage { return cloneRaw(s.raw) }
+
+// MarshalJSON encodes the fields over the rest of the object received
+// (see Raw): edits win, unknown fields are kept.
+func (s Session) MarshalJSON() ([]byte, error) {
+	return marshalKept(s.raw, s, func(v Session) sessionPlain { return sessionPlain(v) })
+}
+
+// UnmarshalJSON decodes a session, keeps the object (Raw) and fills
+// ClientID, Contact and Reference from Options when the top level lacks
+// them.
 func (s *Session) UnmarshalJSON(b []byte) error {
-	type plain Session
-	var p plain
+	var p sessionPlain
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}
 	*s = Session(p)
+	s.raw = bytes.Clone(wire.Trim(b))
 	if o := s.Options; o != nil {
 		if s.ClientID == "" {
 			s.ClientID = o.ClientID
@@ -412,6 +437,32 @@ type Photo struct {
 	ApprovedMessage string     `json:"approved_message,omitempty"`
 	CreatedAt       Time       `json:"created_at,omitzero"`
 	UpdatedAt       Time       `json:"updated_at,omitzero"`
+
+	raw json.RawMessage
+}
+
+// photoPlain is Photo without its methods.
+type photoPlain Photo
+
+// UnmarshalJSON decodes a photo and keeps the object (Raw).
+func (p *Photo) UnmarshalJSON(b []byte) error {
+	var w photoPlain
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = Photo(w)
+	p.raw = bytes.Clone(wire.Trim(b))
+	return nil
+}
+
+// Raw returns a copy of the photo object as received (nil for a Photo
+// built in code).
+func (p Photo) Raw() json.RawMessage { return cloneRaw(p.raw) }
+
+// MarshalJSON encodes the fields over the rest of the object received
+// (see Raw).
+func (p Photo) MarshalJSON() ([]byte, error) {
+	return marshalKept(p.raw, p, func(v Photo) photoPlain { return photoPlain(v) })
 }
 
 // Rejected reports whether quality control rejected the photo.
@@ -431,14 +482,27 @@ func (p Photo) RejectionReason() string {
 
 // Note is a text remark attached to a session. The notes endpoint's shape is
 // undocumented: ID, Title, Description and CreatedAt follow the most likely
-// shape, and Raw keeps the note's whole JSON object.
+// shape, and Raw returns the note exactly as received.
 type Note struct {
 	ID          Int    `json:"id,omitempty"`
 	Title       string `json:"title,omitempty"`
 	Description string `json:"description,omitempty"`
 	CreatedAt   Time   `json:"created_at,omitzero"`
-	// Raw is the note exactly as received.
-	Raw json.RawMessage `json:"-"`
+
+	raw json.RawMessage
+}
+
+// notePlain is Note without its methods.
+type notePlain Note
+
+// Raw returns a copy of the note as received (nil for a Note built in
+// code).
+func (n Note) Raw() json.RawMessage { return cloneRaw(n.raw) }
+
+// MarshalJSON encodes the fields over the rest of the object received
+// (see Raw).
+func (n Note) MarshalJSON() ([]byte, error) {
+	return marshalKept(n.raw, n, func(v Note) notePlain { return notePlain(v) })
 }
 
 // UnmarshalJSON decodes the known fields and keeps the raw JSON. It never
@@ -450,7 +514,7 @@ func (n *Note) UnmarshalJSON(b []byte) error {
 	if !json.Valid(b) {
 		return errors.New("pave: note: invalid JSON")
 	}
-	*n = Note{Raw: append(json.RawMessage(nil), b...)}
+	*n = Note{raw: bytes.Clone(b)}
 	switch {
 	case b[0] == '"':
 		n.Description = wire.String(b)

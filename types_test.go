@@ -189,18 +189,37 @@ func TestStringBool(t *testing.T) {
 	}
 }
 
+// Unset, true and false are all expressible, in the wire form PAVE's
+// sample shows (the strings "true" and "false"), and decode from either a
+// string or a boolean.
 func TestSendResultsToPhototakerIsSentAsAString(t *testing.T) {
 	t.Parallel()
-	b, err := json.Marshal(pave.SMS{To: "604-555-0142", SendResultsToPhototaker: true})
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"to":"604-555-0142","send_results_to_phototaker":"true"}`, string(b))
-	b, err = json.Marshal(pave.SMS{To: "604-555-0142"})
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"to":"604-555-0142"}`, string(b))
-	var sms pave.SMS
-	require.NoError(t, json.Unmarshal([]byte(`{"send_results_to_phototaker":true}`), &sms))
-	assert.True(t, bool(sms.SendResultsToPhototaker))
+	for _, tt := range []struct {
+		flag *pave.StringBool
+		want string
+	}{
+		{nil, `{"to":"604-555-0142"}`},
+		{pave.Bool(true), `{"to":"604-555-0142","send_results_to_phototaker":"true"}`},
+		{pave.Bool(false), `{"to":"604-555-0142","send_results_to_phototaker":"false"}`},
+	} {
+		b, err := json.Marshal(pave.SMS{To: "604-555-0142", SendResultsToPhototaker: tt.flag})
+		require.NoError(t, err)
+		assert.JSONEq(t, tt.want, string(b))
+	}
+	for in, want := range map[string]*bool{`{}`: nil, `{"send_results_to_phototaker": null}`: nil,
+		`{"send_results_to_phototaker": "false"}`: new(bool), `{"send_results_to_phototaker": true}`: ptrTo(true)} {
+		var sms pave.SMS
+		require.NoError(t, json.Unmarshal([]byte(in), &sms), in)
+		if want == nil {
+			assert.Nil(t, sms.SendResultsToPhototaker, in)
+			continue
+		}
+		require.NotNil(t, sms.SendResultsToPhototaker, in)
+		assert.Equal(t, *want, bool(*sms.SendResultsToPhototaker), in)
+	}
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 // The documentation's sample create request decodes into
 // CreateSessionRequest and encodes back to the same document. The one
@@ -352,20 +371,22 @@ func TestNoteDecoding(t *testing.T) {
 	assert.Equal(t, "T", n.Title)
 	assert.Equal(t, "D", n.Description)
 	assert.Equal(t, 2025, n.CreatedAt.Year())
-	assert.JSONEq(t, `{"id":"17","title":"T","description":"D","created_at":"2025-06-02T15:20:00Z","extra":[1]}`, string(n.Raw))
+	assert.JSONEq(t, `{"id":"17","title":"T","description":"D","created_at":"2025-06-02T15:20:00Z","extra":[1]}`, string(n.Raw()))
 
 	var s pave.Note
 	require.NoError(t, json.Unmarshal([]byte(` "just text" `), &s))
-	assert.Equal(t, pave.Note{Description: "just text", Raw: json.RawMessage(`"just text"`)}, s)
+	assert.Equal(t, "just text", s.Description)
+	assert.Equal(t, `"just text"`, string(s.Raw()))
 
 	// The shape is undocumented: nothing well-formed fails; what does not
 	// fit is kept raw.
 	require.NoError(t, json.Unmarshal([]byte(`42`), &n))
-	assert.Equal(t, pave.Note{Raw: json.RawMessage(`42`)}, n)
+	assert.Equal(t, pave.Note{}, pave.Note{ID: n.ID, Title: n.Title, Description: n.Description, CreatedAt: n.CreatedAt})
+	assert.Equal(t, `42`, string(n.Raw()))
 	require.NoError(t, json.Unmarshal([]byte(`{"id":"x","title":7}`), &n))
 	assert.Equal(t, pave.Int(0), n.ID)
 	assert.Equal(t, "7", n.Title)
-	assert.JSONEq(t, `{"id":"x","title":7}`, string(n.Raw))
+	assert.JSONEq(t, `{"id":"x","title":7}`, string(n.Raw()))
 	assert.Error(t, n.UnmarshalJSON([]byte(`"\y"`)), "invalid JSON still fails")
 }
 

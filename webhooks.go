@@ -1,6 +1,7 @@
 package pave
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -125,6 +126,24 @@ type Callback struct {
 	Method  string            `json:"method,omitempty"`
 	Headers map[string]string `json:"headers,omitzero"`
 	Payload map[string]any    `json:"payload,omitzero"`
+	// APIKey is the API key PAVE answered the setting for (its "api_key",
+	// beside the setting or around it); never sent.
+	APIKey string `json:"-"`
+
+	raw json.RawMessage
+}
+
+// callbackPlain is Callback without its methods.
+type callbackPlain Callback
+
+// Raw returns a copy of the setting's object as received (nil for a
+// Callback built in code).
+func (cb Callback) Raw() json.RawMessage { return cloneRaw(cb.raw) }
+
+// MarshalJSON encodes the fields over the rest of the object received
+// (see Raw).
+func (cb Callback) MarshalJSON() ([]byte, error) {
+	return marshalKept(cb.raw, cb, func(v Callback) callbackPlain { return callbackPlain(v) })
 }
 
 // NewCallback returns a ready-to-register setting for event: PAVE will POST
@@ -159,6 +178,8 @@ func (cb *Callback) UnmarshalJSON(b []byte) error {
 		Method:  wire.String(m["method"]),
 		Headers: decodeHeaderMap(m["headers"]),
 		Payload: decodePayload(m["payload"]),
+		APIKey:  wire.String(m["api_key"]),
+		raw:     bytes.Clone(wire.Trim(b)),
 	}
 	return nil
 }
@@ -432,7 +453,8 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, 
 	if err := cb.Validate(); err != nil {
 		return nil, err
 	}
-	cl := call{method: http.MethodPost, path: "/v1/callbacks", body: cb, secrets: cb.secrets()}
+	body := callbackCreate{Event: cb.Event, URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
+	cl := call{method: http.MethodPost, path: "/v1/callbacks", body: body, secrets: cb.secrets()}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -445,6 +467,16 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, 
 		return s.Get(ctx, cb.Event)
 	}
 	return out, nil
+}
+
+// callbackCreate is the POST body: the setting's own fields only, never
+// what a decoded setting kept beside them.
+type callbackCreate struct {
+	Event   EventName         `json:"event"`
+	URL     string            `json:"url"`
+	Method  string            `json:"method,omitempty"`
+	Headers map[string]string `json:"headers,omitzero"`
+	Payload map[string]any    `json:"payload,omitzero"`
 }
 
 // callbackUpdate is the PUT body: the event comes from the path.
@@ -540,13 +572,13 @@ func decodeCallbacks(body []byte) (list []Callback, found bool, err error) {
 			if err := json.Unmarshal(inner, &list); err != nil {
 				return nil, false, fmt.Errorf("decoding callback settings: %w", err)
 			}
-			return list, true, nil
+			return withAPIKey(list, wrap["api_key"]), true, nil
 		case inner[0] == '{':
 			var cb Callback
 			if err := json.Unmarshal(inner, &cb); err != nil {
 				return nil, false, err
 			}
-			return []Callback{cb}, true, nil
+			return withAPIKey([]Callback{cb}, wrap["api_key"]), true, nil
 		default:
 			return nil, false, fmt.Errorf("decoding callback settings: %q is neither an object nor a list", key)
 		}
@@ -561,6 +593,17 @@ func decodeCallbacks(body []byte) (list []Callback, found bool, err error) {
 		return nil, false, err
 	}
 	return []Callback{cb}, true, nil
+}
+
+// withAPIKey gives the settings of an envelope its api_key.
+func withAPIKey(list []Callback, key json.RawMessage) []Callback {
+	k := wire.String(key)
+	for i := range list {
+		if list[i].APIKey == "" {
+			list[i].APIKey = k
+		}
+	}
+	return list
 }
 
 // pickCallback returns the setting for event from any response shape: the

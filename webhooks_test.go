@@ -107,7 +107,7 @@ func TestWebhooksList(t *testing.T) {
 			got, err := c.Webhooks.List(context.Background())
 			require.NoError(t, err)
 			require.NotNil(t, got)
-			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.want, settings(got))
 
 			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 1)
@@ -151,7 +151,7 @@ func TestWebhooksGet(t *testing.T) {
 				want.Method = ""
 				want.Headers["X-Retry"] = "3"
 			}
-			assert.Equal(t, &want, got)
+			assert.Equal(t, &want, settings(got))
 
 			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 1)
@@ -173,7 +173,7 @@ func TestWebhooksGetFillsMissingEvent(t *testing.T) {
 	got, err := c.Webhooks.Get(context.Background(), pave.EventStageChange)
 	require.NoError(t, err)
 	want := whStageSetting()
-	assert.Equal(t, &want, got)
+	assert.Equal(t, &want, settings(got))
 }
 
 func TestWebhooksPathEscaping(t *testing.T) {
@@ -234,7 +234,7 @@ func TestWebhooksCreate(t *testing.T) {
 			got, err := c.Webhooks.Create(context.Background(), &in)
 			require.NoError(t, err)
 			want := whCompleteSetting()
-			assert.Equal(t, &want, got)
+			assert.Equal(t, &want, settings(got))
 
 			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, 1)
@@ -285,7 +285,7 @@ func TestWebhooksCreateWithoutEchoFetchesSetting(t *testing.T) {
 	in := whCompleteSetting()
 	got, err := c.Webhooks.Create(context.Background(), &in)
 	require.NoError(t, err)
-	assert.Equal(t, &in, got)
+	assert.Equal(t, &in, settings(got))
 	reqs := pavetest.Sent(mt)
 	require.Len(t, reqs, 2)
 	assert.Equal(t, "POST", reqs[0].Method)
@@ -327,7 +327,7 @@ func TestWebhooksUpdate(t *testing.T) {
 			in.URL = newURL
 			got, err := c.Webhooks.Update(context.Background(), pave.EventComplete, &in)
 			require.NoError(t, err)
-			assert.Equal(t, &in, got)
+			assert.Equal(t, &in, settings(got))
 
 			reqs := pavetest.Sent(mt)
 			require.Len(t, reqs, tt.calls)
@@ -539,7 +539,8 @@ func TestCallbackJSONRoundTrip(t *testing.T) {
 		"payload": {"event": "SESSION:COMPLETE", "source": "PAVE"}}`, string(b))
 	var out pave.Callback
 	require.NoError(t, json.Unmarshal(b, &out))
-	assert.Equal(t, in, out)
+	assert.Equal(t, in, settings(out))
+	assert.JSONEq(t, string(b), string(out.Raw()))
 
 	// Lenient decoding.
 	tests := []struct {
@@ -560,7 +561,7 @@ func TestCallbackJSONRoundTrip(t *testing.T) {
 			t.Parallel()
 			var got pave.Callback
 			require.NoError(t, json.Unmarshal([]byte(tt.in), &got))
-			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.want, settings(got))
 		})
 	}
 	var cb pave.Callback
@@ -628,6 +629,71 @@ func TestNewCallback(t *testing.T) {
 	c, mt := whMockClient(t, map[string]httpmock.Responder{"POST /v1/callbacks": jsonResponder(200, `{"api_key": "k", `+string(b[1:]))})
 	got, err := c.Webhooks.Create(context.Background(), cb)
 	require.NoError(t, err)
-	assert.Equal(t, cb, got)
+	assert.Equal(t, "k", got.APIKey)
+	assert.Equal(t, cb, settings(got))
 	assert.JSONEq(t, string(b), string(pavetest.Sent(mt)[0].Body))
+}
+
+// settings returns v as the tests build settings in code: without the
+// object it was decoded from and the API key PAVE answered it for (both
+// checked by TestCallbackKeepsWhatPAVESent).
+func settings[T pave.Callback | *pave.Callback | []pave.Callback](v T) T {
+	v = pave.WithoutRaw(v)
+	switch v := any(v).(type) {
+	case pave.Callback:
+		v.APIKey = ""
+		return any(v).(T)
+	case *pave.Callback:
+		if v != nil {
+			v.APIKey = ""
+		}
+	case []pave.Callback:
+		for i := range v {
+			v[i].APIKey = ""
+		}
+	}
+	return v
+}
+
+// TestCallbackKeepsWhatPAVESent: a decoded setting carries PAVE's api_key
+// from wherever PAVE put it, and Raw returns the object as received with
+// fields this SDK does not know, as a copy.
+func TestCallbackKeepsWhatPAVESent(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, body string
+		key        string
+		raw        string
+	}{
+		{"beside the setting", `{"api_key": "k1", "event": "SESSION:COMPLETE", "url": "https://a.example", "retries": 3}`,
+			"k1", `{"api_key": "k1", "event": "SESSION:COMPLETE", "url": "https://a.example", "retries": 3}`},
+		{"around a data object", `{"api_key": "k2", "data": {"event": "SESSION:COMPLETE", "url": "https://a.example", "retries": 3}}`,
+			"k2", `{"event": "SESSION:COMPLETE", "url": "https://a.example", "retries": 3}`},
+		{"around a data list", `{"api_key": "k3", "data": [{"event": "SESSION:COMPLETE", "url": "https://a.example", "retries": 3}]}`,
+			"k3", `{"event": "SESSION:COMPLETE", "url": "https://a.example", "retries": 3}`},
+		{"none", `{"data": {"event": "SESSION:COMPLETE", "url": "https://a.example", "retries": 3}}`,
+			"", `{"event": "SESSION:COMPLETE", "url": "https://a.example", "retries": 3}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, _ := whMockClient(t, map[string]httpmock.Responder{"GET /v1/callbacks/SESSION:COMPLETE": jsonResponder(200, tt.body)})
+			got, err := c.Webhooks.Get(context.Background(), pave.EventComplete)
+			require.NoError(t, err)
+			assert.Equal(t, tt.key, got.APIKey)
+			raw := got.Raw()
+			assert.JSONEq(t, tt.raw, string(raw))
+			raw[0] = 'x'
+			assert.JSONEq(t, tt.raw, string(got.Raw()), "Raw returns a copy")
+			// Encoding keeps the unknown field and never sends the key.
+			b, err := json.Marshal(got)
+			require.NoError(t, err)
+			assert.Contains(t, string(b), `"retries"`)
+			got.URL = "https://b.example"
+			b, err = json.Marshal(got)
+			require.NoError(t, err)
+			assert.Contains(t, string(b), `"url":"https://b.example"`, "an edit is kept")
+			assert.Contains(t, string(b), `"retries":3`, "an unknown field is kept")
+		})
+	}
 }

@@ -130,7 +130,7 @@ func TestOnPhotosAndNotes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, notes, 2)
 	assert.EqualValues(t, 911, notes[0].ID)
-	assert.Contains(t, string(notes[1].Raw), `"author"`, "undocumented fields stay in Raw")
+	assert.Contains(t, string(notes[1].Raw()), `"author"`, "undocumented fields stay in Raw")
 
 	custom, err := client.Sessions.Notes(t.Context(), "CUSTOM-1")
 	require.NoError(t, err)

@@ -355,7 +355,7 @@ func updateRule(sess *session, b *sessionBody) string {
 		if sm.To != "" && (!idle || sess.smsStatus != smsFailed) {
 			return "sms.to can only be changed before the session has started and after the previous SMS delivery failed."
 		}
-		if (sm.ToName != "" || sm.From != "" || sm.By != "" || bool(sm.SendResultsToPhototaker)) && !idle {
+		if (sm.ToName != "" || sm.From != "" || sm.By != "" || sm.SendResultsToPhototaker != nil) && !idle {
 			return notStarted("sms")
 		}
 	}
@@ -433,8 +433,9 @@ func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *a
 		if sm.By != "" {
 			sess.sms.By = sm.By
 		}
-		if sm.SendResultsToPhototaker {
-			sess.sms.SendResultsToPhototaker = true
+		if sm.SendResultsToPhototaker != nil {
+			v := *sm.SendResultsToPhototaker
+			sess.sms.SendResultsToPhototaker = &v
 		}
 	}
 	sess.updatedAt = s.stampLocked()

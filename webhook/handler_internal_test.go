@@ -873,13 +873,13 @@ func TestEventViews(t *testing.T) {
 		assert.Equal(t, "Appraiser", ni.Note.Title)
 		assert.Equal(t, "Windshield chip near driver side", ni.Note.Description)
 		assert.False(t, ni.Note.CreatedAt.IsZero())
-		assert.NotEmpty(t, ni.Note.Raw)
+		assert.NotEmpty(t, ni.Note.Raw())
 	})
 	t.Run("note insert, odd note", func(t *testing.T) {
 		t.Parallel()
 		for body, want := range map[string]pave.Note{
-			`{"event": "SESSION:NOTE_INSERT", "note": "plain text"}`: {Description: "plain text", Raw: json.RawMessage(`"plain text"`)},
-			`{"event": "SESSION:NOTE_INSERT", "note": [1, 2]}`:       {Raw: json.RawMessage(`[1, 2]`)},
+			`{"event": "SESSION:NOTE_INSERT", "note": "plain text"}`: noteOf(t, `"plain text"`),
+			`{"event": "SESSION:NOTE_INSERT", "note": [1, 2]}`:       noteOf(t, `[1, 2]`),
 			`{"event": "SESSION:NOTE_INSERT", "note": null}`:         {},
 		} {
 			ev, err := Parse([]byte(body), nil)
@@ -1071,4 +1071,12 @@ func FuzzParse(f *testing.F) {
 		_ = cb.String()
 		_ = cb.Validate()
 	})
+}
+
+// noteOf decodes a note as NoteInsert does.
+func noteOf(t *testing.T, raw string) pave.Note {
+	t.Helper()
+	var n pave.Note
+	require.NoError(t, json.Unmarshal([]byte(raw), &n))
+	return n
 }

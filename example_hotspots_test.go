@@ -80,7 +80,7 @@ func ExampleHotspotsService_UploadPhotos() {
 
 	// Invalid input is caught before anything is sent.
 	_, err = client.Hotspots.UploadPhotos(ctx, "SPN-7Q2M9XK4TB", []pave.HotspotPhoto{
-		{PhotoLabel: "front_left", URL: "cdn.spin360.example/fl.jpg"},
+		{PhotoLabel: "Roof", URL: "cdn.spin360.example/fl.jpg"},
 	})
 	fields := pave.FieldErrors(err)
 	for _, f := range []string{"photos[0].photo_label", "photos[0].url"} {
@@ -89,7 +89,7 @@ func ExampleHotspotsService_UploadPhotos() {
 	// Output:
 	// submitted: 2
 	// refused Tires: Photo URL could not be fetched.
-	// photos[0].photo_label: photo_label "front_left" must be written "Front_Left"
+	// photos[0].photo_label: photo_label "Roof" is not a standard view label (VIN, Interior, Cluster, Left, Front, Tires, Right, Rear, Windshield, Front_Left, Front_Right, Rear_Right, Rear_Left)
 	// photos[0].url: url must be an absolute http or https URL
 }
 
@@ -140,7 +140,7 @@ func ExampleResults_Summary() {
 	}
 
 	s := res.Summary()
-	if s.Grade != 0 {
+	if s.Graded {
 		fmt.Printf("grade %d (%s)\n", s.Grade, s.GradeLabel)
 	}
 	fmt.Println("damages:", s.DamageCount)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -97,8 +98,9 @@ func (s *HotspotsService) CreateSession(ctx context.Context, req *CreateSessionR
 // /v1/hotspots/{key}/photos-url) and returns PAVE's answer for each photo.
 //
 // The request is checked first, without any network call: at least one
-// photo, each with one of the 13 standard labels in their documented case
-// (PhotoLabel.Known), no label twice, and an absolute http or https URL. A
+// photo, each with one of the 13 standard labels (PhotoLabel.Known, in any
+// case: "front_left" is sent as Front_Left), no view twice, and an absolute
+// http or https URL. photos itself is not modified. A
 // *ValidationError names each problem with paths such as
 // "photos[2].photo_label" and "photos[2].url".
 //
@@ -116,6 +118,7 @@ func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos [
 	if msg := validateSessionKey(key); msg != "" {
 		fe.add("session_key", msg)
 	}
+	photos = normalHotspotPhotos(photos)
 	validateHotspotPhotos(fe, photos)
 	if err := fe.err(op); err != nil {
 		return nil, err
@@ -183,6 +186,26 @@ func decodeHotspotUploads(body []byte) (out []HotspotUpload, failed *string, err
 	return out, nil, nil
 }
 
+// normalHotspotPhotos returns photos with each known label in its
+// documented case, copying the slice only when a label changes.
+func normalHotspotPhotos(photos []HotspotPhoto) []HotspotPhoto {
+	var out []HotspotPhoto
+	for i, p := range photos {
+		l := p.PhotoLabel.Code().Label()
+		if l == "" || l == p.PhotoLabel {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(photos)
+		}
+		out[i].PhotoLabel = l
+	}
+	if out == nil {
+		return photos
+	}
+	return out
+}
+
 func validateHotspotPhotos(fe fieldErrors, photos []HotspotPhoto) {
 	if len(photos) == 0 {
 		fe.add("photos", "at least one photo is required")
@@ -195,11 +218,7 @@ func validateHotspotPhotos(fe fieldErrors, photos []HotspotPhoto) {
 		case p.PhotoLabel == "":
 			fe.add(prefix+".photo_label", "photo_label is required")
 		case !p.PhotoLabel.Known():
-			if c := p.PhotoLabel.Code(); c != 0 {
-				fe.add(prefix+".photo_label", "photo_label "+quote(string(p.PhotoLabel))+" must be written "+quote(string(c.Label())))
-			} else {
-				fe.add(prefix+".photo_label", "photo_label "+quote(string(p.PhotoLabel))+" is not a standard view label ("+knownLabelList()+")")
-			}
+			fe.add(prefix+".photo_label", "photo_label "+quote(string(p.PhotoLabel))+" is not a standard view label ("+knownLabelList()+")")
 		default:
 			if j, dup := seen[p.PhotoLabel]; dup {
 				fe.add(prefix+".photo_label", "photo_label "+quote(string(p.PhotoLabel))+" is already used by photos["+strconv.Itoa(j)+"]")

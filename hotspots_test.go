@@ -231,8 +231,9 @@ func TestHotspotsUploadPhotosValidation(t *testing.T) {
 		{name: "empty photos", key: hsKey, photos: []pave.HotspotPhoto{}, want: map[string]string{"photos": "at least one photo"}},
 		{name: "empty label", key: hsKey, photos: []pave.HotspotPhoto{{URL: good}},
 			want: map[string]string{"photos[0].photo_label": "photo_label is required"}},
-		{name: "wrong case", key: hsKey, photos: []pave.HotspotPhoto{{PhotoLabel: "front_left", URL: good}},
-			want: map[string]string{"photos[0].photo_label": `must be written "Front_Left"`}},
+		{name: "one view twice in two cases", key: hsKey, photos: []pave.HotspotPhoto{
+			{PhotoLabel: "front_left", URL: good}, {PhotoLabel: pave.LabelFrontLeft, URL: good}},
+			want: map[string]string{"photos[1].photo_label": "already used by photos[0]"}},
 		{name: "unknown label", key: hsKey, photos: []pave.HotspotPhoto{{PhotoLabel: "Roof", URL: good}},
 			want: map[string]string{"photos[0].photo_label": "not a standard view label (VIN, Interior,"}},
 		{name: "duplicate label", key: hsKey, photos: []pave.HotspotPhoto{
@@ -670,4 +671,29 @@ func decodeHotspots(b []byte) (*pave.HotspotResults, error) {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// TestHotspotsLabelsSentInTheirDocumentedCase: a label in another case is
+// one of the 13 views, sent as PAVE writes it; the caller's slice is left
+// as it was.
+func TestHotspotsLabelsSentInTheirDocumentedCase(t *testing.T) {
+	t.Parallel()
+	c, mt := pavetest.NewMockClient(t)
+	pavetest.OnUploadHotspotPhotos(mt, "", nil)
+	photos := []pave.HotspotPhoto{
+		{PhotoLabel: "front_left", URL: "https://cdn.example.com/fl.jpg"},
+		{PhotoLabel: "VIN", URL: "https://cdn.example.com/vin.jpg"},
+		{PhotoLabel: "REAR_RIGHT", URL: "https://cdn.example.com/rr.jpg"},
+	}
+	uploads, err := c.Hotspots.UploadPhotos(context.Background(), hsKey, photos)
+	require.NoError(t, err)
+	require.Len(t, uploads, 3)
+	sent := pavetest.Sent(mt)
+	require.Len(t, sent, 1)
+	assert.JSONEq(t, `{"photos": [
+		{"photo_label": "Front_Left", "url": "https://cdn.example.com/fl.jpg"},
+		{"photo_label": "VIN", "url": "https://cdn.example.com/vin.jpg"},
+		{"photo_label": "Rear_Right", "url": "https://cdn.example.com/rr.jpg"}]}`, string(sent[0].Body))
+	assert.Equal(t, pave.PhotoLabel("front_left"), photos[0].PhotoLabel)
+	assert.Equal(t, pave.PhotoLabel("REAR_RIGHT"), photos[2].PhotoLabel)
 }

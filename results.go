@@ -39,8 +39,12 @@ type Results struct {
 	raw json.RawMessage
 	// altGrade is the first valid vehicle grade found at a key outside
 	// the typed fields (inspection.condition_grade, top-level grade, ...),
-	// or 0. It is filled by decoding, so helpers never re-parse raw.
-	altGrade int
+	// when hasAltGrade. Decoding fills both, so helpers never re-parse raw.
+	altGrade    int
+	hasAltGrade bool
+	// zeroGrade: inspection.grade was present and 0 (GradeVeryPoor),
+	// which Inspection.Grade alone cannot tell from absent.
+	zeroGrade bool
 }
 
 // Raw returns a copy of the results document as received (without
@@ -88,19 +92,39 @@ type resultsWire struct {
 	VehicleGrade   json.RawMessage `json:"vehicle_grade"`
 }
 
-// inspectionWire is Inspection plus alternative grade keys.
+// inspectionWire is Inspection plus alternative grade keys. RawGrade
+// shadows Inspection.Grade, so a grade present as 0 is told from an absent
+// one; settle copies it into Inspection.Grade.
 type inspectionWire struct {
 	Inspection
 	ConditionGrade json.RawMessage `json:"condition_grade"`
 	VehicleGrade   json.RawMessage `json:"vehicle_grade"`
 	OverallGrade   json.RawMessage `json:"overall_grade"`
+	RawGrade       json.RawMessage `json:"grade"`
 }
 
-func (w *inspectionWire) altGrade() int {
+func (w *inspectionWire) altGrade() (int, bool) {
 	if w == nil {
-		return 0
+		return 0, false
 	}
 	return firstGrade(w.VehicleGrade, w.ConditionGrade, w.OverallGrade)
+}
+
+// zeroGrade reports a grade present as 0.
+func (w *inspectionWire) zeroGrade() bool {
+	g, ok := parseGrade(w.RawGrade)
+	return ok && g == 0
+}
+
+// settle fills Inspection.Grade from RawGrade: a whole number as it is
+// (the typed field keeps what PAVE sent), else a grade parseGrade reads.
+func (w *inspectionWire) settle() {
+	var n Int
+	if n.UnmarshalJSON(w.RawGrade) == nil {
+		w.Grade = n
+	} else if g, ok := parseGrade(w.RawGrade); ok {
+		w.Grade = Int(g)
+	}
 }
 
 func (r *Results) decode(b []byte, copyRaw bool) error {
@@ -115,11 +139,13 @@ func (r *Results) decode(b []byte, copyRaw bool) error {
 	*r = Results(w.resultsPlain)
 	r.placeSessionParts(&w)
 	if w.Inspection != nil {
+		w.Inspection.settle()
 		r.Inspection = &w.Inspection.Inspection
 	}
-	r.altGrade = w.Inspection.altGrade()
-	if r.altGrade == 0 {
-		r.altGrade = firstGrade(w.Grade, w.ConditionGrade, w.VehicleGrade)
+	r.altGrade, r.hasAltGrade = w.Inspection.altGrade()
+	r.zeroGrade = w.Inspection != nil && w.Inspection.zeroGrade()
+	if !r.hasAltGrade {
+		r.altGrade, r.hasAltGrade = firstGrade(w.Grade, w.ConditionGrade, w.VehicleGrade)
 	}
 	// json.Unmarshal hands UnmarshalJSON the value without surrounding
 	// white space; trim here too, so both paths keep the same bytes.
@@ -294,14 +320,9 @@ func decodeInspectionLenient(raw json.RawMessage) *inspectionWire {
 		ConditionGrade: l.ConditionGrade,
 		VehicleGrade:   l.VehicleGrade,
 		OverallGrade:   l.OverallGrade,
+		RawGrade:       l.Grade,
 	}
 	var n Int
-	if n.UnmarshalJSON(l.Grade) == nil {
-		w.Grade = n
-	} else if g, ok := parseGrade(l.Grade); ok {
-		w.Grade = Int(g)
-	}
-	n = 0
 	if n.UnmarshalJSON(l.DamageCount) == nil {
 		w.DamageCount = n
 	}
@@ -458,9 +479,12 @@ func (p *DamagePhoto) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Vehicle grades (documented on PAVE's grading page): whole numbers from GradePoor to
-// GradeExcellent.
+// Vehicle grades. PAVE's grading page documents whole numbers from
+// GradePoor (1) to GradeExcellent (5). Reports read by others' parsers use
+// a 0 to 5 scale (0 labelled VERY POOR), so GradeVeryPoor (0) is accepted
+// too: observed, not documented, and without a documented label.
 const (
+	GradeVeryPoor  = 0
 	GradePoor      = 1
 	GradeFair      = 2
 	GradeGood      = 3
@@ -468,7 +492,7 @@ const (
 	GradeExcellent = 5
 )
 
-func validGrade(g int64) bool { return g >= GradePoor && g <= GradeExcellent }
+func validGrade(g int64) bool { return g >= GradeVeryPoor && g <= GradeExcellent }
 
 // gradeObjectKeys are the keys read, in order, when a grade arrives as an
 // object (the retired API's inspection.grading has an unknown shape).
@@ -476,7 +500,7 @@ var gradeObjectKeys = [...]string{"grade", "overall", "overall_grade", "vehicle_
 
 // parseGrade reads a vehicle grade from a number, a numeric string ("4",
 // "4.0") or an object holding one under a key of gradeObjectKeys. Grades
-// that are not whole numbers from 1 to 5 are not grades.
+// that are not whole numbers from 0 to 5 are not grades.
 func parseGrade(raw json.RawMessage) (int, bool) {
 	return parseGradeDepth(raw, 0)
 }
@@ -508,12 +532,12 @@ func parseGradeDepth(raw json.RawMessage, depth int) (int, bool) {
 	return int(n), true
 }
 
-// firstGrade returns the first valid grade among raws, or 0.
-func firstGrade(raws ...json.RawMessage) int {
+// firstGrade returns the first valid grade among raws.
+func firstGrade(raws ...json.RawMessage) (int, bool) {
 	for _, raw := range raws {
 		if g, ok := parseGrade(raw); ok {
-			return g
+			return g, true
 		}
 	}
-	return 0
+	return 0, false
 }

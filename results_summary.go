@@ -14,7 +14,8 @@ var gradeLabels = [...]string{
 }
 
 // GradeLabel returns PAVE's wording for a vehicle grade, e.g. "Very good
-// condition" for 4, or "" for a grade outside 1-5.
+// condition" for 4, or "" for a grade outside PAVE's documented 1-5
+// (GradeVeryPoor, 0, is observed but has no documented label).
 func GradeLabel(grade int) string {
 	if grade < GradePoor || grade > GradeExcellent {
 		return ""
@@ -22,29 +23,33 @@ func GradeLabel(grade int) string {
 	return gradeLabels[grade]
 }
 
-// Grade returns the vehicle grade (1 poor to 5 excellent) and whether one
-// was found. The field's name in the current API is undocumented, so Grade
-// takes the first whole number from 1 to 5 found at, in order:
-// inspection.grade (the fake server's choice); inspection.grading (the
-// retired API's, a number or an object with "grade", "overall",
-// "overall_grade", "vehicle_grade", "condition_grade" or "value");
-// inspection.vehicle_grade, condition_grade or overall_grade; and the
-// document's top-level grade, condition_grade or vehicle_grade. Values
-// outside 1-5 or with a fraction are skipped, so an unknown scale reports
-// (0, false) rather than a wrong grade.
+// Grade returns the vehicle grade and whether one was found. PAVE
+// documents whole numbers from 1 (poor) to 5 (excellent); 0 (GradeVeryPoor)
+// is observed in reports and accepted too. The field's name in the current
+// API is undocumented, so Grade takes the first whole number from 0 to 5
+// found at, in order: inspection.grade (the fake server's choice);
+// inspection.grading (the retired API's, a number or an object with
+// "grade", "overall", "overall_grade", "vehicle_grade", "condition_grade"
+// or "value"); inspection.vehicle_grade, condition_grade or overall_grade;
+// and the document's top-level grade, condition_grade or vehicle_grade.
+// Values outside 0-5 or with a fraction are skipped, so an unknown scale
+// reports (0, false) rather than a wrong grade.
 func (r *Results) Grade() (int, bool) {
 	if r == nil {
 		return 0, false
 	}
 	if in := r.Inspection; in != nil {
-		if validGrade(int64(in.Grade)) {
+		switch {
+		case in.Grade > 0 && validGrade(int64(in.Grade)):
 			return int(in.Grade), true
+		case in.Grade == 0 && r.zeroGrade:
+			return 0, true
 		}
 		if g, ok := parseGrade(in.Grading); ok {
 			return g, true
 		}
 	}
-	if validGrade(int64(r.altGrade)) {
+	if r.hasAltGrade {
 		return r.altGrade, true
 	}
 	return 0, false
@@ -197,27 +202,31 @@ func (r *Results) PhotoFor(d Damage) (p Photo, ok bool) {
 	return Photo{}, false
 }
 
-// ResultsSummary is what a CRM usually stores about an inspection.
+// ResultsSummary is what a CRM usually stores about an inspection. It
+// encodes with snake_case JSON names, for a CRM that stores it as is.
 type ResultsSummary struct {
-	// Grade is the vehicle grade from 1 to 5, or 0 when unknown (see
-	// Results.Grade).
-	Grade int
+	// Grade is the vehicle grade (see Results.Grade); meaningful only
+	// when Graded, since 0 is a grade too.
+	Grade int `json:"grade"`
+	// Graded reports whether a grade was found.
+	Graded bool `json:"graded"`
 	// GradeLabel is PAVE's wording of Grade, e.g. "Very good condition",
 	// or "" when unknown.
-	GradeLabel string
+	GradeLabel string `json:"grade_label,omitempty"`
 	// DamageCount is Results.DamageCount.
-	DamageCount int
+	DamageCount int `json:"damage_count"`
 	// WorstByComponent is Results.WorstDamagePerComponent: each damaged
 	// component's most severe damage. Never nil.
-	WorstByComponent map[string]Damage
+	WorstByComponent map[string]Damage `json:"worst_by_component"`
 }
 
 // Summary returns the grade, its label, the damage count and the worst
 // damage per component, with the same assumptions as the helpers it uses.
 func (r *Results) Summary() ResultsSummary {
-	g, _ := r.Grade()
+	g, ok := r.Grade()
 	return ResultsSummary{
 		Grade:            g,
+		Graded:           ok,
 		GradeLabel:       GradeLabel(g),
 		DamageCount:      r.DamageCount(),
 		WorstByComponent: r.WorstDamagePerComponent(),

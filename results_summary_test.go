@@ -141,7 +141,7 @@ func TestResultsSummaryLegacyShape(t *testing.T) {
 	assert.False(t, ok, "photo with a code but no URL, and no photos list")
 
 	s := r.Summary()
-	assert.Equal(t, pave.ResultsSummary{Grade: 3, GradeLabel: "Good condition", DamageCount: 4, WorstByComponent: worst}, s)
+	assert.Equal(t, pave.ResultsSummary{Grade: 3, Graded: true, GradeLabel: "Good condition", DamageCount: 4, WorstByComponent: worst}, s)
 
 	// Undocumented sections stay reachable through Raw.
 	var extra struct {
@@ -222,24 +222,24 @@ func TestResultsGrade(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		doc  string
-		want int // 0: unknown
+		want int // -1: no grade
 	}{
 		{`{"inspection": {"grade": 5}}`, 5},
 		{`{"inspection": {"grade": "1"}}`, 1},
 		{`{"inspection": {"grade": 4.0}}`, 4},
-		{`{"inspection": {"grade": 0}}`, 0},
-		{`{"inspection": {"grade": 6}}`, 0},
-		{`{"inspection": {"grade": -3}}`, 0},
-		{`{"inspection": {"grade": 99999999999999999999}}`, 0},
-		{`{"inspection": {"grade": 4.5}}`, 0},
-		{`{"inspection": {"grade": true}}`, 0},
+		{`{"inspection": {"grade": 0}}`, 0}, // observed 0-5 scale
+		{`{"inspection": {"grade": 6}}`, -1},
+		{`{"inspection": {"grade": -3}}`, -1},
+		{`{"inspection": {"grade": 99999999999999999999}}`, -1},
+		{`{"inspection": {"grade": 4.5}}`, -1},
+		{`{"inspection": {"grade": true}}`, -1},
 		{`{"inspection": {"grading": 2}}`, 2},
 		{`{"inspection": {"grading": "3"}}`, 3},
 		{`{"inspection": {"grading": {"grade": 5, "overall": 1}}}`, 5},
 		{`{"inspection": {"grading": {"overall_grade": "4"}}}`, 4},
-		{`{"inspection": {"grading": {"exterior": 4}}}`, 0},
-		{`{"inspection": {"grading": {"grade": {"grade": 4}}}}`, 0},
-		{`{"inspection": {"grading": [4]}}`, 0},
+		{`{"inspection": {"grading": {"exterior": 4}}}`, -1},
+		{`{"inspection": {"grading": {"grade": {"grade": 4}}}}`, -1},
+		{`{"inspection": {"grading": [4]}}`, -1},
 		{`{"inspection": {"grade": 7, "grading": 3}}`, 3},
 		{`{"inspection": {"vehicle_grade": 2}}`, 2},
 		{`{"inspection": {"condition_grade": "5"}}`, 5},
@@ -250,16 +250,24 @@ func TestResultsGrade(t *testing.T) {
 		{`{"grade": 10, "condition_grade": 2}`, 2},
 		{`{"inspection": {"grade": 2}, "grade": 5}`, 2},
 		{`{"inspection": {"condition_grade": 3}, "grade": 5}`, 3},
-		{`{"grade": "excellent"}`, 0},
+		{`{"grade": "excellent"}`, -1},
+		{`{"inspection": {"grade": null}}`, -1},
+		{`{"inspection": {"grade": "0"}}`, 0},
+		{`{"inspection": {"grading": {"grade": 0}}}`, 0},
+		{`{"condition_grade": 0}`, 0},
+		{`{"inspection": {"grade": 0}, "grade": 4}`, 0},
+		{`{"inspection": {}, "grade": 4}`, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.doc, func(t *testing.T) {
 			t.Parallel()
 			r := decodeBoth(t, []byte(tt.doc))
 			g, ok := r.Grade()
-			assert.Equal(t, tt.want, g)
-			assert.Equal(t, tt.want != 0, ok)
-			assert.Equal(t, pave.GradeLabel(tt.want), r.Summary().GradeLabel)
+			assert.Equal(t, max(tt.want, 0), g)
+			assert.Equal(t, tt.want >= 0, ok)
+			sum := r.Summary()
+			assert.Equal(t, ok, sum.Graded)
+			assert.Equal(t, pave.GradeLabel(g), sum.GradeLabel)
 		})
 	}
 }

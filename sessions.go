@@ -36,6 +36,7 @@ func sessionPath(key string, suffix string) string {
 // Create is retried only when PAVE provably did not process it (connection
 // refused, 429), so a customer is never texted twice.
 func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest) (*Session, error) {
+	req = req.normalized()
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -207,6 +208,7 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 	if req == nil {
 		return nil, &ValidationError{Op: "Sessions.Update", Errors: map[string][]string{"": {"request is nil"}}}
 	}
+	req = req.normalized()
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}

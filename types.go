@@ -23,14 +23,28 @@ const (
 	ThemeCapt Theme = "CAPT"
 )
 
-// Known reports whether t is one of the documented themes.
-func (t Theme) Known() bool { return t == ThemeLite || t == ThemePro || t == ThemeCapt }
+// Known reports whether t is one of the documented themes, in any case
+// ("lite" is sent as LITE).
+func (t Theme) Known() bool { return t.canonical() != "" }
+
+// canonical returns the documented spelling of t, or "".
+func (t Theme) canonical() Theme {
+	for _, k := range [...]Theme{ThemeLite, ThemePro, ThemeCapt} {
+		if strings.EqualFold(string(t), string(k)) {
+			return k
+		}
+	}
+	return ""
+}
 
 // SessionStatus is a session's lifecycle status (see docs/pave-api.md). Unknown
 // values (e.g. the misspelt "PROCESSING" or v2 statuses) pass through.
 type SessionStatus string
 
-// Documented v1 session statuses.
+// Session statuses. The v1 statuses are those of the session API; the v2
+// ones appear on the resend-SMS page, which uses its own vocabulary
+// (QC_PASSED, CONFIRM, COMPLETE and EXPIRED are shared), including the
+// spelling "PEDING" printed there.
 const (
 	StatusIdle     SessionStatus = "IDLE"
 	StatusStarted  SessionStatus = "STARTED"
@@ -40,25 +54,57 @@ const (
 	StatusComplete SessionStatus = "COMPLETE"
 	StatusExpired  SessionStatus = "EXPIRED"
 	StatusInvalid  SessionStatus = "INVALID"
+
+	StatusPending    SessionStatus = "PENDING"
+	StatusPeding     SessionStatus = "PEDING" // as printed on PAVE's resend page
+	StatusInProgress SessionStatus = "IN_PROGRESS"
+	StatusSubmitted  SessionStatus = "SUBMITTED"
 )
 
 // Final reports whether no further status change is expected
-// (COMPLETE, EXPIRED or INVALID).
+// (COMPLETE, EXPIRED or INVALID, in any case).
 func (s SessionStatus) Final() bool {
-	return s == StatusComplete || s == StatusExpired || s == StatusInvalid
+	return strings.EqualFold(string(s), string(StatusComplete)) ||
+		strings.EqualFold(string(s), string(StatusExpired)) ||
+		strings.EqualFold(string(s), string(StatusInvalid))
 }
 
-// OdometerUnit is the unit of an odometer reading. Unknown values pass through.
+// OdometerUnit is the unit of an odometer reading. PAVE gives KILOMETRES
+// and MILES as examples ("such as"), so other units are sent as given and
+// decode unchanged.
 type OdometerUnit string
 
-// Odometer units. Only KILOMETRES is documented; MILES is inferred.
+// The documented odometer units.
 const (
 	Kilometres OdometerUnit = "KILOMETRES"
 	Miles      OdometerUnit = "MILES"
 )
 
-// Known reports whether u is KILOMETRES or MILES.
-func (u OdometerUnit) Known() bool { return u == Kilometres || u == Miles }
+// Known reports whether u is KILOMETRES or MILES, in any case ("miles" is
+// sent as MILES).
+func (u OdometerUnit) Known() bool { return u.canonical() != "" }
+
+// canonical returns the documented spelling of u, or "".
+func (u OdometerUnit) canonical() OdometerUnit {
+	switch {
+	case strings.EqualFold(string(u), string(Kilometres)):
+		return Kilometres
+	case strings.EqualFold(string(u), string(Miles)):
+		return Miles
+	}
+	return ""
+}
+
+// SourceType is how a session was created: its source.type.
+type SourceType string
+
+// The documented source types.
+const (
+	SourceAPI            SourceType = "api"             // POST /v1/sessions
+	SourceDashboard      SourceType = "dashboard"       // sent by a dashboard user
+	SourceShareableLink  SourceType = "shareable_link"  // a shareable link (Settings, Widgets)
+	SourceEmbeddedWidget SourceType = "embedded_widget" // a widget embedded in a web page
+)
 
 // Language is a capture UI language code. Only EN is documented; PAVE
 // answers with "EN" or "en", so compare with strings.EqualFold.
@@ -138,11 +184,9 @@ func (l PhotoLabel) Code() PhotoCode {
 	return 0
 }
 
-// Known reports whether l is one of the 13 standard labels (exact case).
-func (l PhotoLabel) Known() bool {
-	c := l.Code()
-	return c != 0 && photoLabels[c] == l
-}
+// Known reports whether l is one of the 13 standard labels, in any case,
+// as Code reads it ("front_left" is sent as Front_Left).
+func (l PhotoLabel) Known() bool { return l.Code() != 0 }
 
 // Time is a timestamp decoded leniently: RFC 3339 with or without fractional
 // seconds, with Z or a numeric offset, a few space-separated variants, or
@@ -343,10 +387,10 @@ type UserAccount struct {
 	Phone     string `json:"phone,omitempty"`
 }
 
-// Source says how a session was launched: Type is "api", "dashboard",
-// "shareable_link" or "embedded_widget".
+// Source says how a session was launched: Type is one of the Source*
+// constants (other values pass through).
 type Source struct {
-	Type       string           `json:"type,omitempty"`
+	Type       SourceType       `json:"type,omitempty"`
 	Properties SourceProperties `json:"properties,omitzero"`
 }
 

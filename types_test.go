@@ -297,19 +297,22 @@ func TestEnums(t *testing.T) {
 	for _, th := range []pave.Theme{pave.ThemeLite, pave.ThemePro, pave.ThemeCapt} {
 		assert.True(t, th.Known(), th)
 	}
-	assert.False(t, pave.Theme("pro").Known())
+	assert.True(t, pave.Theme("pro").Known(), "sent as PRO")
 	assert.False(t, pave.Theme("").Known())
+	assert.False(t, pave.Theme("PROFESSIONAL").Known())
 
 	final := map[pave.SessionStatus]bool{
 		pave.StatusIdle: false, pave.StatusStarted: false, pave.StatusProcess: false, pave.StatusQCPassed: false,
 		pave.StatusConfirm: false, pave.StatusComplete: true, pave.StatusExpired: true, pave.StatusInvalid: true,
-		"PROCESSING": false,
+		"PROCESSING": false, "complete": true, "Expired": true, "invalid": true,
+		pave.StatusPending: false, pave.StatusPeding: false, pave.StatusInProgress: false, pave.StatusSubmitted: false,
 	}
 	for s, want := range final {
 		assert.Equal(t, want, s.Final(), s)
 	}
 	assert.True(t, pave.Kilometres.Known())
 	assert.True(t, pave.Miles.Known())
+	assert.True(t, pave.OdometerUnit("miles").Known(), "sent as MILES")
 	assert.False(t, pave.OdometerUnit("KM").Known())
 
 	// Unknown values pass through decoding.
@@ -332,7 +335,7 @@ func TestPhotoCodesAndLabels(t *testing.T) {
 		assert.True(t, labels[i].Known())
 	}
 	assert.Equal(t, pave.PhotoFrontLeft, pave.PhotoLabel("front_left").Code())
-	assert.False(t, pave.PhotoLabel("front_left").Known())
+	assert.True(t, pave.PhotoLabel("front_left").Known(), "Known agrees with Code")
 	assert.Zero(t, pave.PhotoLabel("Roof").Code())
 	assert.False(t, pave.PhotoLabel("Roof").Known())
 	assert.Empty(t, pave.PhotoCode(0).Label())

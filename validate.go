@@ -8,7 +8,8 @@ import (
 )
 
 // ValidateVIN reports whether vin is 17 characters of the VIN alphabet
-// (digits and upper-case letters except I, O and Q), and why not.
+// (digits and letters except I, O and Q), and why not. VINs are
+// case-insensitive: the SDK sends them upper case.
 func ValidateVIN(vin string) (ok bool, reason string) {
 	if len(vin) != 17 {
 		return false, "VIN must be 17 characters, got " + strconv.Itoa(len([]rune(vin)))
@@ -17,11 +18,9 @@ func ValidateVIN(vin string) (ok bool, reason string) {
 		ch := vin[i]
 		switch {
 		case ch >= '0' && ch <= '9':
-		case ch == 'I' || ch == 'O' || ch == 'Q':
+		case ch == 'I' || ch == 'O' || ch == 'Q' || ch == 'i' || ch == 'o' || ch == 'q':
 			return false, "VIN must not contain I, O or Q (position " + strconv.Itoa(i+1) + ")"
-		case ch >= 'A' && ch <= 'Z':
-		case ch >= 'a' && ch <= 'z':
-			return false, "VIN must be upper case (position " + strconv.Itoa(i+1) + ")"
+		case ch >= 'A' && ch <= 'Z', ch >= 'a' && ch <= 'z':
 		default:
 			return false, "VIN has an invalid character at position " + strconv.Itoa(i+1)
 		}
@@ -151,9 +150,6 @@ func validateVehicle(fe fieldErrors, v *Vehicle) {
 			fe.add("vehicle.vin", reason)
 		}
 	}
-	if v.OdomUnit != "" && !v.OdomUnit.Known() {
-		fe.add("vehicle.odom_unit", "odom_unit must be KILOMETRES or MILES, got "+quote(string(v.OdomUnit)))
-	}
 	if v.OdomReading < 0 {
 		fe.add("vehicle.odom_reading", "odom_reading must not be negative")
 	}
@@ -179,11 +175,14 @@ func validateSMS(fe fieldErrors, prefix string, s *SMS) {
 }
 
 // Validate checks the request as the SDK does before sending it and returns
-// a *ValidationError listing every problem, or nil.
+// a *ValidationError listing every problem, or nil. Case alone is never a
+// problem: "lite", "miles" and a lower-case VIN are sent in their
+// documented case.
 func (r *CreateSessionRequest) Validate() error {
 	if r == nil {
 		return nil
 	}
+	r = r.normalized()
 	fe := fieldErrors{}
 	validateSessionSettings(fe, "session", r.Session)
 	validateVehicle(fe, r.Vehicle)
@@ -193,16 +192,68 @@ func (r *CreateSessionRequest) Validate() error {
 }
 
 // Validate checks the request as the SDK does before sending it and returns
-// a *ValidationError listing every problem, or nil.
+// a *ValidationError listing every problem, or nil. Case alone is never a
+// problem (see CreateSessionRequest.Validate).
 func (r *UpdateSessionRequest) Validate() error {
 	if r == nil {
 		return nil
 	}
+	r = r.normalized()
 	fe := fieldErrors{}
 	validateSessionSettings(fe, "session", r.Session)
 	validateVehicle(fe, r.Vehicle)
 	validateSMS(fe, "sms", r.SMS)
 	return fe.err("Sessions.Update")
+}
+
+// normalized returns r with the values PAVE documents in one case written
+// in it (theme, odom_unit, VIN), copying what it changes: the caller's
+// request is never modified.
+func (r *CreateSessionRequest) normalized() *CreateSessionRequest {
+	if r == nil {
+		return nil
+	}
+	out := *r
+	out.Session = normalSettings(r.Session)
+	out.Vehicle = normalVehicle(r.Vehicle)
+	return &out
+}
+
+// normalized: see CreateSessionRequest.normalized.
+func (r *UpdateSessionRequest) normalized() *UpdateSessionRequest {
+	out := *r
+	out.Session = normalSettings(r.Session)
+	out.Vehicle = normalVehicle(r.Vehicle)
+	return &out
+}
+
+func normalSettings(s *SessionSettings) *SessionSettings {
+	if s == nil {
+		return nil
+	}
+	if c := s.Theme.canonical(); c != "" && c != s.Theme {
+		cp := *s
+		cp.Theme = c
+		return &cp
+	}
+	return s
+}
+
+func normalVehicle(v *Vehicle) *Vehicle {
+	if v == nil {
+		return nil
+	}
+	unit := v.OdomUnit.canonical()
+	vin := strings.ToUpper(strings.TrimSpace(v.VIN))
+	if (unit == "" || unit == v.OdomUnit) && vin == v.VIN {
+		return v
+	}
+	cp := *v
+	cp.VIN = vin
+	if unit != "" {
+		cp.OdomUnit = unit
+	}
+	return &cp
 }
 
 func quote(s string) string {

@@ -33,7 +33,9 @@ func TestValidateVIN(t *testing.T) {
 		{"2T1BURHE5JC07451I", false, "must not contain I, O or Q (position 17)"},
 		{"OT1BURHE5JC074512", false, "must not contain I, O or Q (position 1)"},
 		{"2T1BURHEQJC074512", false, "must not contain I, O or Q (position 9)"},
-		{"2t1BURHE5JC074512", false, "upper case (position 2)"},
+		{"2t1burhe5jc074512", true, ""}, // VINs are case-insensitive
+		{"2T1BURHE5JC07451i", false, "must not contain I, O or Q (position 17)"},
+		{"2T1BURHE5JC07451o", false, "must not contain I, O or Q (position 17)"},
 		{"2T1BURHE5JC07451-", false, "invalid character at position 17"},
 		{"2T1BURHE5JC07 512", false, "invalid character at position 14"},
 		{"2T1BURHE5JC0745é", false, "invalid character at position 16"},
@@ -102,14 +104,14 @@ func TestCreateValidationHappensBeforeAnyNetworkCall(t *testing.T) {
 		{"empty request", &pave.CreateSessionRequest{}, nil},
 		{"short VIN", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{VIN: "2T1BURHE5JC0745"}}, []string{"vehicle.vin"}},
 		{"VIN with O", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{VIN: "2T1BURHE5JC0745O2"}}, []string{"vehicle.vin"}},
-		{"lower-case VIN", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{VIN: "2t1burhe5jc074512"}}, []string{"vehicle.vin"}},
-		{"unknown odom unit", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{OdomUnit: "FURLONGS"}}, []string{"vehicle.odom_unit"}},
-		{"lower-case odom unit", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{OdomUnit: "kilometres"}}, []string{"vehicle.odom_unit"}},
+		{"lower-case VIN", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{VIN: "2t1burhe5jc074512"}}, nil},
+		{"unknown odom unit", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{OdomUnit: "FURLONGS"}}, nil},
+		{"lower-case odom unit", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{OdomUnit: "kilometres"}}, nil},
 		{"miles", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{OdomUnit: pave.Miles, OdomReading: 52000}}, nil},
 		{"negative odometer", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{OdomReading: -1}}, []string{"vehicle.odom_reading"}},
 		{"year out of range", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{Year: 18}}, []string{"vehicle.year"}},
 		{"unknown theme", &pave.CreateSessionRequest{Session: &pave.SessionSettings{Theme: "DARK"}}, []string{"session.theme"}},
-		{"lower-case theme", &pave.CreateSessionRequest{Session: &pave.SessionSettings{Theme: "pro"}}, []string{"session.theme"}},
+		{"lower-case theme", &pave.CreateSessionRequest{Session: &pave.SessionSettings{Theme: "pro"}}, nil},
 		{"every theme", &pave.CreateSessionRequest{Session: &pave.SessionSettings{Theme: pave.ThemeCapt}}, nil},
 		{"https redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "https://crm.northshore.example/done?lead=7"}}, nil},
 		{"app scheme redirect", &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "myapp://done"}}, nil},
@@ -144,7 +146,12 @@ func TestCreateValidationHappensBeforeAnyNetworkCall(t *testing.T) {
 			Vehicle: &pave.Vehicle{VIN: "short", OdomUnit: "LEAGUES"},
 			SMS:     &pave.SMS{To: "x"},
 		}, []string{"session.contact.first_name", "session.contact.last_name", "session.redirect_url",
-			"session.theme", "sms.to", "vehicle.odom_unit", "vehicle.vin"}},
+			"session.theme", "sms.to", "vehicle.vin"}},
+		{"an unknown odometer unit is PAVE's to judge", &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{OdomUnit: "LEAGUES"}}, nil},
+		{"case alone is never wrong", &pave.CreateSessionRequest{
+			Session: &pave.SessionSettings{Theme: "lite"},
+			Vehicle: &pave.Vehicle{VIN: "2t1burhe5jc074512", OdomUnit: "miles"},
+		}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,16 +179,44 @@ func TestCreateValidationHappensBeforeAnyNetworkCall(t *testing.T) {
 	}
 }
 
+// TestCaseIsNormalisedOnACopy: values PAVE documents in one case are sent
+// in it, an unknown unit is sent as given, and the caller's request is
+// left as it was.
+func TestCaseIsNormalisedOnACopy(t *testing.T) {
+	t.Parallel()
+	c, mt := pavetest.NewMockClient(t)
+	pavetest.OnCreateSession(mt, nil)
+	pavetest.OnUpdateSession(mt, "", nil)
+	settings := &pave.SessionSettings{Theme: "lite"}
+	vehicle := &pave.Vehicle{VIN: " 2t1burhe5jc074512", OdomUnit: "miles", OdomReading: 52000}
+	req := &pave.CreateSessionRequest{Session: settings, Vehicle: vehicle}
+	_, err := c.Sessions.Create(context.Background(), req)
+	require.NoError(t, err)
+	_, err = c.Sessions.Update(context.Background(), sessionKey, &pave.UpdateSessionRequest{
+		Session: settings, Vehicle: &pave.Vehicle{OdomUnit: "leagues"}})
+	require.NoError(t, err)
+
+	sent := pavetest.Sent(mt)
+	require.Len(t, sent, 2)
+	assert.JSONEq(t, `{"session": {"theme": "LITE"}, "vehicle": {"vin": "2T1BURHE5JC074512", "odom_unit": "MILES", "odom_reading": 52000}}`, string(sent[0].Body))
+	assert.JSONEq(t, `{"session": {"theme": "LITE"}, "vehicle": {"odom_unit": "leagues"}}`, string(sent[1].Body))
+	assert.Equal(t, pave.Theme("lite"), settings.Theme, "the caller's request is not modified")
+	assert.Equal(t, " 2t1burhe5jc074512", vehicle.VIN)
+	assert.Equal(t, pave.OdometerUnit("miles"), vehicle.OdomUnit)
+}
+
 func TestValidationMessagesQuoteBadValuesSafely(t *testing.T) {
 	t.Parallel()
 	err := (&pave.CreateSessionRequest{
 		Session: &pave.SessionSettings{Theme: pave.Theme(strings.Repeat("P", 60))},
-		Vehicle: &pave.Vehicle{OdomUnit: "KM\n\x00"},
+		Vehicle: &pave.Vehicle{VIN: "2T1BURHE5JC07\n\x00512"},
 	}).Validate()
 	fe := pave.FieldErrors(err)
 	require.Len(t, fe["session.theme"], 1)
 	assert.Equal(t, `theme must be LITE, PRO or CAPT, got "`+strings.Repeat("P", 40)+`..."`, fe["session.theme"][0])
-	assert.Equal(t, []string{`odom_unit must be KILOMETRES or MILES, got "KM??"`}, fe["vehicle.odom_unit"])
+	require.Len(t, fe["session.theme"], 1)
+	assert.Equal(t, []string{`theme must be LITE, PRO or CAPT, got "X??"`}, pave.FieldErrors((&pave.CreateSessionRequest{
+		Session: &pave.SessionSettings{Theme: "X\n\x00"}}).Validate())["session.theme"])
 	assert.NotContains(t, err.Error(), "\n")
 }
 
@@ -204,7 +239,7 @@ func TestUpdateValidation(t *testing.T) {
 	}{
 		{"nil request", nil, []string{""}},
 		{"bad redirect", &pave.UpdateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "trade-in/done"}}, []string{"session.redirect_url"}},
-		{"bad theme", &pave.UpdateSessionRequest{Session: &pave.SessionSettings{Theme: "lite"}}, []string{"session.theme"}},
+		{"bad theme", &pave.UpdateSessionRequest{Session: &pave.SessionSettings{Theme: "lite-ish"}}, []string{"session.theme"}},
 		{"bad sms", &pave.UpdateSessionRequest{SMS: &pave.SMS{To: "604"}}, []string{"sms.to"}},
 		{"bad vin", &pave.UpdateSessionRequest{Vehicle: &pave.Vehicle{VIN: "2T1BURHE5JC07451q"}}, []string{"vehicle.vin"}},
 		{"contact", &pave.UpdateSessionRequest{Session: &pave.SessionSettings{Contact: &pave.Contact{FirstName: "P"}}}, []string{"session.contact.last_name"}},

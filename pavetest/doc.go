@@ -54,9 +54,11 @@
 // StartCapture, CapturePhoto, Complete, Expire, Invalidate, AddNote and
 // SetSMSResult change a session as the capture app and PAVE's pipeline
 // would, and fire the webhooks registered for their events with the
-// setting's method and headers. Each body has an "event" field, and the
-// setting's payload keys are added at the top level (an event's own fields
-// win on a clash). A failed delivery (transport error or non-2xx) is
+// setting's method and headers. Each body has the shape PAVE documents for
+// its event (SMS_PROCESS: phone, status, message; STAGE_CHANGE:
+// session_key, photo_url, photo_status, message; COMPLETE: the results
+// document with "event"), and the setting's payload keys are added at the
+// top level (an event's own fields win on a clash). A failed delivery (transport error or non-2xx) is
 // retried Options.WebhookRetries times (default 2) after
 // Options.WebhookRetryWait (default 10 ms). Deliveries are synchronous: the
 // method returns after they are done, so a test can assert right away.
@@ -68,6 +70,18 @@
 // GET /v1/hotspots/{key} answers "Session is not yet completed.", as
 // production processes photos later. Options.HotspotsAutoProcess analyses
 // every upload at once.
+//
+// # No more certain than PAVE's docs
+//
+// Where PAVE's docs leave a shape open, the fake emits only what the docs
+// show, so a test that passes against it does not lean on anything PAVE
+// never promised. The other readings are behind options, each documented as
+// such: Options.RichWebhooks (fields PAVE does not show in deliveries),
+// Options.ResultsVehicleInSession (the results' vehicle nested in
+// "session", as the sample prints it), Options.NotReadyStatus (the status
+// of "Session is not yet completed.", 200 by default as documented),
+// Options.HotspotsCroppedImages (a cropped-image field PAVE promises
+// without naming) and WithTimestamps(Lenient).
 //
 // # Control endpoints
 //

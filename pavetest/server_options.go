@@ -57,7 +57,8 @@ func (a Account) Credentials() pave.Credentials {
 }
 
 // Options configure a fake server. The zero value is usable: one generated
-// account, lenient timestamps, a 300-second window, the real clock.
+// account, strict timestamps (the form PAVE documents), a 300-second
+// window, the real clock, and answers shaped only as PAVE's docs show them.
 type Options struct {
 	// Addr is the listen address; default "127.0.0.1:0" (a free port). It
 	// must be a loopback address unless ControlToken is set (a container

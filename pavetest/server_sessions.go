@@ -148,9 +148,6 @@ func (b *sessionBody) validate() fieldErrs {
 		}):
 			fe.add("vehicle.vin", "VIN contains invalid characters")
 		}
-		if v.OdomUnit != "" && !v.OdomUnit.Known() {
-			fe.add("vehicle.odom_unit", "The selected odom unit is invalid.")
-		}
 	}
 	if s := b.SMS; s != nil {
 		if s.To != "" && !validPhone(s.To) {

@@ -115,7 +115,6 @@ func TestCreateSessionValidation(t *testing.T) {
 		{"bad sms.to", `{"sms":{"to":"call me"}}`, "sms.to"},
 		{"bad sms.from", `{"sms":{"from":"12"}}`, "sms.from"},
 		{"unknown theme", `{"session":{"theme":"DELUXE"}}`, "session.theme"},
-		{"unknown odom_unit", `{"vehicle":{"odom_unit":"FURLONGS"}}`, "vehicle.odom_unit"},
 		{"contact without last name", `{"session":{"contact":{"first_name":"Maria"}}}`, "session.contact.last_name"},
 		{"options contact without first name", `{"options":{"contact":{"last_name":"Lopez"}}}`, "options.contact.first_name"},
 		{"bad language", `{"session":{"language":"english"}}`, "session.language"},
@@ -382,7 +381,19 @@ func TestResultsVehiclePlacement(t *testing.T) {
 			assert.Equal(t, "1HGCV1F39LA012345", res.Session.Vehicle.VIN)
 			require.NotNil(t, res.Session.UserAccount)
 			require.NotNil(t, res.Session.Source)
-			assert.Equal(t, "api", res.Session.Source.Type)
+			assert.Equal(t, pave.SourceAPI, res.Session.Source.Type)
 		})
 	}
+}
+
+// TestCreateSessionKeepsAnUnknownOdometerUnit: PAVE names its units
+// "such as" KILOMETRES and MILES, so the fake refuses none.
+func TestCreateSessionKeepsAnUnknownOdometerUnit(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	hc := rawClient(t, srv, srv.Credentials(), nil)
+	status, body := call(t, hc, http.MethodPost, srv.URL+"/v1/sessions", `{"vehicle":{"odom_unit":"FURLONGS","odom_reading":12}}`, nil)
+	require.Equal(t, http.StatusCreated, status, string(body))
+	m := jsonMap(t, body)
+	assert.Equal(t, "FURLONGS", m["vehicle"].(map[string]any)["odom_unit"])
 }

@@ -41,7 +41,7 @@ func writeReport(out io.Writer, res *pave.Results) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  Vehicle:\t%s\n", vehicleName(v))
 	fmt.Fprintf(tw, "  VIN:\t%s\n", orDash(v.VIN))
-	if sum.Grade > 0 {
+	if sum.Graded {
 		fmt.Fprintf(tw, "  Grade:\t%d/5, %s\n", sum.Grade, sum.GradeLabel)
 	} else {
 		fmt.Fprintf(tw, "  Grade:\tnot reported\n")

@@ -59,9 +59,9 @@ func StartTradeIn(ctx context.Context, client *pave.Client, lead Lead) (link str
 type Outcome struct {
 	// Ready is false while PAVE is still inspecting.
 	Ready bool
-	// Grade is the vehicle grade from 1 (poor) to 5 (excellent), 0 when
-	// PAVE did not report one.
-	Grade int
+	// Grade is the vehicle grade, 1 (poor) to 5 (excellent) in PAVE's
+	// docs (0 is seen too); nil when PAVE did not report one.
+	Grade *int
 	// Damages is the number of damages found.
 	Damages int
 }
@@ -77,5 +77,9 @@ func TradeInOutcome(ctx context.Context, client *pave.Client, sessionKey string)
 		return Outcome{}, fmt.Errorf("trade-in outcome of %s: %w", sessionKey, err)
 	}
 	sum := res.Summary()
-	return Outcome{Ready: true, Grade: sum.Grade, Damages: sum.DamageCount}, nil
+	out := Outcome{Ready: true, Damages: sum.DamageCount}
+	if sum.Graded {
+		out.Grade = &sum.Grade
+	}
+	return out, nil
 }

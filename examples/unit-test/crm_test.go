@@ -115,7 +115,14 @@ func TestTradeInOutcome(t *testing.T) {
 		{
 			name:  "complete", // the kit's results.json: grade 3, two damages
 			setup: func(mt *pavetest.MockTransport) { pavetest.OnResults(mt, key, nil) },
-			want:  crm.Outcome{Ready: true, Grade: 3, Damages: 2},
+			want:  crm.Outcome{Ready: true, Grade: ptr(3), Damages: 2},
+		},
+		{
+			name: "complete, no grade reported",
+			setup: func(mt *pavetest.MockTransport) {
+				pavetest.OnResults(mt, key, []byte(`{"session": {"session_key": "`+key+`", "status": "COMPLETE"}, "inspection": {"damages": []}}`))
+			},
+			want: crm.Outcome{Ready: true},
 		},
 		{
 			name:  "still inspecting",
@@ -151,3 +158,5 @@ func TestTradeInOutcome(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -453,7 +453,7 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, 
 	if err := cb.Validate(); err != nil {
 		return nil, err
 	}
-	body := callbackCreate{Event: cb.Event, URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
+	body := callbackCreate{Event: cb.Event, callbackUpdate: callbackFields(cb)}
 	cl := call{method: http.MethodPost, path: "/v1/callbacks", body: body, secrets: cb.secrets()}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
@@ -472,11 +472,8 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, 
 // callbackCreate is the POST body: the setting's own fields only, never
 // what a decoded setting kept beside them.
 type callbackCreate struct {
-	Event   EventName         `json:"event"`
-	URL     string            `json:"url"`
-	Method  string            `json:"method,omitempty"`
-	Headers map[string]string `json:"headers,omitzero"`
-	Payload map[string]any    `json:"payload,omitzero"`
+	Event EventName `json:"event"`
+	callbackUpdate
 }
 
 // callbackUpdate is the PUT body: the event comes from the path.
@@ -485,6 +482,11 @@ type callbackUpdate struct {
 	Method  string            `json:"method,omitempty"`
 	Headers map[string]string `json:"headers,omitzero"`
 	Payload map[string]any    `json:"payload,omitzero"`
+}
+
+// callbackFields returns cb's own fields as sent in a PUT body.
+func callbackFields(cb *Callback) callbackUpdate {
+	return callbackUpdate{URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
 }
 
 // Update replaces the setting of event (PUT /v1/callbacks/{event}). cb.URL
@@ -510,7 +512,7 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 	if err := fe.err(op); err != nil {
 		return nil, err
 	}
-	req := callbackUpdate{URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
+	req := callbackFields(cb)
 	cl := call{method: http.MethodPut, path: callbackPath(event), body: req, secrets: cb.secrets()}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {

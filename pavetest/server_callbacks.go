@@ -14,16 +14,8 @@ const (
 	msgUnsupportedEvent = "Unsupported event."
 )
 
-// callbackBody is the body of POST and PUT /v1/callbacks.
-type callbackBody struct {
-	Event   string            `json:"event"`
-	URL     string            `json:"url"`
-	Method  string            `json:"method"`
-	Headers map[string]string `json:"headers"`
-	Payload map[string]any    `json:"payload"`
-}
-
-// callbackJSON is a setting as listed and returned by GET.
+// callbackJSON is a setting as listed and returned by GET, and the body of
+// POST and PUT /v1/callbacks.
 type callbackJSON struct {
 	Event   string            `json:"event"`
 	URL     string            `json:"url"`
@@ -73,7 +65,7 @@ func knownEvent(e string) bool { return slices.Contains(knownEvents, e) }
 var allowedMethods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodGet, http.MethodDelete}
 
 // checkCallback validates url and method; it returns a message or "".
-func checkCallback(b *callbackBody) string {
+func checkCallback(b *callbackJSON) string {
 	u, err := url.Parse(b.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "The url must be an absolute http or https URL."
@@ -127,7 +119,7 @@ func (s *Server) handleGetCallback(w http.ResponseWriter, acct *account, event s
 }
 
 func (s *Server) handleCreateCallback(w http.ResponseWriter, body []byte, acct *account) {
-	var b callbackBody
+	var b callbackJSON
 	if problem := decodeJSON(body, &b); problem != "" {
 		writeJSON(w, http.StatusBadRequest, msg(problem))
 		return
@@ -168,7 +160,7 @@ func (s *Server) handleUpdateCallback(w http.ResponseWriter, body []byte, acct *
 		writeJSON(w, http.StatusNotFound, notConfigured(acct, event))
 		return
 	}
-	var b callbackBody
+	var b callbackJSON
 	if problem := decodeJSON(body, &b); problem != "" {
 		writeJSON(w, http.StatusBadRequest, msg(problem))
 		return

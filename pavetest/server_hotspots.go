@@ -71,11 +71,7 @@ func validPhotoURL(raw string) bool {
 }
 
 func (s *Server) handleHotspotUpload(w http.ResponseWriter, body []byte, acct *account, key string) {
-	s.mu.Lock()
-	exists := s.ownSession(acct, key) != nil
-	s.mu.Unlock()
-	if !exists {
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
+	if !s.knownSession(w, acct, key) {
 		return
 	}
 	var b hotspotUploadBody

@@ -359,12 +359,20 @@ func updateRule(sess *session, b *sessionBody) string {
 	return ""
 }
 
-func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *account, key string) {
+// knownSession reports whether acct owns the session key, answering the
+// documented 404 when it does not.
+func (s *Server) knownSession(w http.ResponseWriter, acct *account, key string) bool {
 	s.mu.Lock()
 	exists := s.ownSession(acct, key) != nil
 	s.mu.Unlock()
 	if !exists {
 		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
+	}
+	return exists
+}
+
+func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *account, key string) {
+	if !s.knownSession(w, acct, key) {
 		return
 	}
 	b, ok := readSessionBody(w, body)

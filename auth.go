@@ -19,19 +19,20 @@ import (
 	"github.com/pave-go/pave/internal/redact"
 )
 
-// Header names of PAVE's request signature (see docs/pave-api.md).
+// Header names of PAVE's request signature (see docs/pave-api.md), and the
+// layout of the timestamp it signs.
 const (
 	HeaderAPIKey       = "API-Key"
 	HeaderAPITimestamp = "API-Timestamp"
 	HeaderAPIToken     = "API-Token"
+	// TimestampLayout is the layout of the API-Timestamp header the SDK
+	// sends: RFC 3339 in UTC with whole seconds and a literal Z, e.g.
+	// 2024-03-15T09:30:00Z.
+	TimestampLayout = "2006-01-02T15:04:05Z"
 	// HeaderAccessToken carries the v2 endpoints' credential (see
 	// WithAccessToken).
 	HeaderAccessToken = "API-Access-Token"
 )
-
-// TimestampLayout is the layout of the API-Timestamp header the SDK sends:
-// RFC 3339 in UTC with whole seconds and a literal Z, e.g. 2024-03-15T09:30:00Z.
-const TimestampLayout = "2006-01-02T15:04:05Z"
 
 // Environment variables read by CredentialsFromEnv.
 const (

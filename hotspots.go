@@ -309,8 +309,8 @@ type HotspotResults struct {
 // white space).
 func (r *HotspotResults) Raw() json.RawMessage { return cloneRaw(r.raw) }
 
-// MarshalJSON encodes the fields as they are now over the rest of the
-// document received.
+// MarshalJSON writes the object as received plus any edit to its fields
+// (see Raw).
 func (r HotspotResults) MarshalJSON() ([]byte, error) {
 	type plain HotspotResults
 	return marshalKept(r.raw, r, func(v HotspotResults) plain { return plain(v) })
@@ -346,7 +346,7 @@ func (r *HotspotResults) UnmarshalJSON(b []byte) error {
 	if err := r.decode(b); err != nil {
 		return err
 	}
-	r.raw = append(json.RawMessage(nil), wire.Trim(b)...)
+	r.raw = keepRaw(b)
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+
+	"github.com/pave-go/pave/internal/wire"
 )
 
 // PAVE "will frequently add functionality and new objects" (its API
@@ -25,6 +27,21 @@ func cloneRaw(raw json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return bytes.Clone(raw)
+}
+
+// keepRaw returns the copy of a decoded object that Raw hands out: without
+// surrounding white space, as json.Unmarshal hands UnmarshalJSON its value.
+func keepRaw(b []byte) json.RawMessage { return bytes.Clone(wire.Trim(b)) }
+
+// unmarshalKept decodes b into *dst through its method-less twin P (so
+// decoding does not recurse) and returns the raw object to keep.
+func unmarshalKept[P any](b []byte, dst *P) (json.RawMessage, error) {
+	var p P
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, err
+	}
+	*dst = p
+	return keepRaw(b), nil
 }
 
 // marshalKept encodes v, decoded from raw, by the rule above. plain converts

@@ -1,7 +1,6 @@
 package pave
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,19 +45,15 @@ type resendPlain ResendResult
 
 // UnmarshalJSON decodes the answer and keeps it (Raw).
 func (r *ResendResult) UnmarshalJSON(b []byte) error {
-	var p resendPlain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*r = ResendResult(p)
-	r.raw = bytes.Clone(wire.Trim(b))
-	return nil
+	raw, err := unmarshalKept(b, (*resendPlain)(r))
+	r.raw = raw
+	return err
 }
 
 // Raw returns a copy of PAVE's answer as received.
 func (r ResendResult) Raw() json.RawMessage { return cloneRaw(r.raw) }
 
-// MarshalJSON encodes the fields over the rest of the answer received
+// MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw).
 func (r ResendResult) MarshalJSON() ([]byte, error) {
 	return marshalKept(r.raw, r, func(v ResendResult) resendPlain { return resendPlain(v) })

@@ -1,7 +1,6 @@
 package pave
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 
@@ -283,7 +282,7 @@ func loosePhoto(item []byte) (Photo, bool) {
 	var approved StringBool
 	_ = approved.UnmarshalJSON(l.Approved)
 	p := Photo{
-		raw:             bytes.Clone(item),
+		raw:             keepRaw(item),
 		PhotoCode:       loosePhotoCode(l.PhotoCode),
 		PhotoLabel:      PhotoLabel(wire.String(l.PhotoLabel)),
 		URL:             wire.String(l.URL),
@@ -387,9 +386,9 @@ func loosePhotoCode(raw json.RawMessage) PhotoCode {
 	return PhotoCode(n)
 }
 
-// MarshalJSON encodes the typed parts as they are now over the rest of the
-// document received: an edit to Session or Inspection is kept, and so are
-// the sections this SDK does not know.
+// MarshalJSON writes the document as received plus any edit to its typed
+// parts (see Raw): an edit to Session or Inspection is kept, and so are the
+// sections this SDK does not know.
 func (r Results) MarshalJSON() ([]byte, error) {
 	return marshalKept(r.raw, r, func(v Results) resultsPlain { return resultsPlain(v) })
 }

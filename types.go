@@ -442,8 +442,8 @@ type sessionPlain Session
 // know.
 func (s Session) Raw() json.RawMessage { return cloneRaw(s.raw) }
 
-// MarshalJSON encodes the fields over the rest of the object received
-// (see Raw): edits win, unknown fields are kept.
+// MarshalJSON writes the object as received plus any edit to its fields
+// (see Raw).
 func (s Session) MarshalJSON() ([]byte, error) {
 	return marshalKept(s.raw, s, func(v Session) sessionPlain { return sessionPlain(v) })
 }
@@ -452,12 +452,11 @@ func (s Session) MarshalJSON() ([]byte, error) {
 // ClientID, Contact and Reference from Options when the top level lacks
 // them.
 func (s *Session) UnmarshalJSON(b []byte) error {
-	var p sessionPlain
-	if err := json.Unmarshal(b, &p); err != nil {
+	raw, err := unmarshalKept(b, (*sessionPlain)(s))
+	if err != nil {
 		return err
 	}
-	*s = Session(p)
-	s.raw = bytes.Clone(wire.Trim(b))
+	s.raw = raw
 	if o := s.Options; o != nil {
 		if s.ClientID == "" {
 			s.ClientID = o.ClientID
@@ -490,20 +489,16 @@ type photoPlain Photo
 
 // UnmarshalJSON decodes a photo and keeps the object (Raw).
 func (p *Photo) UnmarshalJSON(b []byte) error {
-	var w photoPlain
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*p = Photo(w)
-	p.raw = bytes.Clone(wire.Trim(b))
-	return nil
+	raw, err := unmarshalKept(b, (*photoPlain)(p))
+	p.raw = raw
+	return err
 }
 
 // Raw returns a copy of the photo object as received (nil for a Photo
 // built in code).
 func (p Photo) Raw() json.RawMessage { return cloneRaw(p.raw) }
 
-// MarshalJSON encodes the fields over the rest of the object received
+// MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw).
 func (p Photo) MarshalJSON() ([]byte, error) {
 	return marshalKept(p.raw, p, func(v Photo) photoPlain { return photoPlain(v) })
@@ -543,7 +538,7 @@ type notePlain Note
 // code).
 func (n Note) Raw() json.RawMessage { return cloneRaw(n.raw) }
 
-// MarshalJSON encodes the fields over the rest of the object received
+// MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw).
 func (n Note) MarshalJSON() ([]byte, error) {
 	return marshalKept(n.raw, n, func(v Note) notePlain { return notePlain(v) })

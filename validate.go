@@ -183,10 +183,7 @@ func (r *CreateSessionRequest) Validate() error {
 		return nil
 	}
 	r = r.normalized()
-	fe := fieldErrors{}
-	validateSessionSettings(fe, "session", r.Session)
-	validateVehicle(fe, r.Vehicle)
-	validateSMS(fe, "sms", r.SMS)
+	fe := validateParts(r.Session, r.Vehicle, r.SMS)
 	validateOptions(fe, r.Options)
 	return fe.err("Sessions.Create")
 }
@@ -199,11 +196,16 @@ func (r *UpdateSessionRequest) Validate() error {
 		return nil
 	}
 	r = r.normalized()
+	return validateParts(r.Session, r.Vehicle, r.SMS).err("Sessions.Update")
+}
+
+// validateParts checks what create and update bodies share.
+func validateParts(s *SessionSettings, v *Vehicle, sms *SMS) fieldErrors {
 	fe := fieldErrors{}
-	validateSessionSettings(fe, "session", r.Session)
-	validateVehicle(fe, r.Vehicle)
-	validateSMS(fe, "sms", r.SMS)
-	return fe.err("Sessions.Update")
+	validateSessionSettings(fe, "session", s)
+	validateVehicle(fe, v)
+	validateSMS(fe, "sms", sms)
+	return fe
 }
 
 // normalized returns r with the values PAVE documents in one case written

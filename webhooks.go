@@ -1,7 +1,6 @@
 package pave
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -140,7 +139,7 @@ type callbackPlain Callback
 // Callback built in code).
 func (cb Callback) Raw() json.RawMessage { return cloneRaw(cb.raw) }
 
-// MarshalJSON encodes the fields over the rest of the object received
+// MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw).
 func (cb Callback) MarshalJSON() ([]byte, error) {
 	return marshalKept(cb.raw, cb, func(v Callback) callbackPlain { return callbackPlain(v) })
@@ -179,7 +178,7 @@ func (cb *Callback) UnmarshalJSON(b []byte) error {
 		Headers: decodeHeaderMap(m["headers"]),
 		Payload: decodePayload(m["payload"]),
 		APIKey:  wire.String(m["api_key"]),
-		raw:     bytes.Clone(wire.Trim(b)),
+		raw:     keepRaw(b),
 	}
 	return nil
 }

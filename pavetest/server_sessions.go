@@ -222,21 +222,8 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, body []byte, acct *a
 			sess.language = string(st.Language)
 		}
 		sess.redirectURL = st.RedirectURL
-		sess.clientID = st.ClientID
-		sess.contact = copyContact(st.Contact)
-		sess.reference = st.Reference
 	}
-	if o := b.Options; o != nil {
-		if o.ClientID != "" {
-			sess.clientID = o.ClientID
-		}
-		if o.Contact != nil {
-			sess.contact = copyContact(o.Contact)
-		}
-		if o.Reference != nil {
-			sess.reference = o.Reference
-		}
-	}
+	sess.passThrough(b)
 	sess.sms = copySMS(b.SMS)
 	if sess.sms != nil && sess.sms.To != "" {
 		sess.smsStatus = smsPending
@@ -371,6 +358,29 @@ func (s *Server) knownSession(w http.ResponseWriter, acct *account, key string) 
 	return exists
 }
 
+// passThrough takes client_id, contact and reference from the body's
+// session object, then from its options (PAVE documents both places),
+// keeping what the body leaves out.
+func (sess *session) passThrough(b *sessionBody) {
+	set := func(clientID string, contact *pave.Contact, ref map[string]any) {
+		if clientID != "" {
+			sess.clientID = clientID
+		}
+		if contact != nil {
+			sess.contact = copyContact(contact)
+		}
+		if ref != nil {
+			sess.reference = ref
+		}
+	}
+	if st := b.Session; st != nil {
+		set(st.ClientID, st.Contact, st.Reference)
+	}
+	if o := b.Options; o != nil {
+		set(o.ClientID, o.Contact, o.Reference)
+	}
+}
+
 func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *account, key string) {
 	if !s.knownSession(w, acct, key) {
 		return
@@ -399,27 +409,8 @@ func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *a
 		if st.Language != "" {
 			sess.language = string(st.Language)
 		}
-		if st.ClientID != "" {
-			sess.clientID = st.ClientID
-		}
-		if st.Contact != nil {
-			sess.contact = copyContact(st.Contact)
-		}
-		if st.Reference != nil {
-			sess.reference = st.Reference
-		}
 	}
-	if o := b.Options; o != nil {
-		if o.ClientID != "" {
-			sess.clientID = o.ClientID
-		}
-		if o.Contact != nil {
-			sess.contact = copyContact(o.Contact)
-		}
-		if o.Reference != nil {
-			sess.reference = o.Reference
-		}
-	}
+	sess.passThrough(b)
 	sess.vehicle.mergeFrom(b.Vehicle)
 	if sm := b.SMS; sm != nil {
 		if sess.sms == nil {

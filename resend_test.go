@@ -284,3 +284,27 @@ func TestResendErrorZero(t *testing.T) {
 	assert.Equal(t, "pave: resend refused", (&pave.ResendError{}).Error())
 	assert.False(t, (&pave.ResendError{}).Is(nil))
 }
+
+// roundTripFunc lets a test stand in for a RoundTripper below the SDK.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestAccessTokenHeaderIsCanonical: middleware below the SDK reads the v2
+// token with Header.Get or by its canonical map key, as net/http code does.
+func TestAccessTokenHeaderIsCanonical(t *testing.T) {
+	t.Parallel()
+	var byGet string
+	var byKey []string
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		byGet = r.Header.Get("API-Access-Token")
+		byKey = r.Header[http.CanonicalHeaderKey(pave.HeaderAccessToken)]
+		return jsonResponse(200, resendOK), nil
+	})
+	c, err := pave.NewClient(hsCreds, pave.WithHTTPClient(&http.Client{Transport: rt}), pave.WithAccessToken("v2-access-7d1e0c"))
+	require.NoError(t, err)
+	_, err = c.Sessions.ResendSMS(context.Background(), hsKey, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "v2-access-7d1e0c", byGet)
+	assert.Equal(t, []string{"v2-access-7d1e0c"}, byKey)
+}

@@ -1,6 +1,7 @@
 package pave
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -55,32 +56,41 @@ type Credentials struct {
 }
 
 // CredentialsFromEnv reads credentials from PAVE_USERNAME, PAVE_API_KEY and
-// PAVE_API_SECRET. The error names every variable that is missing or blank.
+// PAVE_API_SECRET, trimming surrounding white space from each (a secret
+// read from a file usually ends in a newline, which would make every token
+// wrong). The error matches ErrInvalidCredentials and names every variable
+// that is missing or blank.
 func CredentialsFromEnv() (Credentials, error) {
-	return CredentialsFromLookup(os.Getenv)
+	return CredentialsFromLookup(os.Getenv, "")
 }
 
-// CredentialsFromLookup is CredentialsFromEnv with the variables read
-// through getenv, for configuration held elsewhere than the process
-// environment (a secret store, a test's map).
-func CredentialsFromLookup(getenv func(string) string) (Credentials, error) {
+// CredentialsFromLookup is CredentialsFromEnv with the values read through
+// getenv, for configuration held elsewhere than the process environment (a
+// secret store, a test's map), and with another prefix than "PAVE" when
+// prefix is not empty: prefix "NORTHSHORE_PAVE" reads
+// NORTHSHORE_PAVE_USERNAME, NORTHSHORE_PAVE_API_KEY and
+// NORTHSHORE_PAVE_API_SECRET, one set per dealer. The error names the keys
+// it looked up.
+func CredentialsFromLookup(getenv func(string) string, prefix string) (Credentials, error) {
+	keys := [3]string{EnvUsername, EnvAPIKey, EnvAPISecret}
+	if prefix = strings.TrimSuffix(strings.TrimSpace(prefix), "_"); prefix != "" {
+		for i, k := range keys {
+			keys[i] = prefix + strings.TrimPrefix(k, "PAVE")
+		}
+	}
 	c := Credentials{
-		Username:  strings.TrimSpace(getenv(EnvUsername)),
-		APIKey:    strings.TrimSpace(getenv(EnvAPIKey)),
-		APISecret: getenv(EnvAPISecret),
+		Username:  strings.TrimSpace(getenv(keys[0])),
+		APIKey:    strings.TrimSpace(getenv(keys[1])),
+		APISecret: strings.TrimSpace(getenv(keys[2])),
 	}
 	var missing []string
-	if c.Username == "" {
-		missing = append(missing, EnvUsername)
-	}
-	if c.APIKey == "" {
-		missing = append(missing, EnvAPIKey)
-	}
-	if strings.TrimSpace(c.APISecret) == "" {
-		missing = append(missing, EnvAPISecret)
+	for i, v := range [3]string{c.Username, c.APIKey, c.APISecret} {
+		if v == "" {
+			missing = append(missing, keys[i])
+		}
 	}
 	if len(missing) > 0 {
-		return Credentials{}, fmt.Errorf("pave: missing environment variable(s): %s", strings.Join(missing, ", "))
+		return Credentials{}, fmt.Errorf("%w: %s not set or blank", ErrInvalidCredentials, strings.Join(missing, ", "))
 	}
 	return c, nil
 }
@@ -98,7 +108,7 @@ func (c Credentials) Validate() error {
 		missing = append(missing, "APISecret")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("pave: credentials incomplete: %s missing or blank", strings.Join(missing, ", "))
+		return fmt.Errorf("%w: %s missing or blank", ErrInvalidCredentials, strings.Join(missing, ", "))
 	}
 	return nil
 }
@@ -146,6 +156,32 @@ func (c Credentials) redacted() credentialsJSON {
 // values with encoding/json) and in any JSON dump. Credentials are not
 // meant to be serialised: store the secret in a secret manager.
 func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.redacted()) }
+
+// UnmarshalJSON decodes the shape MarshalJSON writes (username, api_key,
+// api_secret; the Go field names are accepted too), for configuration files
+// that hold fixed test credentials. A secret that is the redaction marker
+// (what MarshalJSON wrote in its place) is refused: it was never the
+// secret.
+func (c *Credentials) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Username    string `json:"username"`
+		APIKey      string `json:"api_key"`
+		APIKeyGo    string `json:"APIKey"`
+		APISecret   string `json:"api_secret"`
+		APISecretGo string `json:"APISecret"`
+		UsernameGo  string `json:"Username"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
+	}
+	out := Credentials{Username: cmp.Or(w.Username, w.UsernameGo), APIKey: cmp.Or(w.APIKey, w.APIKeyGo),
+		APISecret: cmp.Or(w.APISecret, w.APISecretGo)}
+	if out.APISecret == redact.Marker {
+		return fmt.Errorf("%w: api_secret is %s, written by MarshalJSON in place of the secret: supply the secret itself", ErrInvalidCredentials, redact.Marker)
+	}
+	*c = out
+	return nil
+}
 
 // MarshalXML encodes the credentials with the secret redacted, as
 // MarshalJSON does.

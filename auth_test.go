@@ -447,6 +447,7 @@ func TestCredentialsFromEnv(t *testing.T) {
 		missing, present []string
 	}{
 		{name: "all set", user: " northshoreauto ", key: "k-1", sec: "s-1"},
+		{name: "secret from a file, with its newline", user: "northshoreauto", key: "k-1", sec: "s-1\n"},
 		{name: "none set", wantErr: true, missing: []string{pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret}},
 		{name: "blank secret", user: "u", key: "k", sec: "  ", wantErr: true,
 			missing: []string{pave.EnvAPISecret}, present: []string{pave.EnvUsername, pave.EnvAPIKey}},
@@ -466,7 +467,7 @@ func TestCredentialsFromEnv(t *testing.T) {
 				assert.Equal(t, pave.Credentials{Username: "northshoreauto", APIKey: "k-1", APISecret: "s-1"}, creds)
 				return
 			}
-			require.Error(t, err)
+			require.ErrorIs(t, err, pave.ErrInvalidCredentials)
 			assert.Zero(t, creds)
 			for _, name := range tt.missing {
 				assert.Contains(t, err.Error(), name)
@@ -504,8 +505,8 @@ func TestCredentialsValidate(t *testing.T) {
 				require.NoError(t, cerr)
 				return
 			}
-			require.Error(t, err)
-			require.Error(t, cerr, "NewClient accepted incomplete credentials")
+			require.ErrorIs(t, err, pave.ErrInvalidCredentials)
+			require.ErrorIs(t, cerr, pave.ErrInvalidCredentials, "NewClient accepted incomplete credentials")
 			for _, m := range tt.missing {
 				assert.Contains(t, err.Error(), m)
 				assert.Contains(t, cerr.Error(), m)
@@ -517,13 +518,50 @@ func TestCredentialsValidate(t *testing.T) {
 func TestCredentialsFromLookup(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{pave.EnvUsername: " acmemotors ", pave.EnvAPIKey: "key-1"}
-	_, err := pave.CredentialsFromLookup(func(k string) string { return env[k] })
+	_, err := pave.CredentialsFromLookup(func(k string) string { return env[k] }, "")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), pave.EnvAPISecret)
 	assert.NotContains(t, err.Error(), pave.EnvAPIKey+",")
 
 	env[pave.EnvAPISecret] = "s3cret-value"
-	c, err := pave.CredentialsFromLookup(func(k string) string { return env[k] })
+	c, err := pave.CredentialsFromLookup(func(k string) string { return env[k] }, "")
 	require.NoError(t, err)
 	assert.Equal(t, pave.Credentials{Username: "acmemotors", APIKey: "key-1", APISecret: "s3cret-value"}, c)
+
+	// One set per dealer, under a prefix: the error names the keys looked up.
+	dealers := map[string]string{"NORTHSHORE_PAVE_USERNAME": "northshoreauto", "NORTHSHORE_PAVE_API_SECRET": "ns-secret-value\r\n"}
+	_, err = pave.CredentialsFromLookup(func(k string) string { return dealers[k] }, "NORTHSHORE_PAVE")
+	require.ErrorIs(t, err, pave.ErrInvalidCredentials)
+	assert.Equal(t, "pave: invalid credentials: NORTHSHORE_PAVE_API_KEY not set or blank", err.Error())
+	dealers["NORTHSHORE_PAVE_API_KEY"] = "ns-key"
+	c, err = pave.CredentialsFromLookup(func(k string) string { return dealers[k] }, "NORTHSHORE_PAVE_")
+	require.NoError(t, err)
+	assert.Equal(t, pave.Credentials{Username: "northshoreauto", APIKey: "ns-key", APISecret: "ns-secret-value"}, c, "the secret is trimmed too")
+}
+
+func TestCredentialsJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	var c pave.Credentials
+	require.NoError(t, json.Unmarshal([]byte(`{"username": "northshoreauto", "api_key": "ns-key", "api_secret": "ns-secret-value"}`), &c))
+	assert.Equal(t, pave.Credentials{Username: "northshoreauto", APIKey: "ns-key", APISecret: "ns-secret-value"}, c)
+
+	// The Go field names work too.
+	var g pave.Credentials
+	require.NoError(t, json.Unmarshal([]byte(`{"Username": "u", "APIKey": "k", "APISecret": "s"}`), &g))
+	assert.Equal(t, pave.Credentials{Username: "u", APIKey: "k", APISecret: "s"}, g)
+
+	// What MarshalJSON writes has the secret redacted: decoding it back is
+	// refused rather than signing with "[REDACTED]".
+	b, err := json.Marshal(c)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"username": "northshoreauto", "api_key": "ns-key", "api_secret": "[REDACTED]"}`, string(b))
+	var back pave.Credentials
+	err = json.Unmarshal(b, &back)
+	require.ErrorIs(t, err, pave.ErrInvalidCredentials)
+	assert.Zero(t, back)
+
+	var list []pave.Credentials
+	require.NoError(t, json.Unmarshal([]byte(`[{"username": "a", "api_key": "k1", "api_secret": "s1"}, {"username": "b", "api_key": "k2", "api_secret": "s2"}]`), &list))
+	assert.Len(t, list, 2)
+	require.ErrorIs(t, json.Unmarshal([]byte(`{"username": 5}`), &back), pave.ErrInvalidCredentials)
 }

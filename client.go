@@ -7,13 +7,11 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pave-go/pave/internal/redact"
 )
-
-// DefaultBaseURL is PAVE's production API host. Live and test keys share it.
-const DefaultBaseURL = "https://openapi.paveapi.com"
 
 // Defaults of the client options, as their documentation states them.
 const (
@@ -47,13 +45,21 @@ type Client struct {
 	// request: it is never modified.
 	userAgentValue []string
 	logger         *slog.Logger
-	now            func() time.Time
+	// now is the clock requests are signed with: the local clock plus
+	// the skew correction learnt from PAVE (see WithClockSkewCorrection).
+	now func() time.Time
+	// local is the local clock (WithClock), skew the correction in
+	// nanoseconds (PAVE's clock minus local), fixSkew whether to learn it.
+	local   func() time.Time
+	skew    *atomic.Int64
+	fixSkew bool
 	// accessToken returns the API-Access-Token header value of the v2
 	// endpoints. A closure, so that no printer reaches the token.
 	accessToken func() []string
 }
 
 type settings struct {
+	noSkewFix     bool
 	baseURL       string
 	hc            *http.Client
 	timeout       time.Duration
@@ -179,6 +185,24 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithClockSkewCorrection turns the clock-skew correction on (the default)
+// or off. PAVE refuses a token whose API-Timestamp is more than about five
+// minutes from its own clock, which a machine with a drifting clock meets
+// as "API-Token has expired." With correction on, a 401 whose Date header
+// shows a skew of more than 4 minutes (and at most an hour) is sent once
+// more with the timestamp corrected, safe for a POST too since PAVE did
+// not process it, and the offset is kept for the client's later requests;
+// each correction is logged at warn level. A 401 without such a skew (a
+// wrong secret) is never repeated. Whether on or off, a 401 that shows an
+// uncorrected skew says so in its error ("your clock is 6m12s ahead of
+// PAVE's") and in APIError.ClockSkew.
+func WithClockSkewCorrection(on bool) Option {
+	return func(s *settings) error {
+		s.noSkewFix = !on
+		return nil
+	}
+}
+
 // WithAccessToken sets the API-Access-Token header value sent to the v2
 // endpoints (Sessions.ResendSMS). PAVE describes it only as "your API key",
 // which is the default.
@@ -228,9 +252,12 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 	if base == nil {
 		// Also for a caller's client without a Transport: net/http
 		// would use DefaultTransport and its 2 idle connections per host.
-		base = newTransport()
+		base = NewTransport()
 	}
-	st, err := NewSigningTransport(creds, u.String(), base, s.now)
+	skew := new(atomic.Int64)
+	local := s.now
+	now := func() time.Time { return local().Add(time.Duration(skew.Load())) }
+	st, err := NewSigningTransport(creds, u.String(), base, now)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +291,10 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		maxRetryAft:    s.maxRetryAfter,
 		userAgentValue: []string{ua},
 		logger:         logger,
-		now:            s.now,
+		now:            now,
+		local:          local,
+		skew:           skew,
+		fixSkew:        !s.noSkewFix,
 	}
 	c.Sessions = &SessionsService{c: c}
 	c.Webhooks = &WebhooksService{c: c}
@@ -312,15 +342,36 @@ func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("base_url", c.baseURL), slog.String("username", c.username))
 }
 
-// newTransport clones http.DefaultTransport (keeping HTTP/2 and proxy
-// settings) and raises the idle-connection limits: the default keeps only 2
-// idle connections per host, so concurrent callers would keep reconnecting.
-func newTransport() http.RoundTripper {
-	dt, ok := http.DefaultTransport.(*http.Transport)
-	if !ok {
-		return http.DefaultTransport
+// NewTransport returns the transport a Client uses when given none: a
+// clone of http.DefaultTransport (so HTTP/2, proxy settings from the
+// environment and its timeouts are kept) with more idle connections per
+// host, since Go's default keeps only 2 and concurrent callers would keep
+// reconnecting.
+//
+// Clients of several dealers share one connection pool by sharing one
+// transport: build it once, adjust it if needed (TLSClientConfig.RootCAs
+// for a corporate proxy's certificate, Proxy for an explicit proxy URL),
+// and give every client an http.Client over it:
+//
+//	hc := &http.Client{Transport: pave.NewTransport()}
+//	north, _ := pave.NewClient(northCreds, pave.WithHTTPClient(hc))
+//	south, _ := pave.NewClient(southCreds, pave.WithHTTPClient(hc))
+//
+// Each client still signs with its own credentials (hc is not modified).
+func NewTransport() *http.Transport {
+	var t *http.Transport
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = dt.Clone()
+	} else {
+		// Someone replaced http.DefaultTransport: start from its
+		// documented settings instead.
+		t = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}
 	}
-	t := dt.Clone()
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 256
 	t.IdleConnTimeout = 90 * time.Second

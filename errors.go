@@ -58,6 +58,9 @@ var (
 	ErrResendTooOld = errors.New("pave: session is too old to be resent")
 	// ErrResendAlreadySent: the one resend a session allows was used.
 	ErrResendAlreadySent = errors.New("pave: SMS has already been resent")
+	// ErrResendNoPhone: the session has no phone number to text and the
+	// request gave none (pass ResendSMSRequest.Phone).
+	ErrResendNoPhone = errors.New("pave: no phone number to resend the SMS to")
 	// ErrConflict: the thing already exists: a callback setting created
 	// for an event that has one (PAVE answers 400 "... already exists.";
 	// a 409 matches too). Webhooks.Ensure updates instead.
@@ -68,6 +71,10 @@ var (
 	// ErrInvalidOption is matched by the error of an Option or WaitOption
 	// given an unusable value.
 	ErrInvalidOption = errors.New("pave: invalid option")
+	// ErrInvalidCredentials is matched by the error of Credentials.Validate,
+	// NewClient and CredentialsFromEnv for a field that is missing, blank
+	// or unusable.
+	ErrInvalidCredentials = errors.New("pave: invalid credentials")
 )
 
 // APIError is returned for every non-2xx response from PAVE, and for the
@@ -98,10 +105,15 @@ type APIError struct {
 	// only for GET (and to the same host); any other request gets the
 	// redirect back as this error, never re-sent.
 	Location string
+	// ClockSkew is how far this machine's clock was ahead of PAVE's
+	// (negative: behind), read from the Date header of a 401 that shows
+	// a skew the SDK did not correct (see WithClockSkewCorrection); 0
+	// otherwise.
+	ClockSkew time.Duration
 }
 
 // Error returns one line: method, path, status, message, sorted field
-// errors and the attempt count.
+// errors, for a 401 the likely causes, and the attempt count.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("pave: ")
@@ -111,28 +123,65 @@ func (e *APIError) Error() string {
 		b.WriteString(e.Path)
 		b.WriteString(": ")
 	}
-	b.WriteString(strconv.Itoa(e.StatusCode))
-	if t := http.StatusText(e.StatusCode); t != "" {
-		b.WriteByte(' ')
-		b.WriteString(t)
+	e.writeDetail(&b)
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(oneLine(e.Message))
+	return b.String()
+}
+
+// writeDetail writes what the answer said, without the request or the
+// attempt count (a *RequestError quoting it has its own).
+func (e *APIError) writeDetail(b *strings.Builder) {
+	text := http.StatusText(e.StatusCode)
+	msg := oneLine(e.Message)
+	switch {
+	case e.StatusCode >= 200 && e.StatusCode <= 299 && msg != "":
+		// A refusal PAVE sent with a 2xx: "200 OK" would contradict it.
+		b.WriteString(msg)
+	default:
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		if text != "" {
+			b.WriteByte(' ')
+			b.WriteString(text)
+		}
+		// "429 Too Many Requests: Too Many Requests." says it twice.
+		if msg != "" && !strings.EqualFold(strings.TrimSuffix(msg, "."), text) {
+			b.WriteString(": ")
+			b.WriteString(msg)
+		}
 	}
-	writeFieldErrors(&b, e.Errors)
+	writeFieldErrors(b, e.Errors)
 	if e.Location != "" {
 		b.WriteString(" (redirect to ")
 		b.WriteString(oneLine(e.Location))
 		b.WriteString(" not followed)")
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+		fmt.Fprintf(b, " (retry after %s)", e.RetryAfter)
 	}
-	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	if e.StatusCode == http.StatusUnauthorized {
+		b.WriteString(" (likely causes: ")
+		if e.ClockSkew != 0 {
+			b.WriteString(describeSkew(e.ClockSkew))
+			b.WriteString("; ")
+		}
+		b.WriteString("a wrong API secret, or one with a trailing newline or space; a username " +
+			"that is not the account name PAVE gave; an API key of another account")
+		if e.ClockSkew == 0 {
+			b.WriteString("; this machine's clock more than 5 minutes off")
+		}
+		b.WriteByte(')')
 	}
-	return b.String()
+}
+
+// describeSkew says how far this machine's clock is from PAVE's.
+func describeSkew(ahead time.Duration) string {
+	d, dir := ahead, "ahead of"
+	if d < 0 {
+		d, dir = -d, "behind"
+	}
+	return "your clock is " + d.Round(time.Second).String() + " " + dir + " PAVE's"
 }
 
 // Is reports whether the error matches one of the package's sentinels.
@@ -425,14 +474,33 @@ type RequestError struct {
 // Error returns one line naming the request, the cause and the attempts.
 func (e *RequestError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pave: %s %s: %v", e.Method, e.Path, e.Err)
-	if e.Last != nil {
-		fmt.Fprintf(&b, " (while waiting to retry after: %v)", e.Last)
-	}
+	fmt.Fprintf(&b, "pave: %s %s: ", e.Method, e.Path)
+	e.writeDetail(&b)
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return oneLine(b.String())
+}
+
+// writeDetail writes the cause and the answer that led to the last retry,
+// each once: no second "pave: ", method or attempt count.
+func (e *RequestError) writeDetail(b *strings.Builder) {
+	b.WriteString(strings.TrimPrefix(fmt.Sprint(e.Err), "pave: "))
+	if e.Last == nil {
+		return
+	}
+	b.WriteString(" (while waiting to retry after ")
+	var api *APIError
+	var req *RequestError
+	switch {
+	case errors.As(e.Last, &api):
+		api.writeDetail(b)
+	case errors.As(e.Last, &req):
+		req.writeDetail(b)
+	default:
+		b.WriteString(strings.TrimPrefix(e.Last.Error(), "pave: "))
+	}
+	b.WriteByte(')')
 }
 
 // Unwrap returns the cause and, if any, the previous attempt's error.
@@ -458,8 +526,9 @@ func (e *SessionEndedError) Error() string {
 func (e *SessionEndedError) Is(target error) bool { return target == ErrSessionEnded }
 
 // ResendError is the error of a resend PAVE refused for a documented
-// reason. Reason is ErrResendFinalized, ErrResendTooOld or
-// ErrResendAlreadySent, and errors.Is(err, Reason) is true. It wraps the
+// reason. Reason is ErrResendFinalized, ErrResendTooOld,
+// ErrResendAlreadySent or ErrResendNoPhone, and errors.Is(err, Reason) is
+// true. It wraps the
 // *APIError (embedded here, and given by Unwrap), so errors.As(err,
 // &apiErr) and the APIError sentinels still work.
 type ResendError struct {

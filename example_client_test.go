@@ -58,7 +58,7 @@ func ExampleCredentialsFromEnv() {
 	}
 	fmt.Println(creds) // the secret prints redacted
 	// Output:
-	// pave: missing environment variable(s): PAVE_API_SECRET
+	// pave: invalid credentials: PAVE_API_SECRET not set or blank
 	// pave.Credentials{Username: "northshoreauto", APIKey: "my-api-key", APISecret: [REDACTED]}
 }
 
@@ -125,4 +125,49 @@ func ExampleAPIError() {
 	}
 	// Output:
 	// no such session for this API key
+}
+
+// A machine whose clock is minutes off gets "API-Token has expired." from
+// PAVE. The client reads PAVE's clock from the 401's Date header, sends the
+// request once more with the timestamp corrected, keeps the correction, and
+// says so at warn level.
+func ExampleWithClockSkewCorrection() {
+	paveNow := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC)
+	srv, err := pavetest.Start(pavetest.WithClock(func() time.Time { return paveNow }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	logs := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // keep the output stable
+			}
+			return a
+		},
+	}))
+	slowClock := func() time.Time { return paveNow.Add(-(6*time.Minute + 12*time.Second)) }
+	client, err := pave.NewClient(srv.Credentials(), pave.WithBaseURL(srv.URL),
+		pave.WithClock(slowClock), pave.WithLogger(logs))
+	if err != nil {
+		log.Fatal(err)
+	}
+	sess, err := client.Sessions.Create(context.Background(), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("created:", sess.Status)
+
+	// Turned off, the error names the skew.
+	strict, _ := pave.NewClient(srv.Credentials(), pave.WithBaseURL(srv.URL),
+		pave.WithClock(slowClock), pave.WithClockSkewCorrection(false))
+	_, err = strict.Sessions.Get(context.Background(), sess.SessionKey)
+	var apiErr *pave.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.Message, apiErr.ClockSkew)
+	}
+	// Output:
+	// level=WARN msg="pave clock skew corrected: your clock is 6m12s behind PAVE's; fix the machine's clock (NTP)" method=POST path=/v1/sessions clock_ahead_by=-6m12s
+	// created: IDLE
+	// API-Token has expired. -6m12s
 }

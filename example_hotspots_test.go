@@ -131,6 +131,35 @@ func ExampleHotspotsService_Results() {
 	// Chipped on Windshield at x=31.06% y=12.50%: Glass Repair
 }
 
+func ExampleHotspotsService_WaitForResults() {
+	srv := exampleHotspotsServer()
+	defer srv.Close()
+	client := exampleHotspotsClient(srv.URL)
+	// An analysis typically takes minutes: bound the wait.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+
+	res, err := client.Hotspots.WaitForResults(ctx, "SPN-7Q2M9XK4TB",
+		// Fast for the example; the defaults (5 s, growing to 60 s) suit PAVE.
+		pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 10*time.Millisecond))
+	if err != nil {
+		// An unknown session (pave.ErrNotFound), or ctx's deadline
+		// (context.DeadlineExceeded, with how long it waited).
+		log.Fatal(err)
+	}
+	fmt.Println(res.Message)
+	for _, photo := range res.Photos {
+		for _, d := range photo.Damages {
+			fmt.Printf("%s: %s on %s\n", photo.PhotoLabel, d.Description, d.Component)
+		}
+	}
+	// Output:
+	// 3 damages found on the vehicle.
+	// Left: Curb Rash on WHEEL_REAR_LEFT
+	// Left: Scraped on FENDER_REAR_LEFT
+	// Windshield: Chipped on WINDSHIELD_FRONT_UNIQUE
+}
+
 func ExampleResults_Summary() {
 	// A SESSION:COMPLETE webhook body or a GET results response.
 	body := pavetest.Fixture("results.json")

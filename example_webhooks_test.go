@@ -3,6 +3,7 @@ package pave_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/pavetest"
 )
 
 // Register a callback setting whose deliveries a webhook.Handler with the
@@ -32,6 +34,49 @@ func ExampleWebhooksService_Create() {
 	// Output:
 	// SESSION:COMPLETE https://dealer.example.com/pave/webhooks
 	// pave.Callback{Event: "SESSION:COMPLETE", URL: "https://dealer.example.com/pave/webhooks", Method: "POST", Headers: {"Authorization": "[REDACTED]", "X-Pave-Event": "[REDACTED]"}, Payload: {"event": "SESSION:COMPLETE"}}
+}
+
+// Make the callback settings what this release of the program wants, at
+// every start-up and from every replica: a setting that already matches is
+// only read. Here the fake PAVE server stands in for PAVE.
+func ExampleWebhooksService_Ensure() {
+	srv, err := pavetest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
+
+	const secret = "example-secret-Vd3kQ9sLr2Xw7ZpT" // from webhook.NewSecret, kept in a secret manager
+	for _, event := range []pave.EventName{pave.EventComplete, pave.EventStatusChange} {
+		setting := pave.NewCallback(event, "https://dealer.example.com/pave/webhooks", secret)
+		if _, err := client.Webhooks.Ensure(ctx, setting); err != nil {
+			// A *ValidationError (an unset secret, say) comes before any
+			// request; anything else is safe to retry with Ensure.
+			log.Fatal(err)
+		}
+	}
+	first := len(srv.Requests())
+
+	// The next start-up: both settings already match, so only GETs.
+	for _, event := range []pave.EventName{pave.EventComplete, pave.EventStatusChange} {
+		setting := pave.NewCallback(event, "https://dealer.example.com/pave/webhooks", secret)
+		if _, err := client.Webhooks.Ensure(ctx, setting); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for _, r := range srv.Requests()[first:] {
+		fmt.Println(r.Method, r.Path)
+	}
+
+	// An empty secret never reaches PAVE.
+	_, err = client.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, "https://dealer.example.com/pave/webhooks", ""))
+	fmt.Println(errors.Is(err, pave.ErrValidation), pave.FieldErrors(err)["headers.Authorization"])
+	// Output:
+	// GET /v1/callbacks/SESSION:COMPLETE
+	// GET /v1/callbacks/SESSION:STATUS_CHANGE
+	// true [Bearer token is empty (webhook.NewHandler refuses such a secret; create one with webhook.NewSecret)]
 }
 
 // exampleCallbackAPI answers POST /v1/callbacks with the flat setting plus

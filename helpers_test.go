@@ -210,7 +210,9 @@ func retryWaits(t *testing.T, buf *syncBuffer) []time.Duration {
 	var out []time.Duration
 	for _, rec := range buf.records(t) {
 		if rec["msg"] == "pave retry" {
-			out = append(out, time.Duration(rec["wait"].(float64)))
+			d, err := time.ParseDuration(rec["wait"].(string)) // logged readably: "1.5ms"
+			require.NoError(t, err)
+			out = append(out, d)
 		}
 	}
 	return out

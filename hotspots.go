@@ -288,6 +288,36 @@ func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResu
 	return out, nil
 }
 
+// WaitForResults polls Results until PAVE has analysed the photos of the
+// session and returns the damages found on them. While the answer matches
+// ErrNotReady it keeps polling, as it does through transient failures that
+// outlast the client's own retries (5xx, 429, network); any other error (an
+// unknown session's 404, a 401, an unreadable answer matching
+// ErrBadResponse, another "success": false) is returned at once. When ctx
+// ends it returns an error wrapping ctx's (errors.Is(err,
+// context.DeadlineExceeded) works) that says how long it waited and how
+// many polls it made.
+//
+// The key and opts are checked before any request: a bad key is a
+// *ValidationError, a bad option an error matching ErrInvalidOption. Polls
+// follow the schedule of Sessions.WaitForResults (see PollFirstAfter and
+// PollInterval).
+//
+// A Hotspots analysis typically takes minutes after the photos are
+// uploaded: give ctx a deadline.
+func (s *HotspotsService) WaitForResults(ctx context.Context, key string, opts ...WaitOption) (*HotspotResults, error) {
+	if err := checkSessionKey("Hotspots.WaitForResults", key); err != nil {
+		return nil, err
+	}
+	return poll(ctx, "hotspot results of "+key, opts, func() (*HotspotResults, bool, error) {
+		res, err := s.Results(ctx, key)
+		if errors.Is(err, ErrNotReady) {
+			return nil, false, nil
+		}
+		return res, err == nil, err
+	})
+}
+
 // HotspotResults is the answer of GET /v1/hotspots/{key}: the damages found
 // on each submitted photo. The whole document is kept (Raw), so fields PAVE
 // adds later stay reachable.

@@ -823,3 +823,49 @@ func TestCloseIdleConnections(t *testing.T) {
 	_, err = c.Sessions.Get(context.Background(), "ABC-1234567890")
 	require.NoError(t, err, "the client stays usable")
 }
+
+// TestSharedTransportOneConnection: three dealers' clients over one
+// NewTransport share its pool, so one keep-alive connection serves them
+// all; each still signs with its own key.
+func TestSharedTransportOneConnection(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	keys := make(chan string, 3)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keys <- r.Header.Get(pave.HeaderAPIKey)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"session_key": "K-1", "status": "IDLE"}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	count := func(hc func(i int) *http.Client) int32 {
+		conns.Store(0)
+		for i, dealer := range []string{"north", "south", "east"} {
+			creds := pave.Credentials{Username: dealer, APIKey: dealer + "-key", APISecret: dealer + "-secret"}
+			c, err := pave.NewClient(creds, pave.WithBaseURL(srv.URL), pave.WithHTTPClient(hc(i)))
+			require.NoError(t, err)
+			_, err = c.Sessions.Get(context.Background(), "K-1")
+			require.NoError(t, err)
+			assert.Equal(t, dealer+"-key", <-keys, "each client signs with its own key")
+			t.Cleanup(c.CloseIdleConnections)
+		}
+		return conns.Load()
+	}
+
+	shared := &http.Client{Transport: pave.NewTransport()}
+	assert.EqualValues(t, 1, count(func(int) *http.Client { return shared }), "one pool, one connection")
+	assert.EqualValues(t, 3, count(func(int) *http.Client { return &http.Client{} }), "a pool per client")
+
+	// The transport is a plain *http.Transport to adjust: HTTP/2 kept, more
+	// idle connections per host than Go's default 2.
+	tr := pave.NewTransport()
+	assert.True(t, tr.ForceAttemptHTTP2)
+	assert.Greater(t, tr.MaxIdleConnsPerHost, 2)
+	assert.NotNil(t, tr.Proxy, "proxy settings from the environment are kept")
+}

@@ -68,6 +68,7 @@ type relRow struct {
 	inject  []pavetest.Fault // faults injected after setup
 	timeout time.Duration    // per-attempt timeout (0: the default)
 	skew    time.Duration    // client clock minus server clock
+	noFix   bool             // WithClockSkewCorrection(false)
 
 	wantErr      relErrKind
 	wantStatus   int     // APIError.StatusCode
@@ -117,6 +118,19 @@ func relRows() []relRow {
 		var apiErr *pave.APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, "API-Token has expired.", apiErr.Message)
+	}
+	checkSkewNamed := func(ahead time.Duration) func(t *testing.T, err error) {
+		return func(t *testing.T, err error) {
+			checkExpired(t, err)
+			var apiErr *pave.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.InDelta(t, ahead.Seconds(), apiErr.ClockSkew.Seconds(), 1.5)
+			dir := "ahead of"
+			if ahead < 0 {
+				dir = "behind"
+			}
+			assert.Contains(t, err.Error(), " "+dir+" PAVE's")
+		}
 	}
 	checkNotReady := func(t *testing.T, err error) {
 		var apiErr *pave.APIError
@@ -308,15 +322,25 @@ func relRows() []relRow {
 		},
 		{
 			fault: "client clock 6 minutes fast", op: relCreate, skew: 6 * time.Minute,
-			expect:  "not retried: *APIError 401 \"API-Token has expired.\", ErrUnauthorized; nothing created",
-			wantErr: relAPIError, wantStatus: 401, wantIs: []error{pave.ErrUnauthorized},
-			wantAttempts: 1, wantHits: 1, wantSessions: 0, check: checkExpired,
+			expect:  "sent once more with the clock corrected from the 401's Date (PAVE did nothing); succeeds, one session",
+			wantErr: relNoError, wantAttempts: 2, wantHits: 2, wantSessions: 1,
 		},
 		{
 			fault: "client clock 6 minutes slow", op: relGet, skew: -6 * time.Minute,
-			expect:  "not retried: *APIError 401 \"API-Token has expired.\", ErrUnauthorized",
+			expect:  "sent once more with the clock corrected; succeeds",
+			wantErr: relNoError, wantAttempts: 2, wantHits: 2, wantSessions: 1,
+		},
+		{
+			fault: "client clock 6 minutes fast, correction off", op: relCreate, skew: 6 * time.Minute, noFix: true,
+			expect:  "not retried: *APIError 401 \"API-Token has expired.\", ErrUnauthorized, naming the skew; nothing created",
 			wantErr: relAPIError, wantStatus: 401, wantIs: []error{pave.ErrUnauthorized},
-			wantAttempts: 1, wantHits: 1, wantSessions: 1, check: checkExpired,
+			wantAttempts: 1, wantHits: 1, wantSessions: 0, check: checkSkewNamed(6 * time.Minute),
+		},
+		{
+			fault: "client clock 2 hours slow", op: relGet, skew: -2 * time.Hour,
+			expect:  "not corrected (beyond an hour), not retried: *APIError 401 naming the skew",
+			wantErr: relAPIError, wantStatus: 401, wantIs: []error{pave.ErrUnauthorized},
+			wantAttempts: 1, wantHits: 1, wantSessions: 1, check: checkSkewNamed(-2 * time.Hour),
 		},
 		{
 			fault: "101 Switching Protocols, then silence", op: relCreate,
@@ -441,6 +465,9 @@ func relRun(t *testing.T, row relRow, keys []string) {
 	if row.skew != 0 {
 		opts = append(opts, pave.WithClock(func() time.Time { return srv.Now().Add(row.skew) }))
 	}
+	if row.noFix {
+		opts = append(opts, pave.WithClockSkewCorrection(false))
+	}
 	if row.refused {
 		opts = append(opts, pave.WithBaseURL("http://"+closedPort(t)))
 	}
@@ -542,8 +569,20 @@ func relRun(t *testing.T, row relRow, keys []string) {
 
 	// Attempts seen by the client's log and by the server.
 	requests, retries := loggedRequests(t, logs), retryWaits(t, logs)
+	fixes := 0
+	for _, rec := range logs.records(t) {
+		if m, _ := rec["msg"].(string); strings.HasPrefix(m, "pave clock skew corrected") {
+			fixes++
+			assert.Equal(t, "WARN", rec["level"])
+		}
+	}
+	wantFixes := 0
+	if row.skew != 0 && row.wantErr == relNoError {
+		wantFixes = 1
+	}
+	assert.Equal(t, wantFixes, fixes, "clock corrections logged at warn")
 	assert.Equal(t, row.wantAttempts, requests, "attempts logged by the client")
-	assert.Len(t, retries, row.wantAttempts-1, "retries logged by the client")
+	assert.Len(t, retries, row.wantAttempts-1-fixes, "retries logged by the client")
 	for _, wait := range retries {
 		assert.LessOrEqual(t, wait, relMaxRetryAfter, "a retry wait is capped by WithMaxRetryAfter")
 	}

@@ -93,6 +93,9 @@ func (c *Client) do(ctx context.Context, cl call) (result, error) {
 	// mayHaveActed: an earlier attempt reached PAVE and its outcome is
 	// unknown (no answer, or a 5xx).
 	mayHaveActed := false
+	// skewFixed: this call was sent once more with the clock corrected,
+	// which does not count against the retry budget.
+	skewFixed := 0
 	for attempt := 1; ; attempt++ {
 		// net/http's Transport checks the context, a custom RoundTripper
 		// may not: never start an attempt for a context that has ended.
@@ -109,7 +112,7 @@ func (c *Client) do(ctx context.Context, cl call) (result, error) {
 			c.logger.LogAttrs(ctx, slog.LevelDebug, "pave request",
 				slog.String("method", cl.method), slog.String("path", cl.path),
 				slog.Int("status", status), slog.Int("attempt", attempt),
-				slog.Duration("duration", time.Since(start)))
+				slog.String("duration", time.Since(start).String()))
 		}
 
 		if err == nil && res.status >= 200 && res.status <= 299 {
@@ -139,12 +142,19 @@ func (c *Client) do(ctx context.Context, cl call) (result, error) {
 				apiErr.Location = res.header.Get("Location")
 			}
 			apiErr.scrub(c.scrubber, cl.diagnosticSecrets(res.tokens))
+			if res.status == http.StatusUnauthorized && c.correctSkew(ctx, &cl, res.header, apiErr, skewFixed == 0) {
+				// PAVE refused the token before doing anything: safe
+				// to send again at once, a POST included.
+				skewFixed++
+				lastErr = apiErr
+				continue
+			}
 			lastErr = apiErr
 			retry = retryableStatus(cl.once(), res.status)
 			wait = apiErr.RetryAfter
 			mayHaveActed = mayHaveActed || res.status >= 500
 		}
-		if !retry || attempt > c.maxRetries {
+		if !retry || attempt-skewFixed > c.maxRetries {
 			return result{Attempts: attempt}, lastErr
 		}
 		if wait <= 0 {
@@ -155,7 +165,7 @@ func (c *Client) do(ctx context.Context, cl call) (result, error) {
 		c.logger.LogAttrs(ctx, slog.LevelInfo, "pave retry",
 			slog.String("method", cl.method), slog.String("path", cl.path),
 			slog.Int("status", status), slog.Int("attempt", attempt),
-			slog.Duration("wait", wait))
+			slog.String("wait", wait.String()))
 		if err := sleepCtx(ctx, wait); err != nil {
 			return result{Attempts: attempt}, &RequestError{Method: cl.method, Path: cl.path, Attempts: attempt, Err: err, Last: lastErr}
 		}

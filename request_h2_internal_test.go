@@ -169,7 +169,7 @@ func (h *h2Hostile) serve(c net.Conn, reply h2Reply) {
 // hostile server's certificate.
 func h2Client(t *testing.T, h *h2Hostile, opts ...Option) *Client {
 	t.Helper()
-	tr := newTransport().(*http.Transport)
+	tr := NewTransport()
 	tr.TLSClientConfig = h.roots.Clone()
 	t.Cleanup(tr.CloseIdleConnections)
 	all := append([]Option{

@@ -68,7 +68,9 @@ func (r ResendResult) MarshalJSON() ([]byte, error) {
 // API key) as well as the usual signature. PAVE allows one resend per
 // session, within 7 days, before the photos pass quality control; its
 // refusals come back as a *ResendError matching ErrResendFinalized,
-// ErrResendTooOld or ErrResendAlreadySent, and an unknown session as an
+// ErrResendTooOld or ErrResendAlreadySent, a session without a phone
+// number (when req gives none) as one matching ErrResendNoPhone, and an
+// unknown session as an
 // *APIError matching ErrNotFound. A 200 whose status is "error" is treated
 // like a refusal (an *APIError with StatusCode 200, or a *ResendError).
 //
@@ -133,8 +135,35 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 
 // classifyResendError recognises the documented refusals by their message
 // (the status alone, 400, does not tell them apart) and returns nil for any
-// other error. The wording of the too-old and already-resent messages is
-// undocumented; the fake server's is matched, and loosely.
+// other error. PAVE's page names the too-old refusal "Expired"; the wording
+// of the others is undocumented, so the fake server's is matched, and
+// loosely: a no-phone refusal is one whose message or field errors name a
+// missing phone.
+// missingPhone reports a refusal saying there is no phone number.
+func missingPhone(msg string, fields map[string][]string) bool {
+	says := func(m string) bool {
+		m = strings.ToLower(m)
+		if !strings.Contains(m, "phone") {
+			return false
+		}
+		for _, w := range [...]string{"no ", "missing", "required", "without", "empty", "not set"} {
+			if strings.Contains(m, w) {
+				return true
+			}
+		}
+		return false
+	}
+	if says(msg) {
+		return true
+	}
+	for _, m := range fields["phone"] {
+		if says("phone " + m) {
+			return true
+		}
+	}
+	return false
+}
+
 func classifyResendError(e *APIError) *ResendError {
 	if e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500 {
 		return nil
@@ -144,10 +173,12 @@ func classifyResendError(e *APIError) *ResendError {
 	switch {
 	case strings.Contains(m, "finalized") || strings.Contains(m, "finalised"):
 		reason = ErrResendFinalized
-	case strings.Contains(m, "older than") || strings.Contains(m, "too old"):
+	case strings.Contains(m, "older than") || strings.Contains(m, "too old") || strings.Contains(m, "expired"):
 		reason = ErrResendTooOld
 	case strings.Contains(m, "already been resent") || strings.Contains(m, "already resent"):
 		reason = ErrResendAlreadySent
+	case missingPhone(m, e.Errors):
+		reason = ErrResendNoPhone
 	default:
 		return nil
 	}

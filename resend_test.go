@@ -126,6 +126,14 @@ func TestResendSMSErrors(t *testing.T) {
 		{name: "other error on a 200", status: 200, body: `{"status": "ERROR", "message": "SMS provider unavailable"}`,
 			notIs: []error{pave.ErrResendFinalized, pave.ErrResendTooOld, pave.ErrResendAlreadySent}},
 		{name: "unauthorized", status: 401, body: `{"message": "Unauthorized."}`, alsoIs: []error{pave.ErrUnauthorized}},
+		{name: "expired, as PAVE's page names it", status: 400, body: `{"status": "error", "message": "Expired"}`,
+			reason: pave.ErrResendTooOld},
+		{name: "no phone", status: 400, body: `{"status": "error", "message": "No phone number to send the SMS to", "session_key": "SPN-7Q2M9XK4TB"}`,
+			reason: pave.ErrResendNoPhone, notIs: []error{pave.ErrResendFinalized, pave.ErrResendAlreadySent}},
+		{name: "no phone, as a field error", status: 422, body: `{"message": "The given data was invalid.", "errors": {"phone": ["The phone field is required."]}}`,
+			reason: pave.ErrResendNoPhone, alsoIs: []error{pave.ErrValidation}},
+		{name: "a bad phone is not a missing one", status: 422, body: `{"message": "The given data was invalid.", "errors": {"phone": ["The phone format is invalid."]}}`,
+			alsoIs: []error{pave.ErrValidation}, notIs: []error{pave.ErrResendNoPhone}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -307,4 +315,23 @@ func TestAccessTokenHeaderIsCanonical(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v2-access-7d1e0c", byGet)
 	assert.Equal(t, []string{"v2-access-7d1e0c"}, byKey)
+}
+
+// TestResendSMSWithoutAPhone: against the fake, a session created without
+// sms.to has nobody to text unless the request names a phone.
+func TestResendSMSWithoutAPhone(t *testing.T) {
+	t.Parallel()
+	srv := pavetest.NewServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	sess, err := c.Sessions.Create(ctx, nil)
+	require.NoError(t, err)
+	_, err = c.Sessions.ResendSMS(ctx, sess.SessionKey, nil)
+	require.ErrorIs(t, err, pave.ErrResendNoPhone)
+	var re *pave.ResendError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, pave.ErrResendNoPhone, re.Reason)
+	res, err := c.Sessions.ResendSMS(ctx, sess.SessionKey, &pave.ResendSMSRequest{Phone: "+14165550199"})
+	require.NoError(t, err)
+	assert.Equal(t, "+14165550199", res.Phone)
 }

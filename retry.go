@@ -6,6 +6,7 @@ package pave
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -123,4 +124,47 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// Clock-skew correction (see WithClockSkewCorrection). PAVE refuses a token
+// whose timestamp is more than about five minutes from its clock; like
+// AWS's SDKs, a skew above 4 minutes counts, and the SDK corrects at most
+// an hour (a clock further off is a problem to fix, not to paper over).
+const (
+	skewThreshold = 4 * time.Minute
+	maxSkewFix    = time.Hour
+)
+
+// skewFrom returns PAVE's clock minus the client's signing clock, read
+// from a response's Date header (whole seconds: the estimate is good to
+// about a second, far inside the margin).
+func (c *Client) skewFrom(h http.Header) (time.Duration, bool) {
+	d, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return 0, false
+	}
+	return d.Sub(c.now()), true
+}
+
+// correctSkew handles a 401 whose Date shows a skew beyond skewThreshold:
+// when correcting is allowed (on, first time for this call, within
+// maxSkewFix) it keeps the corrected offset for every later request and
+// reports true, so the request is sent once more; otherwise it records the
+// skew on apiErr, whose message then names it. The decision rests on Date
+// alone, never on PAVE's wording.
+func (c *Client) correctSkew(ctx context.Context, cl *call, h http.Header, apiErr *APIError, allowed bool) bool {
+	off, ok := c.skewFrom(h)
+	if !ok || off.Abs() <= skewThreshold {
+		return false
+	}
+	total := time.Duration(c.skew.Load()) + off // PAVE's clock minus the local one
+	if allowed && c.fixSkew && total.Abs() <= maxSkewFix {
+		c.skew.Store(int64(total))
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "pave clock skew corrected: "+describeSkew(-total)+"; fix the machine's clock (NTP)",
+			slog.String("method", cl.method), slog.String("path", cl.path),
+			slog.String("clock_ahead_by", (-total).Round(time.Second).String()))
+		return true
+	}
+	apiErr.ClockSkew = -total
+	return false
 }

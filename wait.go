@@ -49,10 +49,13 @@ func PollInterval(initial, max time.Duration) WaitOption {
 	}
 }
 
-// poll calls check until it reports done or a non-transient error, waiting
-// between calls as opts say. what names the wait in a context error.
+// poll calls check until it reports done or a permanent error, waiting
+// between calls as opts say, and returns what check last returned.
 // Transient failures that outlast the client's own retries (5xx, 429,
-// network) do not end the wait; ctx does.
+// network) do not end the wait; ctx does. When ctx ends the error wraps
+// ctx's error (or the request error carrying it) and names the wait (what),
+// how long it lasted, how many polls it made and, if the last poll failed,
+// why.
 func poll[T any](ctx context.Context, what string, opts []WaitOption, check func() (T, bool, error)) (T, error) {
 	var zero T
 	w := waitConfig{first: 5 * time.Second, interval: 5 * time.Second, max: 60 * time.Second}
@@ -64,25 +67,51 @@ func poll[T any](ctx context.Context, what string, opts []WaitOption, check func
 			return zero, err
 		}
 	}
+	start, polls := time.Now(), 0
+	var last error // the last poll's transient failure, nil if it had none
+	ended := func(cause error) error {
+		msg := fmt.Sprintf("pave: waiting for %s: gave up after %s and %s", what, time.Since(start).Round(time.Millisecond), countPolls(polls))
+		switch {
+		case last == nil:
+		case errors.Is(last, cause):
+			cause = last // the request that ctx cut short
+		default:
+			return fmt.Errorf("%s (last poll: %v): %w", msg, last, cause)
+		}
+		return fmt.Errorf("%s: %w", msg, cause)
+	}
 	wait, interval := w.first, w.interval
 	for {
-		if err := sleepCtx(ctx, wait); err != nil {
-			return zero, fmt.Errorf("pave: waiting for %s: %w", what, err)
+		if err := ctx.Err(); err != nil {
+			return zero, ended(err)
 		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return zero, ended(err)
+		}
+		polls++
 		v, done, err := check()
-		if done || (err != nil && !transient(ctx, err)) {
+		if done || (err != nil && !transient(err)) {
 			return v, err
 		}
+		last = err
 		wait = interval + rand.N(interval/10+1)
 		interval = min(interval+interval/2, w.max)
 	}
 }
 
-// transient reports whether err is worth polling through.
-func transient(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
+func countPolls(n int) string {
+	if n == 1 {
+		return "1 poll"
 	}
+	return fmt.Sprintf("%d polls", n)
+}
+
+// transient reports whether err is worth polling through: a server error
+// (5xx), a rate limit (429), or a request that got no usable answer
+// (network failure, timeout), unless it went to a foreign host or the
+// answer was unreadable. A request cut short by the caller's context is a
+// *RequestError too: poll checks the context itself.
+func transient(err error) bool {
 	if errors.Is(err, ErrServer) || errors.Is(err, ErrRateLimited) {
 		return true
 	}

@@ -1,10 +1,14 @@
 package pave
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -150,6 +154,12 @@ func (cb Callback) MarshalJSON() ([]byte, error) {
 // webhook checks) and the header X-Pave-Event and payload {"event": event},
 // so the receiver knows the event even for event types whose body does not
 // name it. Create the secret with webhook.NewSecret.
+//
+// The secret is checked by Validate, which Create, Update and Ensure call
+// before any request: one that webhook.NewHandler would refuse (empty, as
+// from an unset environment variable, shorter than 16 bytes, or with
+// spaces or control characters) fails there with a *ValidationError, so it
+// is never registered with PAVE.
 func NewCallback(event EventName, url, secret string) *Callback {
 	return &Callback{
 		Event:   event,
@@ -330,21 +340,43 @@ func (cb *Callback) secrets() []string {
 	return out
 }
 
-// Validate checks the setting as Create does before sending it: an event
-// usable as a path segment, an absolute http(s) URL, a known HTTP method (or
-// none), and header names and values that can be sent. It returns a
-// *ValidationError listing every problem, or nil.
-func (cb *Callback) Validate() error {
+// Validate checks the setting as Create, Update and Ensure do before
+// sending it: an event usable as a path segment, an absolute http(s) URL, a
+// known HTTP method (or none), and header names and values that can be
+// sent. An Authorization header of the form "Bearer <token>" (the scheme in
+// any letter case) must carry a token that package webhook accepts as a
+// secret: not empty, at least 16 bytes, no spaces or control characters
+// (see NewCallback). It returns a *ValidationError listing every problem,
+// or nil; no message quotes a header value.
+func (cb *Callback) Validate() error { return cb.validate("Webhooks.Create") }
+
+// validate is Validate for the operation op.
+func (cb *Callback) validate(op string) error {
 	fe := fieldErrors{}
 	if cb == nil {
 		fe.add("", "callback setting is nil")
-		return fe.err("Webhooks.Create")
+		return fe.err(op)
 	}
 	if msg := validateEventName(cb.Event); msg != "" {
 		fe.add("event", msg)
 	}
 	validateCallbackBody(fe, cb)
-	return fe.err("Webhooks.Create")
+	return fe.err(op)
+}
+
+// bearerSecretProblem applies package webhook's rule for secrets to the
+// token of an Authorization value "Bearer <token>" and says what is wrong
+// with it, without quoting it; "" for a usable token or another scheme.
+func bearerSecretProblem(value string) string {
+	scheme, token, _ := strings.Cut(strings.TrimLeft(value, " \t"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	why := wire.CheckSecret(token)
+	if why == "" {
+		return ""
+	}
+	return "Bearer token " + why + " (webhook.NewHandler refuses such a secret; create one with webhook.NewSecret)"
 }
 
 // validateCallbackBody checks url, method and headers.
@@ -363,6 +395,12 @@ func validateCallbackBody(fe fieldErrors, cb *Callback) {
 		if !wire.ValidHeaderValue(cb.Headers[name]) {
 			// Never echo the value: it is usually a secret.
 			fe.add("headers."+name, "header value must not contain control characters or line breaks")
+			continue
+		}
+		if strings.EqualFold(name, "Authorization") {
+			if msg := bearerSecretProblem(cb.Headers[name]); msg != "" {
+				fe.add("headers."+name, msg)
+			}
 		}
 	}
 }
@@ -535,6 +573,156 @@ func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
 	}
 	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: callbackPath(event), goneIsDone: true})
 	return err
+}
+
+// Ensure makes PAVE's setting for cb.Event equal to cb, whatever existed
+// before, and returns the setting as PAVE holds it. It is meant to run at
+// every start-up, from every replica: a setting that already matches is
+// only read, never written.
+//
+// cb is validated first (see Callback.Validate): a *ValidationError is
+// returned without any network call. Then, in requests:
+//
+//   - the setting exists and matches cb: 1 (GET);
+//   - it exists and differs: 2 (GET, PUT);
+//   - there is none (ErrNotFound): 2 (GET, POST);
+//   - the POST answers ErrConflict (another replica created the setting
+//     between the GET and the POST): 3 (GET, POST, GET) when that setting
+//     matches, 4 (GET, POST, GET, PUT) when it differs.
+//
+// A POST or PUT answer that does not echo the setting costs one more GET,
+// as with Create and Update.
+//
+// A setting matches cb when it has the same URL; the same method, ""
+// meaning POST, in any letter case; the same headers, names compared in
+// any letter case and values exactly; and every key of cb.Payload with an
+// equal JSON value. Other keys in PAVE's payload are a difference, except
+// the documented body fields of the event, which PAVE's own list sample
+// shows echoed there: phone, status and message for SESSION:SMS_PROCESS;
+// session_key, photo_url, photo_status and message for
+// SESSION:STAGE_CHANGE. An update sends cb whole (an empty header or
+// payload map for a nil one, POST for no method), so nothing of the old
+// setting stays.
+//
+// The create is a POST, which the client retries only when the request
+// was surely not processed (a 429, a refused connection); Ensure never
+// repeats it. When it fails without a clear answer (a timeout, a 5xx) the
+// error is returned and the setting may or may not exist: calling Ensure
+// again is safe, since it starts with a GET. Any other error of a request
+// is returned as is.
+func (s *WebhooksService) Ensure(ctx context.Context, cb *Callback) (*Callback, error) {
+	if err := cb.validate("Webhooks.Ensure"); err != nil {
+		return nil, err
+	}
+	want := ensureBody(cb)
+	cur, err := s.Get(ctx, want.Event)
+	if err == nil {
+		return s.updateUnlessMatching(ctx, want, cur)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	created, err := s.Create(ctx, want)
+	if err == nil {
+		return created, nil
+	}
+	if !errors.Is(err, ErrConflict) {
+		return nil, err
+	}
+	// Created by someone else in between: compare with theirs.
+	if cur, err = s.Get(ctx, want.Event); err != nil {
+		return nil, err
+	}
+	return s.updateUnlessMatching(ctx, want, cur)
+}
+
+// updateUnlessMatching returns cur when it matches want, else replaces it.
+func (s *WebhooksService) updateUnlessMatching(ctx context.Context, want, cur *Callback) (*Callback, error) {
+	if callbackMatches(want, cur) {
+		return cur, nil
+	}
+	return s.Update(ctx, want.Event, want)
+}
+
+// ensureBody returns a copy of cb's own fields with every field of a PUT
+// body set: PAVE keeps the old value of a field an update leaves out.
+func ensureBody(cb *Callback) *Callback {
+	out := &Callback{Event: cb.Event, URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
+	if out.Method == "" {
+		out.Method = http.MethodPost
+	}
+	if out.Headers == nil {
+		out.Headers = map[string]string{}
+	}
+	if out.Payload == nil {
+		out.Payload = map[string]any{}
+	}
+	return out
+}
+
+// echoedPayloadKeys are the documented body fields that PAVE's "view all
+// callbacks" sample shows inside the payload of a setting for the event.
+var echoedPayloadKeys = map[EventName][]string{
+	EventSMSProcess:  {"phone", "status", "message"},
+	EventStageChange: {"session_key", "photo_url", "photo_status", "message"},
+}
+
+// callbackMatches reports whether got, the setting PAVE holds, already is
+// want (see Ensure for the rule).
+func callbackMatches(want, got *Callback) bool {
+	if want.URL != got.URL || !strings.EqualFold(cmp.Or(want.Method, http.MethodPost), cmp.Or(got.Method, http.MethodPost)) {
+		return false
+	}
+	if !sameHeaders(want.Headers, got.Headers) {
+		return false
+	}
+	for k, v := range want.Payload {
+		g, ok := got.Payload[k]
+		if !ok || !sameJSON(v, g) {
+			return false
+		}
+	}
+	echoed := echoedPayloadKeys[want.Event.Canonical()]
+	for k := range got.Payload {
+		if _, ok := want.Payload[k]; !ok && !slices.Contains(echoed, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameHeaders compares header sets, names in any letter case. When names
+// differing only in case make the folding ambiguous, only identical sets
+// match.
+func sameHeaders(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	fa, fb := foldHeaderNames(a), foldHeaderNames(b)
+	if len(fa) != len(a) || len(fb) != len(b) {
+		return maps.Equal(a, b)
+	}
+	return maps.Equal(fa, fb)
+}
+
+func foldHeaderNames(h map[string]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+// sameJSON compares two payload values as JSON: a Go int and the float64
+// decoded from PAVE's answer are equal. A value that cannot be encoded
+// equals nothing.
+func sameJSON(a, b any) bool {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false
+	}
+	jb, err := json.Marshal(b)
+	return err == nil && bytes.Equal(ja, jb)
 }
 
 // decodeCallbacks reads any of the shapes PAVE wraps settings in: a list

@@ -697,3 +697,429 @@ func TestCallbackKeepsWhatPAVESent(t *testing.T) {
 		})
 	}
 }
+
+// whEnsureURL is where the settings of the Ensure tests point.
+const whEnsureURL = "https://hooks.northshore.example/pave/hooks"
+
+// whSettingBody returns cb as PAVE answers it: under "data" for a GET
+// (wrapped), flat beside api_key for create and update.
+func whSettingBody(t *testing.T, cb *pave.Callback, wrapped bool) string {
+	t.Helper()
+	setting := map[string]any{"event": cb.Event, "url": cb.URL, "method": cb.Method, "headers": cb.Headers, "payload": cb.Payload}
+	var doc map[string]any
+	if wrapped {
+		doc = map[string]any{"api_key": whCreds.APIKey, "data": setting}
+	} else {
+		doc = setting
+		doc["api_key"] = whCreds.APIKey
+	}
+	b, err := json.Marshal(doc)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// whEchoResponder answers a POST or PUT with the setting it was sent, as
+// PAVE does (flat, with api_key), the event taken from the path of a PUT.
+func whEchoResponder(event pave.EventName) httpmock.Responder {
+	return func(req *http.Request) (*http.Response, error) {
+		var m map[string]any
+		if err := json.NewDecoder(req.Body).Decode(&m); err != nil {
+			return jsonResponse(http.StatusBadRequest, `{"message": "Missing required fields."}`), nil
+		}
+		m["event"] = string(event)
+		m["api_key"] = whCreds.APIKey
+		b, _ := json.Marshal(m)
+		return jsonResponse(http.StatusOK, string(b)), nil
+	}
+}
+
+// foldedHeader returns the value of the header name in any letter case.
+func foldedHeader(h map[string]string, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+func TestWebhooksEnsure(t *testing.T) {
+	t.Parallel()
+	const path = "/v1/callbacks/SESSION:COMPLETE"
+	want := func() *pave.Callback { return pave.NewCallback(pave.EventComplete, whEnsureURL, whSecret) }
+	// existing returns the setting PAVE holds: want, changed by edit.
+	existing := func(edit func(cb *pave.Callback)) *pave.Callback {
+		cb := want()
+		if edit != nil {
+			edit(cb)
+		}
+		return cb
+	}
+	getOf := func(edit func(cb *pave.Callback)) httpmock.Responder {
+		return jsonResponder(http.StatusOK, whSettingBody(t, existing(edit), true))
+	}
+	notFound := jsonResponder(http.StatusNotFound, string(fixture(t, "error_callback_not_found.json")))
+	conflict := jsonResponder(http.StatusBadRequest, `{"message": "Callback setting for the event SESSION:COMPLETE already exists."}`)
+	otherURL := func(cb *pave.Callback) { cb.URL = "https://old.northshore.example/pave" }
+
+	tests := []struct {
+		name   string
+		get    httpmock.Responder // GET answers, in order
+		post   httpmock.Responder
+		want   []string // methods sent, in order
+		wantIn string   // what the result should hold
+	}{
+		{name: "missing: created", get: notFound, want: []string{"GET", "POST"}},
+		{name: "equal: nothing changed", get: getOf(nil), want: []string{"GET"}},
+		{name: "equal with method and header names in other cases", get: getOf(func(cb *pave.Callback) {
+			cb.Method = "post"
+			cb.Headers = map[string]string{"authorization": "Bearer " + whSecret, "X-PAVE-EVENT": "SESSION:COMPLETE"}
+		}), want: []string{"GET"}},
+		{name: "equal with no method (POST)", get: getOf(func(cb *pave.Callback) { cb.Method = "" }), want: []string{"GET"}},
+		{name: "url differs: updated", get: getOf(otherURL), want: []string{"GET", "PUT"}},
+		{name: "method differs: updated", get: getOf(func(cb *pave.Callback) { cb.Method = "PUT" }), want: []string{"GET", "PUT"}},
+		{name: "old secret: updated", get: getOf(func(cb *pave.Callback) { cb.Headers["Authorization"] = "Bearer old-secret-0123456789" }), want: []string{"GET", "PUT"}},
+		{name: "extra header: updated", get: getOf(func(cb *pave.Callback) { cb.Headers["X-Old"] = "1" }), want: []string{"GET", "PUT"}},
+		{name: "header value case differs: updated", get: getOf(func(cb *pave.Callback) { cb.Headers["X-Pave-Event"] = "session:complete" }), want: []string{"GET", "PUT"}},
+		{name: "payload key missing: updated", get: getOf(func(cb *pave.Callback) { cb.Payload = map[string]any{} }), want: []string{"GET", "PUT"}},
+		{name: "undocumented payload key: updated", get: getOf(func(cb *pave.Callback) { cb.Payload["dealer"] = "d-17" }), want: []string{"GET", "PUT"}},
+		{name: "no headers at PAVE: updated", get: getOf(func(cb *pave.Callback) { cb.Headers = nil }), want: []string{"GET", "PUT"}},
+		{name: "conflict race, equal: not updated", get: sequence(notFound, getOf(nil)), post: conflict, want: []string{"GET", "POST", "GET"}},
+		{name: "conflict race, differs: updated", get: sequence(notFound, getOf(otherURL)), post: conflict, want: []string{"GET", "POST", "GET", "PUT"}},
+		{name: "409 conflict, differs: updated", get: sequence(notFound, getOf(otherURL)),
+			post: jsonResponder(http.StatusConflict, `{"message": "Conflict"}`), want: []string{"GET", "POST", "GET", "PUT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			post := tt.post
+			if post == nil {
+				post = whEchoResponder(pave.EventComplete)
+			}
+			c, mt := whMockClient(t, map[string]httpmock.Responder{
+				"GET " + path:        tt.get,
+				"POST /v1/callbacks": post,
+				"PUT " + path:        whEchoResponder(pave.EventComplete),
+			})
+			got, err := c.Webhooks.Ensure(context.Background(), want())
+			require.NoError(t, err)
+			assert.Equal(t, pave.EventComplete, got.Event)
+			assert.Equal(t, whEnsureURL, got.URL)
+			assert.Equal(t, "Bearer "+whSecret, foldedHeader(got.Headers, "Authorization"))
+
+			reqs := pavetest.Sent(mt)
+			var methods []string
+			for _, r := range reqs {
+				methods = append(methods, r.Method)
+				assertSignedAPIRequest(t, r, whCreds)
+				switch r.Method {
+				case http.MethodGet:
+					assert.Equal(t, path, r.EscapedPath)
+				case http.MethodPost:
+					assert.Equal(t, "/v1/callbacks", r.EscapedPath)
+					assert.JSONEq(t, `{"event": "SESSION:COMPLETE", "url": "`+whEnsureURL+`", "method": "POST",
+						"headers": {"Authorization": "Bearer `+whSecret+`", "X-Pave-Event": "SESSION:COMPLETE"},
+						"payload": {"event": "SESSION:COMPLETE"}}`, string(r.Body))
+				case http.MethodPut:
+					assert.Equal(t, path, r.EscapedPath)
+					// The whole setting, so nothing of the old one is kept.
+					assert.JSONEq(t, `{"url": "`+whEnsureURL+`", "method": "POST",
+						"headers": {"Authorization": "Bearer `+whSecret+`", "X-Pave-Event": "SESSION:COMPLETE"},
+						"payload": {"event": "SESSION:COMPLETE"}}`, string(r.Body))
+				}
+			}
+			assert.Equal(t, tt.want, methods)
+		})
+	}
+}
+
+// TestWebhooksEnsureEchoedPayload: PAVE's "view all callbacks" sample shows
+// the documented body fields of SMS_PROCESS and STAGE_CHANGE inside the
+// setting's payload. Those keys alone are no difference; any other is.
+func TestWebhooksEnsureEchoedPayload(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		event  pave.EventName
+		extra  map[string]any
+		update bool
+	}{
+		{"SMS_PROCESS echoes its fields", pave.EventSMSProcess,
+			map[string]any{"phone": "+19025550143", "status": "success", "message": ""}, false},
+		{"STAGE_CHANGE echoes its fields", pave.EventStageChange,
+			map[string]any{"session_key": "NSA-7K2D5MZ8WP", "photo_url": "https://cdn.example/p_04_.jpg", "photo_status": "ACCEPTED", "message": "Wrong View"}, false},
+		{"STAGE_CHANGE echoes some of its fields", pave.EventStageChange, map[string]any{"photo_status": "ACCEPTED"}, false},
+		{"SMS_PROCESS with an undocumented key", pave.EventSMSProcess,
+			map[string]any{"phone": "+19025550143", "dealer": "d-17"}, true},
+		{"STAGE_CHANGE does not echo SMS fields", pave.EventStageChange, map[string]any{"phone": "+19025550143"}, true},
+		{"COMPLETE echoes nothing", pave.EventComplete, map[string]any{"status": "success"}, true},
+		{"STATUS_CHANGE echoes nothing", pave.EventStatusChange, map[string]any{"session_key": "NSA-7K2D5MZ8WP"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := "/v1/callbacks/" + string(tt.event)
+			atPAVE := pave.NewCallback(tt.event, whEnsureURL, whSecret)
+			for k, v := range tt.extra {
+				atPAVE.Payload[k] = v
+			}
+			c, mt := whMockClient(t, map[string]httpmock.Responder{
+				"GET " + path: jsonResponder(http.StatusOK, whSettingBody(t, atPAVE, true)),
+				"PUT " + path: whEchoResponder(tt.event),
+			})
+			_, err := c.Webhooks.Ensure(context.Background(), pave.NewCallback(tt.event, whEnsureURL, whSecret))
+			require.NoError(t, err)
+			want := []string{"GET"}
+			if tt.update {
+				want = append(want, "PUT")
+			}
+			var methods []string
+			for _, r := range pavetest.Sent(mt) {
+				methods = append(methods, r.Method)
+			}
+			assert.Equal(t, want, methods)
+		})
+	}
+}
+
+// TestWebhooksEnsureComparesJSONValues: a payload value built in Go
+// matches PAVE's decoded one (numbers come back as float64).
+func TestWebhooksEnsureComparesJSONValues(t *testing.T) {
+	t.Parallel()
+	cb := pave.NewCallback(pave.EventComplete, whEnsureURL, whSecret)
+	cb.Payload["dealer_id"] = 17
+	cb.Payload["tags"] = []string{"a", "b"}
+	cb.Payload["meta"] = map[string]any{"region": "NS", "tier": 2}
+	c, mt := whMockClient(t, map[string]httpmock.Responder{
+		"GET /v1/callbacks/SESSION:COMPLETE": jsonResponder(http.StatusOK, whSettingBody(t, cb, true)),
+	})
+	got, err := c.Webhooks.Ensure(context.Background(), cb)
+	require.NoError(t, err)
+	assert.InDelta(t, 17, got.Payload["dealer_id"], 0)
+	assert.Len(t, pavetest.Sent(mt), 1)
+}
+
+// TestWebhooksEnsureErrors: failures other than a missing setting or a
+// conflicting create are returned, and a create is never repeated.
+func TestWebhooksEnsureErrors(t *testing.T) {
+	t.Parallel()
+	const path = "/v1/callbacks/SESSION:COMPLETE"
+	notFound := jsonResponder(http.StatusNotFound, string(fixture(t, "error_callback_not_found.json")))
+	tests := []struct {
+		name    string
+		routes  map[string]httpmock.Responder
+		is      error
+		methods []string
+	}{
+		{"get refused", map[string]httpmock.Responder{"GET " + path: jsonResponder(http.StatusUnauthorized, `{"message": "Unauthorized"}`)},
+			pave.ErrUnauthorized, []string{"GET"}},
+		{"create fails ambiguously", map[string]httpmock.Responder{"GET " + path: notFound,
+			"POST /v1/callbacks": jsonResponder(http.StatusServiceUnavailable, `{"message": "Service Unavailable"}`)},
+			pave.ErrServer, []string{"GET", "POST"}},
+		{"create refused", map[string]httpmock.Responder{"GET " + path: notFound,
+			"POST /v1/callbacks": jsonResponder(http.StatusBadRequest, `{"message": "Unsupported event."}`)},
+			nil, []string{"GET", "POST"}},
+		{"deleted after the conflict", map[string]httpmock.Responder{"GET " + path: notFound,
+			"POST /v1/callbacks": jsonResponder(http.StatusBadRequest, `{"message": "Callback setting for the event SESSION:COMPLETE already exists."}`)},
+			pave.ErrNotFound, []string{"GET", "POST", "GET"}},
+		{"update fails", map[string]httpmock.Responder{
+			"GET " + path: jsonResponder(http.StatusOK, whSettingBody(t, pave.NewCallback(pave.EventComplete, "https://old.example/h", whSecret), true)),
+			"PUT " + path: jsonResponder(http.StatusBadRequest, `{"message": "Invalid header."}`)},
+			nil, []string{"GET", "PUT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := whMockClient(t, tt.routes)
+			got, err := c.Webhooks.Ensure(context.Background(), pave.NewCallback(pave.EventComplete, whEnsureURL, whSecret))
+			require.Error(t, err)
+			assert.Nil(t, got)
+			var apiErr *pave.APIError
+			require.ErrorAs(t, err, &apiErr)
+			if tt.is != nil {
+				assert.ErrorIs(t, err, tt.is)
+			}
+			assert.NotContains(t, err.Error(), whSecret)
+			var methods []string
+			for _, r := range pavetest.Sent(mt) {
+				methods = append(methods, r.Method)
+			}
+			assert.Equal(t, tt.methods, methods)
+		})
+	}
+}
+
+// TestWebhooksEnsureValidation: an invalid setting, or a Bearer secret that
+// package webhook would refuse, fails before any request.
+func TestWebhooksEnsureValidation(t *testing.T) {
+	t.Parallel()
+	bearer := func(value string) *pave.Callback {
+		cb := pave.NewCallback(pave.EventComplete, whEnsureURL, whSecret)
+		cb.Headers["Authorization"] = value
+		return cb
+	}
+	tests := []struct {
+		name   string
+		cb     *pave.Callback
+		fields []string
+		says   string
+	}{
+		{"nil", nil, []string{""}, "nil"},
+		{"no event", pave.NewCallback("", whEnsureURL, whSecret), []string{"event"}, "required"},
+		{"no url", pave.NewCallback(pave.EventComplete, "", whSecret), []string{"url"}, "required"},
+		{"bad method", &pave.Callback{Event: pave.EventComplete, URL: whEnsureURL, Method: "SEND"}, []string{"method"}, "method"},
+		{"empty secret", pave.NewCallback(pave.EventComplete, whEnsureURL, ""), []string{"headers.Authorization"}, "empty"},
+		{"short secret", pave.NewCallback(pave.EventComplete, whEnsureURL, "short-token-1"), []string{"headers.Authorization"}, "shorter than 16"},
+		{"secret with leading space", pave.NewCallback(pave.EventComplete, whEnsureURL, " "+whSecret), []string{"headers.Authorization"}, "leading or trailing"},
+		{"secret with trailing newline", pave.NewCallback(pave.EventComplete, whEnsureURL, whSecret+"\n"), []string{"headers.Authorization"}, "control characters"},
+		{"secret with trailing space", pave.NewCallback(pave.EventComplete, whEnsureURL, whSecret+" "), []string{"headers.Authorization"}, "leading or trailing"},
+		{"secret with inner space", pave.NewCallback(pave.EventComplete, whEnsureURL, "ns-complete token-4410"), []string{"headers.Authorization"}, "spaces"},
+		{"Bearer without a token", bearer("Bearer"), []string{"headers.Authorization"}, "empty"},
+		{"lower-case scheme, short token", bearer("bearer short-token-1"), []string{"headers.Authorization"}, "shorter than 16"},
+		{"upper-case scheme, empty token", bearer("BEARER "), []string{"headers.Authorization"}, "empty"},
+		{"lower-case header name", &pave.Callback{Event: pave.EventComplete, URL: whEnsureURL,
+			Headers: map[string]string{"authorization": "Bearer short-token-1"}}, []string{"headers.authorization"}, "shorter than 16"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := whMockClient(t, nil)
+			got, err := c.Webhooks.Ensure(context.Background(), tt.cb)
+			require.Error(t, err)
+			assert.Nil(t, got)
+			var ve *pave.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.ErrorIs(t, err, pave.ErrValidation)
+			assert.Equal(t, "Webhooks.Ensure", ve.Op)
+			assert.Len(t, ve.Errors, len(tt.fields), "field errors: %v", ve.Errors)
+			for _, f := range tt.fields {
+				require.Contains(t, ve.Errors, f, "field errors: %v", ve.Errors)
+				assert.Contains(t, strings.Join(ve.Errors[f], "; "), tt.says)
+			}
+			assert.Empty(t, pavetest.Sent(mt), "validation must happen before any network call")
+			assert.NotContains(t, err.Error(), "short-token", "the token must not be echoed")
+			assert.NotContains(t, err.Error(), "token-4410", "the token must not be echoed")
+			assert.NotContains(t, err.Error(), "\n")
+		})
+	}
+}
+
+// TestCallbackValidateBearerSecret: Validate, and so Create and Update,
+// apply package webhook's rule to an "Authorization: Bearer" token, and
+// only to that header.
+func TestCallbackValidateBearerSecret(t *testing.T) {
+	t.Parallel()
+	with := func(headers map[string]string) *pave.Callback {
+		return &pave.Callback{Event: pave.EventComplete, URL: whEnsureURL, Headers: headers}
+	}
+	refused := []*pave.Callback{
+		pave.NewCallback(pave.EventComplete, whEnsureURL, ""),
+		pave.NewCallback(pave.EventComplete, whEnsureURL, "0123456789abcde"), // 15 bytes
+		pave.NewCallback(pave.EventComplete, whEnsureURL, "\t0123456789abcdef"),
+		with(map[string]string{"Authorization": "bEaReR 0123"}),
+		with(map[string]string{"Authorization": "  Bearer 0123"}),
+	}
+	for _, cb := range refused {
+		err := cb.Validate()
+		var ve *pave.ValidationError
+		require.ErrorAs(t, err, &ve, cb)
+		assert.Contains(t, ve.Errors, "headers.Authorization", cb)
+		assert.NotContains(t, err.Error(), "0123", cb)
+
+		c, mt := whMockClient(t, nil)
+		_, err = c.Webhooks.Create(context.Background(), cb)
+		assert.ErrorAs(t, err, &ve, "Create")
+		_, err = c.Webhooks.Update(context.Background(), pave.EventComplete, cb)
+		assert.ErrorAs(t, err, &ve, "Update")
+		assert.Empty(t, pavetest.Sent(mt))
+	}
+	accepted := []*pave.Callback{
+		pave.NewCallback(pave.EventComplete, whEnsureURL, "0123456789abcdef"), // 16 bytes
+		with(map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}),        // not Bearer: not a webhook secret
+		with(map[string]string{"Authorization": "Token short"}),
+		with(map[string]string{"X-Pave-Token": "short"}),               // other headers are not checked
+		with(map[string]string{"X-Webhook-Auth": "Bearer short"}),      // nor Bearer values in them
+		with(map[string]string{"Authorization": "Bearer " + whSecret}), // whSecret is 22 bytes
+	}
+	for _, cb := range accepted {
+		assert.NoError(t, cb.Validate(), cb)
+	}
+}
+
+// TestWebhooksEnsureFakeServer: against the fake over HTTP, Ensure twice
+// leaves one setting, and the second call only reads it.
+func TestWebhooksEnsureFakeServer(t *testing.T) {
+	t.Parallel()
+	srv := pavetest.NewServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	secret, err := webhook.NewSecret()
+	require.NoError(t, err)
+	methods := func(from int) []string {
+		var out []string
+		for _, r := range srv.Requests()[from:] {
+			out = append(out, r.Method+" "+r.EscapedPath)
+		}
+		return out
+	}
+
+	first, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, whEnsureURL, secret))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"GET /v1/callbacks/SESSION:COMPLETE", "POST /v1/callbacks"}, methods(0))
+
+	n := len(srv.Requests())
+	second, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, whEnsureURL, secret))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"GET /v1/callbacks/SESSION:COMPLETE"}, methods(n), "the second Ensure only reads")
+	assert.Equal(t, settings(first), settings(second))
+
+	list, err := c.Webhooks.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.Equal(t, whEnsureURL, list[0].URL)
+	assert.Equal(t, "Bearer "+secret, list[0].Headers["Authorization"])
+
+	// A new secret (rotation) is one GET and one PUT, and still one setting.
+	rotated, err := webhook.NewSecret()
+	require.NoError(t, err)
+	n = len(srv.Requests())
+	got, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, whEnsureURL, rotated))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"GET /v1/callbacks/SESSION:COMPLETE", "PUT /v1/callbacks/SESSION:COMPLETE"}, methods(n))
+	assert.Equal(t, "Bearer "+rotated, got.Headers["Authorization"])
+	list, err = c.Webhooks.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.Equal(t, "Bearer "+rotated, list[0].Headers["Authorization"])
+}
+
+// TestWebhooksEnsureClearsOldFields: PAVE keeps what a PUT leaves out, so
+// Ensure sends every field; a setting wanted without headers, payload or
+// method then settles after one update.
+func TestWebhooksEnsureClearsOldFields(t *testing.T) {
+	t.Parallel()
+	srv := pavetest.NewServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	_, err := c.Webhooks.Create(ctx, &pave.Callback{Event: pave.EventStatusChange, URL: whEnsureURL, Method: http.MethodPut,
+		Headers: map[string]string{"X-Old": "1"}, Payload: map[string]any{"old": true}})
+	require.NoError(t, err)
+
+	bare := &pave.Callback{Event: pave.EventStatusChange, URL: whEnsureURL}
+	n := len(srv.Requests())
+	got, err := c.Webhooks.Ensure(ctx, bare)
+	require.NoError(t, err)
+	reqs := srv.Requests()[n:]
+	require.Len(t, reqs, 2)
+	assert.Equal(t, http.MethodPut, reqs[1].Method)
+	assert.JSONEq(t, `{"url": "`+whEnsureURL+`", "method": "POST", "headers": {}, "payload": {}}`, string(reqs[1].Body))
+	assert.Equal(t, http.MethodPost, got.Method)
+	assert.Empty(t, got.Headers)
+	assert.Empty(t, got.Payload)
+	assert.Nil(t, bare.Headers, "the caller's setting is not modified")
+
+	n = len(srv.Requests())
+	_, err = c.Webhooks.Ensure(ctx, bare)
+	require.NoError(t, err)
+	assert.Len(t, srv.Requests()[n:], 1, "settled: only a GET")
+}

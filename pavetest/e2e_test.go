@@ -384,7 +384,9 @@ func TestE2ESigningBugs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clock := func() time.Time { return srv.Now().Add(tt.skew) }
-			client, err := srv.NewClient(tt.creds, pave.WithClock(clock))
+			// Without the SDK's clock-skew correction, to see the server's
+			// answer (TestClockSkewCorrection covers the correction).
+			client, err := srv.NewClient(tt.creds, pave.WithClock(clock), pave.WithClockSkewCorrection(false))
 			require.NoError(t, err)
 			ctx := context.Background()
 
@@ -400,6 +402,15 @@ func TestE2ESigningBugs(t *testing.T) {
 				assert.Equal(t, tt.message, apiErr.Message)
 				assert.Equal(t, 1, apiErr.Attempts, "a 401 is not retried")
 				assert.NotContains(t, err.Error(), tt.creds.APISecret)
+				if tt.skew > 0 {
+					// Date has whole seconds: 6m0s or 6m1s.
+					assert.Regexp(t, `your clock is (6m0s|6m1s|5m59s) ahead of PAVE's`, err.Error())
+				} else if tt.skew < 0 {
+					assert.Regexp(t, `your clock is (6m0s|6m1s|5m59s) behind PAVE's`, err.Error())
+				} else {
+					assert.Zero(t, apiErr.ClockSkew)
+					assert.Contains(t, err.Error(), "more than 5 minutes off", "the likely causes are listed")
+				}
 			}
 		})
 	}

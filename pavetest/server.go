@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ type Server struct {
 	byAPIKey    map[string]*account
 	sessions    map[string]*session
 	keyRand     *rand.Rand
-	clockOffset time.Duration
+	clockOffset atomic.Int64 // nanoseconds, see AdvanceClock
 	nextNoteID  int64
 	nextVehID   int64
 	requests    logRing[Request]
@@ -186,11 +187,20 @@ func (s *Server) Credentials() pave.Credentials { return s.opts.Accounts[0].Cred
 // Accounts returns the configured accounts, the default one first.
 func (s *Server) Accounts() []Account { return append([]Account(nil), s.opts.Accounts...) }
 
+// TestRetryBackoff is the retry backoff of clients from NewClient and
+// Client: the SDK's retry rules at test speed (a few milliseconds between
+// attempts rather than half a second and more), so a test that injects two
+// 503s does not wait a second and a half. Pass pave.WithRetryBackoff to
+// NewClient or Client to test real waits.
+const TestRetryBackoff = 5 * time.Millisecond
+
 // NewClient returns a pave.Client for creds pointed at the server. The
-// client's clock follows the server clock (see AdvanceClock); opts come
-// after those defaults and may override them.
+// client's clock follows the server clock (see AdvanceClock) and its
+// retries wait TestRetryBackoff (doubling, at most 4x); opts come after
+// those defaults and may override them.
 func (s *Server) NewClient(creds pave.Credentials, opts ...pave.Option) (*pave.Client, error) {
-	all := append([]pave.Option{pave.WithBaseURL(s.URL), pave.WithClock(s.Now)}, opts...)
+	all := append([]pave.Option{pave.WithBaseURL(s.URL), pave.WithClock(s.Now),
+		pave.WithRetryBackoff(TestRetryBackoff, 4*TestRetryBackoff)}, opts...)
 	return pave.NewClient(creds, all...)
 }
 
@@ -211,20 +221,15 @@ func (s *Server) Client(opts ...pave.Option) *pave.Client {
 }
 
 // Now returns the server clock: Options.Now shifted by AdvanceClock.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.nowLocked()
-}
+func (s *Server) Now() time.Time { return s.now() }
 
-func (s *Server) nowLocked() time.Time { return s.opts.Now().Add(s.clockOffset) }
+// now is Now; it takes no lock, so any handler may call it.
+func (s *Server) now() time.Time { return s.opts.Now().Add(time.Duration(s.clockOffset.Load())) }
 
 // AdvanceClock moves the server clock by d (negative moves it back). Clients
 // from Client and NewClient follow it.
 func (s *Server) AdvanceClock(d time.Duration) {
-	s.mu.Lock()
-	s.clockOffset += d
-	s.mu.Unlock()
+	s.clockOffset.Add(int64(d))
 }
 
 // enter registers an in-flight handler; false once the server is closing.
@@ -255,6 +260,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.leave()
+	// Date from the fake's own clock (net/http would use the real one), so
+	// a client can see a skew set with Options.Now or AdvanceClock.
+	w.Header()["Date"] = []string{s.now().UTC().Format(http.TimeFormat)}
 	body, tooLarge := readBody(w, r, s.opts.MaxBodyBytes)
 	if r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/") {
 		if tooLarge {

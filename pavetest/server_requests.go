@@ -34,7 +34,7 @@ func (s *Server) record(r *http.Request, body []byte) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	req.Time = s.nowLocked()
+	req.Time = s.now()
 	s.requests.add(req, s.opts.MaxRecordedRequests)
 }
 

@@ -72,7 +72,7 @@ func (s *Server) handleResend(w http.ResponseWriter, body []byte, acct *account,
 			func(o *resendJSON) { o.SessionStatus = st })
 		return
 	}
-	age := int(s.nowLocked().Sub(sess.createdAt) / (24 * time.Hour))
+	age := int(s.now().Sub(sess.createdAt) / (24 * time.Hour))
 	if age < 0 {
 		age = 0
 	}

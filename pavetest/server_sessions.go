@@ -196,7 +196,7 @@ func copyContact(in *pave.Contact) *pave.Contact {
 }
 
 // stamp is the server clock truncated to whole seconds, as PAVE stores it.
-func (s *Server) stampLocked() time.Time { return s.nowLocked().UTC().Truncate(time.Second) }
+func (s *Server) stampLocked() time.Time { return s.now().UTC().Truncate(time.Second) }
 
 func (s *Server) handleCreateSession(w http.ResponseWriter, body []byte, acct *account) {
 	b, ok := readSessionBody(w, body)

@@ -191,7 +191,7 @@ func (s *Server) attempt(p pendingDelivery, n int) bool {
 		d.Err = err.Error()
 	}
 	s.mu.Lock()
-	d.Time = s.nowLocked()
+	d.Time = s.now()
 	s.deliveries.add(d, s.opts.MaxRecordedRequests)
 	s.mu.Unlock()
 	return d.Delivered

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -16,7 +17,9 @@ import (
 // Store remembers deliveries for duplicate suppression (Config.DedupWindow),
 // so that a delivery PAVE sends more than once is handled once, by one
 // process among all that share the store. A delivery is identified by an
-// id derived from its event name and body.
+// id derived from its event name, its body and the name of the secret it
+// carried (Event.Secret), so that identical bodies for two names are two
+// deliveries.
 //
 // Implementations must be safe for concurrent use, and Claim must be
 // atomic across every process sharing the store. The default keeps the
@@ -50,9 +53,20 @@ type deduper struct {
 	window time.Duration
 }
 
-// deliveryID identifies a delivery by its event name and body.
+// deliveryID identifies a delivery by its event name, its body and the
+// name of its secret. A delivery checked against an unnamed secret keeps
+// the id it had before secrets had names, so a shared store's entries stay
+// valid across an upgrade. A named one is hashed after a prefix no unnamed
+// one starts with: an event name holds no NUL, and a body no leading one.
 func deliveryID(ev *Event) string {
 	hs := sha256.New()
+	if ev.Secret != "" {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(ev.Secret)))
+		hs.Write([]byte("named\x00"))
+		hs.Write(n[:])
+		hs.Write([]byte(ev.Secret))
+	}
 	hs.Write([]byte(ev.Name))
 	hs.Write([]byte{0})
 	hs.Write(ev.Body)

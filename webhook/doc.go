@@ -38,8 +38,17 @@
 // of STATUS_CHANGE and NOTE_INSERT are undocumented: their views read the
 // most likely fields, and Body keeps the rest.
 //
-// For frameworks other than net/http, check the headers with Verify and
-// parse the body with Parse or ParseRequest.
+// One endpoint can receive the deliveries of several dealers (several API
+// keys, each with its own callback settings) and tell them apart: give
+// each dealer its own secret under a name in Config.NamedSecrets, and the
+// handler sets Event.Secret to the name whose secret a delivery carried.
+// Every secret is compared whichever matches, so the time taken tells
+// neither whether nor which one did; a secret under two names is a
+// configuration error.
+//
+// For frameworks other than net/http, check the headers with Verify (or
+// VerifyNamed, which returns the name) and parse the body with Parse or
+// ParseRequest.
 //
 // The package imports only the standard library and package pave.
 package webhook

@@ -90,14 +90,19 @@ func (e Event) String() string {
 // Format makes every fmt verb print String, never the body.
 func (e Event) Format(f fmt.State, verb rune) { redact.Print(f, verb, e.String()) }
 
-// LogValue implements slog.LogValuer without the body.
+// LogValue implements slog.LogValuer without the body; it includes the
+// secret's name (Secret), when it has one.
 func (e Event) LogValue() slog.Value {
-	return slog.GroupValue(
+	attrs := []slog.Attr{
 		slog.String("event", string(e.Name)),
 		slog.String("event_from", string(e.NameFrom)),
 		slog.String("session_key", e.SessionKey),
 		slog.Int("bytes", len(e.Body)),
-	)
+	}
+	if e.Secret != "" {
+		attrs = append(attrs, slog.String("secret_name", e.Secret))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // Decode unmarshals the body into v.

@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -138,4 +139,78 @@ func ExampleEvent_SMSProcess() {
 	// Output:
 	// dealer d-17 SMS error session key absent: true
 	// 204
+}
+
+// One endpoint for every dealer: each dealer's callback settings carry its
+// own secret, and the handler tells which dealer a delivery is for by the
+// secret it carries (Event.Secret). Dealer d-22 is rotating, so both of its
+// secrets are accepted until the old one is dropped.
+func ExampleConfig_namedSecrets() {
+	// In production: one webhook.NewSecret per dealer, kept in a secret
+	// manager and registered with that dealer's API key.
+	dealers := map[string][]string{
+		"d-17": {"example-secret-d17-Vd3kQ9sLr2Xw"},
+		"d-22": {"example-secret-d22-old-Hq8Wm2Lp", "example-secret-d22-new-Tz4Qe9Rk"},
+		"d-35": {"example-secret-d35-Ns1Kd6VxB7Jc"},
+	}
+	handler, err := webhook.NewHandler(webhook.Config{
+		NamedSecrets: dealers,
+		Handler: func(ctx context.Context, ev *webhook.Event) error {
+			// ev.Secret is the dealer whose secret the delivery carried.
+			fmt.Println("dealer", ev.Secret, ev.Name, ev.SessionKey)
+			return nil
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	deliver := func(secret, body string) {
+		req, err := http.NewRequest(http.MethodPost, "https://crm.example.com/pave", strings.NewReader(body))
+		if err != nil {
+			log.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+secret)
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		fmt.Println("status", w.Code)
+	}
+	const body = `{"event": "SESSION:STATUS_CHANGE", "session_key": "%s", "status": "STARTED"}`
+	deliver("example-secret-d17-Vd3kQ9sLr2Xw", fmt.Sprintf(body, "LKH-7Q2M9XK4TB"))
+	deliver("example-secret-d22-old-Hq8Wm2Lp", fmt.Sprintf(body, "MRT-3J8P5VN2QA"))
+	deliver("example-secret-d22-new-Tz4Qe9Rk", fmt.Sprintf(body, "MRT-6W1C4ZT8LE"))
+	deliver("example-secret-d35-Ns1Kd6VxB7Jc", fmt.Sprintf(body, "PQS-9F2H7RB5MD"))
+	deliver("a-secret-no-dealer-has-00000000", fmt.Sprintf(body, "XXX-0000000000"))
+	// Output:
+	// dealer d-17 SESSION:STATUS_CHANGE LKH-7Q2M9XK4TB
+	// status 204
+	// dealer d-22 SESSION:STATUS_CHANGE MRT-3J8P5VN2QA
+	// status 204
+	// dealer d-22 SESSION:STATUS_CHANGE MRT-6W1C4ZT8LE
+	// status 204
+	// dealer d-35 SESSION:STATUS_CHANGE PQS-9F2H7RB5MD
+	// status 204
+	// status 401
+}
+
+// Outside net/http, VerifyNamed checks the headers against every dealer's
+// secrets and says whose matched.
+func ExampleVerifyNamed() {
+	dealers := map[string][]string{
+		"d-17": {"example-secret-d17-Vd3kQ9sLr2Xw"},
+		"d-22": {"example-secret-d22-new-Tz4Qe9Rk"},
+	}
+	header := http.Header{"Authorization": {"Bearer example-secret-d22-new-Tz4Qe9Rk"}}
+	dealer, err := webhook.VerifyNamed(header, dealers)
+	if err != nil {
+		fmt.Println("401")
+		return
+	}
+	fmt.Println("delivery for", dealer)
+
+	_, err = webhook.VerifyNamed(http.Header{"Authorization": {"Bearer not-a-dealer-secret-000000"}}, dealers)
+	fmt.Println(errors.Is(err, webhook.ErrUnauthorized))
+	// Output:
+	// delivery for d-22
+	// true
 }

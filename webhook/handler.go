@@ -26,6 +26,17 @@ type Config struct {
 	// is set.
 	Secrets []string
 
+	// NamedSecrets are accepted secrets under names of your own, such as
+	// the dealer whose callback settings carry them, so that one endpoint
+	// holding every dealer's secrets can tell the deliveries apart: the
+	// handler sets Event.Secret to the name whose secret a delivery
+	// carried (it is "" for a secret in Secrets). Give a name several
+	// secrets while rotating it. Each secret follows the rules of Secrets;
+	// a name must not be empty nor without secrets, and a secret may be
+	// configured under one name only, not under another nor in Secrets.
+	// NewHandler reads the map once: to add a name, build a new handler.
+	NamedSecrets map[string][]string
+
 	// Header is the request header carrying the secret. The default,
 	// "Authorization", expects "Bearer <secret>" (scheme in any case); any
 	// other header must carry the secret as its whole value.
@@ -37,10 +48,11 @@ type Config struct {
 	// together with secrets is an error.
 	InsecureSkipVerify bool
 
-	// Handler is called once per accepted delivery. Returning nil answers
-	// 204; an error answers 500 (without the error text) so PAVE may
-	// deliver again. Act idempotently, and prefer fetching the session
-	// from the API before acting on a notification. Required.
+	// Handler is called once per accepted delivery, with Event.Secret set.
+	// Returning nil answers 204; an error answers 500 (without the error
+	// text) so PAVE may deliver again. Act idempotently, and prefer
+	// fetching the session from the API before acting on a notification.
+	// Required.
 	Handler func(ctx context.Context, ev *Event) error
 
 	// MaxBodyBytes bounds the body (default DefaultMaxBodyBytes); a larger
@@ -52,9 +64,10 @@ type Config struct {
 	Method string
 
 	// DedupWindow, when positive, acknowledges (204) without calling
-	// Handler a delivery whose event and body equal one handled
-	// successfully within the window. A duplicate arriving while the first
-	// is being handled waits for its outcome (and is answered 503 with
+	// Handler a delivery whose event, body and secret name (Event.Secret)
+	// equal one handled successfully within the window: the same body for
+	// two names is two deliveries. A duplicate arriving while the first is
+	// being handled waits for its outcome (and is answered 503 with
 	// Retry-After if its own request ends first); if the first fails, the
 	// duplicate is handled. Zero disables it. Ten minutes is a reasonable
 	// window.
@@ -73,9 +86,10 @@ type Config struct {
 	DedupMaxEntries int
 
 	// Logger, when set, receives one record per delivery: the outcome,
-	// status, event name and session key. Bodies, header values, secrets,
-	// phone numbers and names are never logged; an error returned by
-	// Handler is logged, so keep personal data out of its text.
+	// status, event name, session key and, once verified, the secret's
+	// name (secret_name, from NamedSecrets). Bodies, header values,
+	// secrets, phone numbers and people's names are never logged; an error
+	// returned by Handler is logged, so keep personal data out of its text.
 	Logger *slog.Logger
 
 	// Clock returns the current time for the in-memory store (default
@@ -84,10 +98,20 @@ type Config struct {
 }
 
 // String describes the configuration without its secrets: how many there
-// are, the header, and the settings.
+// are (and under how many names), the header, and the settings.
 func (c Config) String() string {
-	return fmt.Sprintf("webhook.Config{Secrets: %d %s, Header: %q, InsecureSkipVerify: %t, Handler: %t, MaxBodyBytes: %d, Method: %q, DedupWindow: %s, DedupMaxEntries: %d}",
-		len(c.Secrets), redact.Marker, c.Header, c.InsecureSkipVerify, c.Handler != nil, c.MaxBodyBytes, c.Method, c.DedupWindow, c.DedupMaxEntries)
+	return fmt.Sprintf("webhook.Config{Secrets: %d %s, NamedSecrets: %d %s under %d names, Header: %q, InsecureSkipVerify: %t, Handler: %t, MaxBodyBytes: %d, Method: %q, DedupWindow: %s, DedupMaxEntries: %d}",
+		len(c.Secrets), redact.Marker, c.namedCount(), redact.Marker, len(c.NamedSecrets), c.Header, c.InsecureSkipVerify,
+		c.Handler != nil, c.MaxBodyBytes, c.Method, c.DedupWindow, c.DedupMaxEntries)
+}
+
+// namedCount is the number of secrets in NamedSecrets.
+func (c Config) namedCount() int {
+	n := 0
+	for _, list := range c.NamedSecrets {
+		n += len(list)
+	}
+	return n
 }
 
 // Format prints String for every verb, so no verb reaches the secrets.
@@ -95,15 +119,16 @@ func (c Config) Format(f fmt.State, verb rune) { redact.Print(f, verb, c.String(
 
 // LogValue implements slog.LogValuer without the secrets.
 func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(slog.Int("secrets", len(c.Secrets)), slog.String("header", c.Header),
+	return slog.GroupValue(slog.Int("secrets", len(c.Secrets)),
+		slog.Int("named_secrets", c.namedCount()), slog.Int("secret_names", len(c.NamedSecrets)), slog.String("header", c.Header),
 		slog.Bool("insecure_skip_verify", c.InsecureSkipVerify), slog.Duration("dedup_window", c.DedupWindow))
 }
 
 // MarshalJSON encodes the configuration as LogValue shows it, without the
 // secrets.
 func (c Config) MarshalJSON() ([]byte, error) {
-	return fmt.Appendf(nil, `{"secrets":%d,"header":%q,"insecure_skip_verify":%t,"dedup_window":%q}`,
-		len(c.Secrets), c.Header, c.InsecureSkipVerify, c.DedupWindow.String()), nil
+	return fmt.Appendf(nil, `{"secrets":%d,"named_secrets":%d,"secret_names":%d,"header":%q,"insecure_skip_verify":%t,"dedup_window":%q}`,
+		len(c.Secrets), c.namedCount(), len(c.NamedSecrets), c.Header, c.InsecureSkipVerify, c.DedupWindow.String()), nil
 }
 
 // handler is the http.Handler built by NewHandler.
@@ -121,7 +146,8 @@ type handler struct {
 //
 //   - answers 405 (with Allow) to a method other than cfg.Method;
 //   - answers 401, without detail, unless the secret header matches one of
-//     the secrets (compared in constant time);
+//     the secrets (each compared, in constant time), and sets Event.Secret
+//     to the name of the one it matches (see Config.NamedSecrets);
 //   - answers 413 to a body larger than cfg.MaxBodyBytes;
 //   - answers 400 to a body that is not a JSON object;
 //   - with cfg.DedupWindow, answers 204 to a repeat of a delivery already
@@ -131,16 +157,21 @@ type handler struct {
 //
 // Error responses never echo the reason, the handler's error or any input.
 // Construction fails without a secret unless cfg.InsecureSkipVerify is set,
-// with both, without a Handler, and on an invalid setting.
+// with both, without a Handler, on a secret configured under two names, and
+// on an invalid setting.
 func NewHandler(cfg Config) (http.Handler, error) {
 	h := &handler{handle: cfg.Handler, maxBytes: cfg.MaxBodyBytes,
 		method: strings.ToUpper(strings.TrimSpace(cfg.Method)), logger: cfg.Logger}
 	switch {
-	case cfg.InsecureSkipVerify && len(cfg.Secrets) > 0:
-		return nil, errors.New("webhook: config: InsecureSkipVerify together with Secrets: " +
-			"the secrets would not be checked; set one or the other")
+	case cfg.InsecureSkipVerify && (len(cfg.Secrets) > 0 || len(cfg.NamedSecrets) > 0):
+		field := "Secrets"
+		if len(cfg.Secrets) == 0 {
+			field = "NamedSecrets"
+		}
+		return nil, fmt.Errorf("webhook: config: InsecureSkipVerify together with %s: "+
+			"the secrets would not be checked; set one or the other", field)
 	case !cfg.InsecureSkipVerify:
-		v, err := newVerifier(cfg.Header, cfg.Secrets)
+		v, err := newVerifier(cfg.Header, cfg.Secrets, cfg.NamedSecrets)
 		if err != nil {
 			return nil, err
 		}
@@ -201,8 +232,18 @@ func (h *handler) log(ctx context.Context, level slog.Level, msg string, status 
 	if ev != nil {
 		attrs = append(attrs, slog.String("event", string(ev.Name)), slog.String("event_from", string(ev.NameFrom)),
 			slog.String("session_key", ev.SessionKey))
+		attrs = append(attrs, secretNameAttr(ev.Secret)...)
 	}
 	h.logger.LogAttrs(ctx, level, msg, append(attrs, extra...)...)
+}
+
+// secretNameAttr is the log attribute naming the matched secret, if it has
+// a name. The name is configuration, not a credential.
+func secretNameAttr(name string) []slog.Attr {
+	if name == "" {
+		return nil
+	}
+	return []slog.Attr{slog.String("secret_name", name)}
 }
 
 // ServeHTTP implements the rules documented on NewHandler.
@@ -214,10 +255,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log(ctx, slog.LevelWarn, "pave webhook: method not allowed", http.StatusMethodNotAllowed, nil)
 		return
 	}
-	if h.verifier != nil && !h.verifier.verify(r.Header) {
-		reply(w, http.StatusUnauthorized)
-		h.log(ctx, slog.LevelWarn, "pave webhook: unauthorized", http.StatusUnauthorized, nil)
-		return
+	var secretName string
+	if h.verifier != nil {
+		name, ok := h.verifier.verify(r.Header)
+		if !ok {
+			reply(w, http.StatusUnauthorized)
+			h.log(ctx, slog.LevelWarn, "pave webhook: unauthorized", http.StatusUnauthorized, nil)
+			return
+		}
+		secretName = name
 	}
 	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBytes), r.ContentLength, h.maxBytes)
 	if err != nil {
@@ -226,7 +272,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status, msg = http.StatusRequestEntityTooLarge, "pave webhook: body too large"
 		}
 		reply(w, status)
-		h.log(ctx, slog.LevelWarn, msg, status, nil)
+		h.log(ctx, slog.LevelWarn, msg, status, nil, secretNameAttr(secretName)...)
 		return
 	}
 	var query url.Values
@@ -236,9 +282,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev, err := parse(body, r.Header, query)
 	if err != nil {
 		reply(w, http.StatusBadRequest)
-		h.log(ctx, slog.LevelWarn, "pave webhook: malformed body", http.StatusBadRequest, nil)
+		h.log(ctx, slog.LevelWarn, "pave webhook: malformed body", http.StatusBadRequest, nil, secretNameAttr(secretName)...)
 		return
 	}
+	ev.Secret = secretName
 	if h.dedup == nil {
 		h.dispatch(w, r, ev)
 		return

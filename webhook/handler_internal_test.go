@@ -331,7 +331,7 @@ func TestHandlerNeverLogsPersonalData(t *testing.T) {
 
 // TestWebhookSecretComparedInConstantTime proves that verification goes
 // through constantTimeEqual, which is crypto/subtle's comparison, once per
-// configured secret whatever the outcome (no early exit).
+// configured secret, named or not, whatever the outcome (no early exit).
 func TestSecretComparedInConstantTime(t *testing.T) {
 	// Not parallel: it swaps a package variable.
 	assert.Equal(t, reflect.ValueOf(subtle.ConstantTimeCompare).Pointer(), reflect.ValueOf(constantTimeEqual).Pointer(),
@@ -371,6 +371,47 @@ func TestSecretComparedInConstantTime(t *testing.T) {
 	calls.Store(0)
 	require.NoError(t, Verify(http.Header{"Authorization": {"Bearer " + rxSecret}}, secrets...))
 	assert.Equal(t, int64(len(secrets)), calls.Load())
+
+	// With named secrets too, every digest is compared, whichever (if
+	// any) matches and whichever name it is under.
+	named := rxDealers()
+	total := len(secrets)
+	for _, list := range named {
+		total += len(list)
+	}
+	h, err = NewHandler(Config{Secrets: secrets, NamedSecrets: named, Handler: counter.handle})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		status  int
+		secret  string
+	}{
+		{"unnamed first matches", authHeaders(rxSecret), 204, ""},
+		{"unnamed last matches", authHeaders("rx-third-secret-0000000"), 204, ""},
+		{"first name matches", authHeaders(rxDealerA), 204, "dealer-a"},
+		{"rotated name, first secret", authHeaders(rxDealerBOld), 204, "dealer-b"},
+		{"rotated name, second secret", authHeaders(rxDealerBNew), 204, "dealer-b"},
+		{"last name matches", authHeaders(rxDealerC), 204, "dealer-c"},
+		{"none matches", authHeaders(rxNobody), 401, ""},
+		{"nothing presented", nil, 401, ""},
+	} {
+		before := counter.calls()
+		calls.Store(0)
+		w := rxServe(h, rxPost("/", body, tc.headers))
+		assert.Equal(t, tc.status, w.Code, tc.name)
+		assert.Equal(t, int64(total), calls.Load(), tc.name)
+		if tc.status == 204 {
+			require.Equal(t, before+1, counter.calls(), tc.name)
+			assert.Equal(t, tc.secret, counter.events[before].Secret, tc.name)
+		}
+	}
+	for _, tc := range []struct{ secret, want string }{{rxDealerA, "dealer-a"}, {rxDealerC, "dealer-c"}, {rxNobody, ""}} {
+		calls.Store(0)
+		got, _ := VerifyNamed(http.Header{"Authorization": {"Bearer " + tc.secret}}, named)
+		assert.Equal(t, tc.want, got)
+		assert.Equal(t, int64(total-len(secrets)), calls.Load(), "VerifyNamed compares every digest")
+	}
 }
 
 func TestVerify(t *testing.T) {

@@ -3,6 +3,8 @@ package webhook_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,6 +73,8 @@ func (m multiHandler) WithGroup(g string) slog.Handler {
 func TestSecretNeverLeaks(t *testing.T) {
 	t.Parallel()
 	const secret = "whsec-Zm9vYmFyYmF6cXV4LXNlY3JldA"
+	// Dealer 17's secrets, one endpoint with the unnamed ones.
+	const named, namedOld = "whsec-named-ZGVhbGVyLTE3LXNlY3JldA", "whsec-named-old-bm9wZW5vcGVub3Bl"
 	presented := []map[string]string{
 		{},
 		{"Authorization": ""},
@@ -85,6 +89,12 @@ func TestSecretNeverLeaks(t *testing.T) {
 		{"X-Pave-Secret": secret},
 		{"Authorization": "Bearer " + secret, "X-Unused": secret}, // accepted, then the handler fails
 		{"Authorization": "Bearer " + secret},                     // accepted
+		{"Authorization": "Bearer " + named[:len(named)-1]},
+		{"Authorization": "Bearer " + strings.ToLower(named)},
+		{"Authorization": "Basic " + named},
+		{"X-Pave-Secret": namedOld},
+		{"Authorization": "Bearer " + namedOld}, // accepted for dealer-17
+		{"Authorization": "Bearer " + named},    // accepted for dealer-17
 	}
 	bodies := []string{
 		`{"event": "SESSION:STATUS_CHANGE", "session_key": "LMS-4R8T2W6Y9P", "status": "STARTED"}`,
@@ -97,10 +107,11 @@ func TestSecretNeverLeaks(t *testing.T) {
 			logs := &secLogs{}
 			calls := 0
 			h, err := webhook.NewHandler(webhook.Config{
-				Secrets:     []string{secret, "whsec-previous-0123456789"},
-				Header:      header,
-				Logger:      logs.logger(),
-				DedupWindow: time.Minute,
+				Secrets:      []string{secret, "whsec-previous-0123456789"},
+				NamedSecrets: map[string][]string{"dealer-17": {named, namedOld}, "dealer-18": {"whsec-dealer-18-0123456789"}},
+				Header:       header,
+				Logger:       logs.logger(),
+				DedupWindow:  time.Minute,
 				Handler: func(_ context.Context, ev *webhook.Event) error {
 					calls++
 					if calls%2 == 0 {
@@ -132,6 +143,10 @@ func TestSecretNeverLeaks(t *testing.T) {
 			assert.NotContains(t, out, secret, "the logs leak the webhook secret")
 			assert.NotContains(t, out, "whsec-previous-0123456789", "the logs leak the previous secret")
 			assert.NotContains(t, out, secret[:len(secret)-1], "the logs leak a near-miss of the secret")
+			for _, s := range []string{named, namedOld, named[:len(named)-1], "whsec-dealer-18-0123456789"} {
+				assert.NotContains(t, out, s, "the logs leak a named secret")
+			}
+			assert.Contains(t, out, "dealer-17", "the name of the matched secret is logged")
 		})
 	}
 
@@ -143,8 +158,69 @@ func TestSecretNeverLeaks(t *testing.T) {
 		err = webhook.Verify(http.Header{"Authorization": {"Bearer " + secret}}, bad)
 		require.Error(t, err)
 		assert.NotContains(t, err.Error(), strings.TrimSpace(bad)[:10])
+		_, err = webhook.NewHandler(webhook.Config{NamedSecrets: map[string][]string{"dealer-17": {named, bad}},
+			Handler: func(context.Context, *webhook.Event) error { return nil }})
+		require.ErrorContains(t, err, `NamedSecrets["dealer-17"][1]`)
+		assert.NotContains(t, err.Error(), strings.TrimSpace(bad)[:10], "config error %q leaks the secret", err)
+		assert.NotContains(t, err.Error(), named)
+		_, err = webhook.VerifyNamed(http.Header{"Authorization": {"Bearer " + secret}}, map[string][]string{"dealer-17": {bad}})
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), strings.TrimSpace(bad)[:10])
 	}
-	err := webhook.Verify(http.Header{"Authorization": {"Bearer " + secret + "x"}}, secret)
+	// A secret under two names is refused by naming both places only.
+	_, err := webhook.VerifyNamed(http.Header{}, map[string][]string{"dealer-17": {named}, "dealer-18": {namedOld, named}})
+	require.ErrorContains(t, err, `NamedSecrets["dealer-18"][1] is the same secret as NamedSecrets["dealer-17"][0]`)
+	assert.NotContains(t, err.Error(), named)
+	assert.NotContains(t, err.Error(), namedOld)
+	err = webhook.Verify(http.Header{"Authorization": {"Bearer " + secret + "x"}}, secret)
 	require.ErrorIs(t, err, webhook.ErrUnauthorized)
 	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", err, err, err), secret)
+	name, err := webhook.VerifyNamed(http.Header{"Authorization": {"Bearer " + named + "x"}}, map[string][]string{"dealer-17": {named}})
+	require.ErrorIs(t, err, webhook.ErrUnauthorized)
+	assert.Empty(t, name)
+	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", err, err, err), named)
+}
+
+// No printed form of a Config shows a secret, named or not: fmt (every
+// verb, value and pointer), encoding/json, encoding/xml and slog (JSON
+// and text). They show how many secrets there are, and under how many
+// names.
+func TestConfigPrintsWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	secrets := []string{"whsec-printed-unnamed-0123456789", "whsec-printed-dealer-a-Zm9vYmFy",
+		"whsec-printed-dealer-b-old-YmF6cXV4", "whsec-printed-dealer-b-new-cXV1eA"}
+	cfg := webhook.Config{
+		Secrets:      secrets[:1],
+		NamedSecrets: map[string][]string{"dealer-a": {secrets[1]}, "dealer-b": {secrets[2], secrets[3]}},
+		DedupWindow:  time.Minute,
+		Handler:      func(context.Context, *webhook.Event) error { return nil },
+	}
+	var out bytes.Buffer
+	for _, v := range []any{cfg, &cfg} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+			fmt.Fprintf(&out, verb+"\n", v)
+		}
+		j, err := json.Marshal(v)
+		require.NoError(t, err)
+		out.Write(j)
+		x, _ := xml.Marshal(v) // fails on the map and the func: nothing to print
+		out.Write(x)
+	}
+	logs := &secLogs{}
+	logs.logger().Info("config", "cfg", cfg, "ptr", &cfg)
+	out.WriteString(logs.String())
+	got := out.String()
+	for _, s := range secrets {
+		assert.NotContains(t, got, s)
+		assert.NotContains(t, strings.ToLower(got), strings.ToLower(s))
+	}
+
+	assert.Equal(t, "webhook.Config{Secrets: 1 [REDACTED], NamedSecrets: 3 [REDACTED] under 2 names, "+
+		`Header: "", InsecureSkipVerify: false, Handler: true, MaxBodyBytes: 0, Method: "", DedupWindow: 1m0s, DedupMaxEntries: 0}`, cfg.String())
+	assert.Equal(t, cfg.String(), fmt.Sprintf("%#v", cfg))
+	j, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"secrets":1,"named_secrets":3,"secret_names":2,"header":"","insecure_skip_verify":false,"dedup_window":"1m0s"}`, string(j))
+	assert.Contains(t, logs.String(), `"named_secrets":3`)
+	assert.Contains(t, logs.String(), "cfg.secret_names=2")
 }

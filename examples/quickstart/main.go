@@ -207,7 +207,7 @@ func credentialsFrom(env func(string) string) (creds pave.Credentials, baseURL s
 	if baseURL == "" && unset(pave.EnvUsername) && unset(pave.EnvAPIKey) && unset(pave.EnvAPISecret) {
 		return pave.Credentials{}, "", false, nil
 	}
-	creds, err = pave.CredentialsFromLookup(env)
+	creds, err = pave.CredentialsFromLookup(env, "")
 	if err != nil {
 		return pave.Credentials{}, "", false, fmt.Errorf("live mode needs %s, %s and %s (unset them all to use the embedded fake server): %w",
 			pave.EnvUsername, pave.EnvAPIKey, pave.EnvAPISecret, err)

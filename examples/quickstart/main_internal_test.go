@@ -79,7 +79,8 @@ func TestQuickstartPartialCredentials(t *testing.T) {
 			for _, name := range tt.missing {
 				assert.Contains(t, err.Error(), name)
 			}
-			assert.Contains(t, err.Error(), "missing environment variable(s): "+strings.Join(tt.missing, ", "))
+			assert.Contains(t, err.Error(), strings.Join(tt.missing, ", ")+" not set or blank")
+			require.ErrorIs(t, err, pave.ErrInvalidCredentials)
 			assert.Empty(t, out.String(), "nothing runs with partial credentials")
 		})
 	}

@@ -171,3 +171,36 @@ func ExampleWithClockSkewCorrection() {
 	// created: IDLE
 	// API-Token has expired. -6m12s
 }
+
+// Clients of several dealers share one connection pool by sharing one
+// transport; each still signs with its own credentials. The transport is a
+// plain *http.Transport: set TLS roots or a proxy on it before use.
+func ExampleNewTransport() {
+	srv, err := pavetest.Start(pavetest.WithAccounts(
+		pavetest.Account{Username: "lakesidehonda", APIKey: "lakeside-key", APISecret: "lakeside-secret"},
+		pavetest.Account{Username: "northshoreauto", APIKey: "northshore-key", APISecret: "northshore-secret"},
+	))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	transport := pave.NewTransport()
+	// transport.TLSClientConfig = &tls.Config{RootCAs: corporatePool}
+	// transport.Proxy = http.ProxyURL(proxyURL)
+	shared := &http.Client{Transport: transport}
+	for _, acct := range srv.Accounts() {
+		client, err := pave.NewClient(acct.Credentials(), pave.WithBaseURL(srv.URL), pave.WithHTTPClient(shared))
+		if err != nil {
+			log.Fatal(err)
+		}
+		sess, err := client.Sessions.Create(context.Background(), nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(acct.Username, sess.Status)
+	}
+	// Output:
+	// lakesidehonda IDLE
+	// northshoreauto IDLE
+}

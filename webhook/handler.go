@@ -70,7 +70,11 @@ type Config struct {
 	// being handled waits for its outcome (and is answered 503 with
 	// Retry-After if its own request ends first); if the first fails, the
 	// duplicate is handled. Zero disables it. Ten minutes is a reasonable
-	// window.
+	// window. A delivery being handled holds its claim for at most two
+	// minutes (so a replica that dies mid-delivery does not block its
+	// duplicates for the whole window): a Handler that runs longer may see
+	// PAVE's repeat handled alongside it, so keep handlers short (queue
+	// slow work) and idempotent.
 	DedupWindow time.Duration
 
 	// DedupStore remembers the deliveries for DedupWindow. The default
@@ -121,7 +125,7 @@ func (c Config) Format(f fmt.State, verb rune) { redact.Print(f, verb, c.String(
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(slog.Int("secrets", len(c.Secrets)),
 		slog.Int("named_secrets", c.namedCount()), slog.Int("secret_names", len(c.NamedSecrets)), slog.String("header", c.Header),
-		slog.Bool("insecure_skip_verify", c.InsecureSkipVerify), slog.Duration("dedup_window", c.DedupWindow))
+		slog.Bool("insecure_skip_verify", c.InsecureSkipVerify), slog.String("dedup_window", c.DedupWindow.String()))
 }
 
 // MarshalJSON encodes the configuration as LogValue shows it, without the

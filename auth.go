@@ -304,7 +304,12 @@ func (t *SigningTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, fmt.Errorf("%w: %q is not %q", ErrForeignHost, host, t.host)
 	}
 	ts := t.now().UTC().Format(TimestampLayout)
-	r := req.Clone(req.Context())
+	r := req
+	if !ownedBy(req) {
+		// The caller's request is never modified. (A pave.Client's own
+		// request is signed in place: it built it for this one attempt.)
+		r = req.Clone(req.Context())
+	}
 	if r.Header == nil {
 		r.Header = make(http.Header, 3)
 	}

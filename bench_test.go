@@ -101,7 +101,14 @@ var (
 
 // benchServer answers create, get and results with canned bodies.
 func benchServer(tb testing.TB, results []byte) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(benchHandler(results))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// benchHandler is benchServer's handler.
+func benchHandler(results []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		if r.Method == http.MethodPost {
@@ -114,9 +121,7 @@ func benchServer(tb testing.TB, results []byte) *httptest.Server {
 			return
 		}
 		_, _ = w.Write(benchCreateResponse)
-	}))
-	tb.Cleanup(srv.Close)
-	return srv
+	})
 }
 
 // baselineClient is the hand-written comparison: what a careful engineer
@@ -388,4 +393,66 @@ func buildResults(tb testing.TB, photos, damages int) []byte {
 		tb.Fatal("invalid benchmark document")
 	}
 	return doc
+}
+
+// ---- get session, over HTTP/1.1 and over TLS with HTTP/2 ----
+
+func (c *baselineClient) get(ctx context.Context, key string) (*pave.Session, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/sessions/"+key, nil)
+	if err != nil {
+		return nil, err
+	}
+	var s pave.Session
+	return &s, c.send(req, &s)
+}
+
+// benchH2Server is benchServer over TLS with HTTP/2, and a transport that
+// trusts it, for both sides of the comparison.
+func benchH2Server(tb testing.TB) (*httptest.Server, *http.Transport) {
+	srv := httptest.NewUnstartedServer(benchHandler(benchCreateResponse))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	return srv, tr
+}
+
+func runGet(b *testing.B, get func(ctx context.Context) (*pave.Session, error)) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := get(ctx)
+		if err != nil || s.SessionKey == "" {
+			b.Fatal(err, s)
+		}
+	}
+}
+
+func BenchmarkRoundTripGet(b *testing.B) {
+	b.Run("SDK", func(b *testing.B) {
+		srv := benchServer(b, benchCreateResponse)
+		c := newBenchClient(b, srv.URL, nil)
+		runGet(b, func(ctx context.Context) (*pave.Session, error) { return c.Sessions.Get(ctx, "BEN-7Q2M9XK4TB") })
+	})
+	b.Run("Baseline", func(b *testing.B) {
+		srv := benchServer(b, benchCreateResponse)
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 256
+		c := &baselineClient{hc: &http.Client{Transport: tr}, base: srv.URL}
+		runGet(b, func(ctx context.Context) (*pave.Session, error) { return c.get(ctx, "BEN-7Q2M9XK4TB") })
+	})
+}
+
+func BenchmarkRoundTripGetH2(b *testing.B) {
+	b.Run("SDK", func(b *testing.B) {
+		srv, tr := benchH2Server(b)
+		c := newBenchClient(b, srv.URL, &http.Client{Transport: tr})
+		runGet(b, func(ctx context.Context) (*pave.Session, error) { return c.Sessions.Get(ctx, "BEN-7Q2M9XK4TB") })
+	})
+	b.Run("Baseline", func(b *testing.B) {
+		srv, tr := benchH2Server(b)
+		c := &baselineClient{hc: &http.Client{Transport: tr}, base: srv.URL}
+		runGet(b, func(ctx context.Context) (*pave.Session, error) { return c.get(ctx, "BEN-7Q2M9XK4TB") })
+	})
 }

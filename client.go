@@ -91,7 +91,10 @@ func WithBaseURL(u string) Option {
 // WithHTTPClient makes the client send through hc. hc is not modified: the
 // client uses a copy whose transport is wrapped by a SigningTransport (a
 // nil Transport gets the SDK's tuned one, not http.DefaultTransport). Its
-// Timeout, if set, applies on top of WithTimeout.
+// Timeout, if set, bounds each attempt like WithTimeout (the shorter of the
+// two applies); it is folded into the per-attempt deadline rather than left
+// on the copy, whose timer net/http would run a second way for a
+// transport it does not know.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
@@ -248,6 +251,10 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		cp := *s.hc
 		hc = &cp
 		base = s.hc.Transport
+		if t := hc.Timeout; t > 0 {
+			s.timeout = min(s.timeout, t)
+			hc.Timeout = 0
+		}
 	}
 	if base == nil {
 		// Also for a caller's client without a Transport: net/http

@@ -187,8 +187,7 @@ type response struct {
 func (c *Client) attempt(ctx context.Context, cl *call, target string, payload []byte) (*response, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	actx, guard := guardWire(actx, cl.once())
-	defer guard.release()
+	actx, guard := guardWire(actx, cancel, cl.once())
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
@@ -197,6 +196,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, target string, payload [
 	if err != nil {
 		return nil, err
 	}
+	guard.owned = req
 	if cl.once() {
 		// Without GetBody no layer below (HTTP/2's replay after a reset
 		// stream or GOAWAY, a 307 redirect) can send the body again.
@@ -214,7 +214,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, target string, payload [
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, guard.explain(actx, err)
+		return nil, guard.explain(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 {
@@ -381,48 +381,68 @@ const maxConnsPerAttempt = 4
 // wireGuard counts, for one attempt, the connections net/http takes and
 // the times it writes the request's headers, and cancels the attempt
 // before a write beyond maxWrites: 1 for a request sent at most once, 2 for
-// an idempotent one (net/http may replay it once, never in a loop).
+// an idempotent one (net/http may replay it once, never in a loop). It also
+// names the attempt's request, which the pipeline owns, so that
+// SigningTransport signs it in place instead of cloning it.
 type wireGuard struct {
-	cancel    context.CancelCauseFunc
+	cancel    context.CancelFunc // the attempt's own
 	maxWrites int32
 	writes    atomic.Int32
 	conns     atomic.Int32
+	stopped   atomic.Pointer[error] // why the guard cancelled, if it did
+	owned     *http.Request
+	trace     httptrace.ClientTrace
 }
 
-// guardWire returns ctx with the guard's trace installed.
-func guardWire(ctx context.Context, once bool) (context.Context, *wireGuard) {
-	ctx, cancel := context.WithCancelCause(ctx)
+// guardKey is the context key of an attempt's *wireGuard.
+type guardKey struct{}
+
+// guardWire returns ctx with the guard's trace installed; cancel is the
+// attempt's cancel function, which the guard calls to stop it.
+func guardWire(ctx context.Context, cancel context.CancelFunc, once bool) (context.Context, *wireGuard) {
 	g := &wireGuard{cancel: cancel, maxWrites: 2}
 	if once {
 		g.maxWrites = 1
 	}
-	trace := &httptrace.ClientTrace{
+	g.trace = httptrace.ClientTrace{
 		GetConn: func(string) {
 			if g.conns.Add(1) > maxConnsPerAttempt {
-				g.cancel(errDialLoop)
+				g.stop(errDialLoop)
 			}
 		},
 		// GotConn comes before every write, on both protocols (HTTP/2
 		// reports it for each of its own retries).
 		GotConn: func(httptrace.GotConnInfo) {
 			if g.writes.Load() >= g.maxWrites {
-				g.cancel(errReplayStopped)
+				g.stop(errReplayStopped)
 			}
 		},
 		WroteHeaders: func() { g.writes.Add(1) },
 	}
-	return httptrace.WithClientTrace(ctx, trace), g
+	return context.WithValue(httptrace.WithClientTrace(ctx, &g.trace), guardKey{}, g), g
 }
 
-// release frees the attempt's context.
-func (g *wireGuard) release() { g.cancel(nil) }
+// stop cancels the attempt for reason.
+func (g *wireGuard) stop(reason error) {
+	g.stopped.CompareAndSwap(nil, &reason)
+	g.cancel()
+}
+
+// ownedBy reports whether req is the request the pipeline built for the
+// attempt whose context it carries (not a redirect's, which net/http
+// builds): the only kind SigningTransport may sign without a copy.
+func ownedBy(req *http.Request) bool {
+	g, _ := req.Context().Value(guardKey{}).(*wireGuard)
+	return g != nil && g.owned == req
+}
+
 
 // explain turns the error of a failed round trip into what happened: the
 // guard's reason when it stopped the attempt, and for a request sent at
 // most once that reached the wire, that PAVE may have processed it.
-func (g *wireGuard) explain(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause == errReplayStopped || cause == errDialLoop {
-		return fmt.Errorf("%w (%d connections, %d sent)", cause, g.conns.Load(), g.writes.Load())
+func (g *wireGuard) explain(err error) error {
+	if cause := g.stopped.Load(); cause != nil {
+		return fmt.Errorf("%w (%d connections, %d sent)", *cause, g.conns.Load(), g.writes.Load())
 	}
 	if g.maxWrites == 1 && g.writes.Load() > 0 {
 		return fmt.Errorf("no answer after the request was sent (PAVE may have processed it, so it was not sent again): %w", err)

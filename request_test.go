@@ -5,10 +5,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
@@ -121,4 +126,87 @@ func TestHugeSuccessfulBodyMemoryIsBounded(t *testing.T) {
 			c.CloseIdleConnections()
 		})
 	}
+}
+
+// TestTLSConfigurationErrorsAreNotRetried: a certificate that does not
+// verify, or a server that does not speak TLS, fails the same way every
+// time: one attempt, a *RequestError naming the cause.
+func TestTLSConfigurationErrorsAreNotRetried(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		start func(*httptest.Server)
+	}{
+		{"untrusted certificate", (*httptest.Server).StartTLS},
+		{"plain HTTP behind an https URL", (*httptest.Server).Start},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var conns atomic.Int32
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				t.Error("the handler must not be reached")
+			}))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshakes
+			tt.start(srv)
+			t.Cleanup(srv.Close)
+			base := "https://" + srv.Listener.Addr().String()
+			c, err := pave.NewClient(testCreds, pave.WithBaseURL(base), pave.WithRetryBackoff(time.Millisecond, time.Millisecond))
+			require.NoError(t, err)
+			_, err = c.Sessions.Get(context.Background(), sessionKey)
+			var re *pave.RequestError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, 1, re.Attempts, "not retried: %v", err)
+			assert.EqualValues(t, 1, conns.Load())
+		})
+	}
+}
+
+// TestHTTPClientTimeoutIsPerAttempt: a caller's http.Client.Timeout bounds
+// each attempt like WithTimeout, costs nothing extra per request, and
+// fails as the SDK's own per-attempt timeout does.
+func TestHTTPClientTimeoutIsPerAttempt(t *testing.T) {
+	// Not parallel: AllocsPerRun needs the process to itself.
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/sessions/SLOW" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"session_key": "K-1"}`))
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+
+	timed, err := pave.NewClient(testCreds, pave.WithBaseURL(srv.URL), pave.WithMaxRetries(1),
+		pave.WithRetryBackoff(time.Millisecond, time.Millisecond),
+		pave.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}))
+	require.NoError(t, err)
+	_, err = timed.Sessions.Get(context.Background(), "SLOW")
+	var re *pave.RequestError
+	require.ErrorAs(t, err, &re)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "the SDK's per-attempt deadline, not net/http's timer")
+	assert.Equal(t, 2, re.Attempts, "each attempt is bounded, and retried as a timeout is")
+
+	plain, err := pave.NewClient(testCreds, pave.WithBaseURL(srv.URL), pave.WithHTTPClient(&http.Client{}))
+	require.NoError(t, err)
+	get := func(c *pave.Client) func() {
+		return func() {
+			if _, err := c.Sessions.Get(context.Background(), "K-1"); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	get(timed)() // warm the connections
+	get(plain)()
+	assert.InDelta(t, testing.AllocsPerRun(50, get(plain)), testing.AllocsPerRun(50, get(timed)), 2,
+		"a Timeout on the caller's client adds no allocations")
 }

@@ -5,6 +5,8 @@ package pave
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
@@ -44,13 +46,31 @@ func retryableStatus(once bool, status int) bool {
 // per-attempt timeout; one sent at most once only when the connection was
 // refused, which proves the server never saw it.
 func retryableNetError(once bool, err error) bool {
-	if errors.Is(err, ErrForeignHost) || errors.Is(err, ErrBadResponse) {
+	if errors.Is(err, ErrForeignHost) || errors.Is(err, ErrBadResponse) || tlsConfigError(err) {
 		return false
 	}
 	if once {
 		return errors.Is(err, syscall.ECONNREFUSED)
 	}
 	return true
+}
+
+// tlsConfigError reports a TLS failure that another attempt would meet
+// again: a certificate that does not verify (unknown authority, wrong
+// host name, expired), or a server that does not speak TLS at all.
+func tlsConfigError(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		record   tls.RecordHeaderError
+	)
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &hostname) ||
+		errors.As(err, &invalid) || errors.As(err, &record) ||
+		// net/http replaces the tls.RecordHeaderError of a plain-HTTP
+		// server with an error of its own, without a type to match.
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
 }
 
 // backoffPolicy is a capped exponential backoff. The zero value is not useful; set

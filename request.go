@@ -436,7 +436,6 @@ func ownedBy(req *http.Request) bool {
 	return g != nil && g.owned == req
 }
 
-
 // explain turns the error of a failed round trip into what happened: the
 // guard's reason when it stopped the attempt, and for a request sent at
 // most once that reached the wire, that PAVE may have processed it.

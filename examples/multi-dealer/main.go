@@ -3,17 +3,20 @@
 //
 //   - each dealer has its own PAVE account and API key, so each gets its
 //     own *pave.Client, all over one shared connection pool
-//     (pave.NewTransport);
+//     (pave.NewTransport)
+//
 //   - at start-up every dealer's callback setting is registered with
 //     Webhooks.Ensure, which writes nothing when it already matches, so
-//     every replica can run it on every start;
+//     every replica can run it on every start
+//
 //   - one webhook endpoint serves every dealer: each dealer's secret is
 //     listed under the dealer's ID (webhook.Config.NamedSecrets), and
-//     ev.Secret says whose delivery it is;
-//   - sessions are private to the API key that created them: one dealer
-//     asking for another's session gets pave.ErrNotFound.
+//     ev.Secret says whose delivery it is
 //
-//	go run ./examples/multi-dealer
+//   - sessions are private to the API key that created them: one dealer
+//     asking for another's session gets pave.ErrNotFound
+//
+//     go run ./examples/multi-dealer
 //
 // It runs against pavetest's fake server started with three accounts.
 package main

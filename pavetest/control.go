@@ -235,6 +235,29 @@ type clockJSON struct {
 
 // controlClock answers the server clock, after advancing it when body (a
 // POST's) asks to.
+// accountJSON is an account as GET /_fake/accounts lists it: the shape
+// pave.Credentials decodes, plus the fake's own settings.
+type accountJSON struct {
+	Username     string `json:"username"`
+	APIKey       string `json:"api_key"`
+	APISecret    string `json:"api_secret"`
+	AccountName  string `json:"account_name,omitempty"`
+	DefaultTheme string `json:"default_theme,omitempty"`
+}
+
+// controlAccounts lists the accounts, the default first, secrets included
+// (a tool pointed at the fake signs with them).
+func (s *Server) controlAccounts(w http.ResponseWriter) {
+	out := struct {
+		Accounts []accountJSON `json:"accounts"`
+	}{}
+	for _, a := range s.opts.Accounts {
+		out.Accounts = append(out.Accounts, accountJSON{Username: a.Username, APIKey: a.APIKey, APISecret: a.APISecret,
+			AccountName: a.AccountName, DefaultTheme: string(a.DefaultTheme)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 func (s *Server) controlClock(w http.ResponseWriter, body []byte) {
 	if body != nil {
 		var b clockBody

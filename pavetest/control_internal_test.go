@@ -3,6 +3,7 @@ package pavetest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -285,4 +286,23 @@ func TestControlToken(t *testing.T) {
 	open, err := Start(WithOptions(Options{Addr: "0.0.0.0:0", ControlToken: token}))
 	require.NoError(t, err)
 	open.Close()
+}
+
+// TestControlAccounts: a tool pointed at the fake (the pave command) finds
+// the credentials to sign with, in the shape pave.Credentials decodes.
+func TestControlAccounts(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t, WithAccounts(
+		Account{Username: "lakesidehonda", APIKey: "k-1", APISecret: "s-1", AccountName: "lakeside", DefaultTheme: pave.ThemeLite},
+		Account{Username: "northshoreauto", APIKey: "k-2", APISecret: "s-2"},
+	))
+	status, body := call(t, plainClient(t), http.MethodGet, srv.URL+"/_fake/accounts", nil, nil)
+	require.Equal(t, http.StatusOK, status, string(body))
+	var out struct {
+		Accounts []pave.Credentials `json:"accounts"`
+	}
+	require.NoError(t, json.Unmarshal(body, &out))
+	assert.Equal(t, []pave.Credentials{srv.Accounts()[0].Credentials(), srv.Accounts()[1].Credentials()}, out.Accounts)
+	assert.Contains(t, string(body), `"account_name":"lakeside"`)
+	assert.Contains(t, string(body), `"default_theme":"LITE"`)
 }

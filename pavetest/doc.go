@@ -113,6 +113,7 @@
 //	GET    /_fake/deliveries, DELETE to clear   webhook delivery attempts
 //	POST   /_fake/faults, DELETE to clear       a Fault as JSON, plus retry_after_seconds and delay_ms
 //	GET    /_fake/clock, POST {"advance_seconds": 691200}
+//	GET    /_fake/accounts                      every account, secrets included, the default first
 //
 // # Faults and recorded requests
 //

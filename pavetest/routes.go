@@ -89,10 +89,11 @@ func (s *Server) controlRoutes() *http.ServeMux {
 		s.ResetFaults()
 		writeJSON(w, http.StatusOK, msg("Faults cleared."))
 	})
+	mux.HandleFunc("GET /_fake/accounts", func(w http.ResponseWriter, r *http.Request) { s.controlAccounts(w) })
 	mux.HandleFunc("GET /_fake/clock", func(w http.ResponseWriter, r *http.Request) { s.controlClock(w, nil) })
 	mux.HandleFunc("POST /_fake/clock", func(w http.ResponseWriter, r *http.Request) { s.controlClock(w, body(r)) })
 	methodsOf(mux, "/_fake/sessions/{key}", "/_fake/sessions/{key}/{action}", "/_fake/hotspots/{key}/process",
-		"/_fake/requests", "/_fake/deliveries", "/_fake/faults", "/_fake/clock")
+		"/_fake/requests", "/_fake/deliveries", "/_fake/faults", "/_fake/clock", "/_fake/accounts")
 	mux.HandleFunc("/", notFound)
 	return mux
 }

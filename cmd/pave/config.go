@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/pave-go/pave"
 )
@@ -131,10 +135,54 @@ func (a *app) credentials() (pave.Credentials, string, error) {
 			missing = append(missing, f.flag+" or "+f.env)
 		}
 	}
+	if len(missing) == 3 && base != pave.DefaultBaseURL {
+		// Nothing set, and pointed elsewhere than PAVE: a pave fake
+		// server lists its accounts; sign as its default one.
+		if fc, ok := a.fakeAccount(base, c.Username); ok {
+			return fc, base, nil
+		}
+	}
 	if len(missing) > 0 {
 		return pave.Credentials{}, base, fmt.Errorf("%w: set %s (or a config-file profile)", pave.ErrInvalidCredentials, strings.Join(missing, ", "))
 	}
 	return c, base, nil
+}
+
+// fakeAccount asks a pave fake server at base for its accounts (GET
+// /_fake/accounts, with PAVE_FAKE_CONTROL_TOKEN when set) and returns the
+// default one, or the one named username. Anything else than a fake
+// answering that endpoint gives ok false.
+func (a *app) fakeAccount(base, username string) (pave.Credentials, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/_fake/accounts", nil)
+	if err != nil {
+		return pave.Credentials{}, false
+	}
+	if tok := strings.TrimSpace(a.getenv("PAVE_FAKE_CONTROL_TOKEN")); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return pave.Credentials{}, false
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Accounts []pave.Credentials `json:"accounts"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out) != nil || len(out.Accounts) == 0 {
+		return pave.Credentials{}, false
+	}
+	for _, c := range out.Accounts {
+		if username == "" || c.Username == username {
+			if c.Validate() == nil {
+				fmt.Fprintf(a.stderr, "pave: signing as the fake server's account %s\n", c.Username)
+				return c, true
+			}
+		}
+	}
+	return pave.Credentials{}, false
 }
 
 // client builds a client from the resolved credentials and base URL.

@@ -12,6 +12,10 @@
 // PAVE_BASE_URL), it talks to the real PAVE API instead: it creates one
 // session and prints its capture link, which you open on a phone to run a
 // real inspection. Use a Test API key to keep it out of your monthly usage.
+//
+// The pave command (cmd/pave) does the same steps one at a time from a
+// terminal: pave fake serve, pave sessions create, pave fake complete KEY,
+// pave sessions results KEY; see the README's "Command line".
 package main
 
 import (
@@ -154,6 +158,7 @@ func runEmbedded(ctx context.Context, out io.Writer) error {
 	}
 	w.Printf("\n")
 	w.Report(res)
+	w.Printf("\nThe same from a terminal, against a fake in its own process: go run ./cmd/pave fake serve\n")
 	return nil
 }
 

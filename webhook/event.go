@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -109,8 +110,9 @@ func (e Event) LogValue() slog.Value {
 func (e *Event) Decode(v any) error { return json.Unmarshal(e.Body, v) }
 
 // envelope is what Parse reads of a body: the name, the session key and
-// the presence of the fields that tell the events apart, in one pass that
-// copies nothing but the short strings.
+// the presence of the fields that tell the events apart. skimEnvelope fills
+// it in one pass over the body, without reflection; json.Unmarshal into it
+// defines what it holds, and decides the bodies the skim leaves aside.
 type envelope struct {
 	Event          nameField        `json:"event"`
 	SessionKey     wire.LooseString `json:"session_key"`
@@ -185,15 +187,34 @@ func Parse(body []byte, header http.Header) (*Event, error) {
 }
 
 func parse(body []byte, header http.Header, query url.Values) (*Event, error) {
+	return parseInto(new(delivery), body, header, query)
+}
+
+// delivery is what the handler allocates for a request, in one piece: the
+// Event, its decoded-results cache and the digest of the secret presented.
+type delivery struct {
+	ev     Event
+	cache  decodedResults
+	digest [sha256.Size]byte
+}
+
+// parseInto parses body into d.ev.
+func parseInto(d *delivery, body []byte, header http.Header, query url.Values) (*Event, error) {
 	trimmed := wire.Trim(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, fmt.Errorf("%w: expected a JSON object", ErrMalformed)
 	}
 	var env envelope
-	if err := json.Unmarshal(trimmed, &env); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	if !skimEnvelope(trimmed, &env) {
+		// Invalid, or unusual enough for encoding/json to decide.
+		slow := new(envelope)
+		if err := json.Unmarshal(trimmed, slow); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		env = *slow
 	}
-	ev := &Event{Body: body, decoded: &decodedResults{}}
+	ev := &d.ev
+	ev.Body, ev.decoded = body, &d.cache
 	ev.Name, ev.NameFrom = env.name(query, header)
 	ev.SessionKey = string(env.SessionKey)
 	if ev.SessionKey == "" {

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -259,9 +260,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log(ctx, slog.LevelWarn, "pave webhook: method not allowed", http.StatusMethodNotAllowed, nil)
 		return
 	}
+	d := new(delivery)
 	var secretName string
 	if h.verifier != nil {
-		name, ok := h.verifier.verify(r.Header)
+		name, ok := h.verifier.verifyInto(r.Header, &d.digest)
+		d.digest = [sha256.Size]byte{}
 		if !ok {
 			reply(w, http.StatusUnauthorized)
 			h.log(ctx, slog.LevelWarn, "pave webhook: unauthorized", http.StatusUnauthorized, nil)
@@ -283,7 +286,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL != nil && r.URL.RawQuery != "" {
 		query = r.URL.Query()
 	}
-	ev, err := parse(body, r.Header, query)
+	ev, err := parseInto(d, body, r.Header, query)
 	if err != nil {
 		reply(w, http.StatusBadRequest)
 		h.log(ctx, slog.LevelWarn, "pave webhook: malformed body", http.StatusBadRequest, nil, secretNameAttr(secretName)...)

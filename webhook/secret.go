@@ -177,9 +177,23 @@ func (v *verifier) presented(h http.Header) (string, bool) {
 // branch, so the comparisons take as long whichever secret, if any,
 // matches.
 func (v *verifier) verify(h http.Header) (string, bool) {
+	var sum [sha256.Size]byte
+	return v.verifyInto(h, &sum)
+}
+
+// verifyInto is verify hashing the presented secret into *sum, which the
+// caller provides so that a request allocates nothing for the check.
+func (v *verifier) verifyInto(h http.Header, sum *[sha256.Size]byte) (string, bool) {
 	got, ok := v.presented(h)
 	// Hash even when nothing was presented, so both paths cost the same.
-	sum := sha256.Sum256([]byte(got))
+	// The secret is hashed from a copy on the stack: converting it to a
+	// []byte would allocate.
+	var buf [256]byte
+	if len(got) <= len(buf) {
+		*sum = sha256.Sum256(append(buf[:0], got...))
+	} else {
+		*sum = sha256.Sum256([]byte(got))
+	}
 	match, index := 0, 0
 	for i := range v.digests {
 		eq := constantTimeEqual(sum[:], v.digests[i][:])

@@ -435,7 +435,10 @@ func slowHandler(count *atomic.Int32, fastAfter int32) http.Handler {
 func TestCreateIsNotRetriedAfterAnAttemptTimeout(t *testing.T) {
 	t.Parallel()
 	var count atomic.Int32
-	c, _ := newServerClient(t, slowHandler(&count, 100), pave.WithTimeout(50*time.Millisecond))
+	// The server never answers: the attempt always times out. The timeout
+	// is long enough for the request to reach the server even on a loaded
+	// machine, so the count below means something.
+	c, _ := newServerClient(t, slowHandler(&count, 100), pave.WithTimeout(500*time.Millisecond))
 	_, err := c.Sessions.Create(context.Background(), &pave.CreateSessionRequest{})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	var re *pave.RequestError

@@ -4,10 +4,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
+	"hash"
 	"net/http"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/pave-go/pave"
@@ -22,6 +22,25 @@ const (
 
 // headerAccessToken is the v2 authentication header.
 const headerAccessToken = "API-Access-Token"
+
+// The authentication headers' canonical map keys ("Api-Key"...), the keys
+// net/http and Header.Set store them under: indexing the map with them
+// finds what Header.Get would, without canonicalising (and allocating)
+// the name on every request.
+var (
+	keyAPIKey       = http.CanonicalHeaderKey(pave.HeaderAPIKey)
+	keyAPITimestamp = http.CanonicalHeaderKey(pave.HeaderAPITimestamp)
+	keyAPIToken     = http.CanonicalHeaderKey(pave.HeaderAPIToken)
+	keyAccessToken  = http.CanonicalHeaderKey(headerAccessToken)
+)
+
+// header is h.Get(key) for a canonical key.
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // authFailure is the 401 body; Status is set on v2 ("error").
 type authFailure struct {
@@ -59,6 +78,9 @@ func (m TimestampMode) String() string {
 
 // parseTimestamp parses an API-Timestamp value as mode says.
 func parseTimestamp(v string, mode TimestampMode) (time.Time, bool) {
+	if t, ok := parseStrictTimestamp(v); ok {
+		return t, true // the SDK's form, valid in both modes
+	}
 	if mode != Lenient {
 		t, err := time.Parse(pave.TimestampLayout, v)
 		if err != nil || t.Format(pave.TimestampLayout) != v {
@@ -90,6 +112,39 @@ func parseTimestamp(v string, mode TimestampMode) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// parseStrictTimestamp parses exactly 2006-01-02T15:04:05Z with every
+// field in range: the strings time.Parse with pave.TimestampLayout accepts
+// and formats back unchanged, read without its general machinery. Anything
+// else is left to time.Parse.
+func parseStrictTimestamp(v string) (time.Time, bool) {
+	if len(v) != len(pave.TimestampLayout) || v[4] != '-' || v[7] != '-' || v[10] != 'T' ||
+		v[13] != ':' || v[16] != ':' || v[19] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) int {
+		x := 0
+		for ; n > 0; i, n = i+1, n-1 {
+			c := v[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			x = x*10 + int(c-'0')
+		}
+		return x
+	}
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	hour, minute, sec := num(11, 2), num(14, 2), num(17, 2)
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
+		minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day { // the 31st of a 30-day month, 29 February of a common year
+		return time.Time{}, false
+	}
+	return t, true
+}
+
 func isDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
@@ -99,45 +154,123 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
+// decodeToken decodes an API-Token, 64 hex digits: lowercase, as PAVE's
+// docs show, or either case in lenient mode.
+func decodeToken(token string, mode TimestampMode, dst *[sha256.Size]byte) bool {
+	if len(token) != 2*sha256.Size {
+		return false
+	}
+	t := &hexValues[0]
+	if mode == Lenient {
+		t = &hexValues[1]
+	}
+	bad := false
+	for i := range dst {
+		hi, lo := t[token[2*i]], t[token[2*i+1]]
+		bad = bad || hi == 0 || lo == 0
+		dst[i] = (hi-1)<<4 | (lo - 1)
+	}
+	return !bad
+}
+
+// hexValues maps a hex digit to its value plus one (0: not a digit),
+// lowercase in the first table, either case in the second.
+var hexValues = func() (t [2][256]byte) {
+	for i, c := range "0123456789abcdef" {
+		t[0][c], t[1][c] = byte(i+1), byte(i+1)
+	}
+	for i, c := range "ABCDEF" {
+		t[1][c] = byte(i + 11)
+	}
+	return t
+}()
+
 // tokenMatches recomputes the HMAC over the raw timestamp string and
 // compares it in constant time: lowercase hex, as PAVE's docs show, or
 // either case in lenient mode.
 func tokenMatches(c pave.Credentials, timestamp, token string, mode TimestampMode) bool {
-	if len(token) != sha256.Size*2 {
+	var got, want [sha256.Size]byte
+	if !decodeToken(token, mode, &got) {
 		return false
 	}
-	if mode == Strict && strings.ToLower(token) != token {
-		return false // PAVE's docs show lowercase hex
-	}
-	got, err := hex.DecodeString(token)
-	if err != nil {
+	mac := hmac.New(sha256.New, []byte(c.APISecret))
+	mac.Write([]byte(c.Username + ":" + c.APIKey + "@" + timestamp))
+	return hmac.Equal(got[:], mac.Sum(want[:0]))
+}
+
+// tokenChecker verifies the API-Tokens of one account without allocating:
+// it keeps keyed HMAC states (the secret's pads already absorbed, which
+// Reset restores) in a pool, each with a scratch buffer holding the
+// constant "username:apikey@" prefix, so a check is a reset, one write of
+// prefix and timestamp, and a sum into the buffer.
+type tokenChecker struct {
+	creds  pave.Credentials
+	prefix string
+	pool   sync.Pool // *macScratch
+}
+
+type macScratch struct {
+	mac hash.Hash
+	buf []byte
+}
+
+func newTokenChecker(c pave.Credentials) *tokenChecker {
+	return &tokenChecker{creds: c, prefix: c.Username + ":" + c.APIKey + "@"}
+}
+
+// matches is tokenMatches for the checker's credentials.
+func (tc *tokenChecker) matches(timestamp, token string, mode TimestampMode) bool {
+	var got [sha256.Size]byte
+	if !decodeToken(token, mode, &got) {
 		return false
 	}
-	want, _ := hex.DecodeString(c.Token(timestamp))
-	return hmac.Equal(got, want)
+	sc, _ := tc.pool.Get().(*macScratch)
+	if sc == nil {
+		sc = &macScratch{mac: hmac.New(sha256.New, []byte(tc.creds.APISecret)),
+			buf: make([]byte, 0, len(tc.prefix)+64)}
+	} else {
+		sc.mac.Reset()
+	}
+	sc.buf = append(append(sc.buf[:0], tc.prefix...), timestamp...)
+	sc.mac.Write(sc.buf)
+	sum := sc.mac.Sum(sc.buf[:0])
+	ok := hmac.Equal(got[:], sum)
+	if cap(sc.buf) <= 4<<10 { // a lenient timestamp is at most 64 bytes; never keep a huge one
+		sc.buf = sc.buf[:0]
+		tc.pool.Put(sc)
+	}
+	return ok
 }
 
 // lookupKey finds the account of an API key, comparing in constant time.
 func (s *Server) lookupKey(key string) *account {
+	var buf [64]byte
+	var kb []byte
+	if len(key) <= len(buf) {
+		kb = append(buf[:0], key...) // no allocation for any realistic key
+	} else {
+		kb = []byte(key)
+	}
 	var found *account
 	for _, a := range s.accounts {
-		if subtle.ConstantTimeCompare([]byte(a.APIKey), []byte(key)) == 1 {
+		if subtle.ConstantTimeCompare(a.apiKey, kb) == 1 {
 			found = a
 		}
 	}
 	return found
 }
 
-// verifySignature checks API-Timestamp and API-Token for acct.
-func (s *Server) verifySignature(acct *account, ts, token string) *authFailure {
+// verifySignature checks API-Timestamp and API-Token for acct at now, the
+// server clock.
+func (s *Server) verifySignature(acct *account, ts, token string, now time.Time) *authFailure {
 	t, ok := parseTimestamp(ts, s.opts.Timestamps)
 	if !ok {
 		return unauthorized(msgInvalidToken)
 	}
-	if !tokenMatches(acct.Credentials(), ts, token, s.opts.Timestamps) {
+	if !acct.tokens.matches(ts, token, s.opts.Timestamps) {
 		return unauthorized(msgInvalidToken)
 	}
-	if !withinWindow(t, s.Now(), s.opts.TimestampWindow) {
+	if !withinWindow(t, now, s.opts.TimestampWindow) {
 		return unauthorized(msgExpiredToken)
 	}
 	return nil
@@ -152,10 +285,10 @@ func withinWindow(t, now time.Time, window time.Duration) bool {
 }
 
 // authV1 requires all three headers (PAVE's authentication page).
-func (s *Server) authV1(r *http.Request) (*account, *authFailure) {
-	key := r.Header.Get(pave.HeaderAPIKey)
-	ts := r.Header.Get(pave.HeaderAPITimestamp)
-	token := r.Header.Get(pave.HeaderAPIToken)
+func (s *Server) authV1(r *http.Request, now time.Time) (*account, *authFailure) {
+	key := header(r.Header, keyAPIKey)
+	ts := header(r.Header, keyAPITimestamp)
+	token := header(r.Header, keyAPIToken)
 	if key == "" || ts == "" || token == "" {
 		return nil, unauthorized(msgUnauthorized)
 	}
@@ -163,7 +296,7 @@ func (s *Server) authV1(r *http.Request) (*account, *authFailure) {
 	if acct == nil {
 		return nil, unauthorized(msgUnauthorized)
 	}
-	if f := s.verifySignature(acct, ts, token); f != nil {
+	if f := s.verifySignature(acct, ts, token, now); f != nil {
 		return nil, f
 	}
 	return acct, nil
@@ -171,8 +304,8 @@ func (s *Server) authV1(r *http.Request) (*account, *authFailure) {
 
 // authHotspots requires API-Key, as PAVE's Hotspots pages list only
 // API-Key; API-Token and API-Timestamp are verified when either is present.
-func (s *Server) authHotspots(r *http.Request) (*account, *authFailure) {
-	key := r.Header.Get(pave.HeaderAPIKey)
+func (s *Server) authHotspots(r *http.Request, now time.Time) (*account, *authFailure) {
+	key := header(r.Header, keyAPIKey)
 	if key == "" {
 		return nil, unauthorized(msgUnauthorized)
 	}
@@ -180,15 +313,15 @@ func (s *Server) authHotspots(r *http.Request) (*account, *authFailure) {
 	if acct == nil {
 		return nil, unauthorized(msgUnauthorized)
 	}
-	ts := r.Header.Get(pave.HeaderAPITimestamp)
-	token := r.Header.Get(pave.HeaderAPIToken)
+	ts := header(r.Header, keyAPITimestamp)
+	token := header(r.Header, keyAPIToken)
 	if ts == "" && token == "" {
 		return acct, nil
 	}
 	if ts == "" || token == "" {
 		return nil, unauthorized(msgUnauthorized)
 	}
-	if f := s.verifySignature(acct, ts, token); f != nil {
+	if f := s.verifySignature(acct, ts, token, now); f != nil {
 		return nil, f
 	}
 	return acct, nil
@@ -197,12 +330,12 @@ func (s *Server) authHotspots(r *http.Request) (*account, *authFailure) {
 // authV2 accepts API-Access-Token (the account's API key, or its
 // configured AccessToken) and/or the v1 headers. Every credential present
 // must be valid, and all must name the same account.
-func (s *Server) authV2(r *http.Request) (*account, *authFailure) {
+func (s *Server) authV2(r *http.Request, now time.Time) (*account, *authFailure) {
 	fail := func(text string) (*account, *authFailure) {
 		return nil, &authFailure{Status: "error", Message: text}
 	}
 	var byToken, byHeaders *account
-	if tok := r.Header.Get(headerAccessToken); tok != "" {
+	if tok := header(r.Header, keyAccessToken); tok != "" {
 		for _, a := range s.accounts {
 			if subtle.ConstantTimeCompare([]byte(a.APIKey), []byte(tok)) == 1 ||
 				(a.AccessToken != "" && subtle.ConstantTimeCompare([]byte(a.AccessToken), []byte(tok)) == 1) {
@@ -213,8 +346,8 @@ func (s *Server) authV2(r *http.Request) (*account, *authFailure) {
 			return fail(msgUnauthorized)
 		}
 	}
-	if r.Header.Get(pave.HeaderAPIKey) != "" || r.Header.Get(pave.HeaderAPIToken) != "" || r.Header.Get(pave.HeaderAPITimestamp) != "" {
-		a, f := s.authV1(r)
+	if header(r.Header, keyAPIKey) != "" || header(r.Header, keyAPIToken) != "" || header(r.Header, keyAPITimestamp) != "" {
+		a, f := s.authV1(r, now)
 		if f != nil {
 			return fail(f.Message)
 		}

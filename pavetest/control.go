@@ -141,13 +141,18 @@ func (s *Server) controlResult(w http.ResponseWriter, key string, err error) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	sess := s.sessions[key]
+	var b []byte
+	var n string
+	if sess != nil {
+		b, n, err = sess.viewJSON(s.opts.CaptureHost)
+	}
+	s.mu.Unlock()
 	if sess == nil {
 		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 		return
 	}
-	writeJSON(w, http.StatusOK, sess.view(s.opts.CaptureHost))
+	writeView(w, http.StatusOK, b, n, err)
 }
 
 type requestJSON struct {

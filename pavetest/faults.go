@@ -98,10 +98,9 @@ func (f *Fault) matches(r *http.Request) bool {
 	return true
 }
 
-// takeFault returns the first matching fault, consuming one use.
-func (s *Server) takeFault(r *http.Request) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// takeFaultLocked returns the first matching fault, consuming one use.
+// Call with s.mu held.
+func (s *Server) takeFaultLocked(r *http.Request) *Fault {
 	for i, fs := range s.faults {
 		if !fs.f.matches(r) {
 			continue

@@ -33,12 +33,14 @@ func transitionError(sess *session, op string) error {
 }
 
 // control runs fn under the lock and then delivers the webhooks it queued.
+// fn may change anything in the session: its cached view is dropped.
 func (s *Server) control(key string, fn func(sess *session) ([]pendingDelivery, error)) error {
 	s.mu.Lock()
 	sess, err := s.findLocked(key)
 	var batch []pendingDelivery
 	if err == nil {
 		batch, err = fn(sess)
+		sess.invalidate()
 	}
 	s.mu.Unlock()
 	s.dispatch(batch)
@@ -306,7 +308,7 @@ func (s *Server) Session(key string) (*pave.Session, error) {
 	sess, err := s.findLocked(key)
 	var b []byte
 	if err == nil {
-		b, err = marshal(sess.view(s.opts.CaptureHost))
+		b, _, err = sess.viewJSON(s.opts.CaptureHost)
 	}
 	s.mu.Unlock()
 	if err != nil {

@@ -31,6 +31,7 @@ type Server struct {
 	opts       Options
 	addr       string         // the listen address, host:port
 	apiMux     *http.ServeMux // the API routes
+	getSession http.Handler   // apiMux's GET /v1/sessions/{key}
 	controlMux *http.ServeMux
 	t          testing.TB // nil when made by Start
 
@@ -42,7 +43,7 @@ type Server struct {
 	clockOffset atomic.Int64 // nanoseconds, see AdvanceClock
 	nextNoteID  int64
 	nextVehID   int64
-	requests    logRing[Request]
+	requests    logRing[recordedRequest]
 	faults      []*faultState
 	deliveries  logRing[Delivery]
 
@@ -50,11 +51,14 @@ type Server struct {
 	serveDone chan struct{}
 	conns     sync.WaitGroup // open connections, so Close outlives their goroutines
 
-	// in-flight handler tracking, so Close can wait for handlers.
+	// in-flight handler tracking, so Close can wait for handlers: atomics
+	// on the request path, hmu and hcond only to wake Close.
 	hmu      sync.Mutex
 	hcond    *sync.Cond
-	inflight int
-	closed   bool
+	inflight atomic.Int64
+	closed   atomic.Bool
+
+	date atomic.Pointer[httpDate] // the Date header of the current second
 
 	closing   chan struct{} // closed by Close: aborts fault delays
 	ctx       context.Context
@@ -118,7 +122,7 @@ func Start(opts ...Option) (*Server, error) {
 	s.apiMux, s.controlMux = s.apiRoutes(), s.controlRoutes()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, a := range o.Accounts {
-		acct := &account{Account: a}
+		acct := newAccount(a)
 		s.accounts = append(s.accounts, acct)
 		s.byAPIKey[a.APIKey] = acct
 	}
@@ -159,16 +163,14 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.cancel()
 		close(s.closing)
-		s.hmu.Lock()
-		s.closed = true
-		s.hmu.Unlock()
+		s.closed.Store(true)
 		_ = s.httpSrv.Close()
 		<-s.serveDone
 		// http.Server.Close does not wait for connection goroutines (one
 		// may linger in a lingering-close wait); no new one starts now.
 		s.conns.Wait()
 		s.hmu.Lock()
-		for s.inflight > 0 {
+		for s.inflight.Load() > 0 {
 			s.hcond.Wait()
 		}
 		s.hmu.Unlock()
@@ -233,24 +235,58 @@ func (s *Server) AdvanceClock(d time.Duration) {
 }
 
 // enter registers an in-flight handler; false once the server is closing.
+// Close sets closed before it waits for inflight to reach zero, so a
+// handler either sees closed here or is waited for.
 func (s *Server) enter() bool {
-	s.hmu.Lock()
-	defer s.hmu.Unlock()
-	if s.closed {
+	s.inflight.Add(1)
+	if s.closed.Load() {
+		s.leave()
 		return false
 	}
-	s.inflight++
 	return true
 }
 
 func (s *Server) leave() {
-	s.hmu.Lock()
-	s.inflight--
-	if s.inflight == 0 {
+	if s.inflight.Add(-1) == 0 && s.closed.Load() {
+		s.hmu.Lock()
 		s.hcond.Broadcast()
+		s.hmu.Unlock()
 	}
-	s.hmu.Unlock()
 }
+
+// httpDate is the Date header value of one second of the server clock.
+type httpDate struct {
+	sec  int64
+	text string
+}
+
+// dateHeader formats t as the Date header, once per second of the clock.
+func (s *Server) dateHeader(t time.Time) string {
+	sec := t.Unix()
+	if d := s.date.Load(); d != nil && d.sec == sec {
+		return d.text
+	}
+	d := &httpDate{sec: sec, text: t.UTC().Format(http.TimeFormat)}
+	s.date.Store(d)
+	return d.text
+}
+
+// exchange is one API request on its way through the routes: the
+// response writer they are handed, carrying what ServeHTTP read, and room
+// for the values of the headers every answer sets, so the request path
+// makes one allocation for all of them.
+type exchange struct {
+	http.ResponseWriter
+	body       []byte
+	key        string    // the session key, when routed by fastSessionKey
+	arrived    time.Time // server clock at arrival, when hasArrived
+	hasArrived bool
+	q          apiRequest
+	vals       [3]string // Date, Content-Type, Content-Length
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (e *exchange) Unwrap() http.ResponseWriter { return e.ResponseWriter }
 
 // ServeHTTP answers one request: control endpoints under /_fake/, else the
 // request is recorded, faults are applied, then auth and the API.
@@ -260,11 +296,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.leave()
-	// Date from the fake's own clock (net/http would use the real one), so
-	// a client can see a skew set with Options.Now or AdvanceClock.
-	w.Header()["Date"] = []string{s.now().UTC().Format(http.TimeFormat)}
 	body, tooLarge := readBody(w, r, s.opts.MaxBodyBytes)
 	if r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/") {
+		// Date from the fake's own clock (net/http would use the real
+		// one), so a client can see a skew set with Options.Now or
+		// AdvanceClock.
+		w.Header()["Date"] = []string{s.dateHeader(s.now())}
 		if tooLarge {
 			writeJSON(w, http.StatusRequestEntityTooLarge, msg("Request body too large."))
 			return
@@ -274,25 +311,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.record(r, body)
-	api := func(w http.ResponseWriter) {
-		if tooLarge {
-			writeJSON(w, http.StatusRequestEntityTooLarge, msg("Request body too large."))
-			return
-		}
-		s.apiMux.ServeHTTP(w, withBody(r, body))
-	}
-	if f := s.takeFault(r); f != nil {
-		s.applyFault(w, r, f, api)
+	now, f := s.admit(r, body)
+	e := &exchange{ResponseWriter: w, body: body, arrived: now, hasArrived: true}
+	e.vals[0] = s.dateHeader(now)
+	w.Header()["Date"] = e.vals[0:1:1]
+	if f != nil {
+		s.applyFault(w, r, f, func(w http.ResponseWriter) {
+			s.serveAPI(&exchange{ResponseWriter: w, body: body}, r, tooLarge)
+		})
 		return
 	}
-	api(w)
+	s.serveAPI(e, r, tooLarge)
 }
 
-// readBody reads at most limit bytes; tooLarge reports a longer body.
+// serveAPI hands an API request, recorded and past the faults, to the
+// routes.
+func (s *Server) serveAPI(e *exchange, r *http.Request, tooLarge bool) {
+	if tooLarge {
+		writeJSON(e, http.StatusRequestEntityTooLarge, msg("Request body too large."))
+		return
+	}
+	if key, ok := fastSessionKey(r); ok {
+		e.key = key
+		s.getSession.ServeHTTP(e, r)
+		return
+	}
+	r2 := *r // the mux annotates the request it routes: leave the caller's alone
+	s.apiMux.ServeHTTP(e, &r2)
+}
+
+// readBody reads at most limit bytes; tooLarge reports a longer body. An
+// empty body (http.NoBody, what net/http gives a request without one) is
+// answered without reading or allocating.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, tooLarge bool) {
 	if r.Body == nil {
 		return nil, false
+	}
+	if r.Body == http.NoBody {
+		return []byte{}, false
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
@@ -335,9 +391,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 			b = []byte(`{"message":"Server Error"}`)
 		}
 	}
+	writeJSONBytes(w, status, b, strconv.Itoa(len(b)))
+}
+
+// writeJSONBytes writes the JSON document b, of length length (its decimal
+// string), with the given status. On an exchange the header values live in
+// its own storage.
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte, length string) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	if e, ok := w.(*exchange); ok {
+		e.vals[1], e.vals[2] = "application/json", length
+		h["Content-Type"], h["Content-Length"] = e.vals[1:2:2], e.vals[2:3:3]
+	} else {
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", length)
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

@@ -19,8 +19,8 @@ func (r *logRing[T]) add(v T, max int) {
 
 // snapshot returns the entries, oldest first, each passed through clone
 // so callers cannot reach the log's own headers and bodies.
-func (r *logRing[T]) snapshot(clone func(T) T) []T {
-	out := make([]T, 0, len(r.items))
+func snapshot[T, V any](r *logRing[T], clone func(T) V) []V {
+	out := make([]V, 0, len(r.items))
 	for _, v := range r.items[r.head:] {
 		out = append(out, clone(v))
 	}

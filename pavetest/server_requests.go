@@ -2,7 +2,9 @@ package pavetest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -25,24 +27,80 @@ type Request struct {
 	Time time.Time `json:"time"`
 }
 
-// record appends r to the request log, dropping the oldest entries beyond
-// Options.MaxRecordedRequests.
-func (s *Server) record(r *http.Request, body []byte) {
-	req := Request{
-		Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
-		Header: r.Header.Clone(), Body: bytes.Clone(body),
+// recordedRequest is a Request as the log keeps it: method, paths, query
+// and header names and values copied into one pointer-free byte slice, so
+// recording costs one allocation and the garbage collector never scans a
+// logged request (the log holds up to Options.MaxRecordedRequests of
+// them). Requests decodes it.
+type recordedRequest struct {
+	data      []byte // length-prefixed strings: method, path, raw path, query, then name, value pairs
+	hasHeader bool   // false: the request's Header was nil
+	body      []byte
+	time      time.Time
+}
+
+// appendString appends s with its length as a uvarint.
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// encodeRequest lays out r's method, paths, query and header as
+// recordedRequest.data, in one pass over the header: into a buffer on the
+// stack, then copied to the heap at its exact size.
+func encodeRequest(r *http.Request) []byte {
+	var stack [1024]byte
+	b := appendString(stack[:0], r.Method)
+	b = appendString(b, r.URL.Path)
+	b = appendString(b, r.URL.RawPath) // EscapedPath is computed from Path and RawPath alone
+	b = appendString(b, r.URL.RawQuery)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			b = appendString(appendString(b, k), v)
+		}
 	}
+	return append([]byte(nil), b...)
+}
+
+// request decodes the Request, with its own header and body.
+func (q recordedRequest) request() Request {
+	d := q.data
+	next := func() string {
+		n, k := binary.Uvarint(d)
+		s := string(d[k : k+int(n)])
+		d = d[k+int(n):]
+		return s
+	}
+	r := Request{Method: next(), Path: next(), Body: bytes.Clone(q.body), Time: q.time}
+	r.EscapedPath = (&url.URL{Path: r.Path, RawPath: next()}).EscapedPath()
+	r.RawQuery = next()
+	if q.hasHeader {
+		r.Header = http.Header{}
+		for len(d) > 0 {
+			k := next()
+			r.Header[k] = append(r.Header[k], next())
+		}
+	}
+	return r
+}
+
+// admit records r and takes the first matching fault (nil when none), in
+// one critical section; it returns the server-clock time of arrival. body
+// is what ServeHTTP read: a slice of its own that no handler modifies, so
+// the log keeps it as it is.
+func (s *Server) admit(r *http.Request, body []byte) (time.Time, *Fault) {
+	req := recordedRequest{data: encodeRequest(r), hasHeader: r.Header != nil, body: body}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	req.Time = s.now()
+	req.time = s.now()
 	s.requests.add(req, s.opts.MaxRecordedRequests)
+	return req.time, s.takeFaultLocked(r)
 }
 
 // Requests returns the API requests received so far, oldest first.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.requests.snapshot(Request.clone)
+	return snapshot(&s.requests, recordedRequest.request)
 }
 
 // ResetRequests forgets the recorded requests.

@@ -230,7 +230,8 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, body []byte, acct *a
 	}
 	sess.vehicle.mergeFrom(b.Vehicle)
 	s.sessions[key] = sess
-	writeJSON(w, http.StatusCreated, sess.view(s.opts.CaptureHost))
+	b2, n, err := sess.viewJSON(s.opts.CaptureHost)
+	writeView(w, http.StatusCreated, b2, n, err)
 }
 
 // ownSession returns acct's session key, or nil (another key's session is
@@ -245,12 +246,29 @@ func (s *Server) ownSession(acct *account, key string) *session {
 
 func (s *Server) handleGetSession(w http.ResponseWriter, acct *account, key string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess := s.ownSessionOr404(w, acct, key)
+	sess := s.ownSession(acct, key)
+	var b []byte
+	var n string
+	var err error
+	if sess != nil {
+		b, n, err = sess.viewJSON(s.opts.CaptureHost)
+	}
+	s.mu.Unlock()
 	if sess == nil {
+		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 		return
 	}
-	writeJSON(w, http.StatusOK, sess.view(s.opts.CaptureHost))
+	writeView(w, http.StatusOK, b, n, err)
+}
+
+// writeView answers a session's encoded view (from viewJSON), or the
+// error answer writeJSON gives a value it cannot encode.
+func writeView(w http.ResponseWriter, status int, b []byte, length string, err error) {
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, []byte(`{"message":"Server Error"}`))
+		return
+	}
+	writeJSONBytes(w, status, b, length)
 }
 
 func (s *Server) handleGetPhotos(w http.ResponseWriter, acct *account, key string) {
@@ -435,7 +453,9 @@ func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *a
 		}
 	}
 	sess.updatedAt = s.stampLocked()
-	writeJSON(w, http.StatusOK, sess.view(s.opts.CaptureHost))
+	sess.invalidate()
+	out, n, err := sess.viewJSON(s.opts.CaptureHost)
+	writeView(w, http.StatusOK, out, n, err)
 }
 
 // ownSessionOr404 returns the account's session, or answers the documented

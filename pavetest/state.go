@@ -55,7 +55,13 @@ const (
 // account is an Account with its callback settings.
 type account struct {
 	Account
-	callbacks []*callback // insertion order; at most one per event
+	apiKey    []byte        // APIKey, for constant-time comparison
+	tokens    *tokenChecker // verifies the account's API-Tokens
+	callbacks []*callback   // insertion order; at most one per event
+}
+
+func newAccount(a Account) *account {
+	return &account{Account: a, apiKey: []byte(a.APIKey), tokens: newTokenChecker(a.Credentials())}
 }
 
 type callback struct {
@@ -196,7 +202,35 @@ type session struct {
 	hotspotPhotos    []hotspotPhoto
 	hotspotProcessed bool
 	hotspotResults   []byte
+
+	// viewJSON's cache: the encoded view and its length, nil until asked
+	// for and after every change (see invalidate).
+	cachedJSON []byte
+	cachedLen  string
 }
+
+// viewJSON returns the session's view encoded as GET /v1/sessions/{key}
+// answers it, and its length as a decimal string. The encoding is kept
+// until invalidate: the view depends only on the session's own fields
+// (and the server's fixed capture host), never on the clock. The slice is
+// never modified afterwards, so it may be written after the lock is
+// released. Call with the server's lock held.
+func (s *session) viewJSON(captureHost string) ([]byte, string, error) {
+	if s.cachedJSON != nil {
+		return s.cachedJSON, s.cachedLen, nil
+	}
+	b, err := marshal(s.view(captureHost))
+	if err != nil {
+		return nil, "", err
+	}
+	s.cachedJSON, s.cachedLen = b, strconv.Itoa(len(b))
+	return b, s.cachedLen, nil
+}
+
+// invalidate drops viewJSON's cache. Every change to a field the view
+// shows goes through control (the lifecycle methods) or
+// handleUpdateSession, which call it. Call with the server's lock held.
+func (s *session) invalidate() { s.cachedJSON, s.cachedLen = nil, "" }
 
 // photoCodes lists the 13 standard views in code order.
 func photoCodes() []pave.PhotoCode {
@@ -342,8 +376,8 @@ func (s *session) optionsView() optionsJSON {
 	return optionsJSON{ClientID: s.clientID, SMS: s.sms, Contact: s.contact, Reference: s.reference}
 }
 
-// view renders the session as GET /v1/sessions/{key} does. Call with the
-// server's lock held.
+// view renders the session as GET /v1/sessions/{key} does (viewJSON
+// encodes and caches it). Call with the server's lock held.
 func (s *session) view(captureHost string) sessionJSON {
 	out := sessionJSON{
 		SessionKey:       s.key,

@@ -54,7 +54,7 @@ type pendingDelivery struct {
 func (s *Server) Deliveries() []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.deliveries.snapshot(func(d Delivery) Delivery {
+	return snapshot(&s.deliveries, func(d Delivery) Delivery {
 		d.Header = d.Header.Clone()
 		d.Body = bytes.Clone(d.Body)
 		return d

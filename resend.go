@@ -88,7 +88,7 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 	body := ResendSMSRequest{}
 	if req != nil && req.Phone != "" {
 		body.Phone = strings.TrimSpace(req.Phone)
-		if _, ok := PhoneDigits(body.Phone); !ok {
+		if !validPhone(body.Phone) {
 			fe.add("phone", "phone number must have 7 to 15 digits")
 		}
 	}

@@ -37,7 +37,7 @@ func sessionPath(key string, suffix string) string {
 // refused, 429), so a customer is never texted twice.
 func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest) (*Session, error) {
 	req = req.normalized()
-	if err := req.Validate(); err != nil {
+	if err := req.validate(); err != nil {
 		return nil, err
 	}
 	body := any(req)
@@ -209,7 +209,7 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 		return nil, &ValidationError{Op: "Sessions.Update", Errors: map[string][]string{"": {"request is nil"}}}
 	}
 	req = req.normalized()
-	if err := req.Validate(); err != nil {
+	if err := req.validate(); err != nil {
 		return nil, err
 	}
 	// A PUT that changes the SMS can text the customer: like a POST, it

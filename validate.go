@@ -32,30 +32,44 @@ func ValidateVIN(vin string) (ok bool, reason string) {
 // dashes, dots, parentheses and one leading +, and whether what remains is 7
 // to 15 digits.
 func PhoneDigits(phone string) (digits string, ok bool) {
-	s := strings.TrimSpace(phone)
-	s = strings.TrimPrefix(s, "+")
-	n := 0
+	n, ok := countPhoneDigits(phone)
+	if n < 0 {
+		return "", false
+	}
+	s := strings.TrimPrefix(strings.TrimSpace(phone), "+")
+	if n == len(s) {
+		return s, ok // only digits: no copy
+	}
+	b := make([]byte, 0, n)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			b = append(b, c)
+		}
+	}
+	return string(b), ok
+}
+
+// validPhone is PhoneDigits' verdict without building the digits.
+func validPhone(phone string) bool {
+	_, ok := countPhoneDigits(phone)
+	return ok
+}
+
+// countPhoneDigits counts the digits of a phone number written with
+// spaces, dashes, dots, parentheses and one leading +; -1 when another
+// character appears. ok reports 7 to 15 digits.
+func countPhoneDigits(phone string) (n int, ok bool) {
+	s := strings.TrimPrefix(strings.TrimSpace(phone), "+")
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
 			n++
 		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
 		default:
-			return "", false
+			return -1, false
 		}
 	}
-	if n == len(s) {
-		digits = s // only digits: no copy
-	} else {
-		b := make([]byte, 0, n)
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c >= '0' && c <= '9' {
-				b = append(b, c)
-			}
-		}
-		digits = string(b)
-	}
-	return digits, n >= 7 && n <= 15
+	return n, n >= 7 && n <= 15
 }
 
 // validateSessionKey checks a path segment before it is escaped into a URL.
@@ -163,12 +177,12 @@ func validateSMS(fe fieldErrors, prefix string, s *SMS) {
 		return
 	}
 	if s.To != "" {
-		if _, ok := PhoneDigits(s.To); !ok {
+		if !validPhone(s.To) {
 			fe.add(prefix+".to", "phone number must have 7 to 15 digits")
 		}
 	}
 	if s.From != "" {
-		if _, ok := PhoneDigits(s.From); !ok {
+		if !validPhone(s.From) {
 			fe.add(prefix+".from", "phone number must have 7 to 15 digits")
 		}
 	}
@@ -182,7 +196,14 @@ func (r *CreateSessionRequest) Validate() error {
 	if r == nil {
 		return nil
 	}
-	r = r.normalized()
+	return r.normalized().validate()
+}
+
+// validate checks a request already normalized.
+func (r *CreateSessionRequest) validate() error {
+	if r == nil {
+		return nil
+	}
 	fe := validateParts(r.Session, r.Vehicle, r.SMS)
 	validateOptions(fe, r.Options)
 	return fe.err("Sessions.Create")
@@ -195,7 +216,11 @@ func (r *UpdateSessionRequest) Validate() error {
 	if r == nil {
 		return nil
 	}
-	r = r.normalized()
+	return r.normalized().validate()
+}
+
+// validate checks a request already normalized.
+func (r *UpdateSessionRequest) validate() error {
 	return validateParts(r.Session, r.Vehicle, r.SMS).err("Sessions.Update")
 }
 
@@ -215,17 +240,23 @@ func (r *CreateSessionRequest) normalized() *CreateSessionRequest {
 	if r == nil {
 		return nil
 	}
+	s, v := normalSettings(r.Session), normalVehicle(r.Vehicle)
+	if s == r.Session && v == r.Vehicle {
+		return r
+	}
 	out := *r
-	out.Session = normalSettings(r.Session)
-	out.Vehicle = normalVehicle(r.Vehicle)
+	out.Session, out.Vehicle = s, v
 	return &out
 }
 
 // normalized: see CreateSessionRequest.normalized.
 func (r *UpdateSessionRequest) normalized() *UpdateSessionRequest {
+	s, v := normalSettings(r.Session), normalVehicle(r.Vehicle)
+	if s == r.Session && v == r.Vehicle {
+		return r
+	}
 	out := *r
-	out.Session = normalSettings(r.Session)
-	out.Vehicle = normalVehicle(r.Vehicle)
+	out.Session, out.Vehicle = s, v
 	return &out
 }
 

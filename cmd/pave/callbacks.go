@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/report"
 )
 
 func init() {
@@ -176,9 +177,9 @@ func callbackNames[V any](m map[string]V) []string {
 
 // printCallback prints one setting, values redacted.
 func (a *app) printCallback(cb *pave.Callback) error {
-	tw := tabOut(a.stdout)
+	tw := report.Table(a.stdout)
 	fmt.Fprintf(tw, "Event:\t%s\n", cb.Event)
-	fmt.Fprintf(tw, "URL:\t%s\n", dashIfEmpty(redactedURL(*cb)))
+	fmt.Fprintf(tw, "URL:\t%s\n", report.Dash(redactedURL(*cb)))
 	fmt.Fprintf(tw, "Method:\t%s\n", methodOrPost(cb.Method))
 	if len(cb.Headers) > 0 {
 		fmt.Fprintf(tw, "Headers:\t%s (values hidden)\n", strings.Join(callbackNames(cb.Headers), ", "))
@@ -218,11 +219,11 @@ redacted.`,
 					_, err := fmt.Fprintln(a.stdout, "No callback settings.")
 					return err
 				}
-				tw := tabOut(a.stdout)
+				tw := report.Table(a.stdout)
 				fmt.Fprintln(tw, "EVENT\tMETHOD\tURL\tHEADERS")
 				for _, cb := range cbs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cb.Event, methodOrPost(cb.Method), dashIfEmpty(redactedURL(cb)),
-						dashIfEmpty(strings.Join(callbackNames(cb.Headers), ", ")))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cb.Event, methodOrPost(cb.Method), report.Dash(redactedURL(cb)),
+						report.Dash(strings.Join(callbackNames(cb.Headers), ", ")))
 				}
 				return tw.Flush()
 			})

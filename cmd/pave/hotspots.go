@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/report"
 )
 
 func init() {
@@ -149,14 +150,14 @@ Exit status 1 when PAVE refused any photo (the others were accepted).`,
 						return err
 					}
 				} else {
-					tw := tabOut(a.stdout)
+					tw := report.Table(a.stdout)
 					fmt.Fprintln(tw, "LABEL\tVERDICT")
 					for _, u := range ups {
 						verdict := "accepted"
 						if !u.Success {
-							verdict = "refused: " + dashIfEmpty(u.Message)
+							verdict = "refused: " + report.Dash(u.Message)
 						}
-						fmt.Fprintf(tw, "%s\t%s\n", dashIfEmpty(string(u.PhotoLabel)), verdict)
+						fmt.Fprintf(tw, "%s\t%s\n", report.Dash(string(u.PhotoLabel)), verdict)
 					}
 					if err := tw.Flush(); err != nil {
 						return err
@@ -252,7 +253,7 @@ func writeHotspotResults(a *app, key string, res *pave.HotspotResults) {
 		return
 	}
 	fmt.Fprintln(a.stdout)
-	tw := tabOut(a.stdout)
+	tw := report.Table(a.stdout)
 	fmt.Fprintln(tw, "  LABEL\tCOMPONENT\tDAMAGE\tPOSITION\tREPAIR")
 	for _, p := range res.Photos {
 		label := p.PhotoLabel
@@ -260,15 +261,15 @@ func writeHotspotResults(a *app, key string, res *pave.HotspotResults) {
 			label = p.PhotoCode.Label()
 		}
 		if len(p.Damages) == 0 {
-			fmt.Fprintf(tw, "  %s\t-\tno damage\t-\t-\n", dashIfEmpty(string(label)))
+			fmt.Fprintf(tw, "  %s\t-\tno damage\t-\t-\n", report.Dash(string(label)))
 		}
 		for _, d := range p.Damages {
 			pos := "-"
 			if d.Coords != nil {
 				pos = d.Coords.String()
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", dashIfEmpty(string(label)), dashIfEmpty(d.Component),
-				reportDamageName(d.Description, d.DamageName), pos, dashIfEmpty(d.RepairMethod))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", report.Dash(string(label)), report.Dash(d.Component),
+				report.DamageName(d.Description, d.DamageName), pos, report.Dash(d.RepairMethod))
 		}
 	}
 	_ = tw.Flush()

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/report"
 )
 
 func init() {
@@ -319,9 +320,9 @@ VIN or phone number) exit with status 3 before anything is sent.`,
 				if a.jsonOut {
 					return a.printRaw(sess.Raw(), sess)
 				}
-				tw := tabOut(a.stdout)
+				tw := report.Table(a.stdout)
 				fmt.Fprintf(tw, "Session key:\t%s\n", sess.SessionKey)
-				fmt.Fprintf(tw, "Capture link:\t%s\n", dashIfEmpty(sess.CaptureURL))
+				fmt.Fprintf(tw, "Capture link:\t%s\n", report.Dash(sess.CaptureURL))
 				if err := tw.Flush(); err != nil {
 					return err
 				}
@@ -369,19 +370,19 @@ func (a *app) printSession(sess *pave.Session) error {
 	if a.jsonOut {
 		return a.printRaw(sess.Raw(), sess)
 	}
-	tw := tabOut(a.stdout)
+	tw := report.Table(a.stdout)
 	fmt.Fprintf(tw, "Session key:\t%s\n", sess.SessionKey)
-	fmt.Fprintf(tw, "Status:\t%s\n", dashIfEmpty(string(sess.Status)))
-	fmt.Fprintf(tw, "Theme:\t%s\n", dashIfEmpty(string(sess.Theme)))
-	fmt.Fprintf(tw, "Capture link:\t%s\n", dashIfEmpty(sess.CaptureURL))
+	fmt.Fprintf(tw, "Status:\t%s\n", report.Dash(string(sess.Status)))
+	fmt.Fprintf(tw, "Theme:\t%s\n", report.Dash(string(sess.Theme)))
+	fmt.Fprintf(tw, "Capture link:\t%s\n", report.Dash(sess.CaptureURL))
 	fmt.Fprintf(tw, "Created:\t%s\n", timeOrDash(sess.CreatedAt))
 	fmt.Fprintf(tw, "Updated:\t%s\n", timeOrDash(sess.UpdatedAt))
 	var v pave.Vehicle
 	if sess.Vehicle != nil {
 		v = *sess.Vehicle
 	}
-	fmt.Fprintf(tw, "Vehicle:\t%s\n", reportVehicleName(v))
-	fmt.Fprintf(tw, "VIN:\t%s\n", dashIfEmpty(v.VIN))
+	fmt.Fprintf(tw, "Vehicle:\t%s\n", report.VehicleName(v))
+	fmt.Fprintf(tw, "VIN:\t%s\n", report.Dash(v.VIN))
 	if v.OdomReading > 0 {
 		fmt.Fprintf(tw, "Odometer:\t%d %s\n", int64(v.OdomReading), v.OdomUnit)
 	}
@@ -449,7 +450,7 @@ photos as PAVE returned them.`,
 					_, err := fmt.Fprintln(a.stdout, "No photos yet.")
 					return err
 				}
-				tw := tabOut(a.stdout)
+				tw := report.Table(a.stdout)
 				fmt.Fprintln(tw, "CODE\tLABEL\tVERDICT")
 				for _, p := range photos {
 					label := p.PhotoLabel
@@ -459,14 +460,14 @@ photos as PAVE returned them.`,
 					verdict := "accepted"
 					switch {
 					case p.Rejected():
-						verdict = "rejected: " + dashIfEmpty(p.RejectionReason())
+						verdict = "rejected: " + report.Dash(p.RejectionReason())
 					case !p.Approved:
 						verdict = "pending"
 						if p.ApprovedMessage != "" {
 							verdict += ": " + p.ApprovedMessage
 						}
 					}
-					fmt.Fprintf(tw, "%02d\t%s\t%s\n", int(p.PhotoCode), dashIfEmpty(string(label)), verdict)
+					fmt.Fprintf(tw, "%02d\t%s\t%s\n", int(p.PhotoCode), report.Dash(string(label)), verdict)
 				}
 				return tw.Flush()
 			})
@@ -500,14 +501,14 @@ func sessionsNotesCommand(a *app) *cobra.Command {
 					_, err := fmt.Fprintln(a.stdout, "No notes.")
 					return err
 				}
-				tw := tabOut(a.stdout)
+				tw := report.Table(a.stdout)
 				fmt.Fprintln(tw, "TITLE\tCREATED")
 				for _, n := range notes {
 					title := n.Title
 					if title == "" {
 						title = n.Description
 					}
-					fmt.Fprintf(tw, "%s\t%s\n", dashIfEmpty(oneLine(title)), timeOrDash(n.CreatedAt))
+					fmt.Fprintf(tw, "%s\t%s\n", report.Dash(oneLine(title)), timeOrDash(n.CreatedAt))
 				}
 				return tw.Flush()
 			})
@@ -544,7 +545,7 @@ func (a *app) printResults(res *pave.Results) error {
 	if a.jsonOut {
 		return a.printRaw(res.Raw(), res)
 	}
-	writeConditionReport(a.stdout, res)
+	report.Write(a.stdout, res)
 	return nil
 }
 
@@ -692,7 +693,7 @@ func liveStatus(ctx context.Context, w io.Writer, interval time.Duration,
 
 // statusLine is one rewrite of the live status line.
 func statusLine(key string, st pave.SessionStatus, err error, elapsed time.Duration) string {
-	s := dashIfEmpty(string(st))
+	s := report.Dash(string(st))
 	if st == "" && err != nil {
 		s = "status unavailable"
 	}

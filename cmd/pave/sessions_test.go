@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/report"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -309,7 +310,7 @@ func TestSessionsLifecycle(t *testing.T) {
 		}
 	}
 	var buf strings.Builder
-	writeConditionReport(&buf, res)
+	report.Write(&buf, res)
 	assert.Equal(t, buf.String(), r.stdout, "the report the command prints is the report of the document")
 
 	// --json: the document as PAVE returned it.

@@ -1,4 +1,6 @@
-package main
+// Package report prints a PAVE condition report as aligned text: the one
+// layout the quickstart and the pave command share.
+package report
 
 import (
 	"fmt"
@@ -10,17 +12,16 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// writeConditionReport prints a short condition report: the vehicle, its
-// grade and the worst damage of each damaged component, as aligned
-// columns (the layout of examples/quickstart).
-func writeConditionReport(out io.Writer, res *pave.Results) {
+// Write prints a short condition report: the vehicle, its grade and the
+// worst damage of each damaged component, as aligned columns.
+func Write(out io.Writer, res *pave.Results) {
 	sum := res.Summary() // grade, its label, damage count, worst damage per component
 	v := res.Vehicle
 
 	fmt.Fprintf(out, "Condition report for session %s\n", res.Session.SessionKey)
-	tw := tabOut(out)
-	fmt.Fprintf(tw, "  Vehicle:\t%s\n", reportVehicleName(v))
-	fmt.Fprintf(tw, "  VIN:\t%s\n", dashIfEmpty(v.VIN))
+	tw := Table(out)
+	fmt.Fprintf(tw, "  Vehicle:\t%s\n", VehicleName(v))
+	fmt.Fprintf(tw, "  VIN:\t%s\n", Dash(v.VIN))
 	if sum.Graded {
 		fmt.Fprintf(tw, "  Grade:\t%d/5, %s\n", sum.Grade, sum.GradeLabel)
 	} else {
@@ -40,23 +41,23 @@ func writeConditionReport(out io.Writer, res *pave.Results) {
 	slices.Sort(components)
 
 	fmt.Fprintln(out)
-	tw = tabOut(out)
+	tw = Table(out)
 	fmt.Fprintln(tw, "  COMPONENT\tDAMAGES\tWORST DAMAGE\tREPAIR")
 	for _, c := range components {
 		worst := sum.WorstByComponent[c]
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", dashIfEmpty(c), len(byComponent[c]), reportDamageName(worst.Description, worst.DamageName), dashIfEmpty(worst.RepairMethod))
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", Dash(c), len(byComponent[c]), DamageName(worst.Description, worst.DamageName), Dash(worst.RepairMethod))
 	}
 	_ = tw.Flush()
 }
 
-// tabOut returns the aligned-columns writer every table uses.
-func tabOut(w io.Writer) *tabwriter.Writer {
+// Table returns the aligned-columns writer every table uses; call Flush.
+func Table(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 }
 
-// reportVehicleName is "2020 Honda Accord Sport", leaving out what PAVE
-// did not decode.
-func reportVehicleName(v pave.Vehicle) string {
+// VehicleName is "2020 Honda Accord Sport", leaving out what PAVE did not
+// decode.
+func VehicleName(v pave.Vehicle) string {
 	var parts []string
 	if v.Year > 0 {
 		parts = append(parts, fmt.Sprint(int64(v.Year)))
@@ -66,22 +67,23 @@ func reportVehicleName(v pave.Vehicle) string {
 			parts = append(parts, p)
 		}
 	}
-	return dashIfEmpty(strings.Join(parts, " "))
+	return Dash(strings.Join(parts, " "))
 }
 
-// reportDamageName is a damage's human description with its code, e.g.
+// DamageName is a damage's human description with its code, e.g.
 // "Scraped (SCRAPED_MEDIUM)".
-func reportDamageName(description, code string) string {
+func DamageName(description, code string) string {
 	switch {
 	case description != "" && code != "":
 		return description + " (" + code + ")"
 	case description != "":
 		return description
 	}
-	return dashIfEmpty(code)
+	return Dash(code)
 }
 
-func dashIfEmpty(s string) string {
+// Dash is s, or "-" when s is empty.
+func Dash(s string) string {
 	if s == "" {
 		return "-"
 	}

@@ -117,6 +117,38 @@ func (p *longProc) signal() {
 	}
 }
 
+// waitStartOrSkipIfBusy waits for fake serve's start line; when another
+// process took the image's fixed port between the check and the start (a
+// parallel run of these tests, say), the test is skipped, not failed.
+func (p *longProc) waitStartOrSkipIfBusy(t *testing.T, addr string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		p.mu.Lock()
+		for _, l := range p.out {
+			if strings.Contains(l, "listening on http://") {
+				p.mu.Unlock()
+				return l
+			}
+		}
+		eof := p.eof
+		p.mu.Unlock()
+		if eof {
+			<-p.done
+			if strings.Contains(p.stderr.String(), "address already in use") {
+				t.Skipf("%s was taken by another process as the test started it", addr)
+			}
+			t.Fatalf("pave %s exited (status %d) before its start line\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), p.code, p.stderr.String())
+		}
+		select {
+		case <-p.more:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatalf("pave %s printed no start line within 30s", strings.Join(p.cmd.Args[1:], " "))
+	return ""
+}
+
 // waitLine returns the next stdout line (after those already returned)
 // that match accepts, failing the test when the process ends first or
 // none arrives within timeout.
@@ -779,7 +811,7 @@ func TestDockerfileCommand(t *testing.T) {
 	}
 	const token = "docker-control-token-0123456789"
 	p := startLong(t, []string{envFakeControlToken + "=" + token}, args...)
-	line := p.waitLine(t, 30*time.Second, "the start line", func(l string) bool { return strings.Contains(l, "listening on http://") })
+	line := p.waitStartOrSkipIfBusy(t, addr)
 	base := line[strings.Index(line, "http://"):]
 	_, port, _ := net.SplitHostPort(addr)
 	assert.Equal(t, "http://127.0.0.1:"+port, base)

@@ -436,7 +436,10 @@ func TestCrossProcessFlow(t *testing.T) {
 	line := lst.waitLine(t, 30*time.Second, "the start line", func(l string) bool { return strings.Contains(l, "listening for PAVE webhooks on") })
 	url := line[strings.Index(line, "http://"):]
 	lst.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool { return strings.Contains(l, "Ctrl-C") })
-	assert.Contains(t, lst.stderr.String(), "signing as the fake server's account "+fs.Accounts[0].Username)
+	// stderr is copied on its own pipe: it may trail stdout a little.
+	assert.Eventually(t, func() bool {
+		return strings.Contains(lst.stderr.String(), "signing as the fake server's account "+fs.Accounts[0].Username)
+	}, 10*time.Second, 5*time.Millisecond, lst.stderr.String())
 	assert.Equal(t, 5, strings.Count(lst.stdout(), "registered SESSION:"), lst.stdout())
 	assert.Contains(t, lst.stdout(), "registered SESSION:COMPLETE -> "+url)
 

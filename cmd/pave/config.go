@@ -159,7 +159,7 @@ func (a *app) fakeAccount(base, username string) (pave.Credentials, bool) {
 	if err != nil {
 		return pave.Credentials{}, false
 	}
-	if tok := strings.TrimSpace(a.getenv("PAVE_FAKE_CONTROL_TOKEN")); tok != "" {
+	if tok := strings.TrimSpace(a.getenv(envFakeControlToken)); tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	req.Header.Set("Accept", "application/json")

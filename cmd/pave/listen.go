@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/report"
 	"github.com/pave-go/pave/webhook"
 )
 
@@ -94,20 +95,12 @@ func parseListenEvents(s string) ([]pave.EventName, error) {
 	var out []pave.EventName
 	seen := map[pave.EventName]bool{}
 	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
+		if strings.TrimSpace(part) == "" {
 			continue
 		}
-		ev := pave.EventName(part).Canonical()
-		if !ev.Known() {
-			ev = pave.EventName("SESSION:" + part).Canonical()
-		}
-		if !ev.Known() {
-			var names []string
-			for _, e := range pave.Events() {
-				names = append(names, strings.TrimPrefix(string(e), "SESSION:"))
-			}
-			return nil, usagef("--events: unknown event %q (want some of %s, with or without SESSION:)", part, strings.Join(names, ", "))
+		ev, err := parseEvent(part)
+		if err != nil {
+			return nil, usagef("--events: %v", err)
 		}
 		if !seen[ev] {
 			seen[ev] = true
@@ -493,7 +486,7 @@ func describeDelivery(ev *webhook.Event) listenDelivery {
 		if d.SessionKey == "" {
 			d.SessionKey = sc.SessionKey
 		}
-		d.summary = fmt.Sprintf("photo %02d %s %s", d.PhotoCode, listenDash(d.PhotoLabel), listenDash(d.PhotoStatus))
+		d.summary = fmt.Sprintf("photo %02d %s %s", d.PhotoCode, report.Dash(d.PhotoLabel), report.Dash(d.PhotoStatus))
 		if d.Message != "" {
 			d.summary += " (" + d.Message + ")"
 		}
@@ -507,7 +500,7 @@ func describeDelivery(ev *webhook.Event) listenDelivery {
 		if d.SessionKey == "" {
 			d.SessionKey = sp.SessionKey
 		}
-		d.summary = "sms " + listenDash(d.Status)
+		d.summary = "sms " + report.Dash(d.Status)
 		if d.Message != "" {
 			d.summary += " (" + d.Message + ")"
 		}
@@ -521,9 +514,9 @@ func describeDelivery(ev *webhook.Event) listenDelivery {
 		if d.SessionKey == "" {
 			d.SessionKey = sc.SessionKey
 		}
-		d.summary = "status " + listenDash(d.Status)
+		d.summary = "status " + report.Dash(d.Status)
 		if d.PreviousStatus != "" {
-			d.summary = "status " + d.PreviousStatus + " -> " + listenDash(d.Status)
+			d.summary = "status " + d.PreviousStatus + " -> " + report.Dash(d.Status)
 		}
 	case pave.EventComplete:
 		res, err := ev.Complete()
@@ -560,13 +553,6 @@ func describeDelivery(ev *webhook.Event) listenDelivery {
 		d.summary = d.Problem
 	}
 	return d
-}
-
-func listenDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // listenHopHeaders are not forwarded (connection-level, or recomputed).
@@ -619,7 +605,7 @@ func (l *webhookListener) print(d *listenDelivery) {
 		_ = l.writeJSONLine(d)
 		return
 	}
-	line := fmt.Sprintf("%s  %-21s  %-14s  %s", time.Now().Format("15:04:05"), listenDash(string(d.Event)), listenDash(d.SessionKey), d.summary)
+	line := fmt.Sprintf("%s  %-21s  %-14s  %s", time.Now().Format("15:04:05"), report.Dash(string(d.Event)), report.Dash(d.SessionKey), d.summary)
 	switch {
 	case d.ForwardStatus != 0:
 		line += fmt.Sprintf("  -> app %d", d.ForwardStatus)

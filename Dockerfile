@@ -22,15 +22,17 @@
 
 FROM golang:1.26 AS build
 WORKDIR /src
+# cmd/pave is a module of its own that requires the SDK's module at ../..
 COPY go.mod go.sum ./
-RUN go mod download
+COPY cmd/pave/go.mod cmd/pave/go.sum cmd/pave/
+RUN cd cmd/pave && GOWORK=off go mod download
 # Only the packages the command is built from.
 COPY *.go ./
 COPY internal/ internal/
 COPY pavetest/ pavetest/
 COPY webhook/ webhook/
 COPY cmd/ cmd/
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/pave ./cmd/pave
+RUN CGO_ENABLED=0 GOWORK=off go build -C ./cmd/pave -trimpath -ldflags "-s -w" -o /out/pave .
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/pave /pave

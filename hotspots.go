@@ -6,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
+	"github.com/pave-go/pave/internal/endpoint"
 	"github.com/pave-go/pave/internal/redact"
-
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -35,10 +34,6 @@ func (s *HotspotsService) String() string { return "pave.HotspotsService{" + s.c
 
 // Format prints String for every verb.
 func (s *HotspotsService) Format(f fmt.State, verb rune) { redact.Print(f, verb, s.String()) }
-
-func hotspotsPath(key, suffix string) string {
-	return "/v1/hotspots/" + url.PathEscape(key) + suffix
-}
 
 // HotspotPhoto is one photo submitted to Hotspots: a standard view label
 // (exact case, e.g. LabelFrontLeft = "Front_Left") and a publicly fetchable
@@ -123,8 +118,7 @@ func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos [
 	if err := fe.err(op); err != nil {
 		return nil, err
 	}
-	path := hotspotsPath(key, "/photos-url")
-	cl := call{method: http.MethodPost, path: path, body: hotspotUploadRequest{Photos: photos}}
+	cl := newCall(endpoint.UploadHotspotPhotos, hotspotUploadRequest{Photos: photos}, key)
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -268,8 +262,7 @@ func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResu
 	if err := checkSessionKey("Hotspots.Results", key); err != nil {
 		return nil, err
 	}
-	path := hotspotsPath(key, "")
-	cl := call{method: http.MethodGet, path: path}
+	cl := newCall(endpoint.HotspotResults, nil, key)
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/pave-go/pave/internal/endpoint"
 )
 
 // Limits of a response body.
@@ -29,17 +31,17 @@ const (
 // every request: it is never modified.
 var jsonHeaderValue = []string{"application/json"}
 
-// call describes one API operation.
+// call is one request to one operation of the endpoint table.
 type call struct {
 	method string
 	path   string // escaped, starting with /v1 or /v2
 	body   any    // marshalled as JSON when non-nil
 	header http.Header
 	// acts marks a request that may act on PAVE in a way a repeat would
-	// repeat (create something, text a customer): a POST always, a PUT
-	// that changes the SMS. It is sent at most once unless PAVE provably
-	// did not process it, at every layer: no retry of ours, no replay by
-	// net/http, no redirect.
+	// repeat (create something, text a customer): every operation the
+	// table marks Acts, and a PUT that changes the SMS. It is sent at most
+	// once unless PAVE provably did not process it, at every layer: no
+	// retry of ours, no replay by net/http, no redirect.
 	acts bool
 	// goneIsDone makes a retried DELETE that finds nothing (404) after an
 	// attempt whose outcome is unknown a success: the first attempt most
@@ -48,6 +50,12 @@ type call struct {
 	// secrets are values this request carries that must never appear in
 	// an error (a webhook secret in a callback's headers).
 	secrets []string
+}
+
+// newCall returns the call of operation ep with its path parameters args
+// (escaped here) and body (nil for none).
+func newCall(ep *endpoint.Endpoint, body any, args ...string) call {
+	return call{method: ep.Method, path: ep.Path(args...), body: body, acts: ep.Acts, goneIsDone: ep.GoneIsDone}
 }
 
 // once reports whether the call may reach PAVE at most once.

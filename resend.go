@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
+	"github.com/pave-go/pave/internal/endpoint"
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -95,13 +95,8 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 	if err := fe.err(op); err != nil {
 		return nil, err
 	}
-	path := "/v2/capture/sessions/" + url.PathEscape(key) + "/resend"
-	cl := call{
-		method: http.MethodPost,
-		path:   path,
-		body:   body,
-		header: http.Header{canonicalAccessToken: s.c.accessToken()},
-	}
+	cl := newCall(endpoint.ResendSMS, body, key)
+	cl.header = http.Header{canonicalAccessToken: s.c.accessToken()}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		var apiErr *APIError

@@ -9,8 +9,8 @@ import (
 	"net/url"
 	"regexp"
 
+	"github.com/pave-go/pave/internal/endpoint"
 	"github.com/pave-go/pave/internal/redact"
-
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -24,10 +24,6 @@ func (s *SessionsService) String() string { return "pave.SessionsService{" + s.c
 
 // Format prints String for every verb.
 func (s *SessionsService) Format(f fmt.State, verb rune) { redact.Print(f, verb, s.String()) }
-
-func sessionPath(key string, suffix string) string {
-	return "/v1/sessions/" + url.PathEscape(key) + suffix
-}
 
 // Create starts an inspection session (POST /v1/sessions). The request is
 // validated first; a *ValidationError is returned without any network call.
@@ -44,7 +40,7 @@ func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest)
 	if req == nil {
 		body = struct{}{}
 	}
-	return s.c.session(ctx, call{method: http.MethodPost, path: "/v1/sessions", body: body})
+	return s.c.session(ctx, newCall(endpoint.CreateSession, body))
 }
 
 // session runs cl and decodes the session it answers. A 2xx without a
@@ -98,7 +94,7 @@ func (s *SessionsService) Get(ctx context.Context, key string) (*Session, error)
 	if err := checkSessionKey("Sessions.Get", key); err != nil {
 		return nil, err
 	}
-	return s.c.session(ctx, call{method: http.MethodGet, path: sessionPath(key, "")})
+	return s.c.session(ctx, newCall(endpoint.GetSession, nil, key))
 }
 
 // Photos returns the photos captured so far with their quality-check
@@ -108,7 +104,7 @@ func (s *SessionsService) Photos(ctx context.Context, key string) ([]Photo, erro
 		return nil, err
 	}
 	var out []Photo
-	if err := s.getList(ctx, sessionPath(key, "/photos"), &out, "photos"); err != nil {
+	if err := s.getList(ctx, newCall(endpoint.Photos, nil, key), &out, "photos"); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -123,7 +119,7 @@ func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error)
 		return nil, err
 	}
 	var out []Note
-	if err := s.getList(ctx, sessionPath(key, "/notes"), &out, "notes"); err != nil {
+	if err := s.getList(ctx, newCall(endpoint.Notes, nil, key), &out, "notes"); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -131,8 +127,7 @@ func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error)
 
 // getList GETs a JSON list that may come bare or wrapped in an object
 // under "data" or under the given key.
-func (s *SessionsService) getList(ctx context.Context, path string, out any, key string) error {
-	cl := call{method: http.MethodGet, path: path}
+func (s *SessionsService) getList(ctx context.Context, cl call, out any, key string) error {
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return err
@@ -175,7 +170,7 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 	if err := checkSessionKey("Sessions.Results", key); err != nil {
 		return nil, err
 	}
-	cl := call{method: http.MethodGet, path: sessionPath(key, "/results")}
+	cl := newCall(endpoint.Results, nil, key)
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -214,7 +209,9 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 	}
 	// A PUT that changes the SMS can text the customer: like a POST, it
 	// is sent at most once.
-	res, err := s.c.do(ctx, call{method: http.MethodPut, path: sessionPath(key, ""), body: req, acts: req.SMS != nil})
+	cl := newCall(endpoint.UpdateSession, req, key)
+	cl.acts = req.SMS != nil
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +228,7 @@ func (s *SessionsService) Delete(ctx context.Context, key string) error {
 	if err := checkSessionKey("Sessions.Delete", key); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: sessionPath(key, ""), goneIsDone: true})
+	_, err := s.c.do(ctx, newCall(endpoint.DeleteSession, nil, key))
 	return err
 }
 

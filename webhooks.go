@@ -15,8 +15,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/pave-go/pave/internal/endpoint"
 	"github.com/pave-go/pave/internal/redact"
-
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -428,10 +428,6 @@ func validateCallbackURL(raw string) string {
 	return ""
 }
 
-func callbackPath(event EventName) string {
-	return "/v1/callbacks/" + url.PathEscape(string(event))
-}
-
 func checkEventSegment(op string, event EventName) error {
 	if msg := validateEventName(event); msg != "" {
 		fe := fieldErrors{}
@@ -444,7 +440,7 @@ func checkEventSegment(op string, event EventName) error {
 // List returns the callback settings of the API key (GET /v1/callbacks),
 // an empty slice when there are none.
 func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
-	cl := call{method: http.MethodGet, path: "/v1/callbacks"}
+	cl := newCall(endpoint.ListCallbacks, nil)
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -465,7 +461,7 @@ func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, 
 	if err := checkEventSegment("Webhooks.Get", event); err != nil {
 		return nil, err
 	}
-	cl := call{method: http.MethodGet, path: callbackPath(event)}
+	cl := newCall(endpoint.GetCallback, nil, string(event))
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -491,7 +487,8 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, 
 		return nil, err
 	}
 	body := callbackCreate{Event: cb.Event, callbackUpdate: callbackFields(cb)}
-	cl := call{method: http.MethodPost, path: "/v1/callbacks", body: body, secrets: cb.secrets()}
+	cl := newCall(endpoint.CreateCallback, body)
+	cl.secrets = cb.secrets()
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -550,7 +547,8 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 		return nil, err
 	}
 	req := callbackFields(cb)
-	cl := call{method: http.MethodPut, path: callbackPath(event), body: req, secrets: cb.secrets()}
+	cl := newCall(endpoint.UpdateCallback, req, string(event))
+	cl.secrets = cb.secrets()
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -571,7 +569,7 @@ func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
 	if err := checkEventSegment("Webhooks.Delete", event); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, call{method: http.MethodDelete, path: callbackPath(event), goneIsDone: true})
+	_, err := s.c.do(ctx, newCall(endpoint.DeleteCallback, nil, string(event)))
 	return err
 }
 

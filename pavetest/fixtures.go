@@ -2,18 +2,16 @@ package pavetest
 
 import (
 	"bytes"
-	"embed"
 	"encoding/json"
-	"io/fs"
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/endpoint"
 )
 
 // The values the embedded fixtures are written with. Responders that serve
@@ -31,22 +29,11 @@ const (
 	FixtureAPIKey = "5d0c2f7a-91e4-4b6a-8c3e-7a1f0b9d2e64"
 )
 
-//go:embed fixtures/*.json
-var fixtureFS embed.FS
-
-// fixtureSet reads the embedded fixtures once.
+// fixtureSet reads the fixtures of the endpoint table once.
 var fixtureSet = sync.OnceValue(func() map[string][]byte {
-	entries, err := fs.ReadDir(fixtureFS, "fixtures")
-	if err != nil {
-		panic("pavetest: reading embedded fixtures: " + err.Error())
-	}
-	out := make(map[string][]byte, len(entries))
-	for _, e := range entries {
-		b, err := fixtureFS.ReadFile(path.Join("fixtures", e.Name()))
-		if err != nil {
-			panic("pavetest: reading embedded fixture " + e.Name() + ": " + err.Error())
-		}
-		out[e.Name()] = b
+	out := map[string][]byte{}
+	for _, name := range endpoint.FixtureNames() {
+		out[name] = endpoint.Fixture(name)
 	}
 	return out
 })

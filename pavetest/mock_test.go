@@ -797,6 +797,9 @@ func TestFixtures(t *testing.T) {
 		"error_callback_not_found.json": errorFixture,
 		"error_resend_finalized.json":   errorFixture,
 		"error_resend_not_found.json":   errorFixture,
+		"error_session_started.json":    errorFixture,
+		"error_missing_fields.json":     errorFixture,
+		"error_callback_exists.json":    errorFixture,
 	}
 	// Webhook deliveries: each parses, and names its event the way the
 	// file name says.

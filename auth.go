@@ -351,7 +351,7 @@ func closeRequestBody(req *http.Request) {
 // fragment. Errors never echo user information (a password), and carry no
 // "pave:" prefix: the caller adds its own.
 func parseBaseURL(raw string) (*url.URL, error) {
-	shown := redact.URLText(raw)
+	shown := redact.URL(raw)
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return nil, fmt.Errorf("invalid base URL %q: not a URL", shown)

@@ -58,6 +58,11 @@ func TestWithBaseURL(t *testing.T) {
 		{"http://[::1", "invalid base URL", ""},
 		{"https://svc:pw@[::1", "invalid base URL", ""},
 		{"https://svc:pw@openapi.paveapi.com/%zz", "invalid base URL", ""},
+		// Opaque URLs (no "//"): the user information is still a password.
+		{"svc:pw@openapi.paveapi.com", "absolute https", ""},
+		{"https:svc:pw@openapi.paveapi.com", "absolute https", ""},
+		{"https:svc:pw@openapi.paveapi.com/x?y#z", "absolute https", ""},
+		{"svc:pw@", "absolute https", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {

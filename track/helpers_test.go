@@ -83,10 +83,10 @@ func (s *syncBuffer) String() string {
 
 // completions records OnComplete's calls.
 type completions struct {
-	mu    sync.Mutex
-	calls []track.Completion
-	fail  func(c *track.Completion) error // nil: succeed
-	busy  map[string]bool
+	mu      sync.Mutex
+	calls   []track.Completion
+	fail    func(c *track.Completion) error // nil: succeed
+	busy    map[string]bool
 	overlap int
 }
 
@@ -174,7 +174,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		e.clients[e.names[i]] = c
 	}
 	cfg := track.Config{Store: e.store, Accounts: e.clients, OnComplete: e.done.handle, Clock: e.srv.Now,
-		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		ScanInterval: 20 * time.Millisecond, Lease: 3 * time.Second, Budget: 10000}
 	if o.config != nil {
 		o.config(&cfg)

@@ -28,6 +28,7 @@ func (l *Ledger) bind(ctx context.Context, rec *Record, s *pave.Session, learned
 	now := l.nowMS()
 	switch {
 	case err == nil && other == rec.id:
+		_ = tx.Rollback()
 		return l.reread(ctx, rec)
 	case err == nil:
 		res, err := tx.ExecContext(ctx, q(`DELETE FROM track_records WHERE id = $1 AND phase IN ('creating', 'ambiguous')`), rec.id)
@@ -35,6 +36,7 @@ func (l *Ledger) bind(ctx context.Context, rec *Record, s *pave.Session, learned
 			return nil, err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			_ = tx.Rollback()
 			return l.reread(ctx, rec)
 		}
 		if _, err := tx.ExecContext(ctx, q(`UPDATE track_records SET ref = $1, calls = calls + $2,
@@ -56,6 +58,7 @@ WHERE id = $12 AND phase IN ('creating', 'ambiguous')`), s.SessionKey, string(b.
 			return nil, err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			_ = tx.Rollback()
 			return l.reread(ctx, rec)
 		}
 	default:

@@ -8,10 +8,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -142,6 +144,7 @@ type envOptions struct {
 	noRun      bool // do not start Run
 	config     func(*track.Config)
 	fake       []pavetest.Option
+	client     []pave.Option // for every account's client
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -169,7 +172,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = e.store.Close() })
 	for i, a := range accounts {
-		c, err := e.srv.NewClient(a.Credentials())
+		c, err := e.srv.NewClient(a.Credentials(), o.client...)
 		require.NoError(t, err)
 		e.clients[e.names[i]] = c
 	}
@@ -233,7 +236,7 @@ func (e *env) posts() int {
 func (e *env) gets(suffix string) int {
 	n := 0
 	for _, r := range e.srv.Requests() {
-		if r.Method == "GET" && len(r.Path) > len(suffix) && r.Path[len(r.Path)-len(suffix):] == suffix {
+		if r.Method == "GET" && len(r.Path) >= len(suffix) && r.Path[len(r.Path)-len(suffix):] == suffix {
 			n++
 		}
 	}
@@ -262,4 +265,27 @@ func (e *env) waitPhase(k track.Key, phase track.Phase) *track.Record {
 
 func request() *pave.CreateSessionRequest {
 	return &pave.CreateSessionRequest{Session: &pave.SessionSettings{RedirectURL: "https://dealer.example/done"}}
+}
+
+// deliver posts a delivery body to the inbox with account's secret and
+// returns the status.
+func (e *env) deliver(account, body string) int {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.inbox.URL, strings.NewReader(body))
+	require.NoError(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+e.secrets[account])
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// createAndComplete creates a session for ref and completes it at the fake.
+func (e *env) createAndComplete(account, ref string) *track.Record {
+	e.t.Helper()
+	rec, err := e.ledger.Create(context.Background(), account, ref, request())
+	require.NoError(e.t, err)
+	require.NoError(e.t, e.srv.Complete(rec.SessionKey))
+	return rec
 }

@@ -125,8 +125,8 @@ func (l *Ledger) save(ctx context.Context, r *Record, calls int, mode resultsMod
 	}
 	n, err := l.store.exec(ctx, `UPDATE track_records SET phase = $1, status = $2, rank = $3, source = $4,
   learned_by = $5, calls = calls + $6, attempts = $7, last_error = $8, next_at = $9, done_at = $10,
-  results = CASE $11 WHEN 1 THEN $12 WHEN 2 THEN NULL ELSE results END,
-  lease_owner = $13, lease_until = CASE WHEN $13 = '' THEN 0 ELSE lease_until END,
+  results = CASE CAST($11 AS INTEGER) WHEN 1 THEN $12 WHEN 2 THEN NULL ELSE results END,
+  lease_owner = CAST($13 AS TEXT), lease_until = CASE WHEN CAST($13 AS TEXT) = '' THEN 0 ELSE lease_until END,
   version = version + 1, updated_at = $14
 WHERE id = $15 AND lease_owner = $16 AND version = $17`,
 		string(r.Phase), string(r.Status), r.rank, string(r.Source), r.LearnedBy, calls, r.Attempts,
@@ -150,12 +150,18 @@ WHERE id = $15 AND lease_owner = $16 AND version = $17`,
 }
 
 // release gives up a claim without changing the record, counting calls
-// made under it.
-func (l *Ledger) release(r *Record, calls int) {
+// made under it; a positive after puts the record's work off by that much
+// (after a failure to save, so that a store refusing a write is not asked
+// again at once).
+func (l *Ledger) release(r *Record, calls int, after time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, _ = l.store.exec(ctx, `UPDATE track_records SET lease_owner = '', lease_until = 0, calls = calls + $1
-WHERE id = $2 AND lease_owner = $3`, calls, r.id, r.token)
+	var next any
+	if after > 0 {
+		next = ms(l.now().Add(after))
+	}
+	_, _ = l.store.exec(ctx, `UPDATE track_records SET lease_owner = '', lease_until = 0, calls = calls + $1,
+  next_at = COALESCE($2, next_at) WHERE id = $3 AND lease_owner = $4`, calls, next, r.id, r.token)
 }
 
 // clip bounds an error text kept in the store.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/pave-go/pave"
 )
@@ -33,15 +34,17 @@ func (l *Ledger) work(ctx context.Context, r *Record) {
 		case PhaseHandling:
 			err = l.handle(ctx, r)
 		default:
-			l.release(r, 0)
+			l.release(r, 0, 0)
 			return
 		}
 		if err != nil {
+			after := time.Duration(0)
 			if !errors.Is(err, errLeaseLost) && ctx.Err() == nil {
 				l.stats.storeErrors.Add(1)
 				l.logState(ctx, slog.LevelWarn, "saving the outcome failed; the work is done again later", r, errAttr(err))
+				after = l.backoff(0)
 			}
-			l.release(r, 0)
+			l.release(r, 0, after)
 			return
 		}
 	}
@@ -104,7 +107,7 @@ func (l *Ledger) fetch(ctx context.Context, r *Record) error {
 // put the work off (with backoff).
 func (l *Ledger) failed(ctx context.Context, r *Record, calls int, err error) error {
 	if ctx.Err() != nil {
-		l.release(r, calls)
+		l.release(r, calls, 0)
 		return nil
 	}
 	now := l.now()
@@ -149,7 +152,7 @@ func (l *Ledger) handle(ctx context.Context, r *Record) error {
 	err := l.callHandler(hctx, c)
 	cancel()
 	if ctx.Err() != nil && err != nil {
-		l.release(r, 0) // shutting down, or the lease is lost: not the handler's failure
+		l.release(r, 0, 0) // shutting down, or the lease is lost: not the handler's failure
 		return nil
 	}
 	now := l.now()

@@ -106,4 +106,3 @@ func dump(t *testing.T, db *sql.DB, q string) string {
 	require.NoError(t, rows.Err())
 	return b.String()
 }
-

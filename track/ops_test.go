@@ -145,6 +145,10 @@ func TestPurge(t *testing.T) {
 			n, err := e.ledger.Purge(ctx, time.Hour)
 			require.NoError(t, err)
 			assert.Zero(t, n, "nothing finished an hour ago")
+			require.Eventually(t, func() bool {
+				s, err := e.ledger.Summary(ctx)
+				return err == nil && s.InboxPending == 0
+			}, 10*time.Second, 5*time.Millisecond)
 			e.srv.AdvanceClock(2 * time.Hour)
 			n, err = e.ledger.Purge(ctx, time.Hour)
 			require.NoError(t, err)

@@ -289,3 +289,26 @@ func TestBudgetPutsPollsOff(t *testing.T) {
 	assert.Contains(t, a.LastError+b.LastError, "budget")
 	assert.Equal(t, 1, e.gets("/v1/sessions/"+a.SessionKey)+e.gets("/v1/sessions/"+b.SessionKey))
 }
+
+func TestRunStopsWithWorkInFlight(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{noWebhooks: true})
+	rec, err := e.ledger.Create(context.Background(), "dealer1", "lead-1", request())
+	require.NoError(t, err)
+	e.srv.Inject(pavetest.Fault{Method: "GET", Path: "/v1/sessions/" + rec.SessionKey, Delay: time.Minute})
+	e.srv.AdvanceClock(2 * time.Minute)
+	require.Eventually(t, func() bool { return e.gets("/v1/sessions/"+rec.SessionKey) == 1 }, 10*time.Second, 5*time.Millisecond)
+	stopped := make(chan struct{})
+	go func() {
+		e.stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	r := e.show(track.Key{Ref: "lead-1"})
+	assert.Zero(t, r.Attempts, "a poll cut short by shutdown is not a failure")
+	assert.Empty(t, r.LastError)
+}

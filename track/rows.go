@@ -162,6 +162,7 @@ func (l *Ledger) release(r *Record, calls int, after time.Duration) {
 	}
 	_, _ = l.store.exec(ctx, `UPDATE track_records SET lease_owner = '', lease_until = 0, calls = calls + $1,
   next_at = COALESCE($2, next_at) WHERE id = $3 AND lease_owner = $4`, calls, next, r.id, r.token)
+	r.token = ""
 }
 
 // clip bounds an error text kept in the store.

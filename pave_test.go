@@ -749,7 +749,7 @@ func TestOversizedSuccessfulResponseIsRefused(t *testing.T) {
 	})
 	_, err := c.Sessions.Results(context.Background(), sessionKey)
 	require.ErrorIs(t, err, pave.ErrBadResponse)
-	assert.Contains(t, err.Error(), "exceeds")
+	assert.Contains(t, err.Error(), "too large")
 	assert.Equal(t, 1, mt.GetTotalCallCount(), "an oversized body is not retried")
 }
 

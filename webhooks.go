@@ -387,7 +387,7 @@ func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
 	}
 	list, _, err := decodeCallbacks(res.Body)
 	if err != nil {
-		return nil, res.badResponse(cl, err)
+		return nil, badResponse(cl, res, err)
 	}
 	if list == nil {
 		list = []Callback{}
@@ -409,10 +409,10 @@ func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, 
 // get reads the setting of event; secrets are scrubbed from its errors.
 func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []string) (*Callback, error) {
 	cl := newCall(endpoint.GetCallback, nil, string(event))
-	cl.secrets = secrets
+	cl.Secrets = secrets
 	cb, err := s.send(ctx, cl, event)
 	if err == nil && cb == nil {
-		return nil, &RequestError{Method: cl.method, Path: cl.path, Attempts: 1,
+		return nil, &RequestError{Method: cl.Method, Path: cl.Path, Attempts: 1,
 			Err: fmt.Errorf("%w: the answer holds no callback setting for %s", ErrBadResponse, event)}
 	}
 	return cb, err
@@ -420,14 +420,14 @@ func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []st
 
 // send runs cl and returns the setting for event its answer holds, nil
 // when it holds none.
-func (s *WebhooksService) send(ctx context.Context, cl call, event EventName) (*Callback, error) {
+func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName) (*Callback, error) {
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	cb, err := pickCallback(res.Body, event)
 	if err != nil {
-		return nil, res.badResponse(cl, err)
+		return nil, badResponse(cl, res, err)
 	}
 	return cb, nil
 }
@@ -448,18 +448,18 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, 
 
 func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []string) (*Callback, error) {
 	cl := newCall(endpoint.CreateCallback, callbackCreate{Event: cb.Event, callbackUpdate: callbackFields(cb)})
-	cl.secrets = secrets
+	cl.Secrets = secrets
 	return s.sendOrGet(ctx, cl, cb.Event)
 }
 
 // sendOrGet runs cl and returns the setting its answer echoes, or reads it
 // when the answer echoes none.
-func (s *WebhooksService) sendOrGet(ctx context.Context, cl call, event EventName) (*Callback, error) {
+func (s *WebhooksService) sendOrGet(ctx context.Context, cl *call, event EventName) (*Callback, error) {
 	out, err := s.send(ctx, cl, event)
 	if err != nil || out != nil {
 		return out, err
 	}
-	return s.get(ctx, event, cl.secrets)
+	return s.get(ctx, event, cl.Secrets)
 }
 
 // callbackCreate is the POST body: the setting's own fields only, never
@@ -510,7 +510,7 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 
 func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callback, secrets []string) (*Callback, error) {
 	cl := newCall(endpoint.UpdateCallback, callbackFields(cb), string(event))
-	cl.secrets = secrets
+	cl.Secrets = secrets
 	return s.sendOrGet(ctx, cl, event)
 }
 

@@ -112,9 +112,9 @@ func (s *WebhooksService) checkHeld(want, got *Callback, outcome EnsureOutcome) 
 	if outcome == EnsureCreated {
 		cl = newCall(endpoint.CreateCallback, nil)
 	}
-	return nil, "", &RequestError{Method: cl.method, Path: cl.path, Attempts: 1,
+	return nil, "", &RequestError{Method: cl.Method, Path: cl.Path, Attempts: 1,
 		Err: fmt.Errorf("%w: PAVE answered the %s but holds a different setting for %s: %s",
-			ErrBadResponse, cl.method, want.Event, describeMismatch(want, got))}
+			ErrBadResponse, cl.Method, want.Event, describeMismatch(want, got))}
 }
 
 // ensureBody returns a copy of cb's own fields with every field of a PUT

@@ -139,25 +139,14 @@ func (s *SessionsService) getList(ctx context.Context, cl *call, out any, key st
 }
 
 func decodeList(body []byte, out any, key string) error {
-	body = wire.Trim(body)
-	if wire.IsNull(body) {
+	list := wire.Unwrap(body, "data", key)
+	if wire.IsNull(list) {
 		return nil
 	}
-	if body[0] == '{' {
-		var wrap map[string]json.RawMessage
-		if err := json.Unmarshal(body, &wrap); err != nil {
-			return fmt.Errorf("decoding response: %w", err)
-		}
-		inner, ok := wrap["data"]
-		if !ok {
-			inner, ok = wrap[key]
-		}
-		if !ok {
-			return fmt.Errorf("decoding response: expected a list, or an object with %q or \"data\"", key)
-		}
-		body = inner
+	if list[0] != '[' {
+		return fmt.Errorf("decoding response: expected a list, or an object with %q or \"data\"", key)
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := json.Unmarshal(list, out); err != nil {
 		return fmt.Errorf("decoding response: %w", err)
 	}
 	return nil
@@ -175,7 +164,7 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 	if err != nil {
 		return nil, err
 	}
-	out, err := DecodeResults(res.Body)
+	out, err := decodeResults(res.Body)
 	if err != nil {
 		return nil, badResponse(cl, res, fmt.Errorf("decoding results: %w", err))
 	}
@@ -183,10 +172,10 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 		// No session: PAVE's "not yet completed" sample is a 200 with a
 		// message alone.
 		var m struct {
-			Message wire.LooseString `json:"message"`
+			Message string `json:"message"`
 		}
-		_ = json.Unmarshal(res.Body, &m)
-		return nil, s.c.messageOnly(cl, res, string(m.Message))
+		_ = wire.Decode(res.Body, &m)
+		return nil, s.c.messageOnly(cl, res, m.Message)
 	}
 	s.fillCaptureURL(&out.Session)
 	return out, nil

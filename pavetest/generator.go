@@ -221,7 +221,7 @@ type resultsInput struct {
 	username, accountName         string
 	apiName                       string
 	options                       resultsOptionsJSON
-	vehicle                       vehicleState
+	vehicle                       pave.Vehicle
 	photos                        []resultsPhotoJSON
 	created, started, ended, done time.Time
 	captureDur, inspectDur        int
@@ -260,11 +260,11 @@ func buildResults(r *rand.Rand, in resultsInput) []byte {
 		Inspection: inspectionJSON{Grade: vehicleGrade(damages), DamageCount: len(damages), Damages: damages},
 	}
 	veh := &resultsVehicleJSON{
-		ID: v.ID, SessionKey: in.key, VIN: v.VIN, VRM: optString(v.VRM), Year: v.Year,
+		ID: int64(v.VehicleID), SessionKey: in.key, VIN: v.VIN, VRM: optString(v.VRM), Year: int64(v.Year),
 		Make: v.Make, Model: v.Model, BodyType: v.BodyType, Trim: v.Trim,
 		Transmission: v.Transmission, Drivetrain: v.Drivetrain, EngineType: v.EngineType,
 		FuelType: v.FuelType, ExtCol: v.ExtCol, IntCol: v.IntCol,
-		OdomReading: v.Odom, OdomUnit: v.OdomUnit,
+		OdomReading: int64(v.OdomReading), OdomUnit: string(v.OdomUnit),
 	}
 	if in.vehicleInSession {
 		doc.Session.Vehicle = veh
@@ -338,10 +338,10 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 	if opts.APIName != "" {
 		in.apiName = opts.APIName
 	}
-	in.vehicle.mergeFrom(opts.Vehicle)
+	mergeFields(&in.vehicle, opts.Vehicle, true)
 	d := generateVehicle(newRand(seed, key, "vehicle"), in.vehicle.VIN)
-	d.ID = 50000 + int64(r.IntN(900000))
-	in.vehicle.fillFrom(d)
+	d.VehicleID = pave.Int(50000 + r.IntN(900000))
+	mergeFields(&in.vehicle, &d, false)
 	for _, code := range photoCodes() {
 		in.photos = append(in.photos, resultsPhotoJSON{
 			PhotoCode: int(code), PhotoLabel: string(code.Label()),

@@ -164,13 +164,13 @@ func (s *Server) captureLocked(sess *session, code pave.PhotoCode, accepted bool
 // decodeVehicleLocked fills the vehicle as a VIN decode would, keeping
 // what the integrator sent.
 func (s *Server) decodeVehicleLocked(sess *session) {
-	if sess.vehicle.ID != 0 {
+	if sess.vehicle.VehicleID != 0 {
 		return
 	}
 	s.nextVehID++
 	d := generateVehicle(newRand(s.opts.Seed, sess.key, "vehicle"), sess.vehicle.VIN)
-	d.ID = 50000 + s.nextVehID
-	sess.vehicle.fillFrom(d)
+	d.VehicleID = pave.Int(50000 + s.nextVehID)
+	mergeFields(&sess.vehicle, &d, false)
 }
 
 // CapturePhoto records a photo of view code as the capture app would,

@@ -45,6 +45,7 @@ type Server struct {
 	nextVehID   int64
 	requests    logRing[recordedRequest]
 	faults      []*faultState
+	nextFaultID int
 	deliveries  logRing[Delivery]
 
 	httpSrv   *http.Server
@@ -67,7 +68,7 @@ type Server struct {
 
 	hooks    *http.Client
 	ownHooks *http.Transport // nil when the user supplied WebhookClient
-	queue    *deliveryQueue  // nil unless AsyncWebhooks
+	queue    *deliveryQueues // nil unless AsyncWebhooks
 }
 
 // NewServer starts a fake server for a test and closes it with t.Cleanup.
@@ -181,6 +182,27 @@ func (s *Server) Close() {
 			s.ownHooks.CloseIdleConnections()
 		}
 	})
+}
+
+// Reset returns the server to its start state: no sessions, callback
+// settings, faults, recorded requests or deliveries (queued ones are
+// dropped), and the clock as it started. Accounts and seed are kept, so
+// the same calls give the same session keys again.
+func (s *Server) Reset() {
+	if s.queue != nil {
+		s.queue.clear()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions = map[string]*session{}
+	for _, a := range s.accounts {
+		a.callbacks = nil
+	}
+	s.faults, s.nextFaultID, s.nextNoteID, s.nextVehID = nil, 0, 0, 0
+	s.requests.reset()
+	s.deliveries.reset()
+	s.keyRand = newRand(s.opts.Seed, "session-keys")
+	s.clockOffset.Store(0)
 }
 
 // Credentials returns the credentials of the default (first) account.
@@ -306,9 +328,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, msg("Request body too large."))
 			return
 		}
-		if s.controlAllowed(w, r) {
-			s.controlMux.ServeHTTP(w, withBody(r, body))
-		}
+		s.controlMux.ServeHTTP(w, withBody(r, body))
 		return
 	}
 	now, f := s.admit(r, body)
@@ -356,11 +376,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte,
 		return b, true
 	}
 	return b, false
-}
-
-func methodNotAllowed(w http.ResponseWriter, methods ...string) {
-	w.Header().Set("Allow", strings.Join(methods, ", "))
-	writeJSON(w, http.StatusMethodNotAllowed, msg("Method not allowed."))
 }
 
 // message is the common {"message": ...} error body.

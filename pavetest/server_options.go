@@ -32,23 +32,23 @@ const (
 // and callback settings belong to an API key and are invisible to the others.
 type Account struct {
 	// Username is the account name signed into the API-Token.
-	Username string
+	Username string `json:"username"`
 	// APIKey identifies the key (sent in API-Key).
-	APIKey string
+	APIKey string `json:"api_key"`
 	// APISecret keys the HMAC.
-	APISecret string
+	APISecret string `json:"api_secret"`
 	// AccountName is the capture-link subdomain; default Username in lower case.
-	AccountName string
+	AccountName string `json:"account_name,omitempty"`
 	// DefaultTheme applies to sessions created without a theme; default PRO.
-	DefaultTheme pave.Theme
+	DefaultTheme pave.Theme `json:"default_theme,omitempty"`
 	// Live marks a live key (informational; test and live keys behave alike).
-	Live bool
+	Live bool `json:"live,omitempty"`
 	// AccessToken is an extra value accepted in the v2 API-Access-Token
 	// header. The API key itself is always accepted there.
-	AccessToken string
+	AccessToken string `json:"access_token,omitempty"`
 	// APIName is reported as source.properties.api_name in results;
 	// default "pavetest".
-	APIName string
+	APIName string `json:"api_name,omitempty"`
 }
 
 // Credentials returns the SDK credentials of the account.

@@ -3,6 +3,7 @@ package pavetest
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -25,6 +26,29 @@ type Request struct {
 	Body []byte `json:"body,omitempty"`
 	// Time is the server-clock time of arrival.
 	Time time.Time `json:"time"`
+}
+
+// MarshalJSON writes the body as a string, not base64.
+func (r Request) MarshalJSON() ([]byte, error) {
+	type plain Request
+	return json.Marshal(struct {
+		plain
+		Body string `json:"body,omitempty"`
+	}{plain(r), string(r.Body)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *Request) UnmarshalJSON(b []byte) error {
+	type plain Request
+	w := struct {
+		*plain
+		Body string `json:"body"`
+	}{plain: (*plain)(r)}
+	err := json.Unmarshal(b, &w)
+	if w.Body != "" {
+		r.Body = []byte(w.Body)
+	}
+	return err
 }
 
 // recordedRequest is a Request as the log keeps it: method, paths, query

@@ -128,6 +128,7 @@ func vehicleGrade(damages []damageJSON) int {
 
 type resultsOptionsJSON struct {
 	ClientID  string         `json:"client_id,omitempty"`
+	SMS       *pave.SMS      `json:"sms,omitempty"`
 	Contact   *pave.Contact  `json:"contact,omitempty"`
 	Reference map[string]any `json:"reference,omitempty"`
 }
@@ -374,9 +375,10 @@ func (s *Server) resultsLocked(sess *session) []byte {
 	in := resultsInput{
 		key: sess.key, theme: sess.theme, redirectURL: sess.redirectURL, language: sess.language,
 		username: sess.acct.Username, accountName: sess.acct.AccountName, apiName: sess.acct.APIName,
-		options: resultsOptionsJSON{ClientID: sess.clientID, Contact: sess.contact, Reference: sess.reference},
+		options: resultsOptionsJSON{ClientID: sess.clientID, SMS: sess.sms, Contact: sess.contact, Reference: sess.reference},
 		vehicle: sess.vehicle, vehicleInSession: s.opts.ResultsVehicleInSession,
 		created: sess.createdAt, started: sess.startedAt, ended: sess.endedAt, done: sess.updatedAt,
+		captureDur: int(sess.endedAt.Sub(sess.startedAt).Seconds()), inspectDur: int(sess.updatedAt.Sub(sess.endedAt).Seconds()),
 	}
 	for _, code := range photoCodes() {
 		if p := sess.photo(code); p != nil {
@@ -386,8 +388,6 @@ func (s *Server) resultsLocked(sess *session) []byte {
 			})
 		}
 	}
-	in.captureDur = 180 + r.IntN(120)
-	in.inspectDur = 400 + r.IntN(300)
 	in.damages = r.IntN(11)
 	return buildResults(r, in)
 }

@@ -3,6 +3,7 @@ package pavetest
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/pave-go/pave"
 )
@@ -214,11 +215,18 @@ func (s *Server) Complete(key string) error {
 			batch = append(batch, s.setStatusLocked(sess, pave.StatusQCPassed)...)
 		}
 		if sess.status == pave.StatusQCPassed {
-			sess.endedAt = s.stampLocked()
 			batch = append(batch, s.setStatusLocked(sess, pave.StatusConfirm)...)
+		}
+		// The capture took 3 to 5 minutes (or longer, as the clock
+		// says), the inspection 7 to 12 after it.
+		r := newRand(s.opts.Seed, sess.key, "timeline")
+		capture, inspect := time.Duration(180+r.IntN(120))*time.Second, time.Duration(400+r.IntN(300))*time.Second
+		if sess.endedAt = sess.startedAt.Add(capture); sess.endedAt.Before(s.stampLocked()) {
+			sess.endedAt = s.stampLocked()
 		}
 		s.decodeVehicleLocked(sess)
 		batch = append(batch, s.setStatusLocked(sess, pave.StatusComplete)...)
+		sess.updatedAt = sess.endedAt.Add(inspect)
 		sess.results = s.resultsLocked(sess)
 		batch = append(batch, s.eventLocked(sess, eventComplete, sess.results)...)
 		return batch, nil

@@ -86,8 +86,8 @@ func (s *Server) handleResend(w http.ResponseWriter, q *apiRequest) {
 		fail(http.StatusBadRequest, "SMS has already been resent for this session", nil)
 		return
 	}
-	if sess.smsStatus == smsFailed {
-		fail(http.StatusBadRequest, "The original SMS was not delivered and cannot be resent", nil)
+	if sess.smsStatus == smsPending || sess.smsStatus == smsFailed { // an original SMS, not reported delivered
+		fail(http.StatusBadRequest, "The original SMS has not been reported delivered, so it cannot be resent", nil)
 		return
 	}
 	phone := strings.TrimSpace(b.Phone)

@@ -199,6 +199,17 @@ var (
 			s.AdvanceClock(time.Duration(b.AdvanceSeconds * float64(time.Second)))
 			return s.clockView(), nil
 		})
+	ctlRepeat = sessionCtl("/repeat", "Complete a session as a repeat inspection of an earlier session's vehicle.",
+		&Repeat{Previous: "NSA-7K2D5MZ8WP", NewDamages: []RepeatDamage{{"DOOR_FRONT_LEFT", "SCRATCHED_MINOR"}},
+			Repaired: []string{"BUMPER_FRONT_UNIQUE"}},
+		func(s *Server, key string, b *Repeat) error { return s.CompleteRepeat(key, *b) })
+	ctlChaos = ctl(http.MethodGet, "/_fake/chaos", "The chaos in force (dropped, duplicated, reordered deliveries; late results).",
+		nil, func(s *Server, _ *http.Request, _ *noBody) (chaosJSON, error) { return s.CurrentChaos().json(), nil })
+	ctlSetChaos = ctl(http.MethodPut, "/_fake/chaos", "Replace the chaos; it applies to what follows.",
+		&chaosJSON{Chaos: Chaos{Drop: 0.1, Duplicate: 0.1, Reorder: true}},
+		func(s *Server, _ *http.Request, b *chaosJSON) (chaosJSON, error) {
+			return b.Chaos.json(), s.SetChaos(b.chaos())
+		})
 	ctlReset = ctl(http.MethodPost, "/_fake/reset",
 		"Back to the start state: sessions, callback settings, faults, logs and clock (accounts and seed kept).", nil,
 		func(s *Server, _ *http.Request, _ *noBody) (message, error) { s.Reset(); return msg("Reset."), nil })
@@ -210,9 +221,9 @@ var controlTable []*controlRoute
 
 func init() {
 	controlTable = []*controlRoute{ctlHealth, ctlOpenAPI, ctlAccounts, ctlSession, ctlStart, ctlCapture,
-		ctlComplete, ctlExpire, ctlInvalidate, ctlNote, ctlSMS, ctlHotspots, ctlRequests, ctlClearRequests,
+		ctlComplete, ctlRepeat, ctlExpire, ctlInvalidate, ctlNote, ctlSMS, ctlHotspots, ctlRequests, ctlClearRequests,
 		ctlDeliveries, ctlClearDeliveries, ctlFlush, ctlFaults, ctlInject, ctlClearFaults, ctlRemoveFault,
-		ctlClock, ctlAdvance, ctlReset}
+		ctlClock, ctlAdvance, ctlChaos, ctlSetChaos, ctlReset}
 	ctlHealth.open = true
 }
 

@@ -199,6 +199,12 @@ func (c *ControlClient) Complete(ctx context.Context, key string) (*pave.Session
 	return c.session(ctx, ctlComplete, key, nil)
 }
 
+// CompleteRepeat completes a session as a repeat inspection of an earlier
+// session's vehicle (Server.CompleteRepeat).
+func (c *ControlClient) CompleteRepeat(ctx context.Context, key string, r Repeat) (*pave.Session, error) {
+	return c.session(ctx, ctlRepeat, key, r)
+}
+
 // Expire marks a session EXPIRED (Server.Expire).
 func (c *ControlClient) Expire(ctx context.Context, key string) (*pave.Session, error) {
 	return c.session(ctx, ctlExpire, key, nil)
@@ -310,6 +316,20 @@ func (c *ControlClient) ResetDeliveries(ctx context.Context) error {
 // deadline (a 504 ControlError when it passes first on the server).
 func (c *ControlClient) FlushDeliveries(ctx context.Context) error {
 	return c.call(ctx, ctlFlush, nil, nil)
+}
+
+// Chaos returns the chaos in force (Server.CurrentChaos).
+func (c *ControlClient) Chaos(ctx context.Context) (Chaos, error) { return c.chaos(ctx, ctlChaos, nil) }
+
+// SetChaos replaces the chaos (Server.SetChaos) and returns it.
+func (c *ControlClient) SetChaos(ctx context.Context, ch Chaos) (Chaos, error) {
+	return c.chaos(ctx, ctlSetChaos, ch.json())
+}
+
+func (c *ControlClient) chaos(ctx context.Context, route *controlRoute, in any) (Chaos, error) {
+	var out chaosJSON
+	err := c.call(ctx, route, in, &out)
+	return out.chaos(), err
 }
 
 // OpenAPI returns the OpenAPI 3.1 document of PAVE's API and the control

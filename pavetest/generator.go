@@ -227,6 +227,7 @@ type resultsInput struct {
 	created, started, ended, done time.Time
 	captureDur, inspectDur        int
 	damages                       int
+	fixed                         []damageJSON // the damages, when not generated
 	vehicleInSession              bool
 }
 
@@ -235,7 +236,10 @@ type resultsInput struct {
 func buildResults(r *rand.Rand, in resultsInput) []byte {
 	first, last := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
 	c := cities[r.IntN(len(cities))]
-	damages := generateDamages(r, in.damages)
+	damages := in.fixed
+	if damages == nil {
+		damages = generateDamages(r, in.damages)
+	}
 	v := in.vehicle
 	doc := resultsJSON{
 		Event: eventComplete,
@@ -388,6 +392,6 @@ func (s *Server) resultsLocked(sess *session) []byte {
 			})
 		}
 	}
-	in.damages = r.IntN(11)
+	in.damages, in.fixed = r.IntN(11), sess.damages
 	return buildResults(r, in)
 }

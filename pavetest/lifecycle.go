@@ -3,7 +3,6 @@ package pavetest
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/pave-go/pave"
 )
@@ -182,54 +181,6 @@ func (s *Server) decodeVehicleLocked(sess *session) {
 func (s *Server) CapturePhoto(key string, code pave.PhotoCode, accepted bool) error {
 	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
 		return s.captureLocked(sess, code, accepted)
-	})
-}
-
-// Complete runs the rest of the lifecycle, IDLE -> STARTED -> PROCESS ->
-// QC_PASSED -> CONFIRM -> COMPLETE, capturing every missing or rejected
-// view as accepted, generating the results document and firing
-// SESSION:STATUS_CHANGE for each step, SESSION:STAGE_CHANGE for each photo
-// and SESSION:COMPLETE with the results.
-func (s *Server) Complete(key string) error {
-	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
-		var batch []pendingDelivery
-		switch sess.status {
-		case pave.StatusComplete, pave.StatusExpired, pave.StatusInvalid:
-			return nil, transitionError(sess, "complete")
-		case pave.StatusIdle:
-			batch = append(batch, s.startLocked(sess)...)
-		}
-		if sess.status == pave.StatusStarted || sess.status == pave.StatusProcess {
-			for _, code := range captureOrder {
-				if p := sess.photo(code); p != nil && p.Approved {
-					continue
-				}
-				b, err := s.captureLocked(sess, code, true)
-				if err != nil {
-					return batch, err
-				}
-				batch = append(batch, b...)
-			}
-		}
-		if sess.status == pave.StatusProcess {
-			batch = append(batch, s.setStatusLocked(sess, pave.StatusQCPassed)...)
-		}
-		if sess.status == pave.StatusQCPassed {
-			batch = append(batch, s.setStatusLocked(sess, pave.StatusConfirm)...)
-		}
-		// The capture took 3 to 5 minutes (or longer, as the clock
-		// says), the inspection 7 to 12 after it.
-		r := newRand(s.opts.Seed, sess.key, "timeline")
-		capture, inspect := time.Duration(180+r.IntN(120))*time.Second, time.Duration(400+r.IntN(300))*time.Second
-		if sess.endedAt = sess.startedAt.Add(capture); sess.endedAt.Before(s.stampLocked()) {
-			sess.endedAt = s.stampLocked()
-		}
-		s.decodeVehicleLocked(sess)
-		batch = append(batch, s.setStatusLocked(sess, pave.StatusComplete)...)
-		sess.updatedAt = sess.endedAt.Add(inspect)
-		sess.results = s.resultsLocked(sess)
-		batch = append(batch, s.eventLocked(sess, eventComplete, sess.results)...)
-		return batch, nil
 	})
 }
 

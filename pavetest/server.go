@@ -46,6 +46,9 @@ type Server struct {
 	requests    logRing[recordedRequest]
 	faults      []*faultState
 	nextFaultID int
+	chaos       Chaos
+	chaosDraws  int
+	nextDue     atomic.Int64 // unix nanoseconds of the earliest results due, 0: none
 	deliveries  logRing[Delivery]
 
 	httpSrv   *http.Server
@@ -118,6 +121,7 @@ func Start(opts ...Option) (*Server, error) {
 		keyRand:   newRand(o.Seed, "session-keys"),
 		closing:   make(chan struct{}),
 		serveDone: make(chan struct{}),
+		chaos:     o.Chaos,
 	}
 	s.hcond = sync.NewCond(&s.hmu)
 	s.apiMux, s.controlMux = s.apiRoutes(), s.controlRoutes()
@@ -198,7 +202,8 @@ func (s *Server) Reset() {
 	for _, a := range s.accounts {
 		a.callbacks = nil
 	}
-	s.faults, s.nextFaultID, s.nextNoteID, s.nextVehID = nil, 0, 0, 0
+	s.faults, s.nextFaultID, s.nextNoteID, s.nextVehID, s.chaos, s.chaosDraws = nil, 0, 0, 0, s.opts.Chaos, 0
+	s.nextDue.Store(0)
 	s.requests.reset()
 	s.deliveries.reset()
 	s.keyRand = newRand(s.opts.Seed, "session-keys")
@@ -254,6 +259,7 @@ func (s *Server) now() time.Time { return s.opts.Now().Add(time.Duration(s.clock
 // from Client and NewClient follow it.
 func (s *Server) AdvanceClock(d time.Duration) {
 	s.clockOffset.Add(int64(d))
+	s.completeDue()
 }
 
 // enter registers an in-flight handler; false once the server is closing.
@@ -318,6 +324,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.leave()
+	s.completeDue()
 	body, tooLarge := readBody(w, r, s.opts.MaxBodyBytes)
 	if r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/") {
 		// Date from the fake's own clock (net/http would use the real

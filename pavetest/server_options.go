@@ -129,6 +129,15 @@ type Options struct {
 	// of before the lifecycle method returns. Server.WaitDeliveries waits
 	// for the queue to drain.
 	AsyncWebhooks bool
+	// ResultsDelay holds every session's results back, as PAVE's "24HR
+	// Queued Results" mode may ("delayed for up to 24 hours"): Complete
+	// stops at CONFIRM, and the server completes the session, firing
+	// its deliveries, once its clock is this far past the end of the
+	// capture (advance it with AdvanceClock or POST /_fake/clock).
+	ResultsDelay time.Duration
+	// Chaos makes deliveries and results misbehave (see Chaos); the zero
+	// value, none.
+	Chaos Chaos
 	// MaxBodyBytes caps request bodies (413 above); default 1 MiB.
 	MaxBodyBytes int64
 	// MaxRecordedRequests bounds Server.Requests and Server.Deliveries
@@ -193,6 +202,12 @@ func (o Options) normalize() (Options, error) {
 	}
 	if o.ControlToken != "" && (len(o.ControlToken) < 16 || strings.ContainsFunc(o.ControlToken, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
 		return o, fmt.Errorf("pavetest: ControlToken must be at least 16 bytes without spaces or control characters")
+	}
+	if err := o.Chaos.validate(); err != nil {
+		return o, err
+	}
+	if o.ResultsDelay < 0 {
+		return o, fmt.Errorf("pavetest: ResultsDelay is negative")
 	}
 	if o.Timestamps != Strict && o.Timestamps != Lenient {
 		return o, fmt.Errorf("pavetest: unknown TimestampMode %d", o.Timestamps)

@@ -131,6 +131,8 @@ type session struct {
 	shots       int // photo attempts, for distinct URLs on retakes
 	notes       []noteState
 	results     []byte
+	due         time.Time    // when the results of a CONFIRM session are due (zero: not waiting)
+	damages     []damageJSON // the damages of a repeat inspection (nil: generated)
 
 	hotspotPhotos    []hotspotPhoto
 	hotspotProcessed bool

@@ -82,6 +82,7 @@ type pendingDelivery struct {
 	method     string
 	headers    map[string]string
 	body       []byte
+	duplicate  bool // a second sending made by Chaos
 }
 
 // Deliveries returns every delivery attempt so far, oldest first, then
@@ -183,6 +184,9 @@ func (s *Server) eventLocked(sess *session, event string, body []byte) []pending
 // dispatch delivers a batch in order: now (synchronous mode) or in the
 // background queue. Call without s.mu held.
 func (s *Server) dispatch(batch []pendingDelivery) {
+	s.mu.Lock()
+	batch = s.chaoticLocked(batch)
+	s.mu.Unlock()
 	if len(batch) == 0 {
 		return
 	}
@@ -215,7 +219,8 @@ func (s *Server) deliver(p pendingDelivery) {
 
 // attempt makes one delivery attempt and records it.
 func (s *Server) attempt(p pendingDelivery, n int) bool {
-	d := Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method, Body: p.body, Attempt: n}
+	d := Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method, Body: p.body, Attempt: n,
+		Duplicate: p.duplicate}
 	ctx, cancel := context.WithTimeout(s.ctx, s.opts.WebhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, p.method, p.url, bytes.NewReader(p.body))

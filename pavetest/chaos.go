@@ -73,12 +73,14 @@ func (s *Server) CurrentChaos() Chaos {
 	return s.chaos
 }
 
-// chaoticLocked applies Chaos to a batch about to be dispatched: drops
+// chaotic applies Chaos to a batch about to be dispatched: drops
 // (recorded), duplicates and reordering, each drawn from the seed and the
-// count of deliveries so far. Call with s.mu held.
-func (s *Server) chaoticLocked(batch []pendingDelivery) []pendingDelivery {
+// count of batches so far.
+func (s *Server) chaotic(batch []pendingDelivery) []pendingDelivery {
+	s.mu.Lock()
 	c := s.chaos
 	if c.Drop == 0 && c.Duplicate == 0 && !c.Reorder || len(batch) == 0 {
+		s.mu.Unlock()
 		return batch
 	}
 	s.chaosDraws++
@@ -86,12 +88,14 @@ func (s *Server) chaoticLocked(batch []pendingDelivery) []pendingDelivery {
 	if c.Reorder {
 		r.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
 	}
+	s.mu.Unlock()
 	out := make([]pendingDelivery, 0, len(batch))
+	var dropped []Delivery
 	for _, p := range batch {
 		switch drop, dup := r.Float64() < c.Drop, r.Float64() < c.Duplicate; {
 		case drop:
-			s.deliveries.add(Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method,
-				Body: p.body, State: "dropped", Time: s.now()}, s.opts.MaxRecordedRequests)
+			dropped = append(dropped, Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method,
+				Body: p.body, State: "dropped"})
 		case dup:
 			twin := p
 			twin.duplicate = true
@@ -99,6 +103,9 @@ func (s *Server) chaoticLocked(batch []pendingDelivery) []pendingDelivery {
 		default:
 			out = append(out, p)
 		}
+	}
+	for _, d := range dropped {
+		s.record(d)
 	}
 	return out
 }

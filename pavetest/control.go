@@ -247,6 +247,7 @@ func (s *Server) controlRoutes() *http.ServeMux {
 				return
 			}
 			out, err := c.serve(s, r, b.Interface())
+			w.Header()["Date"] = []string{s.dateHeader(s.now())} // the clock as the call left it
 			if err != nil {
 				status, v := statusOf(err, r.PathValue("session_key"))
 				writeJSON(w, status, v)

@@ -93,7 +93,9 @@ func (s *Server) authed(auth func(*http.Request, time.Time) (*account, *authFail
 		}
 		acct, fail := auth(r, now)
 		if fail != nil {
-			writeJSON(w, http.StatusUnauthorized, fail)
+			e.reason = fail.reason
+			w.Header()[headerReason] = []string{fail.reason}
+			writeJSON(e, http.StatusUnauthorized, fail)
 			return
 		}
 		e.q = apiRequest{Request: r, acct: acct, body: e.body, fast: e.key}

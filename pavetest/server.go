@@ -46,6 +46,8 @@ type Server struct {
 	requests    logRing[recordedRequest]
 	faults      []*faultState
 	nextFaultID int
+	reqSeq      uint64
+	logMu       sync.Mutex // one log line at a time
 	chaos       Chaos
 	chaosDraws  int
 	nextDue     atomic.Int64 // unix nanoseconds of the earliest results due, 0: none
@@ -311,6 +313,14 @@ type exchange struct {
 	hasArrived bool
 	q          apiRequest
 	vals       [3]string // Date, Content-Type, Content-Length
+	status     int       // as written
+	reason     string    // why the fake refused the request, or ""
+}
+
+// WriteHeader notes the status for the request log.
+func (e *exchange) WriteHeader(status int) {
+	e.status = status
+	e.ResponseWriter.WriteHeader(status)
 }
 
 // Unwrap gives http.ResponseController the underlying writer.
@@ -338,17 +348,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.controlMux.ServeHTTP(w, withBody(r, body))
 		return
 	}
-	now, f := s.admit(r, body)
+	now, f, slot := s.admit(r, body)
 	e := &exchange{ResponseWriter: w, body: body, arrived: now, hasArrived: true}
 	e.vals[0] = s.dateHeader(now)
 	w.Header()["Date"] = e.vals[0:1:1]
 	if f != nil {
+		e.status = f.Status
 		s.applyFault(w, r, f, func(w http.ResponseWriter) {
-			s.serveAPI(&exchange{ResponseWriter: w, body: body}, r, tooLarge)
+			e = &exchange{ResponseWriter: w, body: body}
+			s.serveAPI(e, r, tooLarge)
 		})
-		return
+	} else {
+		s.serveAPI(e, r, tooLarge)
 	}
-	s.serveAPI(e, r, tooLarge)
+	s.settle(r, slot, e.status, e.reason)
 }
 
 // serveAPI hands an API request, recorded and past the faults, to the

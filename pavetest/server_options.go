@@ -2,6 +2,7 @@ package pavetest
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -138,6 +139,13 @@ type Options struct {
 	// Chaos makes deliveries and results misbehave (see Chaos); the zero
 	// value, none.
 	Chaos Chaos
+	// Log, when set, receives one line per API request (method, path,
+	// status, refusal reason, milliseconds) and per webhook delivery
+	// attempt (event, receiver URL without its query, status, attempt,
+	// state): key=value text, or JSON lines with LogJSON. Never a secret,
+	// token, phone, name or body.
+	Log     io.Writer
+	LogJSON bool
 	// MaxBodyBytes caps request bodies (413 above); default 1 MiB.
 	MaxBodyBytes int64
 	// MaxRecordedRequests bounds Server.Requests and Server.Deliveries

@@ -184,9 +184,7 @@ func (s *Server) eventLocked(sess *session, event string, body []byte) []pending
 // dispatch delivers a batch in order: now (synchronous mode) or in the
 // background queue. Call without s.mu held.
 func (s *Server) dispatch(batch []pendingDelivery) {
-	s.mu.Lock()
-	batch = s.chaoticLocked(batch)
-	s.mu.Unlock()
+	batch = s.chaotic(batch)
 	if len(batch) == 0 {
 		return
 	}
@@ -247,10 +245,7 @@ func (s *Server) attempt(p pendingDelivery, n int) bool {
 	if d.Delivered {
 		d.State = "delivered"
 	}
-	s.mu.Lock()
-	d.Time = s.now()
-	s.deliveries.add(d, s.opts.MaxRecordedRequests)
-	s.mu.Unlock()
+	s.record(d)
 	return d.Delivered
 }
 
@@ -283,7 +278,7 @@ func (q *deliveryQueues) push(batch []pendingDelivery) {
 		q.seq++
 		p.seq = q.seq
 		q.pending++
-		rcv := receiverOf(p.url)
+		rcv := receiverOf(p.url, false)
 		list, running := q.queues[rcv]
 		q.queues[rcv] = append(list, p)
 		if !running {
@@ -293,12 +288,30 @@ func (q *deliveryQueues) push(batch []pendingDelivery) {
 	}
 }
 
-// receiverOf names the receiver of a delivery URL: its scheme and host.
-func receiverOf(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Scheme + "://" + u.Host
+// record logs a delivery attempt, or a dropped delivery.
+func (s *Server) record(d Delivery) {
+	s.mu.Lock()
+	d.Time = s.now()
+	s.deliveries.add(d, s.opts.MaxRecordedRequests)
+	s.mu.Unlock()
+	if s.opts.Log != nil {
+		s.logLine("kind", "delivery", "event", d.Event, "url", receiverOf(d.URL, true), "status", d.StatusCode,
+			"attempt", d.Attempt, "state", d.State)
 	}
-	return raw
+}
+
+// receiverOf names the receiver of a delivery URL: its scheme and host,
+// and with path its path (never its user or query, which may hold
+// secrets).
+func receiverOf(raw string, path bool) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	if path {
+		return u.Scheme + "://" + u.Host + u.Path
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // run delivers the queue of receiver rcv until it is empty.

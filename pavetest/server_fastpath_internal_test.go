@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/endpoint"
 )
 
 // The tests below pin the shortcuts of the request path to what they
@@ -149,7 +150,7 @@ func TestFastSessionKeyAgreesWithTheMux(t *testing.T) {
 			r.Method = m
 			key, fast := fastSessionKey(r)
 			_, pattern := srv.apiMux.Handler(r)
-			routed := pattern == "GET /v1/sessions/{key}" && (m == http.MethodGet)
+			routed := pattern == endpoint.GetSession.Route() && (m == http.MethodGet)
 			if fast {
 				assert.True(t, routed, "%s %s: fast path taken, mux pattern %q", m, p, pattern)
 				gotKey = ""

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -72,86 +73,18 @@ type callback struct {
 	Payload map[string]any
 }
 
-// vehicleState is what the fake knows about a session's vehicle.
-type vehicleState struct {
-	ID           int64
-	VIN          string
-	Year         int64
-	Make         string
-	Model        string
-	BodyType     string
-	Trim         string
-	Transmission string
-	Drivetrain   string
-	EngineType   string
-	FuelType     string
-	ExtCol       string
-	IntCol       string
-	Odom         int64
-	OdomUnit     string
-	VRM          string
-}
-
-func (v *vehicleState) empty() bool { return *v == vehicleState{} }
-
-// mergeFrom copies the non-empty fields of a request vehicle.
-func (v *vehicleState) mergeFrom(in *pave.Vehicle) {
-	if in == nil {
+// mergeFields copies the fields of src that are set into dst: all of them
+// with overwrite, else only into the fields of dst still unset. T is a
+// struct of plain values (pave.Vehicle, pave.SMS).
+func mergeFields[T any](dst, src *T, overwrite bool) {
+	if src == nil {
 		return
 	}
-	set := func(dst *string, s string) {
-		if s != "" {
-			*dst = s
+	d, v := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for i := range v.NumField() {
+		if !v.Field(i).IsZero() && (overwrite || d.Field(i).IsZero()) {
+			d.Field(i).Set(v.Field(i))
 		}
-	}
-	set(&v.VIN, in.VIN)
-	set(&v.Make, in.Make)
-	set(&v.Model, in.Model)
-	set(&v.BodyType, in.BodyType)
-	set(&v.Trim, in.Trim)
-	set(&v.Transmission, in.Transmission)
-	set(&v.Drivetrain, in.Drivetrain)
-	set(&v.EngineType, in.EngineType)
-	set(&v.FuelType, in.FuelType)
-	set(&v.ExtCol, in.ExtCol)
-	set(&v.IntCol, in.IntCol)
-	set(&v.OdomUnit, string(in.OdomUnit))
-	set(&v.VRM, in.VRM)
-	if in.Year != 0 {
-		v.Year = int64(in.Year)
-	}
-	if in.OdomReading != 0 {
-		v.Odom = int64(in.OdomReading)
-	}
-}
-
-// fillFrom sets the fields still empty from a decoded vehicle.
-func (v *vehicleState) fillFrom(d vehicleState) {
-	fill := func(dst *string, s string) {
-		if *dst == "" {
-			*dst = s
-		}
-	}
-	if v.ID == 0 {
-		v.ID = d.ID
-	}
-	fill(&v.VIN, d.VIN)
-	fill(&v.Make, d.Make)
-	fill(&v.Model, d.Model)
-	fill(&v.BodyType, d.BodyType)
-	fill(&v.Trim, d.Trim)
-	fill(&v.Transmission, d.Transmission)
-	fill(&v.Drivetrain, d.Drivetrain)
-	fill(&v.EngineType, d.EngineType)
-	fill(&v.FuelType, d.FuelType)
-	fill(&v.ExtCol, d.ExtCol)
-	fill(&v.IntCol, d.IntCol)
-	fill(&v.OdomUnit, d.OdomUnit)
-	if v.Year == 0 {
-		v.Year = d.Year
-	}
-	if v.Odom == 0 {
-		v.Odom = d.Odom
 	}
 }
 
@@ -193,11 +126,13 @@ type session struct {
 	sms         *pave.SMS
 	smsStatus   smsState
 	resent      bool
-	vehicle     vehicleState
+	vehicle     pave.Vehicle
 	photos      []*photoState
 	shots       int // photo attempts, for distinct URLs on retakes
 	notes       []noteState
 	results     []byte
+	due         time.Time    // when the results of a CONFIRM session are due (zero: not waiting)
+	damages     []damageJSON // the damages of a repeat inspection (nil: generated)
 
 	hotspotPhotos    []hotspotPhoto
 	hotspotProcessed bool
@@ -340,21 +275,8 @@ type sessionJSON struct {
 // sessionVehJSON is the vehicle of GET Session Data: odom_reading is a
 // string with thousands separators, as in the documented example.
 type sessionVehJSON struct {
-	VehicleID    int64  `json:"vehicle_id,omitempty"`
-	VIN          string `json:"vin,omitempty"`
-	Year         int64  `json:"year,omitempty"`
-	Make         string `json:"make,omitempty"`
-	Model        string `json:"model,omitempty"`
-	BodyType     string `json:"body_type,omitempty"`
-	Trim         string `json:"trim,omitempty"`
-	Transmission string `json:"transmission,omitempty"`
-	Drivetrain   string `json:"drivetrain,omitempty"`
-	EngineType   string `json:"engine_type,omitempty"`
-	FuelType     string `json:"fuel_type,omitempty"`
-	ExtCol       string `json:"ext_col,omitempty"`
-	IntCol       string `json:"int_col,omitempty"`
-	OdomReading  string `json:"odom_reading,omitempty"`
-	OdomUnit     string `json:"odom_unit,omitempty"`
+	pave.Vehicle
+	OdomReading string `json:"odom_reading,omitempty"`
 }
 
 func optString(s string) *string {
@@ -393,16 +315,10 @@ func (s *session) view(captureHost string) sessionJSON {
 		CaptureURL:       s.captureURL(captureHost),
 		Options:          s.optionsView(),
 	}
-	if !s.vehicle.empty() {
-		v := s.vehicle
-		out.Vehicle = &sessionVehJSON{
-			VehicleID: v.ID, VIN: v.VIN, Year: v.Year, Make: v.Make, Model: v.Model,
-			BodyType: v.BodyType, Trim: v.Trim, Transmission: v.Transmission, Drivetrain: v.Drivetrain,
-			EngineType: v.EngineType, FuelType: v.FuelType, ExtCol: v.ExtCol, IntCol: v.IntCol,
-			OdomUnit: v.OdomUnit,
-		}
-		if v.Odom != 0 {
-			out.Vehicle.OdomReading = thousands(v.Odom)
+	if v := s.vehicle; v != (pave.Vehicle{}) {
+		out.Vehicle = &sessionVehJSON{Vehicle: v}
+		if v.OdomReading != 0 {
+			out.Vehicle.OdomReading = thousands(int64(v.OdomReading))
 		}
 	}
 	return out

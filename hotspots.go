@@ -76,7 +76,11 @@ func FailedUploads(uploads []HotspotUpload) []HotspotUpload {
 // CreateSession creates the session the photos are submitted to. Hotspots
 // uses the ordinary session endpoint (POST /v1/sessions), so this is
 // Client.Sessions.Create; a VIN in req.Vehicle is optional.
-func (s *HotspotsService) CreateSession(ctx context.Context, req *CreateSessionRequest) (*Session, error) {
+func (s *HotspotsService) CreateSession(ctx context.Context, req *CreateSessionRequest, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	return s.c.Sessions.Create(ctx, req)
 }
 
@@ -98,7 +102,11 @@ func (s *HotspotsService) CreateSession(ctx context.Context, req *CreateSessionR
 //
 // Like every POST, UploadPhotos is retried only when PAVE provably did not
 // process it (connection refused, 429).
-func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos []HotspotPhoto) ([]HotspotUpload, error) {
+func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos []HotspotPhoto, opts ...CallOption) ([]HotspotUpload, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	const op = "Hotspots.UploadPhotos"
 	fe := fieldErrors{}
 	if msg := validateSessionKey(key); msg != "" {
@@ -237,7 +245,11 @@ func validPhotoURL(raw string) bool {
 // matches ErrNotReady, so poll until errors.Is(err, pave.ErrNotReady) is
 // false. Any other 200 with "success": false is an *APIError (StatusCode
 // 200) too. An unknown session is a 404 matching ErrNotFound.
-func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResults, error) {
+func (s *HotspotsService) Results(ctx context.Context, key string, opts ...CallOption) (*HotspotResults, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Hotspots.Results", key); err != nil {
 		return nil, err
 	}
@@ -277,11 +289,11 @@ func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResu
 //
 // A Hotspots analysis typically takes minutes after the photos are
 // uploaded: give ctx a deadline.
-func (s *HotspotsService) WaitForResults(ctx context.Context, key string, opts ...WaitOption) (*HotspotResults, error) {
+func (s *HotspotsService) WaitForResults(ctx context.Context, key string, opts ...CallOption) (*HotspotResults, error) {
 	if err := checkSessionKey("Hotspots.WaitForResults", key); err != nil {
 		return nil, err
 	}
-	return poll(ctx, "hotspot results of "+key, opts, func() (*HotspotResults, bool, error) {
+	return poll(ctx, "hotspot results of "+key, opts, func(ctx context.Context) (*HotspotResults, bool, error) {
 		res, err := s.Results(ctx, key)
 		if errors.Is(err, ErrNotReady) {
 			return nil, false, nil

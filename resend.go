@@ -79,7 +79,11 @@ func (r ResendResult) MarshalJSON() ([]byte, error) {
 // with an empty body gives an empty *ResendResult; one with an unreadable
 // body is a *RequestError matching ErrBadResponse, although PAVE has most
 // likely sent the SMS: do not resend because of it.
-func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *ResendSMSRequest) (*ResendResult, error) {
+func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *ResendSMSRequest, opts ...CallOption) (*ResendResult, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	const op = "Sessions.ResendSMS"
 	fe := fieldErrors{}
 	if msg := validateSessionKey(key); msg != "" {

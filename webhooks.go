@@ -342,7 +342,11 @@ func checkEventSegment(op string, event EventName) error {
 
 // List returns the callback settings of the API key (GET /v1/callbacks),
 // an empty slice when there are none.
-func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
+func (s *WebhooksService) List(ctx context.Context, opts ...CallOption) ([]Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	cl := newCall(endpoint.ListCallbacks, nil)
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
@@ -362,7 +366,11 @@ func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
 // event without a setting yields an *APIError matching ErrNotFound; an
 // answer holding only another event's setting is a *RequestError matching
 // ErrBadResponse.
-func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, error) {
+func (s *WebhooksService) Get(ctx context.Context, event EventName, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkEventSegment("Webhooks.Get", event); err != nil {
 		return nil, err
 	}
@@ -370,7 +378,11 @@ func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, 
 }
 
 // get reads the setting of event; secrets are scrubbed from its errors.
-func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []string) (*Callback, error) {
+func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []string, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	cl := newCall(endpoint.GetCallback, nil, string(event))
 	cl.Secrets = secrets
 	cb, err := s.send(ctx, cl, event)
@@ -383,7 +395,11 @@ func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []st
 
 // send runs cl and returns the setting for event its answer holds, nil
 // when it holds none.
-func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName) (*Callback, error) {
+func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -402,14 +418,22 @@ func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName) (
 // PAVE answers 400 for a missing field and, for an event that already has a
 // setting, most likely 400 too: use Update to change an existing one, or
 // Ensure to create or update as needed.
-func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, error) {
+func (s *WebhooksService) Create(ctx context.Context, cb *Callback, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := cb.Validate(); err != nil {
 		return nil, err
 	}
 	return s.create(ctx, cb, cb.secrets())
 }
 
-func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []string) (*Callback, error) {
+func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []string, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	cl := newCall(endpoint.CreateCallback, callbackCreate{Event: cb.Event, callbackUpdate: callbackFields(cb)})
 	cl.Secrets = secrets
 	return s.sendOrGet(ctx, cl, cb.Event)
@@ -417,7 +441,11 @@ func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []st
 
 // sendOrGet runs cl and returns the setting its answer echoes, or reads it
 // when the answer echoes none.
-func (s *WebhooksService) sendOrGet(ctx context.Context, cl *call, event EventName) (*Callback, error) {
+func (s *WebhooksService) sendOrGet(ctx context.Context, cl *call, event EventName, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	out, err := s.send(ctx, cl, event)
 	if err != nil || out != nil {
 		return out, err
@@ -451,7 +479,11 @@ func callbackFields(cb *Callback) callbackUpdate {
 // network call. An event without a setting yields an *APIError matching
 // ErrNotFound. When the response does not echo the setting, it is fetched
 // with Get.
-func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callback) (*Callback, error) {
+func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callback, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	const op = "Webhooks.Update"
 	fe := fieldErrors{}
 	if msg := validateEventName(event); msg != "" {
@@ -471,7 +503,11 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 	return s.update(ctx, event, cb, cb.secrets())
 }
 
-func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callback, secrets []string) (*Callback, error) {
+func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callback, secrets []string, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	cl := newCall(endpoint.UpdateCallback, callbackFields(cb), string(event))
 	cl.Secrets = secrets
 	return s.sendOrGet(ctx, cl, event)
@@ -479,11 +515,15 @@ func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callb
 
 // Delete removes the setting of event (DELETE /v1/callbacks/{event}). An
 // event without a setting yields an *APIError matching ErrNotFound.
-func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
+func (s *WebhooksService) Delete(ctx context.Context, event EventName, opts ...CallOption) error {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return err
+	}
 	if err := checkEventSegment("Webhooks.Delete", event); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, newCall(endpoint.DeleteCallback, nil, string(event)))
+	_, err = s.c.do(ctx, newCall(endpoint.DeleteCallback, nil, string(event)))
 	return err
 }
 

@@ -559,9 +559,9 @@ type CallOption func(*callConfig) error
 
 // callConfig is what a call's options set.
 type callConfig struct {
-	into     **http.Response
-	wait     waitConfig
-	polls    bool // a polling option was given
+	into  **http.Response
+	wait  waitConfig
+	polls bool // a polling option was given
 }
 
 // WithResponseInto makes the call store PAVE's HTTP answer (status,

@@ -48,7 +48,7 @@ func freshView(t *testing.T, srv *Server, key string) []byte {
 	defer srv.mu.Unlock()
 	sess := srv.sessions[key]
 	require.NotNil(t, sess)
-	b, err := marshal(sess.view(srv.opts.CaptureHost))
+	b, err := marshal(sess.view(&srv.opts))
 	require.NoError(t, err)
 	return b
 }

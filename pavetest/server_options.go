@@ -130,6 +130,11 @@ type Options struct {
 	// of before the lifecycle method returns. Server.WaitDeliveries waits
 	// for the queue to drain.
 	AsyncWebhooks bool
+	// MaskPII masks, in every answer and delivery, VINs (the last six
+	// characters), plates and phone numbers (the last four digits) as
+	// PAVE's PII-mask key setting does: its samples show
+	// JN1CV6AR9BMXXXXXX and 647-455-XXXX.
+	MaskPII bool
 	// ResultsDelay holds every session's results back, as PAVE's "24HR
 	// Queued Results" mode may ("delayed for up to 24 hours"): Complete
 	// stops at CONFIRM, and the server completes the session, firing

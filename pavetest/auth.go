@@ -217,19 +217,6 @@ var hexValues = func() (t [2][256]byte) {
 	return t
 }()
 
-// tokenMatches recomputes the HMAC over the raw timestamp string and
-// compares it in constant time: lowercase hex, as PAVE's docs show, or
-// either case in lenient mode.
-func tokenMatches(c pave.Credentials, timestamp, token string, mode TimestampMode) bool {
-	var got, want [sha256.Size]byte
-	if !decodeToken(token, mode, &got) {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(c.APISecret))
-	mac.Write([]byte(c.Username + ":" + c.APIKey + "@" + timestamp))
-	return hmac.Equal(got[:], mac.Sum(want[:0]))
-}
-
 // tokenChecker verifies the API-Tokens of one account without allocating:
 // it keeps keyed HMAC states (the secret's pads already absorbed, which
 // Reset restores) in a pool, each with a scratch buffer holding the
@@ -250,7 +237,9 @@ func newTokenChecker(c pave.Credentials) *tokenChecker {
 	return &tokenChecker{creds: c, prefix: c.Username + ":" + c.APIKey + "@"}
 }
 
-// matches is tokenMatches for the checker's credentials.
+// matches recomputes the HMAC over the raw timestamp string and compares
+// it with the token in constant time: lowercase hex, as PAVE's docs show,
+// or either case in lenient mode.
 func (tc *tokenChecker) matches(timestamp, token string, mode TimestampMode) bool {
 	var got [sha256.Size]byte
 	if !decodeToken(token, mode, &got) {

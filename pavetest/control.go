@@ -278,7 +278,7 @@ func (s *Server) sessionView(key string) (sessionJSON, error) {
 	if err != nil {
 		return sessionJSON{}, err
 	}
-	return sess.view(s.opts.CaptureHost), nil
+	return sess.view(&s.opts), nil
 }
 
 func (s *Server) clockView() clockJSON { return clockJSON{Now: s.Now().UTC().Format(time.RFC3339Nano)} }

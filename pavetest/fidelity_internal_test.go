@@ -100,3 +100,29 @@ func TestResultsTimelineAgreesWithDurations(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, fixedNow.Add(time.Hour), s.InspectStartedAt.Time, "a real start is kept")
 }
+
+// With MaskPII, VINs, plates and phones are masked wherever they show.
+func TestMaskPII(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t, func(o *Options) { o.MaskPII = true })
+	rc := newReceiver(t, 0)
+	registerAll(t, srv, rc)
+	c := srv.Client()
+	key := createSession(t, c, &pave.CreateSessionRequest{
+		Vehicle: &pave.Vehicle{VIN: "JN1CV6AR9BM123456", VRM: "AB12CDE"}, SMS: &pave.SMS{To: "647-455-1234"}}).SessionKey
+	s, err := c.Sessions.Get(t.Context(), key)
+	require.NoError(t, err)
+	assert.Equal(t, "JN1CV6AR9BMXXXXXX", s.Vehicle.VIN)
+	assert.Equal(t, "ABXXXXX", s.Vehicle.VRM)
+	assert.Equal(t, "647-455-XXXX", s.Options.SMS.To)
+	require.NoError(t, srv.SetSMSResult(key, true, ""))
+	require.NoError(t, srv.Complete(key))
+	res, err := c.Sessions.Results(t.Context(), key)
+	require.NoError(t, err)
+	assert.Equal(t, "JN1CV6AR9BMXXXXXX", res.Vehicle.VIN)
+	assert.Equal(t, "647-455-XXXX", res.Session.Options.SMS.To)
+	assert.Equal(t, "647-455-XXXX", rc.events("SESSION:SMS_PROCESS")[0]["phone"])
+	for _, d := range srv.Deliveries() {
+		assert.NotContains(t, string(d.Body), "1234", d.Event)
+	}
+}

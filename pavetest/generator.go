@@ -376,11 +376,12 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 // Call with s.mu held.
 func (s *Server) resultsLocked(sess *session) []byte {
 	r := newRand(s.opts.Seed, sess.key, "results")
+	veh, sms := sess.shown(&s.opts)
 	in := resultsInput{
 		key: sess.key, theme: sess.theme, redirectURL: sess.redirectURL, language: sess.language,
 		username: sess.acct.Username, accountName: sess.acct.AccountName, apiName: sess.acct.APIName,
-		options: resultsOptionsJSON{ClientID: sess.clientID, SMS: sess.sms, Contact: sess.contact, Reference: sess.reference},
-		vehicle: sess.vehicle, vehicleInSession: s.opts.ResultsVehicleInSession,
+		options: resultsOptionsJSON{ClientID: sess.clientID, SMS: sms, Contact: sess.contact, Reference: sess.reference},
+		vehicle: veh, vehicleInSession: s.opts.ResultsVehicleInSession,
 		created: sess.createdAt, started: sess.startedAt, ended: sess.endedAt, done: sess.updatedAt,
 		captureDur: int(sess.endedAt.Sub(sess.startedAt).Seconds()), inspectDur: int(sess.updatedAt.Sub(sess.endedAt).Seconds()),
 	}

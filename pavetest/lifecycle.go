@@ -243,8 +243,8 @@ func (s *Server) SetSMSResult(key string, success bool, message string) error {
 		if s.opts.RichWebhooks {
 			ev.SessionKey = sess.key
 		}
-		if sess.sms != nil {
-			ev.Phone = sess.sms.To
+		if _, sms := sess.shown(&s.opts); sms != nil {
+			ev.Phone = sms.To
 		}
 		if success {
 			sess.smsStatus = smsDelivered
@@ -267,7 +267,7 @@ func (s *Server) Session(key string) (*pave.Session, error) {
 	sess, err := s.findLocked(key)
 	var b []byte
 	if err == nil {
-		b, _, err = sess.viewJSON(s.opts.CaptureHost)
+		b, _, err = sess.viewJSON(&s.opts)
 	}
 	s.mu.Unlock()
 	if err != nil {

@@ -211,7 +211,7 @@ func CheckSignature(h http.Header, creds pave.Credentials, mode TimestampMode, n
 		}
 		return fmt.Errorf("%w: %s %q is not a timestamp", ErrBadSignature, pave.HeaderAPITimestamp, ts)
 	}
-	if !tokenMatches(creds, ts, token, mode) {
+	if !newTokenChecker(creds).matches(ts, token, mode) {
 		return fmt.Errorf("%w: %s is not the HMAC-SHA256 of \"username:apikey@%s\" under the API secret", ErrBadSignature, pave.HeaderAPIToken, ts)
 	}
 	if window > 0 {

@@ -37,7 +37,6 @@ type Server struct {
 
 	mu          sync.Mutex
 	accounts    []*account
-	byAPIKey    map[string]*account
 	sessions    map[string]*session
 	keyRand     *rand.Rand
 	clockOffset atomic.Int64 // nanoseconds, see AdvanceClock
@@ -118,7 +117,6 @@ func Start(opts ...Option) (*Server, error) {
 		URL:       "http://" + listen,
 		addr:      ln.Addr().String(),
 		opts:      o,
-		byAPIKey:  map[string]*account{},
 		sessions:  map[string]*session{},
 		keyRand:   newRand(o.Seed, "session-keys"),
 		closing:   make(chan struct{}),
@@ -129,9 +127,7 @@ func Start(opts ...Option) (*Server, error) {
 	s.apiMux, s.controlMux = s.apiRoutes(), s.controlRoutes()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, a := range o.Accounts {
-		acct := newAccount(a)
-		s.accounts = append(s.accounts, acct)
-		s.byAPIKey[a.APIKey] = acct
+		s.accounts = append(s.accounts, newAccount(a))
 	}
 	if o.WebhookClient != nil {
 		s.hooks = o.WebhookClient

@@ -29,7 +29,9 @@ const (
 	DefaultMaxRecordedRequests = 10000
 )
 
-// Account is one PAVE account and API key the fake server knows. Sessions
+// Account is one PAVE account and API key the fake server knows. Its JSON
+// form (GET /_fake/accounts) is the credentials, the account name and the
+// default theme. Sessions
 // and callback settings belong to an API key and are invisible to the others.
 type Account struct {
 	// Username is the account name signed into the API-Token.
@@ -43,13 +45,13 @@ type Account struct {
 	// DefaultTheme applies to sessions created without a theme; default PRO.
 	DefaultTheme pave.Theme `json:"default_theme,omitempty"`
 	// Live marks a live key (informational; test and live keys behave alike).
-	Live bool `json:"live,omitempty"`
+	Live bool `json:"-"`
 	// AccessToken is an extra value accepted in the v2 API-Access-Token
 	// header. The API key itself is always accepted there.
-	AccessToken string `json:"access_token,omitempty"`
+	AccessToken string `json:"-"`
 	// APIName is reported as source.properties.api_name in results;
 	// default "pavetest".
-	APIName string `json:"api_name,omitempty"`
+	APIName string `json:"-"`
 }
 
 // Credentials returns the SDK credentials of the account.
@@ -130,6 +132,11 @@ type Options struct {
 	// of before the lifecycle method returns. Server.WaitDeliveries waits
 	// for the queue to drain.
 	AsyncWebhooks bool
+	// MaskPII masks, in every answer and delivery, VINs (the last six
+	// characters), plates and phone numbers (the last four digits) as
+	// PAVE's PII-mask key setting does: its samples show
+	// JN1CV6AR9BMXXXXXX and 647-455-XXXX.
+	MaskPII bool
 	// ResultsDelay holds every session's results back, as PAVE's "24HR
 	// Queued Results" mode may ("delayed for up to 24 hours"): Complete
 	// stops at CONFIRM, and the server completes the session, firing

@@ -162,7 +162,7 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, q *apiRequest) {
 		language: "EN", createdAt: now, updatedAt: now}
 	s.sessions[key] = sess
 	sess.apply(b)
-	writeView(w, http.StatusCreated, sess, s.opts.CaptureHost)
+	writeView(w, http.StatusCreated, sess, &s.opts)
 }
 
 // own returns the request's session, or answers the documented 404 (for a
@@ -183,7 +183,7 @@ func (s *Server) handleGetSession(w http.ResponseWriter, q *apiRequest) {
 	var n string
 	var err error
 	if sess != nil {
-		b, n, err = sess.viewJSON(s.opts.CaptureHost)
+		b, n, err = sess.viewJSON(&s.opts)
 	}
 	s.mu.Unlock()
 	if sess != nil {
@@ -192,8 +192,8 @@ func (s *Server) handleGetSession(w http.ResponseWriter, q *apiRequest) {
 }
 
 // writeView answers the session's view. Call with s.mu held.
-func writeView(w http.ResponseWriter, status int, sess *session, captureHost string) {
-	b, n, err := sess.viewJSON(captureHost)
+func writeView(w http.ResponseWriter, status int, sess *session, o *Options) {
+	b, n, err := sess.viewJSON(o)
 	writeViewBytes(w, status, b, n, err)
 }
 
@@ -310,7 +310,7 @@ func (s *Server) handleUpdateSession(w http.ResponseWriter, q *apiRequest) {
 	sess.apply(b)
 	sess.updatedAt = s.stampLocked()
 	sess.invalidate()
-	writeView(w, http.StatusOK, sess, s.opts.CaptureHost)
+	writeView(w, http.StatusOK, sess, &s.opts)
 }
 
 // apply takes what a create or update body sets: the session settings,

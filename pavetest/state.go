@@ -150,11 +150,11 @@ type session struct {
 // (and the server's fixed capture host), never on the clock. The slice is
 // never modified afterwards, so it may be written after the lock is
 // released. Call with the server's lock held.
-func (s *session) viewJSON(captureHost string) ([]byte, string, error) {
+func (s *session) viewJSON(o *Options) ([]byte, string, error) {
 	if s.cachedJSON != nil {
 		return s.cachedJSON, s.cachedLen, nil
 	}
-	b, err := marshal(s.view(captureHost))
+	b, err := marshal(s.view(o))
 	if err != nil {
 		return nil, "", err
 	}
@@ -294,13 +294,43 @@ func optTime(t time.Time) *string {
 	return &s
 }
 
-func (s *session) optionsView() optionsJSON {
-	return optionsJSON{ClientID: s.clientID, SMS: s.sms, Contact: s.contact, Reference: s.reference}
+// shown returns the vehicle and SMS as answers show them: masked as
+// PAVE's PII-mask key setting does (the last six VIN characters, all but
+// the first two of a plate, the last four digits of a phone) with
+// Options.MaskPII.
+func (s *session) shown(o *Options) (pave.Vehicle, *pave.SMS) {
+	v, sms := s.vehicle, s.sms
+	if !o.MaskPII {
+		return v, sms
+	}
+	if len(v.VIN) > 11 {
+		v.VIN = v.VIN[:11] + strings.Repeat("X", len(v.VIN)-11)
+	}
+	if len(v.VRM) > 2 {
+		v.VRM = v.VRM[:2] + strings.Repeat("X", len(v.VRM)-2)
+	}
+	if sms != nil {
+		c := *sms
+		c.To, c.From = maskPhone(c.To), maskPhone(c.From)
+		sms = &c
+	}
+	return v, sms
+}
+
+// maskPhone replaces the last four digits of a phone number with X.
+func maskPhone(p string) string {
+	b := []byte(p)
+	for i, n := len(b)-1, 0; i >= 0 && n < 4; i-- {
+		if b[i] >= '0' && b[i] <= '9' {
+			b[i], n = 'X', n+1
+		}
+	}
+	return string(b)
 }
 
 // view renders the session as GET /v1/sessions/{key} does (viewJSON
 // encodes and caches it). Call with the server's lock held.
-func (s *session) view(captureHost string) sessionJSON {
+func (s *session) view(o *Options) sessionJSON {
 	out := sessionJSON{
 		SessionKey:       s.key,
 		Theme:            s.theme,
@@ -312,10 +342,11 @@ func (s *session) view(captureHost string) sessionJSON {
 		CreatedAt:        fmtMicro(s.createdAt),
 		UpdatedAt:        fmtMicro(s.updatedAt),
 		Language:         s.language,
-		CaptureURL:       s.captureURL(captureHost),
-		Options:          s.optionsView(),
+		CaptureURL:       s.captureURL(o.CaptureHost),
 	}
-	if v := s.vehicle; v != (pave.Vehicle{}) {
+	v, sms := s.shown(o)
+	out.Options = optionsJSON{ClientID: s.clientID, SMS: sms, Contact: s.contact, Reference: s.reference}
+	if v != (pave.Vehicle{}) {
 		out.Vehicle = &sessionVehJSON{Vehicle: v}
 		if v.OdomReading != 0 {
 			out.Vehicle.OdomReading = thousands(int64(v.OdomReading))

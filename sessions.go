@@ -31,7 +31,11 @@ func (s *SessionsService) Format(f fmt.State, verb rune) { redact.Print(f, verb,
 //
 // Create is retried only when PAVE provably did not process it (connection
 // refused, 429), so a customer is never texted twice.
-func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest) (*Session, error) {
+func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	req = req.normalized()
 	if err := req.validate(); err != nil {
 		return nil, err
@@ -40,25 +44,29 @@ func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest)
 	if req == nil {
 		body = struct{}{}
 	}
-	return s.c.session(ctx, newCall(endpoint.CreateSession, body))
+	return s.session(ctx, newCall(endpoint.CreateSession, body))
 }
 
 // session runs cl and decodes the session it answers. A 2xx without a
 // session key is not a session: ErrBadResponse, never an empty Session.
-func (c *Client) session(ctx context.Context, cl call) (*Session, error) {
-	res, err := c.do(ctx, cl)
+func (s *SessionsService) session(ctx context.Context, cl *call, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	out, err := decodeSession(res.Body)
 	if err != nil {
-		if cl.method == http.MethodPost {
+		if cl.Method == http.MethodPost {
 			err = fmt.Errorf("%w; PAVE answered %d, so the session may exist%s: look it up (client_id, reference) before creating another",
 				err, res.Status, keyHint(res.Body))
 		}
-		return nil, res.badResponse(cl, err)
+		return nil, badResponse(cl, res, err)
 	}
-	c.fillCaptureURL(out)
+	s.fillCaptureURL(out)
 	return out, nil
 }
 
@@ -90,16 +98,24 @@ func decodeSession(body []byte) (*Session, error) {
 
 // Get returns a session's current state (GET /v1/sessions/{key}). The
 // vehicle may be sparse until the VIN has been captured.
-func (s *SessionsService) Get(ctx context.Context, key string) (*Session, error) {
+func (s *SessionsService) Get(ctx context.Context, key string, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Get", key); err != nil {
 		return nil, err
 	}
-	return s.c.session(ctx, newCall(endpoint.GetSession, nil, key))
+	return s.session(ctx, newCall(endpoint.GetSession, nil, key))
 }
 
 // Photos returns the photos captured so far with their quality-check
 // verdicts (GET /v1/sessions/{key}/photos). It may be called during capture.
-func (s *SessionsService) Photos(ctx context.Context, key string) ([]Photo, error) {
+func (s *SessionsService) Photos(ctx context.Context, key string, opts ...CallOption) ([]Photo, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Photos", key); err != nil {
 		return nil, err
 	}
@@ -114,7 +130,11 @@ func (s *SessionsService) Photos(ctx context.Context, key string) ([]Photo, erro
 // /v1/sessions/{key}/notes). The response shape is undocumented: a list, or
 // an object wrapping one under "data" or "notes", is accepted, and each
 // Note keeps its raw JSON.
-func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error) {
+func (s *SessionsService) Notes(ctx context.Context, key string, opts ...CallOption) ([]Note, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Notes", key); err != nil {
 		return nil, err
 	}
@@ -127,37 +147,30 @@ func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error)
 
 // getList GETs a JSON list that may come bare or wrapped in an object
 // under "data" or under the given key.
-func (s *SessionsService) getList(ctx context.Context, cl call, out any, key string) error {
+func (s *SessionsService) getList(ctx context.Context, cl *call, out any, key string, opts ...CallOption) error {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return err
+	}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return err
 	}
 	if err := decodeList(res.Body, out, key); err != nil {
-		return res.badResponse(cl, err)
+		return badResponse(cl, res, err)
 	}
 	return nil
 }
 
 func decodeList(body []byte, out any, key string) error {
-	body = wire.Trim(body)
-	if wire.IsNull(body) {
+	list := wire.Unwrap(body, "data", key)
+	if wire.IsNull(list) {
 		return nil
 	}
-	if body[0] == '{' {
-		var wrap map[string]json.RawMessage
-		if err := json.Unmarshal(body, &wrap); err != nil {
-			return fmt.Errorf("decoding response: %w", err)
-		}
-		inner, ok := wrap["data"]
-		if !ok {
-			inner, ok = wrap[key]
-		}
-		if !ok {
-			return fmt.Errorf("decoding response: expected a list, or an object with %q or \"data\"", key)
-		}
-		body = inner
+	if list[0] != '[' {
+		return fmt.Errorf("decoding response: expected a list, or an object with %q or \"data\"", key)
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := json.Unmarshal(list, out); err != nil {
 		return fmt.Errorf("decoding response: %w", err)
 	}
 	return nil
@@ -166,7 +179,11 @@ func decodeList(body []byte, out any, key string) error {
 // Results returns the inspection results of a COMPLETE session (GET
 // /v1/sessions/{key}/results). For a session that is not complete yet the
 // error matches ErrNotReady; use WaitForResults to poll.
-func (s *SessionsService) Results(ctx context.Context, key string) (*Results, error) {
+func (s *SessionsService) Results(ctx context.Context, key string, opts ...CallOption) (*Results, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Results", key); err != nil {
 		return nil, err
 	}
@@ -175,20 +192,20 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 	if err != nil {
 		return nil, err
 	}
-	out, err := DecodeResults(res.Body)
+	out, err := decodeResults(res.Body)
 	if err != nil {
-		return nil, res.badResponse(cl, fmt.Errorf("decoding results: %w", err))
+		return nil, badResponse(cl, res, fmt.Errorf("decoding results: %w", err))
 	}
 	if out.Session.SessionKey == "" {
 		// No session: PAVE's "not yet completed" sample is a 200 with a
 		// message alone.
 		var m struct {
-			Message wire.LooseString `json:"message"`
+			Message string `json:"message"`
 		}
-		_ = json.Unmarshal(res.Body, &m)
-		return nil, s.c.messageOnly(cl, res, string(m.Message))
+		_ = wire.Decode(res.Body, &m)
+		return nil, s.c.messageOnly(cl, res, m.Message)
 	}
-	s.c.fillCaptureURL(&out.Session)
+	s.fillCaptureURL(&out.Session)
 	return out, nil
 }
 
@@ -196,7 +213,11 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 // what changes. PAVE's state rules apply (theme only while IDLE, and so on).
 // PAVE does not document the response body: when it is a session, it is
 // returned; otherwise the session is fetched with Get.
-func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSessionRequest) (*Session, error) {
+func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSessionRequest, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Update", key); err != nil {
 		return nil, err
 	}
@@ -210,13 +231,13 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 	// A PUT that changes the SMS can text the customer: like a POST, it
 	// is sent at most once.
 	cl := newCall(endpoint.UpdateSession, req, key)
-	cl.acts = req.SMS != nil
+	cl.Acts = req.SMS != nil
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	if out, err := decodeSession(res.Body); err == nil {
-		s.c.fillCaptureURL(out)
+		s.fillCaptureURL(out)
 		return out, nil
 	}
 	return s.Get(ctx, key)
@@ -224,19 +245,25 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 
 // Delete removes a session that has not started (DELETE
 // /v1/sessions/{key}). A started session yields a 400 *APIError.
-func (s *SessionsService) Delete(ctx context.Context, key string) error {
+func (s *SessionsService) Delete(ctx context.Context, key string, opts ...CallOption) error {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return err
+	}
 	if err := checkSessionKey("Sessions.Delete", key); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, newCall(endpoint.DeleteSession, nil, key))
+	_, err = s.c.do(ctx, newCall(endpoint.DeleteSession, nil, key))
 	return err
 }
 
-// fillCaptureURL builds the documented capture link when the response
-// lacks one.
-func (c *Client) fillCaptureURL(s *Session) {
-	if s.CaptureURL == "" && s.SessionKey != "" {
-		s.CaptureURL = "https://" + url.PathEscape(c.username) + ".vehiclecapture.com/" + url.PathEscape(s.SessionKey)
+// fillCaptureURL builds the documented capture link when the answer lacks
+// one; the link is marked derived, so that encoding the session leaves it
+// out (see Session.MarshalJSON).
+func (s *SessionsService) fillCaptureURL(sess *Session) {
+	if sess.CaptureURL == "" && sess.SessionKey != "" {
+		sess.CaptureURL = "https://" + url.PathEscape(s.c.username) + ".vehiclecapture.com/" + url.PathEscape(sess.SessionKey)
+		sess.derivedLink = sess.CaptureURL
 	}
 }
 
@@ -248,11 +275,11 @@ func (c *Client) fillCaptureURL(s *Session) {
 //
 // Inspections typically take 10 to 20 minutes after capture: give ctx a
 // deadline, or prefer the SESSION:COMPLETE webhook.
-func (s *SessionsService) WaitForResults(ctx context.Context, key string, opts ...WaitOption) (*Results, error) {
+func (s *SessionsService) WaitForResults(ctx context.Context, key string, opts ...CallOption) (*Results, error) {
 	if err := checkSessionKey("Sessions.WaitForResults", key); err != nil {
 		return nil, err
 	}
-	return poll(ctx, "results of "+key, opts, func() (*Results, bool, error) {
+	return poll(ctx, "results of "+key, opts, func(ctx context.Context) (*Results, bool, error) {
 		sess, err := s.Get(ctx, key)
 		switch {
 		case err != nil:

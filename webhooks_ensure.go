@@ -70,7 +70,11 @@ const (
 // repeats it. When it fails without a clear answer (a timeout, a 5xx) the
 // error is returned and the setting may or may not exist: calling Ensure
 // again is safe, since it starts with a GET.
-func (s *WebhooksService) Ensure(ctx context.Context, cb *Callback) (*Callback, EnsureOutcome, error) {
+func (s *WebhooksService) Ensure(ctx context.Context, cb *Callback, opts ...CallOption) (*Callback, EnsureOutcome, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, "", err
+	}
 	if err := cb.validate("Webhooks.Ensure"); err != nil {
 		return nil, "", err
 	}
@@ -112,9 +116,9 @@ func (s *WebhooksService) checkHeld(want, got *Callback, outcome EnsureOutcome) 
 	if outcome == EnsureCreated {
 		cl = newCall(endpoint.CreateCallback, nil)
 	}
-	return nil, "", &RequestError{Method: cl.method, Path: cl.path, Attempts: 1,
+	return nil, "", &RequestError{Method: cl.Method, Path: cl.Path, Attempts: 1,
 		Err: fmt.Errorf("%w: PAVE answered the %s but holds a different setting for %s: %s",
-			ErrBadResponse, cl.method, want.Event, describeMismatch(want, got))}
+			ErrBadResponse, cl.Method, want.Event, describeMismatch(want, got))}
 }
 
 // ensureBody returns a copy of cb's own fields with every field of a PUT

@@ -2,6 +2,7 @@ package track
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -199,8 +200,11 @@ func (l *Ledger) storedResults(ctx context.Context, r *Record) (*pave.Results, i
 		}
 		return res, calls, err
 	}
-	res, err := pave.DecodeResults(raw)
-	return res, 0, err
+	var res pave.Results
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, 0, err
+	}
+	return &res, 0, nil
 }
 
 // callHandler calls OnComplete, turning a panic into an error (its value

@@ -44,7 +44,7 @@ func (l *Ledger) adopt(ctx context.Context, account, key string) error {
 			slog.String("account", account), slog.String("session_key", key), slog.String("ref", ref),
 			slog.String("ref_session_key", intent.SessionKey))
 	}
-	b := l.arrival(sess, "webhook")
+	b := l.arrival(ctx, account, sess, "webhook")
 	now := l.nowMS()
 	n, err := l.store.exec(ctx, `INSERT INTO track_records (account, session_key, phase, status, rank, source,
   learned_by, calls, next_at, done_at, created_at, updated_at)

@@ -25,7 +25,7 @@ func (l *Ledger) advance(ctx context.Context, rec *Record, status pave.SessionSt
 	case PhaseResults:
 		next.NextAt = now
 	case PhaseTracking:
-		next.NextAt = now.Add(l.backoff(0)) // a session that moves needs no poll soon
+		next.NextAt = now.Add(jitter(l.cfg.MaxBackoff)) // webhooks work: the poll is a backstop
 	}
 	var phase string
 	err := l.store.db.QueryRowContext(ctx, l.store.q(`UPDATE track_records SET status = $1, rank = $2,

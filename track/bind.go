@@ -16,6 +16,10 @@ import (
 // started elsewhere before its reference was matched), that record takes
 // the reference and the intent goes.
 func (l *Ledger) bind(ctx context.Context, rec *Record, s *pave.Session, learnedBy string, calls int) (*Record, error) {
+	b := l.arrival(ctx, rec.Account, s, learnedBy) // before the transaction: SQLite has one connection
+	if learnedBy == "" {
+		b.Source = pave.SourceAPI
+	}
 	tx, err := l.store.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -45,10 +49,6 @@ WHERE id = $5`), rec.Ref, calls, s.CaptureURL, now, other); err != nil {
 			return nil, err
 		}
 	case errors.Is(err, sql.ErrNoRows):
-		b := l.arrival(s, learnedBy)
-		if learnedBy == "" {
-			b.Source = pave.SourceAPI
-		}
 		res, err := tx.ExecContext(ctx, q(`UPDATE track_records SET session_key = $1, phase = $2, status = $3,
   rank = $4, source = $5, capture_url = $6, learned_by = $7, next_at = $8, done_at = $9, calls = calls + $10,
   lease_owner = '', lease_until = 0, last_error = '', attempts = 0, version = version + 1, updated_at = $11
@@ -88,7 +88,7 @@ func (l *Ledger) reread(ctx context.Context, rec *Record) (*Record, error) {
 
 // arrival is the state of a session first seen at s's status: its phase,
 // rank and when its work is next due.
-func (l *Ledger) arrival(s *pave.Session, learnedBy string) *Record {
+func (l *Ledger) arrival(ctx context.Context, account string, s *pave.Session, learnedBy string) *Record {
 	r := &Record{Status: s.Status, rank: rank(s.Status), Phase: phaseFor(s.Status)}
 	if s.Source != nil {
 		r.Source = s.Source.Type
@@ -100,7 +100,7 @@ func (l *Ledger) arrival(s *pave.Session, learnedBy string) *Record {
 	case PhaseEnded:
 		r.DoneAt = now
 	default:
-		r.NextAt = now.Add(l.backoff(0))
+		r.NextAt = now.Add(l.pollIn(ctx, account, 0))
 	}
 	return r
 }

@@ -88,9 +88,9 @@ func (l *Ledger) spend(ctx context.Context, account string) (time.Duration, erro
 	now := time.Now()
 	window := now.Truncate(time.Minute)
 	var used, paused int64
-	err := l.store.db.QueryRowContext(ctx, l.store.q(`INSERT INTO track_budget (account, window_start, used)
+	err := l.store.db.QueryRowContext(ctx, l.store.q(`INSERT INTO track_accounts (account, window_start, used)
 VALUES ($1, $2, 1) ON CONFLICT (account) DO UPDATE SET
-  used = CASE WHEN track_budget.window_start = $2 THEN track_budget.used + 1 ELSE 1 END, window_start = $2
+  used = CASE WHEN track_accounts.window_start = $2 THEN track_accounts.used + 1 ELSE 1 END, window_start = $2
 RETURNING used, paused_until`), account, ms(window)).Scan(&used, &paused)
 	switch {
 	case err != nil:
@@ -106,7 +106,32 @@ RETURNING used, paused_until`), account, ms(window)).Scan(&used, &paused)
 // pause stops the account's requests for d, in every replica.
 func (l *Ledger) pause(ctx context.Context, account string, d time.Duration) error {
 	until := ms(time.Now().Add(d))
-	_, err := l.store.exec(ctx, `UPDATE track_budget SET paused_until = $1 WHERE account = $2 AND paused_until < $1`,
+	_, err := l.store.exec(ctx, `UPDATE track_accounts SET paused_until = $1 WHERE account = $2 AND paused_until < $1`,
 		until, account)
 	return err
+}
+
+// delivered notes that a delivery for account was applied: its webhooks
+// work.
+func (l *Ledger) delivered(ctx context.Context, account string) error {
+	now := l.nowMS()
+	_, err := l.store.exec(ctx, `INSERT INTO track_accounts (account, last_delivery) VALUES ($1, $2)
+ON CONFLICT (account) DO UPDATE SET last_delivery = $2 WHERE track_accounts.last_delivery < $2`, account, now)
+	return err
+}
+
+// pollIn is when a session of account that moved attempts polls ago is
+// next polled. While the account's deliveries arrive (one was applied
+// within MaxBackoff), webhooks do the work and the poll is only the
+// backstop for one that is lost: it comes after MaxBackoff. Otherwise (no
+// callback registered, an endpoint down) polls start at MinBackoff and
+// double.
+func (l *Ledger) pollIn(ctx context.Context, account string, attempts int) time.Duration {
+	var last int64
+	err := l.store.db.QueryRowContext(ctx, l.store.q(`SELECT last_delivery FROM track_accounts WHERE account = $1`),
+		account).Scan(&last)
+	if err == nil && last >= ms(l.now().Add(-l.cfg.MaxBackoff)) {
+		return jitter(l.cfg.MaxBackoff)
+	}
+	return l.backoff(attempts)
 }

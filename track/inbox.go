@@ -117,6 +117,9 @@ type delivery struct {
 // status forward, or adopts a session the ledger does not know. It returns
 // an error when it should be tried again.
 func (l *Ledger) processDelivery(ctx context.Context, d *delivery) error {
+	if err := l.delivered(ctx, d.account); err != nil {
+		return err
+	}
 	rec, err := l.store.recordWhere(ctx, "account = $1 AND session_key = $2", d.account, d.sessionKey)
 	switch {
 	case err != nil:

@@ -192,9 +192,11 @@ func (l *Ledger) backoff(attempts int) time.Duration {
 	for i := 0; i < attempts && d < l.cfg.MaxBackoff; i++ {
 		d *= 2
 	}
-	d = min(d, l.cfg.MaxBackoff)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	return jitter(min(d, l.cfg.MaxBackoff))
 }
+
+// jitter spreads d by up to a fifth either way.
+func jitter(d time.Duration) time.Duration { return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64())) }
 
 // notify wakes Run: work is due now.
 func (l *Ledger) notify() {

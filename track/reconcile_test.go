@@ -312,3 +312,34 @@ func TestRunStopsWithWorkInFlight(t *testing.T) {
 	assert.Zero(t, r.Attempts, "a poll cut short by shutdown is not a failure")
 	assert.Empty(t, r.LastError)
 }
+
+// TestPollsAreABackstopWhileDeliveriesArrive: once an account's deliveries
+// arrive, its sessions are polled only every MaxBackoff, in case one is
+// lost; a lost COMPLETE is then found by that poll.
+func TestPollsAreABackstopWhileDeliveriesArrive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	gap := func(r *track.Record) time.Duration { return r.NextAt.Sub(r.UpdatedAt) }
+	first, err := e.ledger.Create(ctx, "dealer1", "first", request())
+	require.NoError(t, err)
+	assert.InDelta(t, float64(time.Minute), float64(gap(e.show(track.Key{Ref: "first"}))), float64(12*time.Second),
+		"no delivery seen yet: polls start at MinBackoff")
+	require.NoError(t, e.srv.StartCapture(first.SessionKey))
+	var r *track.Record
+	require.Eventually(t, func() bool { r = e.show(track.Key{Ref: "first"}); return r.Status == pave.StatusStarted },
+		10*time.Second, 5*time.Millisecond)
+	assert.InDelta(t, float64(30*time.Minute), float64(gap(r)), float64(6*time.Minute), "a delivery pushes the poll back")
+
+	second, err := e.ledger.Create(ctx, "dealer1", "second", request())
+	require.NoError(t, err)
+	assert.InDelta(t, float64(30*time.Minute), float64(gap(e.show(track.Key{Ref: "second"}))), float64(6*time.Minute),
+		"the account's deliveries arrive: a new session's first poll waits MaxBackoff")
+
+	require.NoError(t, e.srv.SetChaos(pavetest.Chaos{Drop: 1})) // every delivery lost
+	require.NoError(t, e.srv.Complete(second.SessionKey))
+	e.srv.AdvanceClock(37 * time.Minute)
+	done := e.waitPhase(track.Key{Ref: "second"}, track.PhaseDone)
+	assert.Equal(t, "poll", done.LearnedBy)
+	assert.Equal(t, 1, e.gets("/v1/sessions/"+second.SessionKey), "one poll found the lost completion")
+}

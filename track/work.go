@@ -69,7 +69,7 @@ func (l *Ledger) poll(ctx context.Context, r *Record) error {
 		case PhaseEnded:
 			r.NextAt, r.DoneAt = zeroTime, now
 		default:
-			r.NextAt = now.Add(l.backoff(0))
+			r.NextAt = now.Add(l.pollIn(ctx, r.Account, 0))
 		}
 		if err := l.save(ctx, r, calls, keepResults, nil, r.Phase != PhaseResults); err != nil {
 			return err
@@ -81,7 +81,7 @@ func (l *Ledger) poll(ctx context.Context, r *Record) error {
 		return nil
 	}
 	r.Attempts++
-	r.NextAt = now.Add(l.backoff(r.Attempts))
+	r.NextAt = now.Add(l.pollIn(ctx, r.Account, r.Attempts))
 	return l.save(ctx, r, calls, keepResults, nil, true)
 }
 

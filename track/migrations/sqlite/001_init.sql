@@ -42,9 +42,13 @@ CREATE TABLE track_inbox (
 );
 CREATE INDEX track_inbox_due ON track_inbox (next_at) WHERE next_at IS NOT NULL;
 
-CREATE TABLE track_budget (
-  account      TEXT    PRIMARY KEY,
-  window_start INTEGER NOT NULL,
-  used         INTEGER NOT NULL,
-  paused_until INTEGER NOT NULL DEFAULT 0
+-- One row per account, shared by the replicas: the request budget's
+-- window (machine clock), a pause after a 429, and when a delivery for the
+-- account was last applied (ledger clock).
+CREATE TABLE track_accounts (
+  account       TEXT    PRIMARY KEY,
+  window_start  INTEGER NOT NULL DEFAULT 0,
+  used          INTEGER NOT NULL DEFAULT 0,
+  paused_until  INTEGER NOT NULL DEFAULT 0,
+  last_delivery INTEGER NOT NULL DEFAULT 0
 );

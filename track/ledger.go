@@ -196,7 +196,9 @@ func (l *Ledger) backoff(attempts int) time.Duration {
 }
 
 // jitter spreads d by up to a fifth either way.
-func jitter(d time.Duration) time.Duration { return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64())) }
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
 
 // notify wakes Run: work is due now.
 func (l *Ledger) notify() {

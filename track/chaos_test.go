@@ -263,10 +263,10 @@ func runChaos(t *testing.T, plan chaosPlan) {
 // 502 when none answers.
 func (c *chaosRun) balance(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	// The replicas read the fake's clock every 100 ms: a delivery the
+	// The replicas read the fake's clock every 50 ms: a delivery the
 	// fake sends as its clock jumps waits until they have seen the jump,
 	// or they would call the API with the time before it.
-	if wait := 300*time.Millisecond - time.Since(time.Unix(0, c.advanced.Load())); wait > 0 {
+	if wait := 150*time.Millisecond - time.Since(time.Unix(0, c.advanced.Load())); wait > 0 {
 		time.Sleep(wait)
 	}
 	rep := c.pick()
@@ -435,7 +435,7 @@ func (c *chaosRun) sessions() []string {
 // waitQuiet waits until no delivery and no record is due by the fake's
 // clock, three checks in a row.
 func (c *chaosRun) waitQuiet() {
-	time.Sleep(300 * time.Millisecond) // the replicas read the fake's clock every 100 ms
+	time.Sleep(150 * time.Millisecond) // the replicas read the fake's clock every 50 ms
 	quiet := 0
 	for deadline := time.Now().Add(time.Minute); quiet < 3 && time.Now().Before(deadline); {
 		now := c.srv.Now().UnixMilli()
@@ -448,7 +448,7 @@ func (c *chaosRun) waitQuiet() {
 		} else {
 			quiet = 0
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -162,7 +162,7 @@ func rebind(s *track.Store, q string) string {
 
 // fakeClock returns a clock that follows the fake server's, which the test
 // moves forward: it reads the fake's time through the control API every
-// 100 ms and adds the time passed since.
+// 50 ms and adds the time passed since.
 func fakeClock(ctx context.Context, controlURL string) (func() time.Time, error) {
 	cc, err := pavetest.NewControlClient(controlURL, "", nil)
 	if err != nil {
@@ -184,7 +184,7 @@ func fakeClock(ctx context.Context, controlURL string) (func() time.Time, error)
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(100 * time.Millisecond):
+			case <-time.After(50 * time.Millisecond):
 				_ = read()
 			}
 		}

@@ -136,6 +136,9 @@ WHERE id = $15 AND lease_owner = $16 AND version = $17`,
 		return err
 	}
 	if n == 0 {
+		if calls > 0 { // the requests were made all the same
+			_, _ = l.store.exec(ctx, `UPDATE track_records SET calls = calls + $1 WHERE id = $2`, calls, r.id)
+		}
 		return errLeaseLost
 	}
 	r.version++

@@ -18,8 +18,10 @@ import (
 	"github.com/pave-go/pave"
 )
 
-// Config configures New. Store, Accounts and OnComplete are required; the
-// rest have defaults.
+// Config configures New. Store is required; Run needs Accounts and
+// OnComplete too. A ledger with a Store alone serves operators' tools
+// (List, Show, Retry, Abandon, Summary, Purge; Resolve needs the account's
+// client). The rest have defaults.
 type Config struct {
 	// Store is the database (Open).
 	Store *Store
@@ -113,10 +115,6 @@ func New(cfg Config) (*Ledger, error) {
 	switch {
 	case cfg.Store == nil:
 		return nil, errors.New("track: Config.Store is required")
-	case len(cfg.Accounts) == 0:
-		return nil, errors.New("track: Config.Accounts is empty")
-	case cfg.OnComplete == nil:
-		return nil, errors.New("track: Config.OnComplete is required")
 	case cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 || cfg.Budget < 0 || cfg.Lease < 0 || cfg.Workers < 0 ||
 		cfg.HandlerTimeout < 0 || cfg.MaxHandlerAttempts < 0 || cfg.CreateWait < 0 || cfg.ScanInterval < 0:
 		return nil, errors.New("track: Config: durations and counts must not be negative")

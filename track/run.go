@@ -2,6 +2,7 @@ package track
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -15,8 +16,15 @@ import (
 // like on PostgreSQL: each claims work under a lease, and a replica that
 // dies has its work taken over once its leases expire. On SQLite run one.
 // A failing store is retried; Run returns nil once ctx ends and the work
-// in progress has stopped.
+// in progress has stopped. It refuses to start without Config.Accounts or
+// Config.OnComplete.
 func (l *Ledger) Run(ctx context.Context) error {
+	switch {
+	case len(l.accounts) == 0:
+		return errors.New("track: Run: Config.Accounts is empty")
+	case l.cfg.OnComplete == nil:
+		return errors.New("track: Run: Config.OnComplete is required")
+	}
 	slots := make(chan struct{}, l.cfg.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()

@@ -107,8 +107,6 @@ func TestNewValidates(t *testing.T) {
 	}{
 		{"ok", ok, ""},
 		{"no store", func(c *track.Config) { c.Store = nil }, "Store"},
-		{"no accounts", func(c *track.Config) { c.Accounts = nil }, "Accounts"},
-		{"no handler", func(c *track.Config) { c.OnComplete = nil }, "OnComplete"},
 		{"bad name", func(c *track.Config) { c.Accounts = map[string]*pave.Client{"a b": client} }, `"a b"`},
 		{"nil client", func(c *track.Config) { c.Accounts = map[string]*pave.Client{"a": nil} }, "nil client"},
 		{"negative", func(c *track.Config) { c.Lease = -time.Second }, "negative"},
@@ -129,4 +127,24 @@ func TestNewValidates(t *testing.T) {
 		}
 		require.ErrorContains(t, err, tc.want, tc.name)
 	}
+}
+
+func TestOperatorsNeedOnlyAStore(t *testing.T) {
+	t.Parallel()
+	s, err := track.Open(context.Background(), testDSN(t, track.SQLite))
+	require.NoError(t, err)
+	defer s.Close()
+	l, err := track.New(track.Config{Store: s})
+	require.NoError(t, err)
+	list, err := l.List(context.Background(), track.ListOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, list)
+	require.ErrorContains(t, l.Run(context.Background()), "Accounts is empty")
+	_, err = l.Create(context.Background(), "a", "r", nil)
+	require.ErrorIs(t, err, track.ErrUnknownAccount)
+	client, err := pave.NewClient(pave.Credentials{Username: "u", APIKey: "k", APISecret: "s"})
+	require.NoError(t, err)
+	l, err = track.New(track.Config{Store: s, Accounts: map[string]*pave.Client{"a": client}})
+	require.NoError(t, err)
+	require.ErrorContains(t, l.Run(context.Background()), "OnComplete is required")
 }

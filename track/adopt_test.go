@@ -81,7 +81,8 @@ func TestSecondSessionForABoundReference(t *testing.T) {
 	ctx := context.Background()
 	first, err := e.ledger.Create(ctx, "dealer1", "lead-1", request())
 	require.NoError(t, err)
-	dup, err := e.clients["dealer1"].Sessions.Create(ctx, &pave.CreateSessionRequest{Options: &pave.SessionOptions{ClientID: "lead-1"}})
+	dup, err := e.clients["dealer1"].Sessions.Create(ctx,
+		&pave.CreateSessionRequest{Options: &pave.SessionOptions{ClientID: "lead-1"}})
 	require.NoError(t, err)
 	require.NoError(t, e.srv.Complete(dup.SessionKey))
 	r := e.waitPhase(track.Key{SessionKey: dup.SessionKey}, track.PhaseDone)

@@ -38,14 +38,15 @@ import (
 const benchSecret = "bench-secret-Vd3kQ9sLr2Xw7ZpT4nHc"
 
 // benchDelivery is a 1 KB SESSION:COMPLETE delivery for session key %s.
-const benchDelivery = `{"event":"SESSION:COMPLETE","session":{"session_key":"%[1]s","theme":"PRO","active":true,` +
-	`"status":"COMPLETE","inspect_started_at":"2024-06-03T14:05:12+00:00","inspect_ended_at":"2024-06-03T14:19:40+00:00",` +
-	`"capture_duration":236,"created_at":"2024-06-03T13:58:00+00:00",` +
+const benchDelivery = `{"event":"SESSION:COMPLETE","session":{"session_key":"%[1]s","theme":"PRO",` +
+	`"active":true,"status":"COMPLETE","inspect_started_at":"2024-06-03T14:05:12+00:00",` +
+	`"inspect_ended_at":"2024-06-03T14:19:40+00:00","capture_duration":236,"created_at":"2024-06-03T13:58:00+00:00",` +
 	`"source":{"type":"api","properties":{"api_name":"Trade-in widget"}}},` +
-	`"vehicle":{"id":77310,"session_key":"%[1]s","vin":"2T1BURHE5KC123456","year":2019,"make":"Toyota","model":"Corolla",` +
-	`"odom_reading":"88,412","odom_unit":"KILOMETRES"},` +
-	`"photos":[{"photo_code":10,"photo_label":"Front_Left","url":"https://images-cdn.paveapi.com/HBM/%[1]s/%[1]s_10_FLT.jpg",` +
-	`"approved":true,"approved_message":"ACCEPTED"}],"location":{"latitude":44.6488,"longitude":-63.5752,"address":"Halifax, NS"},` +
+	`"vehicle":{"id":77310,"session_key":"%[1]s","vin":"2T1BURHE5KC123456","year":2019,"make":"Toyota",` +
+	`"model":"Corolla","odom_reading":"88,412","odom_unit":"KILOMETRES"},"photos":[{"photo_code":10,` +
+	`"photo_label":"Front_Left","url":"https://images-cdn.paveapi.com/HBM/%[1]s/%[1]s_10_FLT.jpg",` +
+	`"approved":true,"approved_message":"ACCEPTED"}],` +
+	`"location":{"latitude":44.6488,"longitude":-63.5752,"address":"Halifax, NS"},` +
 	`"inspection":{"grade":3,"damage_count":1,"damages":[{"damage_group":"BODY","component":"BUMPER_REAR_UNIQUE",` +
 	`"damage_name":"SCRAPED_MEDIUM","grade_score":1,"photo_code":8}]}}`
 

@@ -35,7 +35,8 @@ func (l *Ledger) bind(ctx context.Context, rec *Record, s *pave.Session, learned
 		_ = tx.Rollback()
 		return l.reread(ctx, rec)
 	case err == nil:
-		res, err := tx.ExecContext(ctx, q(`DELETE FROM track_records WHERE id = $1 AND phase IN ('creating', 'ambiguous')`), rec.id)
+		res, err := tx.ExecContext(ctx,
+			q(`DELETE FROM track_records WHERE id = $1 AND phase IN ('creating', 'ambiguous')`), rec.id)
 		if err != nil {
 			return nil, err
 		}

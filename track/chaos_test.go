@@ -548,16 +548,21 @@ func (c *chaosRun) check(refs []string, wall, fake time.Duration) {
 
 	db := c.store.DB()
 	var effects, distinct, calls, failedCalls, records, withResults int
-	require.NoError(t, db.QueryRow("SELECT COUNT(*), COUNT(DISTINCT session_key) FROM chaos_effects").Scan(&effects, &distinct))
-	require.NoError(t, db.QueryRow("SELECT COUNT(*), COALESCE(SUM(failed), 0) FROM chaos_calls").Scan(&calls, &failedCalls))
-	require.NoError(t, db.QueryRow(`SELECT COUNT(*), COUNT(results) FROM track_records WHERE phase = 'done'`).Scan(&records, &withResults))
+	for q, dst := range map[string][]any{
+		"SELECT COUNT(*), COUNT(DISTINCT session_key) FROM chaos_effects":         {&effects, &distinct},
+		"SELECT COUNT(*), COALESCE(SUM(failed), 0) FROM chaos_calls":              {&calls, &failedCalls},
+		"SELECT COUNT(*), COUNT(results) FROM track_records WHERE phase = 'done'": {&records, &withResults},
+	} {
+		require.NoError(t, db.QueryRow(q).Scan(dst...), q)
+	}
 	assert.Equal(t, sessions, effects, "OnComplete's effect once per session")
 	assert.Equal(t, sessions, distinct)
 	assert.Equal(t, sessions, records, "every session done")
 	assert.Equal(t, sessions, withResults, "every session's results stored")
 	for _, k := range c.sessions() {
 		var n int
-		require.NoError(t, db.QueryRow(rebind(c.store, "SELECT COUNT(*) FROM chaos_effects WHERE session_key = $1"), k).Scan(&n))
+		q := rebind(c.store, "SELECT COUNT(*) FROM chaos_effects WHERE session_key = $1")
+		require.NoError(t, db.QueryRow(q, k).Scan(&n))
 		assert.Equal(t, 1, n, "effect of %s", k)
 	}
 	s, err := c.ops.Summary(ctx)
@@ -568,6 +573,6 @@ func (c *chaosRun) check(refs []string, wall, fake time.Duration) {
 		"completion %.2f (GET session %d, GET results %d, results fetched more than once for %d sessions; "+
 		"the %d sessions polled at most 4 times: %.2f polls each)",
 		c.plan.kind, c.plan.replicas, sessions, wall.Round(time.Second), fake.Round(time.Minute), twice, effects, calls,
-		failedCalls, okCalls-effects, s.ByWebhook, s.ByPoll, float64(gets+results)/float64(sessions), gets, results, refetched, quick,
-		float64(quickGets)/float64(max(quick, 1)))
+		failedCalls, okCalls-effects, s.ByWebhook, s.ByPoll, float64(gets+results)/float64(sessions), gets, results,
+		refetched, quick, float64(quickGets)/float64(max(quick, 1)))
 }

@@ -96,7 +96,8 @@ func (l *Ledger) intend(ctx context.Context, account, ref string) (*Record, erro
 	now := l.nowMS()
 	if _, err := l.store.exec(ctx, `UPDATE track_records SET phase = 'ambiguous', next_at = NULL,
   last_error = 'the process creating it stopped before recording the answer', version = version + 1, updated_at = $1
-WHERE account = $2 AND ref = $3 AND phase = 'creating' AND lease_until < $4`, now, account, ref, ms(time.Now())); err != nil {
+WHERE account = $2 AND ref = $3 AND phase = 'creating' AND lease_until < $4`,
+		now, account, ref, ms(time.Now())); err != nil {
 		return nil, err
 	}
 	token := l.token()
@@ -125,7 +126,8 @@ VALUES ($1, $2, 'creating', $3, $4, $5, $5, $5) ON CONFLICT DO NOTHING RETURNING
 }
 
 // post sends the create for the intent rec holds and records the answer.
-func (l *Ledger) post(ctx context.Context, client *pave.Client, rec *Record, req *pave.CreateSessionRequest) (*Record, error) {
+func (l *Ledger) post(ctx context.Context, client *pave.Client, rec *Record,
+	req *pave.CreateSessionRequest) (*Record, error) {
 	hctx, stop := l.hold(ctx, "track_records", rec.id, rec.token)
 	sess, err := client.Sessions.Create(hctx, withRef(req, rec.Ref))
 	stop()

@@ -89,9 +89,11 @@ func TestCreateRefusalReleasesReference(t *testing.T) {
 	}{
 		{"SDK validation", nil, &pave.CreateSessionRequest{Vehicle: &pave.Vehicle{VIN: "SHORT"}}, 0},
 		{"400 from PAVE", &pavetest.Fault{Method: "POST", Path: "/v1/sessions", Status: http.StatusBadRequest,
-			Body: `{"message":"Required fields are missing or invalid.","errors":{"sms.to":["Invalid phone number"]}}`, Times: 1},
+			Body:  `{"message":"Required fields are missing or invalid.","errors":{"sms.to":["Invalid phone number"]}}`,
+			Times: 1},
 			request(), 1},
-		{"401", &pavetest.Fault{Method: "POST", Path: "/v1/sessions", Status: http.StatusUnauthorized, Times: 1}, request(), 1},
+		{"401", &pavetest.Fault{Method: "POST", Path: "/v1/sessions", Status: http.StatusUnauthorized, Times: 1},
+			request(), 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

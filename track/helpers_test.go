@@ -161,8 +161,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 	for i := range o.accounts {
 		name := fmt.Sprintf("dealer%d", i+1)
 		e.names = append(e.names, name)
-		accounts = append(accounts, pavetest.Account{Username: name, APIKey: fmt.Sprintf("key-%d-0000-4000-8000-000000000000", i),
-			APISecret: fmt.Sprintf("sk-test-%032d", i)})
+		accounts = append(accounts, pavetest.Account{Username: name,
+			APIKey: fmt.Sprintf("key-%d-0000-4000-8000-000000000000", i), APISecret: fmt.Sprintf("sk-test-%032d", i)})
 	}
 	e.srv = pavetest.NewServer(t, append([]pavetest.Option{pavetest.WithAccounts(accounts...),
 		pavetest.WithWebhookRetries(-1, 0)}, o.fake...)...)

@@ -35,7 +35,8 @@ func TestInboxAnswers(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, post(e.secrets["dealer1"], "not json"))
 	assert.Equal(t, http.StatusNoContent, post(e.secrets["dealer1"], body))
 	assert.Equal(t, http.StatusNoContent, post(e.secrets["dealer1"], body), "a repeat is acknowledged")
-	assert.Equal(t, http.StatusNoContent, post(e.secrets["dealer2"], body), "the same body for another account is another delivery")
+	assert.Equal(t, http.StatusNoContent, post(e.secrets["dealer2"], body),
+		"the same body for another account is another delivery")
 	sms := `{"event":"SESSION:SMS_PROCESS","phone":"416-555-0199","status":"success"}`
 	assert.Equal(t, http.StatusNoContent, post(e.secrets["dealer1"], sms), "a delivery naming no session is acknowledged")
 	s, err := e.ledger.Summary(context.Background())

@@ -177,7 +177,8 @@ func (l *Ledger) Purge(ctx context.Context, olderThan time.Duration) (int64, err
 	if err != nil {
 		return 0, err
 	}
-	if _, err := l.store.exec(ctx, `DELETE FROM track_inbox WHERE next_at IS NULL AND received_at < $1`, before); err != nil {
+	_, err = l.store.exec(ctx, `DELETE FROM track_inbox WHERE next_at IS NULL AND received_at < $1`, before)
+	if err != nil {
 		return n, err
 	}
 	l.log.LogAttrs(ctx, slog.LevelInfo, "track: purged", slog.Int64("records", n), slog.Duration("older_than", olderThan))
@@ -202,8 +203,8 @@ type Summary struct {
 
 // Summary counts the store's records.
 func (l *Ledger) Summary(ctx context.Context) (*Summary, error) {
-	rows, err := l.store.db.QueryContext(ctx, `SELECT phase, learned_by, COUNT(*), CAST(SUM(calls) AS BIGINT) FROM track_records
-GROUP BY phase, learned_by`)
+	rows, err := l.store.db.QueryContext(ctx, `SELECT phase, learned_by, COUNT(*), CAST(SUM(calls) AS BIGINT)
+FROM track_records GROUP BY phase, learned_by`)
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +235,7 @@ GROUP BY phase, learned_by`)
 	if s.ByWebhook+s.ByPoll > 0 {
 		s.CallsPerCompletion = float64(s.Calls) / float64(s.ByWebhook+s.ByPoll)
 	}
-	err = l.store.db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(next_at) FROM track_inbox`).Scan(&s.Inbox, &s.InboxPending)
+	err = l.store.db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(next_at) FROM track_inbox`).
+		Scan(&s.Inbox, &s.InboxPending)
 	return s, err
 }

@@ -30,7 +30,8 @@ func TestResolve(t *testing.T) {
 	e.ambiguous("dealer1", "lead-1")
 	k := track.Key{Ref: "lead-1"}
 
-	other, err := e.clients["dealer1"].Sessions.Create(ctx, &pave.CreateSessionRequest{Options: &pave.SessionOptions{ClientID: "lead-2"}})
+	other, err := e.clients["dealer1"].Sessions.Create(ctx,
+		&pave.CreateSessionRequest{Options: &pave.SessionOptions{ClientID: "lead-2"}})
 	require.NoError(t, err)
 	_, err = e.ledger.Resolve(ctx, k, other.SessionKey)
 	require.ErrorIs(t, err, track.ErrState, "a session carrying another reference is refused")
@@ -125,7 +126,8 @@ func TestListShowRetry(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, r.NextAt.Before(before.NextAt), "Retry makes a poll due now")
 	e.run()
-	require.Eventually(t, func() bool { return e.gets("/v1/sessions/"+tracked.SessionKey) == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return e.gets("/v1/sessions/"+tracked.SessionKey) == 1 },
+		10*time.Second, 5*time.Millisecond)
 }
 
 func TestPurge(t *testing.T) {

@@ -108,7 +108,8 @@ func TestStatusOnlyMovesForward(t *testing.T) {
 		return fmt.Sprintf(`{"event":"SESSION:STATUS_CHANGE","session_key":%q,"status":%q}`, rec.SessionKey, s)
 	}
 	require.Equal(t, http.StatusNoContent, e.deliver("dealer1", status("QC_PASSED")))
-	require.Eventually(t, func() bool { return e.show(k).Status == pave.StatusQCPassed }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return e.show(k).Status == pave.StatusQCPassed },
+		10*time.Second, 5*time.Millisecond)
 	require.Equal(t, http.StatusNoContent, e.deliver("dealer1", status("STARTED")))
 	require.Equal(t, http.StatusNoContent, e.deliver("dealer1", status("SOMETHING_NEW")))
 	require.Eventually(t, func() bool {
@@ -297,7 +298,8 @@ func TestRunStopsWithWorkInFlight(t *testing.T) {
 	require.NoError(t, err)
 	e.srv.Inject(pavetest.Fault{Method: "GET", Path: "/v1/sessions/" + rec.SessionKey, Delay: time.Minute})
 	e.srv.AdvanceClock(2 * time.Minute)
-	require.Eventually(t, func() bool { return e.gets("/v1/sessions/"+rec.SessionKey) == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return e.gets("/v1/sessions/"+rec.SessionKey) == 1 },
+		10*time.Second, 5*time.Millisecond)
 	stopped := make(chan struct{})
 	go func() {
 		e.stop()

@@ -83,7 +83,8 @@ func replicaMain(specJSON string) int {
 	clients := map[string]*pave.Client{}
 	for name, a := range spec.Accounts {
 		c, err := pave.NewClient(pave.Credentials{Username: a.Username, APIKey: a.APIKey, APISecret: a.APISecret},
-			pave.WithBaseURL(spec.APIURL), pave.WithClock(clock), pave.WithRetryBackoff(10*time.Millisecond, 50*time.Millisecond),
+			pave.WithBaseURL(spec.APIURL), pave.WithClock(clock),
+			pave.WithRetryBackoff(10*time.Millisecond, 50*time.Millisecond),
 			// The clock follows the fake's already: an offset the SDK kept would count twice.
 			pave.WithClockSkewCorrection(false))
 		if err != nil {

@@ -64,7 +64,8 @@ func (l *Ledger) Run(ctx context.Context) error {
 
 // claimAndStart claims due work for the free worker slots, deliveries
 // first, and starts it.
-func (l *Ledger) claimAndStart(ctx context.Context, slots chan struct{}, wg *sync.WaitGroup) (claimed, free int, err error) {
+func (l *Ledger) claimAndStart(ctx context.Context, slots chan struct{},
+	wg *sync.WaitGroup) (claimed, free int, err error) {
 	free = cap(slots) - len(slots)
 	if free == 0 {
 		return 0, 0, nil

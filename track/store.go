@@ -123,7 +123,8 @@ func openDSN(dsn string) (*sql.DB, string, error) {
 	case strings.EqualFold(scheme, "sqlite") || strings.EqualFold(scheme, "file"):
 		return openSQLite(strings.TrimPrefix(rest, "//"))
 	case !hasScheme || len(scheme) == 1: // a path (or a Windows drive letter)
-		if ext := strings.ToLower(dsn[strings.LastIndexByte(dsn, '.')+1:]); ext == "db" || ext == "sqlite" || ext == "sqlite3" {
+		switch strings.ToLower(dsn[strings.LastIndexByte(dsn, '.')+1:]) {
+		case "db", "sqlite", "sqlite3":
 			return openSQLite(dsn)
 		}
 		return nil, "", fmt.Errorf("%w: %q is neither a postgres:// URL nor a sqlite:PATH (nor a path ending in .db)",

@@ -207,7 +207,8 @@ func waitAllDone(ctx context.Context, l *track.Ledger, n int) error {
 
 // report prints the application's table and the ledger's counters.
 func report(ctx context.Context, out io.Writer, store *track.Store, l *track.Ledger) error {
-	rows, err := store.DB().QueryContext(ctx, `SELECT dealer, ref, id, grade, damages FROM inspections ORDER BY dealer, ref`)
+	rows, err := store.DB().QueryContext(ctx,
+		`SELECT dealer, ref, id, grade, damages FROM inspections ORDER BY dealer, ref`)
 	if err != nil {
 		return err
 	}
@@ -241,7 +242,8 @@ func report(ctx context.Context, out io.Writer, store *track.Store, l *track.Led
 		fmt.Fprintf(out, "%-9s %-18s %-28s %5d %7d %s\n", r.dealer, r.ref, r.id, r.grade, r.damages, rec.LearnedBy)
 	}
 	s := l.Stats()
-	fmt.Fprintf(out, "\ncreates sent %d (reused %d); deliveries kept %d, repeats %d; completions by webhook %d, by poll %d;\n",
+	fmt.Fprintf(out, "\ncreates sent %d (reused %d); deliveries kept %d, repeats %d; "+
+		"completions by webhook %d, by poll %d;\n",
 		s.Creates, s.CreatesReused, s.Deliveries, s.Duplicates, s.ByWebhook, s.ByPoll)
 	fmt.Fprintf(out, "tracking requests per completion %.2f; OnComplete ran %d times\n", s.CallsPerCompletion(), s.Handled)
 	return nil

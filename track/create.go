@@ -129,7 +129,12 @@ VALUES ($1, $2, 'creating', $3, $4, $5, $5, $5) ON CONFLICT DO NOTHING RETURNING
 func (l *Ledger) post(ctx context.Context, client *pave.Client, rec *Record,
 	req *pave.CreateSessionRequest) (*Record, error) {
 	hctx, stop := l.hold(ctx, "track_records", rec.id, rec.token)
-	sess, err := client.Sessions.Create(hctx, withRef(req, rec.Ref))
+	var sess *pave.Session
+	sent := hctx.Err() == nil // else it ended before anything was sent: nothing was created
+	err := hctx.Err()
+	if sent {
+		sess, err = client.Sessions.Create(hctx, withRef(req, rec.Ref))
+	}
 	stop()
 	// The answer is recorded even if the caller's context has ended.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -142,21 +147,21 @@ func (l *Ledger) post(ctx context.Context, client *pave.Client, rec *Record,
 			// The session exists and is not recorded: the intent's lease
 			// expires and makes it ambiguous, until a delivery names it.
 			l.stats.ambiguous.Add(1)
-			return nil, &AmbiguousError{Account: rec.Account, Ref: rec.Ref,
-				Err: errors.Join(errors.New("session "+sess.SessionKey+" was created but recording it failed"), berr)}
+			return nil, &AmbiguousError{Account: rec.Account, Ref: rec.Ref, SessionKey: sess.SessionKey,
+				Err: fmt.Errorf("session %s was created but recording it failed: %w", sess.SessionKey, berr)}
 		}
 		if out.CaptureURL == "" {
 			out.CaptureURL = sess.CaptureURL
 		}
 		return out, nil
-	case clearRefusal(err):
+	case !sent || clearRefusal(err):
 		if sentToPAVE(err) {
 			l.stats.creates.Add(1)
 		}
 		l.stats.refused.Add(1)
 		if _, derr := l.store.exec(sctx, `DELETE FROM track_records WHERE id = $1 AND phase IN ('creating', 'ambiguous')`,
 			rec.id); derr != nil {
-			return nil, errors.Join(err, derr)
+			return nil, fmt.Errorf("%w (and releasing the reference failed: %v)", err, derr)
 		}
 		l.logState(ctx, slog.LevelInfo, "create refused; reference released", rec, errAttr(err))
 		return nil, err
@@ -165,7 +170,7 @@ func (l *Ledger) post(ctx context.Context, client *pave.Client, rec *Record,
 	l.stats.ambiguous.Add(1)
 	rec.Phase, rec.LastError, rec.NextAt = PhaseAmbiguous, err.Error(), time.Time{}
 	if serr := l.save(sctx, rec, 0, keepResults, nil, true); serr != nil && !errors.Is(serr, errLeaseLost) {
-		err = errors.Join(err, serr)
+		err = fmt.Errorf("%w (and recording it failed: %v)", err, serr)
 	}
 	l.logState(ctx, slog.LevelWarn, "create ambiguous: the session may exist", rec, errAttr(err))
 	return nil, &AmbiguousError{Account: rec.Account, Ref: rec.Ref, Err: err}

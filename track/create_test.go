@@ -227,3 +227,24 @@ func TestCreateArguments(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, e.posts())
 }
+
+// TestCreateAnswerNotRecorded: the store fails after PAVE made the
+// session; the error is ambiguous and names the session.
+func TestCreateAnswerNotRecorded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{noRun: true})
+	e.srv.Inject(pavetest.Fault{Method: "POST", Path: "/v1/sessions", Delay: time.Second, Times: 1})
+	go func() { // once the intent is recorded and the POST waits for its answer
+		for e.posts() == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		_ = e.store.DB().Close()
+	}()
+	_, err := e.ledger.Create(context.Background(), "dealer1", "lead-1", request())
+	var amb *track.AmbiguousError
+	require.ErrorAs(t, err, &amb)
+	require.NotEmpty(t, amb.SessionKey)
+	_, err = e.srv.Session(amb.SessionKey)
+	require.NoError(t, err, "the session it names exists")
+	assert.Contains(t, amb.Error(), "recording it failed")
+}

@@ -34,6 +34,9 @@ var (
 type AmbiguousError struct {
 	Account string
 	Ref     string
+	// SessionKey is the session PAVE made, when it is known (its answer
+	// came but could not be recorded): Resolve with it.
+	SessionKey string
 	// Err is the create's error, when this call made it; Reason the
 	// recorded text of the first one otherwise.
 	Err    error

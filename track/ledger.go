@@ -34,7 +34,9 @@ type Config struct {
 	// results, from the store: at least once, never concurrently for one
 	// session, again (with backoff) after an error or a crash, until it
 	// returns nil. Use Completion.ID as a unique key to make its effect
-	// happen once. Its context ends after HandlerTimeout.
+	// happen once. Its context ends after HandlerTimeout, or when the
+	// replica loses its lease on the session. Its error is stored and
+	// logged: keep personal data out of its text.
 	OnComplete func(ctx context.Context, c *Completion) error
 
 	// Logger receives a line for every state change (no phone number,
@@ -50,7 +52,10 @@ type Config struct {
 	// session that does not move, between attempts at results PAVE has not
 	// released, and between OnComplete's retries: MinBackoff doubling up to
 	// MaxBackoff, each jittered by up to a fifth either way. Defaults 1
-	// minute and 30 minutes.
+	// minute and 30 minutes. While an account's deliveries arrive (one was
+	// applied within MaxBackoff), the webhooks do the work and its
+	// sessions are polled every MaxBackoff, as the backstop for a delivery
+	// that is lost.
 	MinBackoff, MaxBackoff time.Duration
 	// Budget is how many API requests the reconciler may make per account
 	// per minute, shared by every replica; default 60. A 429 pauses the

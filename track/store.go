@@ -103,7 +103,9 @@ func (s *Store) Close() error {
 func (s *Store) Kind() string { return s.kind }
 
 // DB returns the database handle, for the application's own tables in the
-// same database (see the ledger example).
+// same database (see the ledger example). A SQLite store has one
+// connection: read a query's rows to the end before the next query, and do
+// not hold a transaction open while calling the ledger.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // openDSN opens (without connecting) the database dsn names.

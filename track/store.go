@@ -54,7 +54,8 @@ type Store struct {
 // Open opens the database dsn names and migrates its schema:
 //
 //   - "postgres://..." or "postgresql://..." (or libpq's "host=... dbname=..."
-//     form): PostgreSQL through pgx, for one process or many;
+//     form): PostgreSQL through pgx, for one process or many, with at most 16
+//     connections per Store (OpenDB takes a handle set up otherwise);
 //   - "sqlite:PATH", "file:PATH" or a PATH ending in .db, .sqlite or
 //     .sqlite3: a SQLite file (created if missing), for one process.
 //
@@ -121,7 +122,11 @@ func openDSN(dsn string) (*sql.DB, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("%w: PostgreSQL: %s", ErrDSN, pgParseReason(err, dsn))
 		}
-		return stdlib.OpenDB(*cfg), Postgres, nil
+		db := stdlib.OpenDB(*cfg)
+		// A burst of deliveries waits for a connection rather than exceed
+		// the server's max_connections (100 by default) across replicas.
+		db.SetMaxOpenConns(16)
+		return db, Postgres, nil
 	case strings.EqualFold(scheme, "sqlite") || strings.EqualFold(scheme, "file"):
 		return openSQLite(strings.TrimPrefix(rest, "//"))
 	case !hasScheme || len(scheme) == 1: // a path (or a Windows drive letter)

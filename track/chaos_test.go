@@ -134,18 +134,19 @@ type replica struct {
 }
 
 type chaosRun struct {
-	t        *testing.T
-	plan     chaosPlan
-	srv      *pavetest.Server
-	api      *apiRecorder
-	spec     replicaSpec
-	mu       sync.Mutex
-	reps     []*replica
-	store    *track.Store
-	ops      *track.Ledger // the operator's: no Run
-	keys     sync.Map      // reference -> session key, as Create returned it
-	created  atomic.Int64
-	advanced atomic.Int64 // when the test last moved the fake's clock, Unix ns
+	t         *testing.T
+	plan      chaosPlan
+	srv       *pavetest.Server
+	api       *apiRecorder
+	spec      replicaSpec
+	mu        sync.Mutex
+	reps      []*replica
+	store     *track.Store
+	ops       *track.Ledger // the operator's: no Run
+	keys      sync.Map      // reference -> session key, as Create returned it
+	ambiguous sync.Map      // references whose create was answered ambiguous
+	created   atomic.Int64
+	advanced  atomic.Int64 // when the test last moved the fake's clock, Unix ns
 }
 
 func runChaos(t *testing.T, plan chaosPlan) {
@@ -219,10 +220,24 @@ func runChaos(t *testing.T, plan chaosPlan) {
 	for i := range refs {
 		refs[i] = fmt.Sprintf("dealer%d/lead-%03d", i%3+1, i)
 	}
+	var killed sync.WaitGroup
 	if plan.kill {
-		go c.killOneMidCreate(n / 3)
+		var mine []string
+		for i := range 3 {
+			mine = append(mine, fmt.Sprintf("dealer%d/killed-%d", i+1, i))
+		}
+		refs = append(refs, mine...)
+		killed.Add(1)
+		go func() { defer killed.Done(); c.killOneMidCreate(n/3, mine) }()
+		defer func() {
+			for _, r := range mine {
+				_, seen := c.ambiguous.Load(r)
+				assert.True(t, seen, "%s: its create was answered ambiguous after the kill", r)
+			}
+		}()
 	}
-	c.createAll(refs)
+	c.createAll(refs[:n])
+	killed.Wait()
 
 	// Complete every session PAVE made, in random order; restart the
 	// database halfway.
@@ -231,8 +246,10 @@ func runChaos(t *testing.T, plan chaosPlan) {
 	for i, k := range keys {
 		require.NoError(t, c.srv.Complete(k))
 		if i == len(keys)/2 && plan.restartDB && restart != "" {
+			began := time.Now()
 			out, err := exec.Command("sh", "-c", restart).CombinedOutput()
 			require.NoError(t, err, "restarting PostgreSQL: %s", out)
+			t.Logf("chaos: restarted PostgreSQL (%s) after %d completions", time.Since(began).Round(time.Millisecond), i)
 		}
 	}
 
@@ -356,22 +373,44 @@ func (c *chaosRun) stopAll() {
 }
 
 // killOneMidCreate waits for after creates, holds create answers back,
-// SIGKILLs the second replica while its creates wait for theirs, and
-// starts it again.
-func (c *chaosRun) killOneMidCreate(after int) {
+// sends the killed replica creates of its own (refs) and SIGKILLs it once
+// PAVE has made their sessions and before it hears so; then starts it
+// again and has the job queue create those references again, on any
+// replica.
+func (c *chaosRun) killOneMidCreate(after int, refs []string) {
 	for c.created.Load() < int64(after) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	c.api.slow.Store(true)
-	time.Sleep(200 * time.Millisecond)
 	rep := c.reps[1]
+	for _, ref := range refs {
+		account, _, _ := strings.Cut(ref, "/")
+		go func() { _, _ = http.PostForm(rep.url+"/create", url.Values{"account": {account}, "ref": {ref}}) }()
+	}
+	for !c.madeAll(refs) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	_ = rep.cmd.Process.Signal(syscall.SIGKILL)
 	rep.alive.Store(false)
 	<-rep.done
 	c.api.slow.Store(false)
-	c.t.Logf("chaos: killed %s with SIGKILL after %d creates", rep.name, c.created.Load())
+	c.t.Logf("chaos: killed %s with SIGKILL after %d creates, with %d of its own unanswered", rep.name,
+		c.created.Load(), len(refs))
 	time.Sleep(time.Second)
 	c.start(1)
+	c.createAll(refs)
+}
+
+// madeAll reports whether PAVE made the sessions of refs.
+func (c *chaosRun) madeAll(refs []string) bool {
+	c.api.mu.Lock()
+	defer c.api.mu.Unlock()
+	for _, r := range refs {
+		if c.api.created[r] == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // createAll creates every reference through the replicas, retrying what
@@ -411,6 +450,7 @@ func (c *chaosRun) create(ref string) {
 					c.created.Add(1)
 					return
 				case http.StatusConflict: // ambiguous: the ledger resolves it, or an operator does
+					c.ambiguous.Store(ref, true)
 					c.created.Add(1)
 					return
 				}

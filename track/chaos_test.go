@@ -259,7 +259,9 @@ func runChaos(t *testing.T, plan chaosPlan) {
 	for {
 		c.srv.WaitDeliveries()
 		c.waitQuiet()
-		c.operate()
+		if c.operate() {
+			continue // let the replicas work before the clock moves
+		}
 		if c.finished() {
 			break
 		}
@@ -495,12 +497,15 @@ func (c *chaosRun) waitQuiet() {
 // operate does what an operator would for creates still ambiguous once
 // everything is quiet (every delivery for their session was lost, or no
 // session was made): resolve with the session PAVE's dashboard shows, or
-// abandon and create again.
-func (c *chaosRun) operate() {
+// abandon and create again. It reports whether it did anything.
+func (c *chaosRun) operate() (acted bool) {
 	ctx := context.Background()
+	if s, err := c.ops.Summary(ctx); err != nil || s.InboxPending > 0 {
+		return false // a delivery put off may still resolve them
+	}
 	list, err := c.ops.List(ctx, track.ListOptions{Filter: track.Ambiguous, Limit: 10000})
 	if err != nil {
-		return // the database may be restarting
+		return false
 	}
 	for _, r := range list {
 		c.api.mu.Lock()
@@ -509,7 +514,8 @@ func (c *chaosRun) operate() {
 		k := track.Key{Account: r.Account, Ref: r.Ref}
 		if made {
 			_, err := c.ops.Resolve(ctx, k, key)
-			c.t.Logf("chaos: operator resolved %s with %s: %v", r.Ref, key, err)
+			require.NoError(c.t, err, "resolving %s", r.Ref)
+			c.t.Logf("chaos: an operator resolved %s with %s (every delivery for it was lost)", r.Ref, key)
 			continue
 		}
 		require.NoError(c.t, c.ops.Abandon(ctx, k))
@@ -519,6 +525,7 @@ func (c *chaosRun) operate() {
 			require.NoError(c.t, c.srv.Complete(v.(string)))
 		}
 	}
+	return len(list) > 0
 }
 
 // finished reports whether every session PAVE made has its effect written

@@ -107,14 +107,20 @@ func (l *Ledger) Resolve(ctx context.Context, k Key, sessionKey string) (*Record
 	if err != nil {
 		return nil, err
 	}
-	sess, calls, err := l.get(ctx, r.Account, sessionKey)
+	client, err := l.client(r.Account)
+	if err != nil {
+		return nil, err
+	}
+	// An operator's one request does not wait for the reconciler's budget.
+	l.stats.gets.Add(1)
+	sess, err := client.Sessions.Get(ctx, sessionKey)
 	if err != nil {
 		return nil, fmt.Errorf("track: resolving %s with session %s: %w", k, sessionKey, err)
 	}
 	if refs := refsOf(sess); len(refs) > 0 && !slices.Contains(refs, r.Ref) {
 		return nil, fmt.Errorf("%w: session %s carries the reference %q, not %q", ErrState, sessionKey, refs[0], r.Ref)
 	}
-	out, err := l.bind(ctx, r, sess, "poll", calls)
+	out, err := l.bind(ctx, r, sess, "poll", 1)
 	if err == nil {
 		l.logState(ctx, slog.LevelInfo, "resolved by an operator", out)
 		l.notify()

@@ -17,7 +17,8 @@ func (g *gen) settle(doc *obj) {
 			if !o.suffixed || !ok {
 				continue
 			}
-			if twin, taken := g.owner[base]; taken && (twin.key != o.key || !sameJSON(g.schemas.get(base), g.schemas.get(name))) {
+			twin, taken := g.owner[base]
+			if taken && (twin.key != o.key || !sameJSON(g.schemas.get(base), g.schemas.get(name))) {
 				continue
 			}
 			renames[name] = base

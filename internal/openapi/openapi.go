@@ -335,5 +335,3 @@ func appendDescription(s *obj, text string) error {
 	s.set("description", joinText(d, text))
 	return nil
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

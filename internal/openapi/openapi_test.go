@@ -58,10 +58,10 @@ func TestDocument(t *testing.T) {
 	_, js, err := Generate(root)
 	require.NoError(t, err)
 	var doc struct {
-		OpenAPI string `json:"openapi"`
-		Info    struct{ Version string }
-		Servers []struct{ URL string }
-		Paths   map[string]map[string]json.RawMessage
+		OpenAPI    string `json:"openapi"`
+		Info       struct{ Version string }
+		Servers    []struct{ URL string }
+		Paths      map[string]map[string]json.RawMessage
 		Webhooks   map[string]map[string]struct{ OperationID string }
 		Components struct{ Schemas map[string]json.RawMessage }
 	}

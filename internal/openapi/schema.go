@@ -292,7 +292,8 @@ func (g *gen) embedded(pkg string, e ast.Expr) (*goType, error) {
 			return t, nil
 		}
 	}
-	return nil, fmt.Errorf("embedded %s is not a struct of packages pave, webhook or internal/openapi", types.ExprString(e))
+	return nil, fmt.Errorf("embedded %s is not a struct of packages pave, webhook or internal/openapi",
+		types.ExprString(e))
 }
 
 // jsonTag returns the name and options of a field's json tag.

@@ -2,6 +2,8 @@ package openapi
 
 // The document's prose that no Go source carries.
 
+import "fmt"
+
 const title = "PAVE vehicle-inspection API"
 
 const description = `The HTTP API of PAVE's vehicle inspections: sessions, webhook (callback) settings and deliveries,
@@ -86,7 +88,7 @@ var amendments = map[string]func(s *obj) error{
 			}
 		}
 		if len(kept) == len(req) {
-			return errorf("Results no longer requires vehicle: revisit its amendment")
+			return fmt.Errorf("Results no longer requires vehicle: revisit its amendment")
 		}
 		s.set("required", kept)
 		s.set("anyOf", []any{

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"embed"
+	"fmt"
 	"go/ast"
 	"maps"
 	"slices"
@@ -58,7 +59,7 @@ func (g *gen) webhooks() (*obj, error) {
 		if fn := views[event]; fn != nil {
 			var err error
 			if body, err = g.view(fn); err != nil {
-				return nil, errorf("webhook %s: %w", name, err)
+				return nil, fmt.Errorf("webhook %s: %w", name, err)
 			}
 			hook.set("operationId", "Event."+fn.Name.Name)
 		}
@@ -102,7 +103,7 @@ func (g *gen) view(fn *ast.FuncDecl) (*obj, error) {
 	}
 	t := g.src.types["webhook."+baseType(result)]
 	if t == nil {
-		return nil, errorf("the view %s is not a type of package webhook", baseType(result))
+		return nil, fmt.Errorf("the view %s is not a type of package webhook", baseType(result))
 	}
 	public := map[string]*ast.Field{}
 	if st, ok := t.expr.(*ast.StructType); ok {

@@ -81,7 +81,7 @@ func build(src *source, eps []*endpoint.Endpoint) (*obj, error) {
 		return nil, err
 	}
 	g := &gen{src: src, schemas: object(), examples: object(), owner: map[string]owner{}}
-	paths, params, tags := object(), object(), []any{}
+	paths, params, tagNames := object(), object(), []any{}
 	for _, e := range eps {
 		op, err := g.operation(e)
 		if err != nil {
@@ -104,8 +104,8 @@ func build(src *source, eps []*endpoint.Endpoint) (*obj, error) {
 			paths.set(e.Pattern, item.set("parameters", refs))
 		}
 		item.set(strings.ToLower(e.Method), op)
-		if tag := op.get("tags").([]any)[0]; !slices.Contains(tags, tag) {
-			tags = append(tags, tag)
+		if tag := op.get("tags").([]any)[0]; !slices.Contains(tagNames, tag) {
+			tagNames = append(tagNames, tag)
 		}
 	}
 	hooks, err := g.webhooks()
@@ -127,8 +127,8 @@ func build(src *source, eps []*endpoint.Endpoint) (*obj, error) {
 	slices.Sort(params.keys)
 	slices.Sort(g.examples.keys)
 	var tagList []any
-	for _, t := range tags {
-		tagList = append(tagList, object("name", t))
+	for _, t := range tagNames {
+		tagList = append(tagList, object("name", t, "description", tags[t.(string)]))
 	}
 	undocumentedJSON := object("application/json", object("schema", object("$ref", "#/components/schemas/Error")))
 	components := object("schemas", g.schemas, "parameters", params, "examples", g.examples,

@@ -72,6 +72,15 @@ const deliveryNote = "PAVE sends it to the url of the event's callback setting, 
 	"(POST unless set) and headers (where the receiver's secret goes: PAVE does not sign deliveries), and the " +
 	"setting's payload attributes merged into the body's top level."
 
+// tags describe the services the operations are grouped by.
+var tags = map[string]string{
+	"Sessions": "Inspection sessions: create one per vehicle, follow it, read its photos, notes and results.",
+	"Webhooks": "Callback settings: where PAVE sends each event of the API key.",
+	"Hotspots": "Damages found on photos you already have (a 360-spin rig's), with their position in each photo.",
+}
+
+func vehicle() *obj { return object("$ref", "#/components/schemas/Vehicle") }
+
 // amendments add to generated schemas what PAVE's documentation leaves
 // open where a Go type, which must pick one reading, would say too much.
 var amendments = map[string]func(s *obj) error{
@@ -93,10 +102,11 @@ var amendments = map[string]func(s *obj) error{
 		s.set("required", kept)
 		s.set("anyOf", []any{
 			object("description", "The vehicle at the top level, as PAVE's field table reads.",
-				"required", []any{"vehicle"}),
+				"properties", object("vehicle", vehicle()), "required", []any{"vehicle"}),
 			object("description", "The vehicle (with user_account and source) inside session, as PAVE's "+
 				"sample reads when its braces are counted as printed.",
-				"properties", object("session", object("required", []any{"vehicle"}))),
+				"properties", object("session", object("properties", object("vehicle", vehicle()),
+					"required", []any{"vehicle"})), "required", []any{"session"}),
 		})
 		return appendDescription(s, "Where PAVE puts the vehicle is open: both readings are accepted.")
 	},

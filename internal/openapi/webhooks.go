@@ -68,7 +68,9 @@ func (g *gen) webhooks() (*obj, error) {
 			return nil, err
 		}
 		media := object("schema", body, "examples", examples)
-		hook.set("description", deliveryNote)
+		// PAVE does not sign deliveries: the receiver's secret is in a
+		// header of the setting's own (see deliveryNote).
+		hook.set("description", deliveryNote).set("security", []any{})
 		hook.set("requestBody", object("required", true, "content", object("application/json", media)))
 		hook.set("responses", object("2XX", object("description", acknowledged)))
 		out.set(name, object("post", hook))

@@ -245,7 +245,7 @@ func TestFidelityDocumentedValues(t *testing.T) {
 		assert.True(t, ok, g)
 		assert.Equal(t, g, got)
 	}
-	assert.Empty(t, pave.GradeLabel(pave.GradeVeryPoor), "0 has no documented label")
+	assert.Equal(t, "Very poor condition", pave.GradeLabel(pave.GradeVeryPoor), "0 in the documented labels' style")
 	assert.Equal(t, "Excellent condition", pave.GradeLabel(pave.GradeExcellent))
 
 	// Refusals that share 400 each match their own sentinel.

@@ -136,6 +136,7 @@ type fakeAccountJSON struct {
 	APISecret    string `json:"api_secret,omitempty"`
 	AccountName  string `json:"account_name,omitempty"`
 	DefaultTheme string `json:"default_theme,omitempty"`
+	APIName      string `json:"api_name,omitempty"`
 	Default      bool   `json:"default,omitempty"`
 }
 
@@ -193,7 +194,7 @@ func loadAccountsFile(path string) ([]pavetest.Account, error) {
 			return nil, usagef("--accounts %s: account %d: \"default\" is not read from the file; the first account is the default", path, n)
 		}
 		out = append(out, pavetest.Account{Username: a.Username, APIKey: a.APIKey, APISecret: a.APISecret,
-			AccountName: a.AccountName, DefaultTheme: theme})
+			AccountName: a.AccountName, DefaultTheme: theme, APIName: a.APIName})
 	}
 	return out, nil
 }

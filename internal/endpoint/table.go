@@ -84,7 +84,7 @@ var (
 		Op: "Webhooks.Create", Method: http.MethodPost, Pattern: "/v1/callbacks",
 		Summary: "Register where PAVE sends one event; the answer is the setting, flat, beside api_key.",
 		Notes:   "PAVE does not document the answer to an event that already has a setting; the fake answers 400.",
-		Auth:    Signed, Request: "Callback", Response: "Callback", Body: "CallbackAnswer",
+		Auth:    Signed, Request: "callbackCreate", Response: "Callback", Body: "CallbackAnswer",
 		Status: http.StatusOK, Fixture: "callback_created.json", Acts: true,
 		Errors: []Answer{
 			{http.StatusBadRequest, "error_missing_fields.json", "event or url is missing"},

@@ -89,10 +89,7 @@ type CallbackAnswer struct {
 		Data   pave.Callback `json:"data"`
 	}
 	// The setting flat, beside api_key (POST and PUT).
-	Flat struct {
-		APIKey string `json:"api_key,omitempty"`
-		pave.Callback
-	}
+	Flat pave.Callback
 }
 
 // HotspotUploads is the answer of the Hotspots upload: one result per

@@ -97,7 +97,7 @@ var amendments = map[string]func(s *obj) error{
 			}
 		}
 		if len(kept) == len(req) {
-			return fmt.Errorf("Results no longer requires vehicle: revisit its amendment")
+			return fmt.Errorf("the Results schema no longer requires vehicle: revisit its amendment")
 		}
 		s.set("required", kept)
 		s.set("anyOf", []any{

@@ -79,7 +79,9 @@ func listenDeliver(t *testing.T, url, secret string, ev pave.EventName, body str
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Pave-Event", string(ev))
+	if ev != "" {
+		req.Header.Set("X-Pave-Event", string(ev))
+	}
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}

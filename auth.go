@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pave-go/pave/internal/redact"
+	"github.com/pave-go/pave/internal/transport"
 )
 
 // Header names of PAVE's request signature (see docs/pave-api.md), and the
@@ -293,7 +294,10 @@ func NewSigningTransport(creds Credentials, baseURL string, base http.RoundTripp
 	}, nil
 }
 
-// RoundTrip signs a clone of req and sends it through the underlying transport.
+// RoundTrip signs a clone of req and sends it through the underlying
+// transport. A request that already carries another API key (signed by
+// another client above this transport) is refused, never signed as this
+// account.
 func (t *SigningTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL == nil || req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
 		closeRequestBody(req)
@@ -301,11 +305,18 @@ func (t *SigningTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if req.URL != nil {
 			host = req.URL.Host
 		}
-		return nil, fmt.Errorf("%w: %q is not %q", ErrForeignHost, host, t.host)
+		return nil, transport.Permanent(fmt.Errorf("%w: %q is not %q", ErrForeignHost, host, t.host))
+	}
+	if k := req.Header.Get(HeaderAPIKey); k != "" && k != t.apiKey {
+		// Signed below another client's signer (its transport wrapped
+		// into ours): signing it again would send it as our account.
+		closeRequestBody(req)
+		return nil, transport.Permanent(fmt.Errorf("%w: the request is already signed with another API key; "+
+			"a SigningTransport must not sit below another client's (share a pave.NewTransport() instead)", ErrInvalidOption))
 	}
 	ts := t.now().UTC().Format(TimestampLayout)
 	r := req
-	if !ownedBy(req) {
+	if !transport.Owned(req) {
 		// The caller's request is never modified. (A pave.Client's own
 		// request is signed in place: it built it for this one attempt.)
 		r = req.Clone(req.Context())
@@ -351,7 +362,7 @@ func closeRequestBody(req *http.Request) {
 // fragment. Errors never echo user information (a password), and carry no
 // "pave:" prefix: the caller adds its own.
 func parseBaseURL(raw string) (*url.URL, error) {
-	shown := redact.URLText(raw)
+	shown := redact.URL(raw)
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return nil, fmt.Errorf("invalid base URL %q: not a URL", shown)

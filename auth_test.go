@@ -565,3 +565,29 @@ func TestCredentialsJSONRoundTrip(t *testing.T) {
 	assert.Len(t, list, 2)
 	require.ErrorIs(t, json.Unmarshal([]byte(`{"username": 5}`), &back), pave.ErrInvalidCredentials)
 }
+
+// TestNeverSignsAsAnotherAccount: a client given another dealer's
+// SigningTransport must not send its requests signed as that dealer,
+// whether the transport is given as it is or wrapped by another layer.
+func TestNeverSignsAsAnotherAccount(t *testing.T) {
+	t.Parallel()
+	srv := pavetest.NewServer(t, pavetest.WithAccounts(
+		pavetest.Account{Username: "dealer-a", APIKey: "key-a", APISecret: "secret-a-0123456789"},
+		pavetest.Account{Username: "dealer-b", APIKey: "key-b", APISecret: "secret-b-0123456789"}))
+	credsA, credsB := srv.Accounts()[0].Credentials(), srv.Accounts()[1].Credentials()
+	stA, err := pave.NewSigningTransport(credsA, srv.URL, pave.NewTransport(), nil)
+	require.NoError(t, err)
+
+	_, err = pave.NewClient(credsB, pave.WithBaseURL(srv.URL), pave.WithHTTPClient(&http.Client{Transport: stA}))
+	require.ErrorIs(t, err, pave.ErrInvalidOption, "a SigningTransport given as the transport is refused")
+
+	wrapped := roundTripFunc(stA.RoundTrip) // a logging or tracing layer over A's signer
+	b, err := pave.NewClient(credsB, pave.WithBaseURL(srv.URL), pave.WithHTTPClient(&http.Client{Transport: wrapped}))
+	require.NoError(t, err)
+	_, err = b.Webhooks.List(context.Background())
+	require.Error(t, err, "dealer B's request is never sent signed as dealer A")
+	assert.Contains(t, err.Error(), "another API key")
+	for _, r := range srv.Requests() {
+		assert.NotEqual(t, "key-a", r.Header.Get(pave.HeaderAPIKey), "nothing reached PAVE as dealer A")
+	}
+}

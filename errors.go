@@ -1,7 +1,6 @@
 package pave
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,9 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/pave-go/pave/internal/redact"
-
+	"github.com/pave-go/pave/internal/transport"
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -41,7 +41,7 @@ var (
 	// ErrBadResponse is matched by a *RequestError whose 2xx response
 	// could not be used: undecodable, empty where a value was due, or an
 	// unexpected 1xx.
-	ErrBadResponse = errors.New("pave: malformed response")
+	ErrBadResponse = transport.ErrBadResponse
 	// ErrForeignHost is returned (wrapped) by SigningTransport when asked
 	// to sign a request for a host other than the configured base URL,
 	// for example after a redirect. Credentials are never sent to another
@@ -99,7 +99,8 @@ type APIError struct {
 	Path   string
 	// Body is the raw response body, at most 1 MiB.
 	Body []byte
-	// Truncated reports that the body was longer than MaxErrorBodySize.
+	// Truncated reports that the body was longer than the 1 MiB kept in
+	// Body.
 	Truncated bool
 	// Location is where a 3xx answer pointed. The SDK follows redirects
 	// only for GET (and to the same host); any other request gets the
@@ -163,7 +164,7 @@ func (e *APIError) writeDetail(b *strings.Builder) {
 	if e.StatusCode == http.StatusUnauthorized {
 		b.WriteString(" (likely causes: ")
 		if e.ClockSkew != 0 {
-			b.WriteString(describeSkew(e.ClockSkew))
+			b.WriteString(transport.DescribeSkew(e.ClockSkew))
 			b.WriteString("; ")
 		}
 		b.WriteString("a wrong API secret, or one with a trailing newline or space; a username " +
@@ -173,15 +174,6 @@ func (e *APIError) writeDetail(b *strings.Builder) {
 		}
 		b.WriteByte(')')
 	}
-}
-
-// describeSkew says how far this machine's clock is from PAVE's.
-func describeSkew(ahead time.Duration) string {
-	d, dir := ahead, "ahead of"
-	if d < 0 {
-		d, dir = -d, "behind"
-	}
-	return "your clock is " + d.Round(time.Second).String() + " " + dir + " PAVE's"
 }
 
 // Is reports whether the error matches one of the package's sentinels.
@@ -225,49 +217,6 @@ func isNotReadyMessage(m string) bool {
 	return strings.Contains(strings.ToLower(m), "not yet completed")
 }
 
-// successFalseError turns a 2xx response whose body refuses the request
-// ("success": false, "status": "error", or only a message) into an
-// *APIError with that status, so that callers handle it like any other
-// refusal: errors.As finds the message, and "Session is not yet
-// completed." matches ErrNotReady. The message and body are scrubbed as
-// every error's are (the body was scrubbed only as data so far).
-func (c *Client) successFalseError(cl call, res result, msg string) *APIError {
-	body := res.Body
-	e := &APIError{
-		StatusCode: cmp.Or(res.Status, http.StatusOK),
-		Message:    msg,
-		Method:     cl.method,
-		Path:       cl.path,
-		Attempts:   res.Attempts,
-	}
-	if len(body) > maxErrorBodySize {
-		e.Body, e.Truncated = append([]byte(nil), body[:maxErrorBodySize]...), true
-	} else {
-		e.Body = append([]byte(nil), body...)
-	}
-	if e.Message == "" {
-		e.Message = "success is false"
-	}
-	e.scrub(c.scrubber, cl.diagnosticSecrets(res.tokens))
-	return e
-}
-
-// messageOnly is the error of a 2xx whose body is not the document the
-// operation returns: PAVE lists {"message": "Session is not yet
-// completed."} under its 200 sample for results, so a message saying so is
-// an *APIError matching ErrNotReady; any other message, or no document at
-// all, is ErrBadResponse.
-func (c *Client) messageOnly(cl call, res result, msg string) error {
-	if isNotReadyMessage(msg) {
-		return c.successFalseError(cl, res, msg)
-	}
-	if msg != "" {
-		return res.badResponse(cl, fmt.Errorf("a %d answer with no document, only the message %q", res.Status,
-			oneLine(c.scrubber.Text(msg, cl.diagnosticSecrets(res.tokens)...))))
-	}
-	return res.badResponse(cl, fmt.Errorf("a %d answer with no document", res.Status))
-}
-
 // FieldErrors returns the field error map of err if it is (or wraps) an
 // *APIError or *ValidationError, and nil otherwise.
 func FieldErrors(err error) map[string][]string {
@@ -307,18 +256,6 @@ func (e *ValidationError) Error() string {
 
 // Is makes errors.Is(err, ErrValidation) true.
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
-
-// fieldErrors accumulates validation messages.
-type fieldErrors map[string][]string
-
-func (f fieldErrors) add(field, msg string) { f[field] = append(f[field], msg) }
-
-func (f fieldErrors) err(op string) error {
-	if len(f) == 0 {
-		return nil
-	}
-	return &ValidationError{Op: op, Errors: f}
-}
 
 func writeFieldErrors(b *strings.Builder, m map[string][]string) {
 	if len(m) == 0 {
@@ -361,7 +298,9 @@ func oneLine(s string) string {
 	}, s)
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// isControl reports a C0 or C1 control character or DEL, which a terminal
+// or log viewer may act on (ESC, BEL, the one-byte CSI U+009B...).
+func isControl(r rune) bool { return unicode.IsControl(r) }
 
 // newAPIError decodes an error body tolerantly: a JSON object with an optional
 // "message" and "errors" (map of lists, map of strings, list or string), or

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
@@ -191,6 +192,23 @@ func TestAPIErrorMessageIsOneSortedLine(t *testing.T) {
 	assert.Equal(t, "pave: POST /v1/sessions: 400 Bad Request: Required fields are missing or invalid."+
 		" [session.redirect_url: Invalid  redirect url; sms.to: Invalid phone number;"+
 		" vehicle.vin: VIN is too short, VIN has an invalid character; x y: odd key]", err.Error())
+}
+
+// TestErrorTextHasNoTerminalControls: C0 and C1 controls (ESC, BEL, the
+// one-byte CSI U+009B and OSC U+009D) from a server's message, field
+// errors or a redirect's Location never reach Error(), where a terminal
+// or a log viewer would act on them.
+func TestErrorTextHasNoTerminalControls(t *testing.T) {
+	t.Parallel()
+	c, mt := pavetest.NewMockClient(t)
+	mt.RegisterNoResponder(jsonResponder(400, `{"message": "bad\u001b]52;c;aGk=\u0007 \u009b2J \u009d0;title\u009c",
+		"errors": {"a\u009bb": ["x\u0085y\u007f"]}}`))
+	_, err := c.Sessions.Create(context.Background(), nil)
+	require.Error(t, err)
+	for _, r := range err.Error() {
+		assert.False(t, unicode.IsControl(r), "control %U in %q", r, err.Error())
+	}
+	assert.Contains(t, err.Error(), "bad ]52;c;aGk=")
 }
 
 func TestAPIErrorStringParts(t *testing.T) {

@@ -33,7 +33,7 @@ func ExampleWebhooksService_Create() {
 	fmt.Println(created) // header values print redacted
 	// Output:
 	// SESSION:COMPLETE https://dealer.example.com/pave/webhooks
-	// pave.Callback{Event: "SESSION:COMPLETE", URL: "https://dealer.example.com/pave/webhooks", Method: "POST", Headers: {"Authorization": "[REDACTED]", "X-Pave-Event": "[REDACTED]"}, Payload: {"event": "SESSION:COMPLETE"}}
+	// pave.Callback{Event: "SESSION:COMPLETE", URL: "https://dealer.example.com/pave/webhooks", Method: "POST", Headers: {"Authorization": "[REDACTED]", "X-Pave-Event": "SESSION:COMPLETE"}, Payload: {"event": "SESSION:COMPLETE"}}
 }
 
 // Make the callback settings what this release of the program wants, at
@@ -51,7 +51,7 @@ func ExampleWebhooksService_Ensure() {
 	const secret = "example-secret-Vd3kQ9sLr2Xw7ZpT" // from webhook.NewSecret, kept in a secret manager
 	for _, event := range []pave.EventName{pave.EventComplete, pave.EventStatusChange} {
 		setting := pave.NewCallback(event, "https://dealer.example.com/pave/webhooks", secret)
-		if _, err := client.Webhooks.Ensure(ctx, setting); err != nil {
+		if _, _, err := client.Webhooks.Ensure(ctx, setting); err != nil {
 			// A *ValidationError (an unset secret, say) comes before any
 			// request; anything else is safe to retry with Ensure.
 			log.Fatal(err)
@@ -62,7 +62,7 @@ func ExampleWebhooksService_Ensure() {
 	// The next start-up: both settings already match, so only GETs.
 	for _, event := range []pave.EventName{pave.EventComplete, pave.EventStatusChange} {
 		setting := pave.NewCallback(event, "https://dealer.example.com/pave/webhooks", secret)
-		if _, err := client.Webhooks.Ensure(ctx, setting); err != nil {
+		if _, _, err := client.Webhooks.Ensure(ctx, setting); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -71,7 +71,7 @@ func ExampleWebhooksService_Ensure() {
 	}
 
 	// An empty secret never reaches PAVE.
-	_, err = client.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, "https://dealer.example.com/pave/webhooks", ""))
+	_, _, err = client.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, "https://dealer.example.com/pave/webhooks", ""))
 	fmt.Println(errors.Is(err, pave.ErrValidation), pave.FieldErrors(err)["headers.Authorization"])
 	// Output:
 	// GET /v1/callbacks/SESSION:COMPLETE

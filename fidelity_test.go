@@ -245,7 +245,7 @@ func TestFidelityDocumentedValues(t *testing.T) {
 		assert.True(t, ok, g)
 		assert.Equal(t, g, got)
 	}
-	assert.Empty(t, pave.GradeLabel(pave.GradeVeryPoor), "0 has no documented label")
+	assert.Equal(t, "Very poor condition", pave.GradeLabel(pave.GradeVeryPoor), "0 in the documented labels' style")
 	assert.Equal(t, "Excellent condition", pave.GradeLabel(pave.GradeExcellent))
 
 	// Refusals that share 400 each match their own sentinel.
@@ -279,4 +279,43 @@ func TestFidelityUndecodableCreateNamesTheSession(t *testing.T) {
 		assert.Contains(t, err.Error(), want)
 	}
 	assert.Len(t, pavetest.Sent(mt), 1, "never re-sent")
+}
+
+// TestFidelityDerivedCaptureLinkIsNotAnEdit: when PAVE omits capture_url,
+// the client fills in the documented link for convenience, but an unedited
+// value it returned still encodes as received: the derived link is not
+// written as if PAVE had sent it. An edit to it is.
+func TestFidelityDerivedCaptureLinkIsNotAnEdit(t *testing.T) {
+	t.Parallel()
+	const session = `{"session_key": "FDL-3M8Q2ZK7WD", "status": "IDLE", "x_new": 1}`
+	results := `{"event": "SESSION:COMPLETE", "session": ` + session + `, "vehicle": {"vin": "2T1BURHE5JC074512"}}`
+	c, mt := pavetest.NewMockClient(t)
+	mt.RegisterResponder(http.MethodGet, pavetest.PathSession("FDL-3M8Q2ZK7WD"), jsonResponder(200, session))
+	mt.RegisterResponder(http.MethodPut, pavetest.PathSession("FDL-3M8Q2ZK7WD"), jsonResponder(200, session))
+	mt.RegisterResponder(http.MethodGet, pavetest.PathResults("FDL-3M8Q2ZK7WD"), jsonResponder(200, results))
+	ctx := context.Background()
+
+	got, err := c.Sessions.Get(ctx, "FDL-3M8Q2ZK7WD")
+	require.NoError(t, err)
+	assert.Equal(t, "https://northshoreauto.vehiclecapture.com/FDL-3M8Q2ZK7WD", got.CaptureURL, "derived for convenience")
+	out, err := json.Marshal(got)
+	require.NoError(t, err)
+	assert.JSONEq(t, session, string(out), "Get: as received")
+
+	upd, err := c.Sessions.Update(ctx, "FDL-3M8Q2ZK7WD", &pave.UpdateSessionRequest{Session: &pave.SessionSettings{Language: "EN"}})
+	require.NoError(t, err)
+	out, err = json.Marshal(upd)
+	require.NoError(t, err)
+	assert.JSONEq(t, session, string(out), "Update: as received")
+
+	res, err := c.Sessions.Results(ctx, "FDL-3M8Q2ZK7WD")
+	require.NoError(t, err)
+	out, err = json.Marshal(res)
+	require.NoError(t, err)
+	assert.JSONEq(t, results, string(out), "Results: as received")
+
+	got.CaptureURL = "https://elsewhere.example/FDL"
+	out, err = json.Marshal(got)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"capture_url":"https://elsewhere.example/FDL"`, "an edit is kept")
 }

@@ -126,10 +126,10 @@ func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos [
 	body := res.Body
 	out, failed, err := decodeHotspotUploads(body)
 	if err != nil {
-		return nil, res.badResponse(cl, err)
+		return nil, badResponse(cl, res, err)
 	}
 	if failed != nil {
-		return nil, s.c.successFalseError(cl, res, *failed)
+		return nil, s.c.apiError(cl, res, *failed)
 	}
 	return out, nil
 }
@@ -269,14 +269,14 @@ func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResu
 	}
 	out, err := decodeHotspotResults(res.Body)
 	if err != nil {
-		return nil, res.badResponse(cl, err)
+		return nil, badResponse(cl, res, err)
 	}
 	if !out.document {
 		// Neither a success flag nor photos: a bare message, or nothing.
 		return nil, s.c.messageOnly(cl, res, out.Message)
 	}
 	if !out.Success {
-		return nil, s.c.successFalseError(cl, res, out.Message)
+		return nil, s.c.apiError(cl, res, out.Message)
 	}
 	return out, nil
 }

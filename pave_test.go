@@ -58,6 +58,11 @@ func TestWithBaseURL(t *testing.T) {
 		{"http://[::1", "invalid base URL", ""},
 		{"https://svc:pw@[::1", "invalid base URL", ""},
 		{"https://svc:pw@openapi.paveapi.com/%zz", "invalid base URL", ""},
+		// Opaque URLs (no "//"): the user information is still a password.
+		{"svc:pw@openapi.paveapi.com", "absolute https", ""},
+		{"https:svc:pw@openapi.paveapi.com", "absolute https", ""},
+		{"https:svc:pw@openapi.paveapi.com/x?y#z", "absolute https", ""},
+		{"svc:pw@", "absolute https", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
@@ -744,7 +749,7 @@ func TestOversizedSuccessfulResponseIsRefused(t *testing.T) {
 	})
 	_, err := c.Sessions.Results(context.Background(), sessionKey)
 	require.ErrorIs(t, err, pave.ErrBadResponse)
-	assert.Contains(t, err.Error(), "exceeds")
+	assert.Contains(t, err.Error(), "too large")
 	assert.Equal(t, 1, mt.GetTotalCallCount(), "an oversized body is not retried")
 }
 

@@ -96,7 +96,7 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 		return nil, err
 	}
 	cl := newCall(endpoint.ResendSMS, body, key)
-	cl.header = http.Header{canonicalAccessToken: s.c.accessToken()}
+	cl.Header = http.Header{canonicalAccessToken: s.c.accessToken()}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		var apiErr *APIError
@@ -116,10 +116,10 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 	if err := json.Unmarshal(raw, &out); err != nil {
 		// Still a 2xx: the SMS was most likely sent, so do not resend
 		// because of this error.
-		return nil, res.badResponse(cl, fmt.Errorf("decoding response: %w", err))
+		return nil, badResponse(cl, res, fmt.Errorf("decoding response: %w", err))
 	}
 	if strings.EqualFold(out.Status, "error") {
-		apiErr := s.c.successFalseError(cl, res, out.Message)
+		apiErr := s.c.apiError(cl, res, out.Message)
 		if rerr := classifyResendError(apiErr); rerr != nil {
 			return nil, rerr
 		}

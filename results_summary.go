@@ -6,6 +6,7 @@ import (
 )
 
 var gradeLabels = [...]string{
+	GradeVeryPoor:  "Very poor condition",
 	GradePoor:      "Poor condition",
 	GradeFair:      "Fair condition",
 	GradeGood:      "Good condition",
@@ -13,11 +14,13 @@ var gradeLabels = [...]string{
 	GradeExcellent: "Excellent condition",
 }
 
-// GradeLabel returns PAVE's wording for a vehicle grade, e.g. "Very good
-// condition" for 4, or "" for a grade outside PAVE's documented 1-5
-// (GradeVeryPoor, 0, is observed but has no documented label).
+// GradeLabel returns the wording of a vehicle grade, e.g. "Very good
+// condition" for 4, or "" for a value that is not a grade. Grades 1 to 5
+// have PAVE's documented wording; 0 (GradeVeryPoor), which PAVE's
+// condition reports show as VERY POOR but its grading page does not list,
+// reads "Very poor condition" in the same style.
 func GradeLabel(grade int) string {
-	if grade < GradePoor || grade > GradeExcellent {
+	if grade < GradeVeryPoor || grade > GradeExcellent {
 		return ""
 	}
 	return gradeLabels[grade]
@@ -224,10 +227,14 @@ type ResultsSummary struct {
 // damage per component, with the same assumptions as the helpers it uses.
 func (r *Results) Summary() ResultsSummary {
 	g, ok := r.Grade()
+	label := ""
+	if ok {
+		label = GradeLabel(g)
+	}
 	return ResultsSummary{
 		Grade:            g,
 		Graded:           ok,
-		GradeLabel:       GradeLabel(g),
+		GradeLabel:       label,
 		DamageCount:      r.DamageCount(),
 		WorstByComponent: r.WorstDamagePerComponent(),
 	}

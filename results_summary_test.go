@@ -267,7 +267,11 @@ func TestResultsGrade(t *testing.T) {
 			assert.Equal(t, tt.want >= 0, ok)
 			sum := r.Summary()
 			assert.Equal(t, ok, sum.Graded)
-			assert.Equal(t, pave.GradeLabel(g), sum.GradeLabel)
+			if ok {
+				assert.Equal(t, pave.GradeLabel(g), sum.GradeLabel)
+			} else {
+				assert.Empty(t, sum.GradeLabel, "no grade, no label")
+			}
 		})
 	}
 }
@@ -325,7 +329,7 @@ func TestDamageMoreSevere(t *testing.T) {
 func TestGradeLabel(t *testing.T) {
 	t.Parallel()
 	want := map[int]string{
-		-1: "", 0: "", 1: "Poor condition", 2: "Fair condition", 3: "Good condition",
+		-1: "", 0: "Very poor condition", 1: "Poor condition", 2: "Fair condition", 3: "Good condition",
 		4: "Very good condition", 5: "Excellent condition", 6: "",
 	}
 	for g, label := range want {
@@ -425,7 +429,8 @@ func FuzzResultsSummary(f *testing.F) {
 			t.Fatal("summaries differ between the decoders")
 		}
 		g, ok := r.Grade()
-		if ok != (g >= 1 && g <= 5) || ok != (s.GradeLabel != "") {
+		// Every grade from 0 to 5 is read and worded; no grade, no label.
+		if (ok && (g < pave.GradeVeryPoor || g > pave.GradeExcellent)) || ok != (s.GradeLabel != "") || ok != s.Graded {
 			t.Fatalf("grade %d ok=%v label %q", g, ok, s.GradeLabel)
 		}
 		damages := r.Damages()

@@ -40,25 +40,25 @@ func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest)
 	if req == nil {
 		body = struct{}{}
 	}
-	return s.c.session(ctx, newCall(endpoint.CreateSession, body))
+	return s.session(ctx, newCall(endpoint.CreateSession, body))
 }
 
 // session runs cl and decodes the session it answers. A 2xx without a
 // session key is not a session: ErrBadResponse, never an empty Session.
-func (c *Client) session(ctx context.Context, cl call) (*Session, error) {
-	res, err := c.do(ctx, cl)
+func (s *SessionsService) session(ctx context.Context, cl *call) (*Session, error) {
+	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	out, err := decodeSession(res.Body)
 	if err != nil {
-		if cl.method == http.MethodPost {
+		if cl.Method == http.MethodPost {
 			err = fmt.Errorf("%w; PAVE answered %d, so the session may exist%s: look it up (client_id, reference) before creating another",
 				err, res.Status, keyHint(res.Body))
 		}
-		return nil, res.badResponse(cl, err)
+		return nil, badResponse(cl, res, err)
 	}
-	c.fillCaptureURL(out)
+	s.fillCaptureURL(out)
 	return out, nil
 }
 
@@ -94,7 +94,7 @@ func (s *SessionsService) Get(ctx context.Context, key string) (*Session, error)
 	if err := checkSessionKey("Sessions.Get", key); err != nil {
 		return nil, err
 	}
-	return s.c.session(ctx, newCall(endpoint.GetSession, nil, key))
+	return s.session(ctx, newCall(endpoint.GetSession, nil, key))
 }
 
 // Photos returns the photos captured so far with their quality-check
@@ -127,13 +127,13 @@ func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error)
 
 // getList GETs a JSON list that may come bare or wrapped in an object
 // under "data" or under the given key.
-func (s *SessionsService) getList(ctx context.Context, cl call, out any, key string) error {
+func (s *SessionsService) getList(ctx context.Context, cl *call, out any, key string) error {
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return err
 	}
 	if err := decodeList(res.Body, out, key); err != nil {
-		return res.badResponse(cl, err)
+		return badResponse(cl, res, err)
 	}
 	return nil
 }
@@ -177,7 +177,7 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 	}
 	out, err := DecodeResults(res.Body)
 	if err != nil {
-		return nil, res.badResponse(cl, fmt.Errorf("decoding results: %w", err))
+		return nil, badResponse(cl, res, fmt.Errorf("decoding results: %w", err))
 	}
 	if out.Session.SessionKey == "" {
 		// No session: PAVE's "not yet completed" sample is a 200 with a
@@ -188,7 +188,7 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 		_ = json.Unmarshal(res.Body, &m)
 		return nil, s.c.messageOnly(cl, res, string(m.Message))
 	}
-	s.c.fillCaptureURL(&out.Session)
+	s.fillCaptureURL(&out.Session)
 	return out, nil
 }
 
@@ -210,13 +210,13 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 	// A PUT that changes the SMS can text the customer: like a POST, it
 	// is sent at most once.
 	cl := newCall(endpoint.UpdateSession, req, key)
-	cl.acts = req.SMS != nil
+	cl.Acts = req.SMS != nil
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	if out, err := decodeSession(res.Body); err == nil {
-		s.c.fillCaptureURL(out)
+		s.fillCaptureURL(out)
 		return out, nil
 	}
 	return s.Get(ctx, key)
@@ -232,11 +232,13 @@ func (s *SessionsService) Delete(ctx context.Context, key string) error {
 	return err
 }
 
-// fillCaptureURL builds the documented capture link when the response
-// lacks one.
-func (c *Client) fillCaptureURL(s *Session) {
-	if s.CaptureURL == "" && s.SessionKey != "" {
-		s.CaptureURL = "https://" + url.PathEscape(c.username) + ".vehiclecapture.com/" + url.PathEscape(s.SessionKey)
+// fillCaptureURL builds the documented capture link when the answer lacks
+// one; the link is marked derived, so that encoding the session leaves it
+// out (see Session.MarshalJSON).
+func (s *SessionsService) fillCaptureURL(sess *Session) {
+	if sess.CaptureURL == "" && sess.SessionKey != "" {
+		sess.CaptureURL = "https://" + url.PathEscape(s.c.username) + ".vehiclecapture.com/" + url.PathEscape(sess.SessionKey)
+		sess.derivedLink = sess.CaptureURL
 	}
 }
 

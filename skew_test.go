@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,4 +142,92 @@ func TestClockSkewCorrectedOnlyOncePerCall(t *testing.T) {
 	assert.Equal(t, "Invalid API-Token.", apiErr.Message, "after the correction, the real cause")
 	assert.Equal(t, 2, countRequests(srv, http.MethodGet, "/v1/callbacks"))
 	assert.Equal(t, 2, apiErr.Attempts)
+}
+
+// TestClockSkewFromAbsurdDates: a 401 whose Date is at the end of time
+// (year 1, year 9999) says the truth about direction, with or without an
+// offset kept from an earlier correction, and nothing overflows.
+func TestClockSkewFromAbsurdDates(t *testing.T) {
+	t.Parallel()
+	for _, kept := range []time.Duration{0, -59 * time.Minute, 59 * time.Minute} {
+		for date, ahead := range map[string]bool{
+			"Mon, 01 Jan 0001 00:00:00 GMT": true,  // PAVE says year 1: this clock is ahead
+			"Fri, 31 Dec 9999 23:59:59 GMT": false, // PAVE says year 9999: this clock is behind
+		} {
+			t.Run(kept.String()+"/"+date[12:16], func(t *testing.T) {
+				t.Parallel()
+				var requests atomic.Int32
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					n := requests.Add(1)
+					if n == 1 && kept != 0 {
+						// Teach the client an offset first.
+						w.Header().Set("Date", time.Now().Add(-kept).UTC().Format(http.TimeFormat))
+						w.WriteHeader(http.StatusUnauthorized)
+						_, _ = w.Write([]byte(`{"message": "API-Token has expired."}`))
+						return
+					}
+					if n == 2 && kept != 0 {
+						_, _ = w.Write([]byte(`{"api_key": "k", "data": []}`))
+						return
+					}
+					w.Header().Set("Date", date)
+					w.WriteHeader(http.StatusUnauthorized)
+					_, _ = w.Write([]byte(`{"message": "API-Token has expired."}`))
+				}))
+				t.Cleanup(srv.Close)
+				client, err := pave.NewClient(testCreds, pave.WithBaseURL(srv.URL))
+				require.NoError(t, err)
+				if kept != 0 {
+					_, err := client.Webhooks.List(context.Background())
+					require.NoError(t, err, "the offset is learned")
+				}
+				_, err = client.Webhooks.List(context.Background())
+				var apiErr *pave.APIError
+				require.ErrorAs(t, err, &apiErr)
+				if ahead {
+					assert.Positive(t, apiErr.ClockSkew, "this clock is ahead of year 1")
+					assert.Contains(t, err.Error(), "ahead of PAVE's")
+				} else {
+					assert.Negative(t, apiErr.ClockSkew, "this clock is behind year 9999")
+					assert.Contains(t, err.Error(), "behind PAVE's")
+				}
+				assert.NotContains(t, err.Error(), "clock is -")
+			})
+		}
+	}
+}
+
+// TestPoisonedClockOffsetHeals: an offset learned from one answer (a proxy
+// with a wrong clock) does not outlive evidence against it: a later 401
+// that carries no Date drops it, and the request is sent once more with the
+// machine's own clock.
+func TestPoisonedClockOffsetHeals(t *testing.T) {
+	t.Parallel()
+	var poisoned atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if poisoned.CompareAndSwap(false, true) {
+			w.Header().Set("Date", time.Now().Add(59*time.Minute).UTC().Format(http.TimeFormat))
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"message": "API-Token has expired."}`))
+			return
+		}
+		ts, err := time.Parse(pave.TimestampLayout, r.Header.Get(pave.HeaderAPITimestamp))
+		w.Header()["Date"] = nil // PAVE's real answers may carry none
+		if err != nil || time.Since(ts).Abs() > 5*time.Minute {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"message": "API-Token has expired."}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"api_key": "k", "data": []}`))
+	}))
+	t.Cleanup(srv.Close)
+	client, err := pave.NewClient(testCreds, pave.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	ok := 0
+	for range 5 {
+		if _, err := client.Webhooks.List(context.Background()); err == nil {
+			ok++
+		}
+	}
+	assert.Equal(t, 5, ok, "every call succeeds once the poisoned offset is dropped")
 }

@@ -416,8 +416,10 @@ type Session struct {
 	InspectDuration  Int           `json:"inspect_duration,omitempty"`
 	CreatedAt        Time          `json:"created_at,omitzero"`
 	UpdatedAt        Time          `json:"updated_at,omitzero"`
-	// CaptureURL is the link to send the end user. When a response lacks
-	// it, the SDK fills in https://{username}.vehiclecapture.com/{key}.
+	// CaptureURL is the link to send the end user. When an answer of the
+	// client lacks it, the SDK fills in the documented form
+	// https://{username}.vehiclecapture.com/{key}, which encoding the
+	// session leaves out unless you change it.
 	CaptureURL string `json:"capture_url,omitempty"`
 	// Options echoes client_id, sms, contact and reference.
 	Options *SessionOptions `json:"options,omitempty"`
@@ -432,6 +434,9 @@ type Session struct {
 	Vehicle     *Vehicle       `json:"vehicle,omitempty"`
 
 	raw json.RawMessage
+	// derivedLink is the CaptureURL the client filled in, "" when PAVE
+	// sent one or none was filled.
+	derivedLink string
 }
 
 // sessionPlain is Session without its methods.
@@ -443,8 +448,11 @@ type sessionPlain Session
 func (s Session) Raw() json.RawMessage { return cloneRaw(s.raw) }
 
 // MarshalJSON writes the object as received plus any edit to its fields
-// (see Raw).
+// (see Raw). A capture link the client derived is not an edit.
 func (s Session) MarshalJSON() ([]byte, error) {
+	if s.derivedLink != "" && s.CaptureURL == s.derivedLink {
+		s.CaptureURL = ""
+	}
 	return marshalKept(s.raw, s, func(v Session) sessionPlain { return sessionPlain(v) })
 }
 

@@ -300,3 +300,15 @@ func quote(s string) string {
 		return r
 	}, s) + `"`
 }
+
+// fieldErrors accumulates validation messages.
+type fieldErrors map[string][]string
+
+func (f fieldErrors) add(field, msg string) { f[field] = append(f[field], msg) }
+
+func (f fieldErrors) err(op string) error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &ValidationError{Op: op, Errors: f}
+}

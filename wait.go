@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/pave-go/pave/internal/transport"
 )
 
 // WaitOption tunes the waiting helpers (Sessions.WaitForResults,
@@ -85,7 +87,7 @@ func poll[T any](ctx context.Context, what string, opts []WaitOption, check func
 		if err := ctx.Err(); err != nil {
 			return zero, ended(err)
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := transport.Sleep(ctx, wait); err != nil {
 			return zero, ended(err)
 		}
 		polls++

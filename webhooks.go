@@ -1,14 +1,10 @@
 package pave
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -226,12 +222,12 @@ func decodePayload(raw json.RawMessage) map[string]any {
 // String prints the setting with secrets redacted (see Callback).
 func (cb Callback) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pave.Callback{Event: %q, URL: %q, Method: %q", cb.Event, redactURL(cb.URL), cb.Method)
+	fmt.Fprintf(&b, "pave.Callback{Event: %q, URL: %q, Method: %q", cb.Event, redact.URL(cb.URL), cb.Method)
 	if cb.Headers != nil {
-		fmt.Fprintf(&b, ", Headers: %s", redactedMap(cb.Headers, false))
+		fmt.Fprintf(&b, ", Headers: %s", sortedMap(redact.Headers(cb.Headers)))
 	}
 	if cb.Payload != nil {
-		fmt.Fprintf(&b, ", Payload: %s", redactedMap(cb.Payload, true))
+		fmt.Fprintf(&b, ", Payload: %s", sortedMap(redact.Payload(cb.Payload)))
 	}
 	b.WriteByte('}')
 	return b.String()
@@ -248,7 +244,7 @@ func (cb Callback) Format(f fmt.State, verb rune) { redact.Print(f, verb, cb.Str
 func (cb Callback) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("event", string(cb.Event)),
-		slog.String("url", redactURL(cb.URL)),
+		slog.String("url", redact.URL(cb.URL)),
 		slog.String("method", cb.Method),
 		slog.Any("headers", sortedKeys(cb.Headers)),
 		slog.Any("payload", sortedKeys(cb.Payload)),
@@ -264,80 +260,24 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// redactedMap prints keys with values redacted, except a payload's "event".
-func redactedMap[V any](m map[string]V, keepEvent bool) string {
+// sortedMap prints a map's keys and values in key order.
+func sortedMap[V any](m map[string]V) string {
 	var b strings.Builder
 	b.WriteString("{")
 	for i, k := range sortedKeys(m) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		v := redact.Marker
-		if keepEvent && k == "event" {
-			v = fmt.Sprint(m[k])
-		}
-		fmt.Fprintf(&b, "%q: %q", k, v)
+		fmt.Fprintf(&b, "%q: %q", k, fmt.Sprint(m[k]))
 	}
 	b.WriteString("}")
 	return b.String()
 }
 
-// redactURL hides a password in the user info and every query value but
-// "event"; an unparsable URL is hidden whole.
-func redactURL(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return redact.Marker
-	}
-	if u.User != nil {
-		u.User = url.User(redact.Marker)
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k, vs := range q {
-			if k == "event" {
-				continue
-			}
-			for i := range vs {
-				vs[i] = redact.Marker
-			}
-		}
-		u.RawQuery = q.Encode()
-	}
-	if u.Fragment != "" {
-		u.Fragment = redact.Marker
-	}
-	return u.String()
-}
-
-// secrets returns what an error quoting the setting must never show: its
-// header values (and the credential after a scheme such as "Bearer"), its
-// payload's string values but "event", and its URL's query values but
-// "event".
+// secrets returns what an error quoting the setting must never show (see
+// package internal/redact for the rule).
 func (cb *Callback) secrets() []string {
-	var out []string
-	for _, v := range cb.Headers {
-		out = append(out, v)
-		if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
-			out = append(out, strings.TrimSpace(cred))
-		}
-	}
-	for k, v := range cb.Payload {
-		if s, ok := v.(string); ok && k != "event" {
-			out = append(out, s)
-		}
-	}
-	if u, err := url.Parse(cb.URL); err == nil {
-		for k, vs := range u.Query() {
-			if k != "event" {
-				out = append(out, vs...)
-			}
-		}
-	}
-	return out
+	return redact.CallbackSecrets(string(cb.Event), cb.Headers, cb.Payload, cb.URL)
 }
 
 // Validate checks the setting as Create, Update and Ensure do before
@@ -447,7 +387,7 @@ func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
 	}
 	list, _, err := decodeCallbacks(res.Body)
 	if err != nil {
-		return nil, res.badResponse(cl, err)
+		return nil, badResponse(cl, res, err)
 	}
 	if list == nil {
 		list = []Callback{}
@@ -456,22 +396,38 @@ func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
 }
 
 // Get returns the setting of one event (GET /v1/callbacks/{event}). An
-// event without a setting yields an *APIError matching ErrNotFound.
+// event without a setting yields an *APIError matching ErrNotFound; an
+// answer holding only another event's setting is a *RequestError matching
+// ErrBadResponse.
 func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, error) {
 	if err := checkEventSegment("Webhooks.Get", event); err != nil {
 		return nil, err
 	}
+	return s.get(ctx, event, nil)
+}
+
+// get reads the setting of event; secrets are scrubbed from its errors.
+func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []string) (*Callback, error) {
 	cl := newCall(endpoint.GetCallback, nil, string(event))
+	cl.Secrets = secrets
+	cb, err := s.send(ctx, cl, event)
+	if err == nil && cb == nil {
+		return nil, &RequestError{Method: cl.Method, Path: cl.Path, Attempts: 1,
+			Err: fmt.Errorf("%w: the answer holds no callback setting for %s", ErrBadResponse, event)}
+	}
+	return cb, err
+}
+
+// send runs cl and returns the setting for event its answer holds, nil
+// when it holds none.
+func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName) (*Callback, error) {
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	cb, err := pickCallback(res.Body, event)
-	if err == nil && cb == nil {
-		err = fmt.Errorf("response holds no callback setting for %s", event)
-	}
 	if err != nil {
-		return nil, res.badResponse(cl, err)
+		return nil, badResponse(cl, res, err)
 	}
 	return cb, nil
 }
@@ -481,26 +437,29 @@ func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, 
 // response does not echo the setting, it is fetched with Get.
 //
 // PAVE answers 400 for a missing field and, for an event that already has a
-// setting, most likely 400 too: use Update to change an existing one.
+// setting, most likely 400 too: use Update to change an existing one, or
+// Ensure to create or update as needed.
 func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, error) {
 	if err := cb.Validate(); err != nil {
 		return nil, err
 	}
-	body := callbackCreate{Event: cb.Event, callbackUpdate: callbackFields(cb)}
-	cl := newCall(endpoint.CreateCallback, body)
-	cl.secrets = cb.secrets()
-	res, err := s.c.do(ctx, cl)
-	if err != nil {
-		return nil, err
+	return s.create(ctx, cb, cb.secrets())
+}
+
+func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []string) (*Callback, error) {
+	cl := newCall(endpoint.CreateCallback, callbackCreate{Event: cb.Event, callbackUpdate: callbackFields(cb)})
+	cl.Secrets = secrets
+	return s.sendOrGet(ctx, cl, cb.Event)
+}
+
+// sendOrGet runs cl and returns the setting its answer echoes, or reads it
+// when the answer echoes none.
+func (s *WebhooksService) sendOrGet(ctx context.Context, cl *call, event EventName) (*Callback, error) {
+	out, err := s.send(ctx, cl, event)
+	if err != nil || out != nil {
+		return out, err
 	}
-	out, err := pickCallback(res.Body, cb.Event)
-	if err != nil {
-		return nil, res.badResponse(cl, err)
-	}
-	if out == nil {
-		return s.Get(ctx, cb.Event)
-	}
-	return out, nil
+	return s.get(ctx, event, cl.Secrets)
 }
 
 // callbackCreate is the POST body: the setting's own fields only, never
@@ -546,21 +505,13 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 	if err := fe.err(op); err != nil {
 		return nil, err
 	}
-	req := callbackFields(cb)
-	cl := newCall(endpoint.UpdateCallback, req, string(event))
-	cl.secrets = cb.secrets()
-	res, err := s.c.do(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pickCallback(res.Body, event)
-	if err != nil {
-		return nil, res.badResponse(cl, err)
-	}
-	if out == nil {
-		return s.Get(ctx, event)
-	}
-	return out, nil
+	return s.update(ctx, event, cb, cb.secrets())
+}
+
+func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callback, secrets []string) (*Callback, error) {
+	cl := newCall(endpoint.UpdateCallback, callbackFields(cb), string(event))
+	cl.Secrets = secrets
+	return s.sendOrGet(ctx, cl, event)
 }
 
 // Delete removes the setting of event (DELETE /v1/callbacks/{event}). An
@@ -571,156 +522,6 @@ func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
 	}
 	_, err := s.c.do(ctx, newCall(endpoint.DeleteCallback, nil, string(event)))
 	return err
-}
-
-// Ensure makes PAVE's setting for cb.Event equal to cb, whatever existed
-// before, and returns the setting as PAVE holds it. It is meant to run at
-// every start-up, from every replica: a setting that already matches is
-// only read, never written.
-//
-// cb is validated first (see Callback.Validate): a *ValidationError is
-// returned without any network call. Then, in requests:
-//
-//   - the setting exists and matches cb: 1 (GET);
-//   - it exists and differs: 2 (GET, PUT);
-//   - there is none (ErrNotFound): 2 (GET, POST);
-//   - the POST answers ErrConflict (another replica created the setting
-//     between the GET and the POST): 3 (GET, POST, GET) when that setting
-//     matches, 4 (GET, POST, GET, PUT) when it differs.
-//
-// A POST or PUT answer that does not echo the setting costs one more GET,
-// as with Create and Update.
-//
-// A setting matches cb when it has the same URL; the same method, ""
-// meaning POST, in any letter case; the same headers, names compared in
-// any letter case and values exactly; and every key of cb.Payload with an
-// equal JSON value. Other keys in PAVE's payload are a difference, except
-// the documented body fields of the event, which PAVE's own list sample
-// shows echoed there: phone, status and message for SESSION:SMS_PROCESS;
-// session_key, photo_url, photo_status and message for
-// SESSION:STAGE_CHANGE. An update sends cb whole (an empty header or
-// payload map for a nil one, POST for no method), so nothing of the old
-// setting stays.
-//
-// The create is a POST, which the client retries only when the request
-// was surely not processed (a 429, a refused connection); Ensure never
-// repeats it. When it fails without a clear answer (a timeout, a 5xx) the
-// error is returned and the setting may or may not exist: calling Ensure
-// again is safe, since it starts with a GET. Any other error of a request
-// is returned as is.
-func (s *WebhooksService) Ensure(ctx context.Context, cb *Callback) (*Callback, error) {
-	if err := cb.validate("Webhooks.Ensure"); err != nil {
-		return nil, err
-	}
-	want := ensureBody(cb)
-	cur, err := s.Get(ctx, want.Event)
-	if err == nil {
-		return s.updateUnlessMatching(ctx, want, cur)
-	}
-	if !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	created, err := s.Create(ctx, want)
-	if err == nil {
-		return created, nil
-	}
-	if !errors.Is(err, ErrConflict) {
-		return nil, err
-	}
-	// Created by someone else in between: compare with theirs.
-	if cur, err = s.Get(ctx, want.Event); err != nil {
-		return nil, err
-	}
-	return s.updateUnlessMatching(ctx, want, cur)
-}
-
-// updateUnlessMatching returns cur when it matches want, else replaces it.
-func (s *WebhooksService) updateUnlessMatching(ctx context.Context, want, cur *Callback) (*Callback, error) {
-	if callbackMatches(want, cur) {
-		return cur, nil
-	}
-	return s.Update(ctx, want.Event, want)
-}
-
-// ensureBody returns a copy of cb's own fields with every field of a PUT
-// body set: PAVE keeps the old value of a field an update leaves out.
-func ensureBody(cb *Callback) *Callback {
-	out := &Callback{Event: cb.Event, URL: cb.URL, Method: cb.Method, Headers: cb.Headers, Payload: cb.Payload}
-	if out.Method == "" {
-		out.Method = http.MethodPost
-	}
-	if out.Headers == nil {
-		out.Headers = map[string]string{}
-	}
-	if out.Payload == nil {
-		out.Payload = map[string]any{}
-	}
-	return out
-}
-
-// echoedPayloadKeys are the documented body fields that PAVE's "view all
-// callbacks" sample shows inside the payload of a setting for the event.
-var echoedPayloadKeys = map[EventName][]string{
-	EventSMSProcess:  {"phone", "status", "message"},
-	EventStageChange: {"session_key", "photo_url", "photo_status", "message"},
-}
-
-// callbackMatches reports whether got, the setting PAVE holds, already is
-// want (see Ensure for the rule).
-func callbackMatches(want, got *Callback) bool {
-	if want.URL != got.URL || !strings.EqualFold(cmp.Or(want.Method, http.MethodPost), cmp.Or(got.Method, http.MethodPost)) {
-		return false
-	}
-	if !sameHeaders(want.Headers, got.Headers) {
-		return false
-	}
-	for k, v := range want.Payload {
-		g, ok := got.Payload[k]
-		if !ok || !sameJSON(v, g) {
-			return false
-		}
-	}
-	echoed := echoedPayloadKeys[want.Event.Canonical()]
-	for k := range got.Payload {
-		if _, ok := want.Payload[k]; !ok && !slices.Contains(echoed, k) {
-			return false
-		}
-	}
-	return true
-}
-
-// sameHeaders compares header sets, names in any letter case. When names
-// differing only in case make the folding ambiguous, only identical sets
-// match.
-func sameHeaders(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	fa, fb := foldHeaderNames(a), foldHeaderNames(b)
-	if len(fa) != len(a) || len(fb) != len(b) {
-		return maps.Equal(a, b)
-	}
-	return maps.Equal(fa, fb)
-}
-
-func foldHeaderNames(h map[string]string) map[string]string {
-	out := make(map[string]string, len(h))
-	for k, v := range h {
-		out[strings.ToLower(k)] = v
-	}
-	return out
-}
-
-// sameJSON compares two payload values as JSON: a Go int and the float64
-// decoded from PAVE's answer are equal. A value that cannot be encoded
-// equals nothing.
-func sameJSON(a, b any) bool {
-	ja, err := json.Marshal(a)
-	if err != nil {
-		return false
-	}
-	jb, err := json.Marshal(b)
-	return err == nil && bytes.Equal(ja, jb)
 }
 
 // decodeCallbacks reads any of the shapes PAVE wraps settings in: a list
@@ -793,33 +594,33 @@ func withAPIKey(list []Callback, key json.RawMessage) []Callback {
 	return list
 }
 
-// pickCallback returns the setting for event from any response shape: the
-// one naming event, else the only one. It returns nil, nil when the body
-// holds no setting, and fills an empty Event with event.
+// pickCallback returns the setting for event from any response shape:
+// the one naming event (in any letter case), else one that names no event,
+// which it then names. It returns nil, nil when the body holds no setting,
+// and an error when it holds only settings of other events, naming them.
 func pickCallback(body []byte, event EventName) (*Callback, error) {
 	list, _, err := decodeCallbacks(body)
 	if err != nil {
 		return nil, err
 	}
-	var out *Callback
+	var unnamed *Callback
+	var others []string
 	for i := range list {
-		if list[i].Event.Canonical() == event.Canonical() {
-			out = &list[i]
-			break
+		switch e := list[i].Event; {
+		case e.Canonical() == event.Canonical():
+			return &list[i], nil
+		case e == "" && unnamed == nil:
+			unnamed = &list[i]
+		case e != "":
+			others = append(others, string(e))
 		}
 	}
-	if out == nil {
-		switch len(list) {
-		case 0:
-			return nil, nil
-		case 1:
-			out = &list[0]
-		default:
-			return nil, fmt.Errorf("response lists %d callback settings, none for %s", len(list), event)
-		}
+	if unnamed != nil {
+		unnamed.Event = event
+		return unnamed, nil
 	}
-	if out.Event == "" {
-		out.Event = event
+	if len(others) > 0 {
+		return nil, fmt.Errorf("the answer holds no setting for %s, only for %s", event, oneLine(strings.Join(others, ", ")))
 	}
-	return out, nil
+	return nil, nil
 }

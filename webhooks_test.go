@@ -801,8 +801,11 @@ func TestWebhooksEnsure(t *testing.T) {
 				"POST /v1/callbacks": post,
 				"PUT " + path:        whEchoResponder(pave.EventComplete),
 			})
-			got, err := c.Webhooks.Ensure(context.Background(), want())
+			got, outcome, err := c.Webhooks.Ensure(context.Background(), want())
 			require.NoError(t, err)
+			wantOutcome := map[string]pave.EnsureOutcome{"GET": pave.EnsureUnchanged, "POST": pave.EnsureCreated,
+				"PUT": pave.EnsureUpdated}[tt.want[len(tt.want)-1]]
+			assert.Equal(t, wantOutcome, outcome)
 			assert.Equal(t, pave.EventComplete, got.Event)
 			assert.Equal(t, whEnsureURL, got.URL)
 			assert.Equal(t, "Bearer "+whSecret, foldedHeader(got.Headers, "Authorization"))
@@ -867,7 +870,7 @@ func TestWebhooksEnsureEchoedPayload(t *testing.T) {
 				"GET " + path: jsonResponder(http.StatusOK, whSettingBody(t, atPAVE, true)),
 				"PUT " + path: whEchoResponder(tt.event),
 			})
-			_, err := c.Webhooks.Ensure(context.Background(), pave.NewCallback(tt.event, whEnsureURL, whSecret))
+			_, _, err := c.Webhooks.Ensure(context.Background(), pave.NewCallback(tt.event, whEnsureURL, whSecret))
 			require.NoError(t, err)
 			want := []string{"GET"}
 			if tt.update {
@@ -893,7 +896,7 @@ func TestWebhooksEnsureComparesJSONValues(t *testing.T) {
 	c, mt := whMockClient(t, map[string]httpmock.Responder{
 		"GET /v1/callbacks/SESSION:COMPLETE": jsonResponder(http.StatusOK, whSettingBody(t, cb, true)),
 	})
-	got, err := c.Webhooks.Ensure(context.Background(), cb)
+	got, _, err := c.Webhooks.Ensure(context.Background(), cb)
 	require.NoError(t, err)
 	assert.InDelta(t, 17, got.Payload["dealer_id"], 0)
 	assert.Len(t, pavetest.Sent(mt), 1)
@@ -931,7 +934,7 @@ func TestWebhooksEnsureErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := whMockClient(t, tt.routes)
-			got, err := c.Webhooks.Ensure(context.Background(), pave.NewCallback(pave.EventComplete, whEnsureURL, whSecret))
+			got, _, err := c.Webhooks.Ensure(context.Background(), pave.NewCallback(pave.EventComplete, whEnsureURL, whSecret))
 			require.Error(t, err)
 			assert.Nil(t, got)
 			var apiErr *pave.APIError
@@ -984,7 +987,7 @@ func TestWebhooksEnsureValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := whMockClient(t, nil)
-			got, err := c.Webhooks.Ensure(context.Background(), tt.cb)
+			got, _, err := c.Webhooks.Ensure(context.Background(), tt.cb)
 			require.Error(t, err)
 			assert.Nil(t, got)
 			var ve *pave.ValidationError
@@ -1063,12 +1066,12 @@ func TestWebhooksEnsureFakeServer(t *testing.T) {
 		return out
 	}
 
-	first, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, whEnsureURL, secret))
+	first, _, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, whEnsureURL, secret))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"GET /v1/callbacks/SESSION:COMPLETE", "POST /v1/callbacks"}, methods(0))
 
 	n := len(srv.Requests())
-	second, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, whEnsureURL, secret))
+	second, _, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, whEnsureURL, secret))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"GET /v1/callbacks/SESSION:COMPLETE"}, methods(n), "the second Ensure only reads")
 	assert.Equal(t, settings(first), settings(second))
@@ -1083,7 +1086,7 @@ func TestWebhooksEnsureFakeServer(t *testing.T) {
 	rotated, err := webhook.NewSecret()
 	require.NoError(t, err)
 	n = len(srv.Requests())
-	got, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, whEnsureURL, rotated))
+	got, _, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, whEnsureURL, rotated))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"GET /v1/callbacks/SESSION:COMPLETE", "PUT /v1/callbacks/SESSION:COMPLETE"}, methods(n))
 	assert.Equal(t, "Bearer "+rotated, got.Headers["Authorization"])
@@ -1107,7 +1110,7 @@ func TestWebhooksEnsureClearsOldFields(t *testing.T) {
 
 	bare := &pave.Callback{Event: pave.EventStatusChange, URL: whEnsureURL}
 	n := len(srv.Requests())
-	got, err := c.Webhooks.Ensure(ctx, bare)
+	got, _, err := c.Webhooks.Ensure(ctx, bare)
 	require.NoError(t, err)
 	reqs := srv.Requests()[n:]
 	require.Len(t, reqs, 2)
@@ -1119,7 +1122,7 @@ func TestWebhooksEnsureClearsOldFields(t *testing.T) {
 	assert.Nil(t, bare.Headers, "the caller's setting is not modified")
 
 	n = len(srv.Requests())
-	_, err = c.Webhooks.Ensure(ctx, bare)
+	_, _, err = c.Webhooks.Ensure(ctx, bare)
 	require.NoError(t, err)
 	assert.Len(t, srv.Requests()[n:], 1, "settled: only a GET")
 }

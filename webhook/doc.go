@@ -10,7 +10,7 @@
 // "Authorization: Bearer" header and the event name in the payload:
 //
 //	secret, err := webhook.NewSecret() // keep it in your secret manager
-//	_, err = client.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, "https://crm.example.com/pave", secret))
+//	_, _, err = client.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, "https://crm.example.com/pave", secret))
 //	h, err := webhook.NewHandler(webhook.Config{
 //		Secrets: []string{secret},
 //		Handler: func(ctx context.Context, ev *webhook.Event) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -328,22 +327,11 @@ X-Pave-Event and {"event": EVENT} in the body. The secret is never printed.`,
 				return callbackHint(err)
 			}
 			return a.withClient(func(ctx context.Context, c *pave.Client) error {
-				before, err := c.Webhooks.Get(ctx, event)
-				if err != nil && !errors.Is(err, pave.ErrNotFound) {
-					return err
-				}
-				after, err := c.Webhooks.Ensure(ctx, cb)
+				after, did, err := c.Webhooks.Ensure(ctx, cb)
 				if err != nil {
 					return callbackHint(err)
 				}
-				outcome := "created"
-				switch {
-				case before == nil:
-				case sameCallback(before, after):
-					outcome = "unchanged"
-				default:
-					outcome = "updated"
-				}
+				outcome := string(did)
 				if a.jsonOut {
 					return a.printJSON(map[string]any{"outcome": outcome, "callback": redactCallbackJSON(*after)})
 				}

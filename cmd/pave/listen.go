@@ -272,7 +272,7 @@ func listenRegisterCallbacks(ctx context.Context, a *app, events []pave.EventNam
 	var out []listenRegistration
 	for _, ev := range events {
 		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		_, err := client.Webhooks.Ensure(cctx, pave.NewCallback(ev, url, secret))
+		_, _, err := client.Webhooks.Ensure(cctx, pave.NewCallback(ev, url, secret))
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("--register %s: %w", ev, err)

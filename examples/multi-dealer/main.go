@@ -196,9 +196,11 @@ func run(ctx context.Context, out io.Writer) error {
 	for round := 1; round <= 2; round++ {
 		for _, d := range dealers {
 			c, _ := tenants.Client(d.ID)
-			if _, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, hookURL, d.WebhookSecret)); err != nil {
+			_, did, err := c.Webhooks.Ensure(ctx, pave.NewCallback(pave.EventComplete, hookURL, d.WebhookSecret))
+			if err != nil {
 				return fmt.Errorf("%s: registering its callback: %w", d.ID, err)
 			}
+			fmt.Fprintf(out, "round %d: %s callback %s\n", round, d.ID, did)
 		}
 	}
 	writes := 0

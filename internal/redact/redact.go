@@ -23,7 +23,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Marker replaces a credential.
@@ -265,26 +264,4 @@ func Mark(secret string) string {
 		return `""`
 	}
 	return Marker
-}
-
-// URLText removes the user information (user:password@) from a URL
-// that may not even parse, for error messages.
-func URLText(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User == nil {
-		return raw
-	}
-	rest := raw
-	scheme := ""
-	if i := strings.Index(raw, "://"); i >= 0 {
-		scheme, rest = raw[:i+3], raw[i+3:]
-	}
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		if end := strings.IndexAny(rest, "/?#"); end < 0 || at < end {
-			rest = Marker + "@" + rest[at+1:]
-		}
-	}
-	if !utf8.ValidString(scheme + rest) {
-		return Marker
-	}
-	return scheme + rest
 }

@@ -103,15 +103,49 @@ func TestPrint(t *testing.T) {
 	assert.Equal(t, `""`, Mark(""))
 }
 
-func TestURLText(t *testing.T) {
+func TestURL(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"https://openapi.paveapi.com/v1":   "https://openapi.paveapi.com/v1",
-		"https://svc:pw@host/x":            "https://" + Marker + "@host/x",
-		"https://svc:pw@[::1":              "https://" + Marker + "@[::1",
-		"https://svc:p@w@host/%zz":         "https://" + Marker + "@host/%zz",
-		"https://host/path@not-user-info?": "https://host/path@not-user-info?",
+		"https://openapi.paveapi.com/v1":          "https://openapi.paveapi.com/v1",
+		"https://svc:pw@host/x":                   "https://" + Marker + "@host/x",
+		"https://svc:pw@[::1":                     "https://" + Marker + "@[::1",
+		"https://svc:p@w@host/%zz":                "https://" + Marker + "@host/%zz",
+		"https://host/path@not-user-info?":        "https://host/path@not-user-info?",
+		"svc:hunter2@openapi.paveapi.com":         "svc:" + Marker + "@openapi.paveapi.com",
+		"https:svc:hunter2@openapi.paveapi.com/x": "https:" + Marker + "@openapi.paveapi.com/x",
+		"hunter2@host":                            Marker + "@host",
+		"https://h/p?token=abc&event=SESSION:COMPLETE&flag": "https://h/p?token=" + Marker +
+			"&event=SESSION:COMPLETE&" + Marker,
+		"https://h/p#frag": "https://h/p#" + Marker,
+		"https://h/p#":     "https://h/p#",
+		"":                 "",
+		"\xff@h":           Marker + "@h",
 	} {
-		assert.Equal(t, want, URLText(in), in)
+		assert.Equal(t, want, URL(in), in)
 	}
+	assert.Equal(t, Marker, URL("https://h/\xff"), "invalid UTF-8 is hidden whole")
+}
+
+func TestCallbackRule(t *testing.T) {
+	t.Parallel()
+	h := map[string]string{"Authorization": "Bearer tok-0123456789abcdef", "x-pave-event": "SESSION:COMPLETE",
+		"X-Other": "SESSION:COMPLETE"}
+	p := map[string]any{"event": "SESSION:COMPLETE", "dealer": "d-17", "n": 3.0}
+	assert.Equal(t, map[string]string{"Authorization": Marker, "x-pave-event": "SESSION:COMPLETE", "X-Other": Marker},
+		Headers(h))
+	assert.Equal(t, map[string]any{"event": "SESSION:COMPLETE", "dealer": Marker, "n": Marker}, Payload(p))
+	assert.Nil(t, Headers(nil))
+	assert.Nil(t, Payload(nil))
+
+	got := CallbackSecrets("SESSION:COMPLETE", h, p, "https://u:pw@h/x?k=qv&event=SESSION:COMPLETE#fr")
+	assert.ElementsMatch(t, []string{"Bearer tok-0123456789abcdef", "tok-0123456789abcdef", "d-17", "qv", "pw", "fr"}, got,
+		"the event name is public wherever it appears")
+
+	js := string(CallbackJSON([]byte(`{"event":"SESSION:COMPLETE","url":"https://h/x?k=v",` +
+		`"headers":{"Authorization":"Bearer s","X-Pave-Event":"SESSION:COMPLETE"},"payload":"{\"event\":\"E\",\"a\":1}"}`)))
+	assert.JSONEq(t, `{"event":"SESSION:COMPLETE","url":"https://h/x?k=`+Marker+`",`+
+		`"headers":{"Authorization":"`+Marker+`","X-Pave-Event":"SESSION:COMPLETE"},`+
+		`"payload":"{\"a\":\"`+Marker+`\",\"event\":\"E\"}"}`, js)
+	assert.Equal(t, `"`+Marker+`"`, string(CallbackJSON([]byte(`[1]`))))
+	assert.JSONEq(t, `{"headers":"`+Marker+`"}`, string(CallbackJSON([]byte(`{"headers":"not json"}`))))
 }

@@ -122,8 +122,12 @@ func IntOr0(raw []byte) int64 {
 
 // ParseInt parses digits with an optional sign, thousands separators (",",
 // "_", spaces) and a zero fraction ("41250.0").
+//
+// Only JSON's white space (space, tab, CR, LF) around the digits is
+// ignored, and a string of it alone is blank (0); any other control
+// character, alone or not, makes the value not an integer.
 func ParseInt(s string) (int64, error) {
-	s = strings.TrimSpace(s)
+	s = strings.Trim(s, " \t\r\n")
 	if s == "" {
 		return 0, nil
 	}

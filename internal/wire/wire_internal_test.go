@@ -164,11 +164,16 @@ func FuzzParseInt(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := ParseInt(s)
-		if exact, perr := strconv.ParseInt(strings.TrimSpace(s), 10, 64); perr == nil && (err != nil || v != exact) {
+		if exact, perr := strconv.ParseInt(strings.Trim(s, " \t\r\n"), 10, 64); perr == nil && (err != nil || v != exact) {
 			t.Fatalf("ParseInt(%q) = %d, %v; want %d", s, v, err, exact)
 		}
-		// Int of the quoted string agrees.
-		q, qerr := Int([]byte(strconv.Quote(s)))
+		// Int of the string as a JSON string agrees (the way PAVE would
+		// send it: quoted by JSON's rules, not Go's).
+		quoted, jerr := json.Marshal(s)
+		if jerr != nil {
+			t.Fatal(jerr)
+		}
+		q, qerr := Int(quoted)
 		if (err == nil) != (qerr == nil) || (err == nil && q != v) {
 			t.Fatalf("ParseInt(%q) = %d, %v but Int of it quoted = %d, %v", s, v, err, q, qerr)
 		}

@@ -1,16 +1,22 @@
 package pave
 
 import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
+	"github.com/pave-go/pave/internal/endpoint"
 	"github.com/pave-go/pave/internal/redact"
+	"github.com/pave-go/pave/internal/transport"
 )
 
 // Defaults of the client options, as their documentation states them.
@@ -33,26 +39,8 @@ type Client struct {
 	// Hotspots analyses photos you already have (/v1/hotspots).
 	Hotspots *HotspotsService
 
-	hc          *http.Client
-	baseURL     string // scheme://host/prefix, no trailing slash
-	username    string
-	scrubber    redact.Redactor // the API secret and access token, in closures only
-	timeout     time.Duration
-	maxRetries  int
-	policy      backoffPolicy
-	maxRetryAft time.Duration
-	// userAgentValue is the User-Agent header value slice, shared by every
-	// request: it is never modified.
-	userAgentValue []string
-	logger         *slog.Logger
-	// now is the clock requests are signed with: the local clock plus
-	// the skew correction learnt from PAVE (see WithClockSkewCorrection).
-	now func() time.Time
-	// local is the local clock (WithClock), skew the correction in
-	// nanoseconds (PAVE's clock minus local), fixSkew whether to learn it.
-	local   func() time.Time
-	skew    *atomic.Int64
-	fixSkew bool
+	pipe     *transport.Pipeline
+	username string
 	// accessToken returns the API-Access-Token header value of the v2
 	// endpoints. A closure, so that no printer reaches the token.
 	accessToken func() []string
@@ -67,7 +55,7 @@ type settings struct {
 	userAgent     string
 	logger        *slog.Logger
 	now           func() time.Time
-	policy        backoffPolicy
+	base, max     time.Duration // the retry backoff
 	maxRetryAfter time.Duration
 	accessToken   string
 }
@@ -137,7 +125,7 @@ func WithRetryBackoff(base, max time.Duration) Option {
 		if base < 0 || max < base {
 			return fmt.Errorf("%w: WithRetryBackoff: need 0 <= base <= max, got %s, %s", ErrInvalidOption, base, max)
 		}
-		s.policy = backoffPolicy{Base: base, Max: max}
+		s.base, s.max = base, max
 		return nil
 	}
 }
@@ -230,7 +218,8 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		timeout:       defaultTimeout,
 		maxRetries:    defaultMaxRetries,
 		now:           time.Now,
-		policy:        backoffPolicy{Base: defaultRetryBase, Max: defaultRetryMax},
+		base:          defaultRetryBase,
+		max:           defaultRetryMax,
 		maxRetryAfter: defaultMaxRetryAfter,
 	}
 	for _, opt := range opts {
@@ -251,6 +240,12 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		cp := *s.hc
 		hc = &cp
 		base = s.hc.Transport
+		if _, signs := base.(*SigningTransport); signs {
+			// It would sign every request as its own account, over ours.
+			return nil, fmt.Errorf("%w: WithHTTPClient: its Transport is a SigningTransport, which signs as "+
+				"another client's account; give the transport below it (for several dealers, share a "+
+				"pave.NewTransport())", ErrInvalidOption)
+		}
 		if t := hc.Timeout; t > 0 {
 			s.timeout = min(s.timeout, t)
 			hc.Timeout = 0
@@ -261,15 +256,13 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		// would use DefaultTransport and its 2 idle connections per host.
 		base = NewTransport()
 	}
-	skew := new(atomic.Int64)
-	local := s.now
-	now := func() time.Time { return local().Add(time.Duration(skew.Load())) }
-	st, err := NewSigningTransport(creds, u.String(), base, now)
+	clock := transport.NewClock(s.now, !s.noSkewFix)
+	st, err := NewSigningTransport(creds, u.String(), base, clock.Now)
 	if err != nil {
 		return nil, err
 	}
 	hc.Transport = st
-	hc.CheckRedirect = checkRedirect(hc.CheckRedirect)
+	hc.CheckRedirect = transport.RedirectPolicy(hc.CheckRedirect)
 	logger := s.logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -287,21 +280,18 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 	}
 	tokenValue := []string{token}
 	c := &Client{
-		hc:             hc,
-		baseURL:        u.String(),
-		username:       creds.Username,
-		scrubber:       redact.New(secrets...),
-		accessToken:    func() []string { return tokenValue },
-		timeout:        s.timeout,
-		maxRetries:     s.maxRetries,
-		policy:         s.policy,
-		maxRetryAft:    s.maxRetryAfter,
-		userAgentValue: []string{ua},
-		logger:         logger,
-		now:            now,
-		local:          local,
-		skew:           skew,
-		fixSkew:        !s.noSkewFix,
+		pipe: &transport.Pipeline{
+			HC:        hc,
+			BaseURL:   u.String(),
+			Timeout:   s.timeout,
+			Policy:    transport.Policy{MaxRetries: s.maxRetries, Base: s.base, Max: s.max, MaxRetryAfter: s.maxRetryAfter},
+			UserAgent: []string{ua},
+			Logger:    logger,
+			Clock:     clock,
+			Redactor:  redact.New(secrets...),
+		},
+		username:    creds.Username,
+		accessToken: func() []string { return tokenValue },
 	}
 	c.Sessions = &SessionsService{c: c}
 	c.Webhooks = &WebhooksService{c: c}
@@ -310,13 +300,13 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 }
 
 // BaseURL returns the API host the client talks to.
-func (c *Client) BaseURL() string { return c.baseURL }
+func (c *Client) BaseURL() string { return c.pipe.BaseURL }
 
 // CloseIdleConnections closes the client's idle keep-alive connections, for
 // a process that drops a client (a dealer removed from a multi-tenant
 // service) or a test that checks for leaked goroutines. The client stays
 // usable.
-func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() { c.pipe.HC.CloseIdleConnections() }
 
 // String describes the client without any credential: the base URL and
 // the account username.
@@ -332,7 +322,7 @@ func (c *Client) describe() string {
 	if c == nil {
 		return "nil"
 	}
-	return fmt.Sprintf("BaseURL: %q, Username: %q", c.baseURL, c.username)
+	return fmt.Sprintf("BaseURL: %q, Username: %q", c.pipe.BaseURL, c.username)
 }
 
 // Format implements fmt.Formatter so every verb (%v, %+v, %#v, %s...) prints
@@ -346,7 +336,7 @@ func (c *Client) LogValue() slog.Value {
 	if c == nil {
 		return slog.StringValue("pave.Client(nil)")
 	}
-	return slog.GroupValue(slog.String("base_url", c.baseURL), slog.String("username", c.username))
+	return slog.GroupValue(slog.String("base_url", c.pipe.BaseURL), slog.String("username", c.username))
 }
 
 // NewTransport returns the transport a Client uses when given none: a
@@ -395,4 +385,87 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// call is one request to one operation of the endpoint table.
+type call = transport.Call
+
+// newCall returns the call of operation ep with its path parameters args
+// (escaped here) and body (nil for none). A PUT that changes an SMS acts
+// too: its caller sets Acts.
+func newCall(ep *endpoint.Endpoint, body any, args ...string) *call {
+	return &call{Method: ep.Method, Path: ep.Path(args...), Route: ep.Route(), Body: body,
+		Acts: ep.Acts, GoneIsDone: ep.GoneIsDone}
+}
+
+// do sends cl through the pipeline and returns the successful answer, or
+// the error the SDK promises: an *APIError for a non-2xx answer, a
+// *RequestError when no usable answer came.
+func (c *Client) do(ctx context.Context, cl *call) (*transport.Result, error) {
+	res, err := c.pipe.Do(ctx, cl)
+	if err != nil {
+		return nil, c.fail(cl, err)
+	}
+	return res, nil
+}
+
+// fail turns the pipeline's error for cl into the SDK's.
+func (c *Client) fail(cl *call, err error) error {
+	var se *transport.StatusError
+	var f *transport.Failure
+	switch {
+	case errors.As(err, &se):
+		return c.apiError(cl, se.Result, "")
+	case errors.As(err, &f):
+		re := &RequestError{Method: cl.Method, Path: cl.Path, Attempts: f.Attempts, Err: f.Err}
+		if f.Last != nil {
+			re.Last = c.fail(cl, f.Last)
+		}
+		return re
+	}
+	return err
+}
+
+// apiError is the *APIError of answer res to cl, scrubbed of the client's
+// credentials, the attempt's tokens and the call's secrets. A 2xx answer
+// is a refusal PAVE sent with a success status ("success": false,
+// "status": "error"): msg is its message.
+func (c *Client) apiError(cl *call, res *transport.Result, msg string) *APIError {
+	e := newAPIError(res.Status, res.Body, res.Truncated)
+	e.Method, e.Path, e.Attempts, e.RetryAfter, e.ClockSkew = cl.Method, cl.Path, res.Attempts, res.RetryAfter, res.ClockSkew
+	if res.Status >= 300 && res.Status <= 399 {
+		e.Location = res.Header.Get("Location")
+	}
+	if res.Status >= 200 && res.Status <= 299 {
+		e.Message = cmp.Or(msg, "success is false")
+		if len(e.Body) > transport.MaxErrorBodySize {
+			e.Body, e.Truncated = e.Body[:transport.MaxErrorBodySize], true
+		}
+		e.Body = bytes.Clone(e.Body)
+	}
+	e.scrub(c.pipe.Redactor, append(slices.Clip(res.Tokens), cl.Secrets...))
+	return e
+}
+
+// badResponse is the *RequestError (matching ErrBadResponse) of a 2xx
+// answer to cl that could not be used.
+func badResponse(cl *call, res *transport.Result, err error) *RequestError {
+	return &RequestError{Method: cl.Method, Path: cl.Path, Attempts: res.Attempts,
+		Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
+}
+
+// messageOnly is the error of a 2xx whose body is not the document the
+// operation returns: PAVE lists {"message": "Session is not yet
+// completed."} under its 200 sample for results, so a message saying so is
+// an *APIError matching ErrNotReady; any other message, or no document at
+// all, is ErrBadResponse.
+func (c *Client) messageOnly(cl *call, res *transport.Result, msg string) error {
+	if isNotReadyMessage(msg) {
+		return c.apiError(cl, res, msg)
+	}
+	if msg != "" {
+		return badResponse(cl, res, fmt.Errorf("a %d answer with no document, only the message %q", res.Status,
+			oneLine(c.pipe.Redactor.Text(msg, append(slices.Clip(res.Tokens), cl.Secrets...)...))))
+	}
+	return badResponse(cl, res, fmt.Errorf("a %d answer with no document", res.Status))
 }

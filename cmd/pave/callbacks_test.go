@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/redact"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -122,7 +123,7 @@ func TestCallbacksListGetRm(t *testing.T) {
 	assert.Equal(t, "SESSION:STATUS_CHANGE", one["event"])
 	headers, ok := one["headers"].(map[string]any)
 	require.True(t, ok, "%v", one["headers"])
-	assert.Equal(t, redactedValue, headers["Authorization"])
+	assert.Equal(t, redact.Marker, headers["Authorization"])
 	payload, ok := one["payload"].(map[string]any)
 	require.True(t, ok, "%v", one["payload"])
 	assert.Equal(t, "SESSION:STATUS_CHANGE", payload["event"], "the payload's event is not a secret")
@@ -166,7 +167,7 @@ func TestCallbacksBadInput(t *testing.T) {
 		{[]string{"callbacks", "ensure", "complete", u, "--header", "X-Tenant"}, exitUsage, []string{"--header", "NAME=VALUE"}},
 		{[]string{"callbacks", "ensure", "complete", u, "--header", "=v"}, exitUsage, []string{"--header"}},
 		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "GOOD_SECRET", "--header", "authorization=Bearer x"}, exitUsage, []string{"--header", "--secret-env"}},
-		{[]string{"callbacks", "ensure", "complete", u, "--method", "TRACE"}, exitUsage, []string{"--method", "GET, POST, PUT, PATCH, DELETE"}},
+		{[]string{"callbacks", "ensure", "complete", u, "--method", "TRACE"}, exitValidation, []string{"--method", "TRACE", "GET, POST, PUT, PATCH or DELETE"}},
 		{[]string{"callbacks", "ensure", "complete", u, "--method", ""}, exitUsage, []string{"--method"}},
 		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "SHORT_SECRET"}, exitValidation, []string{"Authorization", "--secret-env"}},
 		{[]string{"callbacks", "ensure", "complete", "ftp://crm.example/pave"}, exitValidation, []string{"url", "URL"}},

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -83,7 +84,10 @@ func TestProbeRedactsEchoedTokens(t *testing.T) {
 // hangingServer answers nothing until the client goes away.
 func hangingServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // the server sees the client go only once the body is read
+		<-r.Context().Done()
+	}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -125,7 +129,7 @@ func TestWaitInterrupted(t *testing.T) {
 			t.Parallel()
 			srv := pavetest.NewServer(t)
 			key := sdkNewSession(t, srv.Client())
-			p := startLong(t, fakeEnv(srv), "sessions", "wait", key, "--interval", "20ms")
+			p := startProcess(t, fakeEnv(srv), "sessions", "wait", key, "--interval", "20ms")
 			require.Eventually(t, func() bool {
 				for _, r := range srv.Requests() {
 					if strings.HasPrefix(r.Path, "/v1/sessions/"+key) {
@@ -134,7 +138,7 @@ func TestWaitInterrupted(t *testing.T) {
 				}
 				return false
 			}, 30*time.Second, 5*time.Millisecond, "the wait polls")
-			require.NoError(t, p.cmd.Process.Signal(tc.sig))
+			p.interrupt(t, tc.sig)
 			<-p.done
 			assert.Equal(t, tc.code, p.code, p.stderr.String())
 		})

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,14 +8,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,216 +22,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/cmd/pave/internal/cmd/fake"
 	"github.com/pave-go/pave/pavetest"
 )
 
-// longProc is a long-running run of the command (pave fake serve, pave
-// listen) in the background: its stdout is read line by line as it comes,
-// its stderr kept. Like cli, it runs the coverage-instrumented binary with
-// baseEnv, so its coverage is collected when it exits.
-type longProc struct {
-	cmd    *exec.Cmd
-	stderr longProcStderr
-
-	mu   sync.Mutex
-	out  []string      // stdout lines so far
-	eof  bool          // stdout closed
-	more chan struct{} // signalled on each line and at EOF
-	next int           // waitLine's cursor (the test goroutine's)
-
-	done chan struct{} // closed when the process has exited
-	code int           // its exit status, once done
-}
-
-// longProcStderr is a bytes.Buffer safe for a writer and readers.
-type longProcStderr struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *longProcStderr) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *longProcStderr) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startLong starts the command with args and env (added to baseEnv). The
-// process is killed at the end of the test if it is still running.
-func startLong(t *testing.T, env []string, args ...string) *longProc {
-	t.Helper()
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = append(baseEnv(t), env...)
-	p := &longProc{cmd: cmd, more: make(chan struct{}, 1), done: make(chan struct{})}
-	cmd.Stderr = &p.stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start(), "starting pave %s", strings.Join(args, " "))
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.out = append(p.out, sc.Text())
-			p.mu.Unlock()
-			p.signal()
-		}
-		p.mu.Lock()
-		p.eof = true
-		p.mu.Unlock()
-		p.signal()
-		// Wait only once every read of the pipe is done.
-		err := cmd.Wait()
-		p.code = 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			p.code = ee.ExitCode()
-		} else if err != nil {
-			p.code = -1
-		}
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
-}
-
-func (p *longProc) signal() {
-	select {
-	case p.more <- struct{}{}:
-	default:
-	}
-}
-
-// waitStartOrSkipIfBusy waits for fake serve's start line; when another
-// process took the image's fixed port between the check and the start (a
-// parallel run of these tests, say), the test is skipped, not failed.
-func (p *longProc) waitStartOrSkipIfBusy(t *testing.T, addr string) string {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		p.mu.Lock()
-		for _, l := range p.out {
-			if strings.Contains(l, "listening on http://") {
-				p.mu.Unlock()
-				return l
-			}
-		}
-		eof := p.eof
-		p.mu.Unlock()
-		if eof {
-			<-p.done
-			if strings.Contains(p.stderr.String(), "address already in use") {
-				t.Skipf("%s was taken by another process as the test started it", addr)
-			}
-			t.Fatalf("pave %s exited (status %d) before its start line\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), p.code, p.stderr.String())
-		}
-		select {
-		case <-p.more:
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	t.Fatalf("pave %s printed no start line within 30s", strings.Join(p.cmd.Args[1:], " "))
-	return ""
-}
-
-// waitLine returns the next stdout line (after those already returned)
-// that match accepts, failing the test when the process ends first or
-// none arrives within timeout.
-func (p *longProc) waitLine(t *testing.T, timeout time.Duration, what string, match func(string) bool) string {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		p.mu.Lock()
-		for p.next < len(p.out) {
-			l := p.out[p.next]
-			p.next++
-			if match(l) {
-				p.mu.Unlock()
-				return l
-			}
-		}
-		eof := p.eof
-		p.mu.Unlock()
-		if eof {
-			<-p.done
-			t.Fatalf("pave %s exited (status %d) before printing %s\nstdout:\n%s\nstderr:\n%s",
-				strings.Join(p.cmd.Args[1:], " "), p.code, what, p.stdout(), p.stderr.String())
-		}
-		select {
-		case <-p.more:
-		case <-deadline.C:
-			t.Fatalf("pave %s printed no %s within %s\nstdout:\n%s\nstderr:\n%s",
-				strings.Join(p.cmd.Args[1:], " "), what, timeout, p.stdout(), p.stderr.String())
-		}
-	}
-}
-
-// waitJSON is waitLine for a JSON line that match accepts.
-func (p *longProc) waitJSON(t *testing.T, timeout time.Duration, what string, match func(map[string]any) bool) map[string]any {
-	t.Helper()
-	var got map[string]any
-	p.waitLine(t, timeout, what, func(l string) bool {
-		var m map[string]any
-		if json.Unmarshal([]byte(l), &m) != nil || !match(m) {
-			return false
-		}
-		got = m
-		return true
-	})
-	return got
-}
-
-// stdout returns everything printed on stdout so far.
-func (p *longProc) stdout() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Join(p.out, "\n")
-}
-
-// stop interrupts the process (SIGINT, as Ctrl-C does) and checks that it
-// exits with status 0.
-func (p *longProc) stop(t *testing.T) {
-	t.Helper()
-	p.stopWith(t, os.Interrupt)
-}
-
-// stopWith is stop with another signal (SIGTERM, as docker stop sends).
-func (p *longProc) stopWith(t *testing.T, sig os.Signal) {
-	t.Helper()
-	require.NoError(t, p.cmd.Process.Signal(sig))
-	deadline := time.NewTimer(30 * time.Second)
-	defer deadline.Stop()
-	select {
-	case <-p.done:
-	case <-deadline.C:
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		t.Fatalf("pave %s did not stop after SIGINT\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), p.stderr.String())
-	}
-	require.Equal(t, 0, p.code, "exit status after SIGINT\nstderr:\n%s", p.stderr.String())
-}
-
 // fakeStart is the JSON start message of pave fake serve --json.
-type fakeStart struct {
-	BaseURL       string            `json:"base_url"`
-	Accounts      []fakeAccountJSON `json:"accounts"`
-	Control       []string          `json:"control_endpoints"`
-	TokenRequired bool              `json:"control_token_required"`
-	Timestamps    string            `json:"timestamps"`
-	Seed          int64             `json:"seed"`
-}
+type fakeStart = fake.Start
 
 // startFake runs pave fake serve --json on a free loopback port with the
 // extra args, and returns the process and its start message.
@@ -810,7 +602,7 @@ func TestDockerfileCommand(t *testing.T) {
 		require.NoError(t, ln.Close())
 	}
 	const token = "docker-control-token-0123456789"
-	p := startLong(t, []string{envFakeControlToken + "=" + token}, args...)
+	p := startProcess(t, []string{envFakeControlToken + "=" + token}, args...)
 	line := p.waitStartOrSkipIfBusy(t, addr)
 	base := line[strings.Index(line, "http://"):]
 	_, port, _ := net.SplitHostPort(addr)
@@ -846,7 +638,7 @@ func TestFakeServeStartupTiming(t *testing.T) {
 	var toStart, toSigned []time.Duration
 	for range runs {
 		t0 := time.Now()
-		p := startLong(t, nil, "fake", "serve", "--addr", "127.0.0.1:0", "--json", "--show-secrets")
+		p := startProcess(t, nil, "fake", "serve", "--addr", "127.0.0.1:0", "--json", "--show-secrets")
 		line := p.waitLine(t, 30*time.Second, "the start message", func(l string) bool { return strings.HasPrefix(l, "{") })
 		started := time.Since(t0)
 		var st fakeStart

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/cmd/pave/internal/cmd/sessions"
 	"github.com/pave-go/pave/internal/report"
 	"github.com/pave-go/pave/pavetest"
 )
@@ -131,14 +132,10 @@ func TestSessionsUsageErrors(t *testing.T) {
 		args []string
 		want string // in stderr
 	}{
-		{[]string{"sessions", "create", "--theme", "DARK"}, "--theme"},
 		{[]string{"sessions", "create", "--theme"}, "--theme"},
-		{[]string{"sessions", "create", "--odometer", "-1"}, "--odometer"},
 		{[]string{"sessions", "create", "--odometer", "many"}, "--odometer"},
 		{[]string{"sessions", "create", "--odometer-unit", "MILES"}, "--odometer-unit"},
 		{[]string{"sessions", "create", "--odometer", "5", "--odometer-unit", "furlongs"}, "--odometer-unit"},
-		{[]string{"sessions", "create", "--year", "1850"}, "--year"},
-		{[]string{"sessions", "create", "--year", "2200"}, "--year"},
 		{[]string{"sessions", "create", "--reference", "lead"}, "--reference"},
 		{[]string{"sessions", "create", "--reference", "=88127"}, "--reference"},
 		{[]string{"sessions", "create", "--language", "e n"}, "--language"},
@@ -158,8 +155,6 @@ func TestSessionsUsageErrors(t *testing.T) {
 		{[]string{"sessions", "resend"}, "KEY"},
 		{[]string{"sessions", "resend", key, "--phone", ""}, "--phone"},
 		{[]string{"sessions", "update", key}, "nothing to change"},
-		{[]string{"sessions", "update", key, "--theme", "neon"}, "--theme"},
-		{[]string{"sessions", "update", key, "--odometer", "-1"}, "--odometer"},
 		{[]string{"sessions", "update", "--theme", "PRO"}, "KEY"},
 		{[]string{"sessions", "wait", key, "--interval", "0"}, "--interval"},
 		{[]string{"sessions", "wait", key, "--interval", "1ms"}, "--interval"},
@@ -203,6 +198,13 @@ func TestSessionsValidationErrors(t *testing.T) {
 		{[]string{"sessions", "update", key, "--sms-to", "1"}, []string{"sms.to", "--sms-to"}},
 		{[]string{"sessions", "resend", key, "--phone", "12"}, []string{"phone", "--phone"}},
 		{[]string{"sessions", "get", ".."}, []string{"session_key", "KEY"}},
+		// What the SDK validates, it validates (exit 3), naming the flag.
+		{[]string{"sessions", "create", "--theme", "DARK"}, []string{"session.theme", "--theme"}},
+		{[]string{"sessions", "create", "--odometer", "-1"}, []string{"vehicle.odom_reading", "--odometer"}},
+		{[]string{"sessions", "create", "--year", "1850"}, []string{"vehicle.year", "--year"}},
+		{[]string{"sessions", "create", "--year", "2200"}, []string{"vehicle.year", "--year"}},
+		{[]string{"sessions", "update", key, "--theme", "neon"}, []string{"session.theme", "--theme"}},
+		{[]string{"sessions", "update", key, "--odometer", "-1"}, []string{"vehicle.odom_reading", "--odometer"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -531,7 +533,7 @@ func TestSessionsOnATerminal(t *testing.T) {
 		_, link, ok := strings.Cut(r.stdout, "Capture link:")
 		require.True(t, ok, r.stdout)
 		link = strings.TrimSpace(strings.SplitN(link, "\n", 2)[0])
-		qr, err := captureQR(link)
+		qr, err := sessions.CaptureQR(link)
 		require.NoError(t, err)
 		assert.Contains(t, r.stdout, qr)
 		assert.Contains(t, r.stdout, "Scan with a phone to open the capture link.")

@@ -12,11 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/cmd/pave/internal/cmd/sign"
 	"github.com/pave-go/pave/pavetest"
 )
 
 // signHeaders turns sign --json's headers into an http.Header.
-func signHeaders(out signOutput) http.Header {
+func signHeaders(out sign.Output) http.Header {
 	h := http.Header{}
 	for k, v := range out.Headers {
 		h.Set(k, v)
@@ -24,9 +25,9 @@ func signHeaders(out signOutput) http.Header {
 	return h
 }
 
-func parseSign(t *testing.T, r result) signOutput {
+func parseSign(t *testing.T, r result) sign.Output {
 	t.Helper()
-	var out signOutput
+	var out sign.Output
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &out), r.stdout)
 	return out
 }
@@ -175,26 +176,5 @@ func TestSignHelp(t *testing.T) {
 		r := mustOK(t, cli(t, nil, c, "--help"))
 		assert.Contains(t, r.stdout, "Examples:", c)
 		assert.Contains(t, r.stdout, "pave "+c, c)
-	}
-}
-
-func TestSignShellQuote(t *testing.T) {
-	t.Parallel()
-	tests := map[string]string{
-		"":                          "''",
-		"https://x.example/v1/a":    "https://x.example/v1/a",
-		"API-Key: k":                "'API-Key: k'",
-		"it's":                      `'it'\''s'`,
-		`{"a":"$HOME"}`:             `'{"a":"$HOME"}'`,
-		"a&b":                       "'a&b'",
-		"http://h/v1/x?a=1&b=2":     "'http://h/v1/x?a=1&b=2'",
-		"line\nbreak":               "'line\nbreak'",
-		"2024-03-15T09:30:00+00:00": "2024-03-15T09:30:00+00:00",
-	}
-	for in, want := range tests {
-		assert.Equal(t, want, signShellQuote(in), "%q", in)
-		out, err := exec.Command("sh", "-c", "printf %s "+signShellQuote(in)).Output()
-		require.NoError(t, err)
-		assert.Equal(t, in, string(out), "%q through sh", in)
 	}
 }

@@ -1,0 +1,99 @@
+// Package callbacks is pave callbacks: list, show, ensure and remove the
+// callback settings that tell PAVE where to send webhooks. One file per
+// verb.
+package callbacks
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+
+	"maps"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/internal/redact"
+	"github.com/pave-go/pave/internal/report"
+)
+
+// New returns pave callbacks.
+func New(f *cmdutil.Factory) *cobra.Command {
+	return cmdutil.Group(&cobra.Command{
+		Use:   "callbacks",
+		Short: "Manage where PAVE sends webhooks (callback settings)",
+		Long: `Callback settings tell PAVE where to send each webhook event for the API
+key; the event names the setting, so a key has at most one per event.
+
+EVENT is a full name (SESSION:COMPLETE) or a short one (complete,
+stage_change, status_change, sms_process, note_insert), in any case.
+
+Header values (which carry the webhook secret), payload values and URL query
+values are always printed redacted, --json included.`,
+		Example: `  pave callbacks list
+  export PAVE_WEBHOOK_SECRET=$(openssl rand -hex 32)
+  pave callbacks ensure complete https://crm.example/pave --secret-env PAVE_WEBHOOK_SECRET
+  pave callbacks rm stage_change`,
+	}, newCmdList(f), newCmdGet(f), newCmdEnsure(f), newCmdRm(f))
+}
+
+// eventOptions are the options of a verb whose first argument is an EVENT.
+type eventOptions struct {
+	*cmdutil.Factory
+	Event pave.EventName
+}
+
+// newEventCmd makes c a verb taking the arguments names, the first an
+// EVENT, running run with opts.
+func newEventCmd(opts *eventOptions, c *cobra.Command, run func([]string) error, names ...string) *cobra.Command {
+	c.Args = cmdutil.ArgsNamed(names...)
+	c.ValidArgsFunction = func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveDefault
+		}
+		return cmdutil.CompleteEvents(cmd, args, s)
+	}
+	c.RunE = func(_ *cobra.Command, args []string) (err error) {
+		if opts.Event, err = cmdutil.ParseEvent(args[0]); err != nil {
+			return err
+		}
+		return run(args)
+	}
+	opts.AddTimeoutFlag(c)
+	return c
+}
+
+// redacted is a setting as PAVE returned it, values redacted.
+func redacted(cb pave.Callback) json.RawMessage {
+	raw := cb.Raw()
+	if len(raw) == 0 {
+		raw, _ = json.Marshal(cb)
+	}
+	return redact.CallbackJSON(raw)
+}
+
+// printCallback prints one setting, values redacted.
+func printCallback(f *cmdutil.Factory, cb *pave.Callback) {
+	t := f.IO.Table()
+	t.Row("Event:", cb.Event)
+	t.Row("URL:", report.Dash(redact.URL(cb.URL)))
+	t.Row("Method:", method(cb.Method))
+	headers := "-"
+	if len(cb.Headers) > 0 {
+		headers = strings.Join(slices.Sorted(maps.Keys(cb.Headers)), ", ") + " (values hidden)"
+	}
+	t.Row("Headers:", headers)
+	if len(cb.Payload) > 0 {
+		t.Row("Payload:", strings.Join(slices.Sorted(maps.Keys(cb.Payload)), ", "))
+	}
+	t.Print()
+}
+
+func method(m string) string {
+	if m == "" {
+		return http.MethodPost
+	}
+	return strings.ToUpper(m)
+}

@@ -68,7 +68,7 @@ var (
 	// ErrSessionStarted: a session that has started cannot be deleted
 	// (400 "Session ... has been started and cannot be deleted.").
 	ErrSessionStarted = errors.New("pave: session has started")
-	// ErrInvalidOption is matched by the error of an Option or WaitOption
+	// ErrInvalidOption is matched by the error of an Option or CallOption
 	// given an unusable value.
 	ErrInvalidOption = errors.New("pave: invalid option")
 	// ErrInvalidCredentials is matched by the error of Credentials.Validate,

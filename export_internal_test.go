@@ -38,3 +38,7 @@ func clearRaw(v reflect.Value) {
 		}
 	}
 }
+
+// DecodeResults is the copy-free decoder Sessions.Results and package
+// webhook use, for the tests and benchmarks of package pave_test.
+var DecodeResults = decodeResults

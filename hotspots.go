@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -57,17 +56,9 @@ type HotspotUpload struct {
 // boolean or a string such as "true", and a non-string where a string is
 // expected is kept as its JSON text.
 func (u *HotspotUpload) UnmarshalJSON(b []byte) error {
-	var w struct {
-		PhotoLabel wire.LooseString `json:"photo_label"`
-		URL        wire.LooseString `json:"url"`
-		Success    StringBool       `json:"success"`
-		Message    wire.LooseString `json:"message"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*u = HotspotUpload{PhotoLabel: PhotoLabel(w.PhotoLabel), URL: string(w.URL), Success: bool(w.Success), Message: string(w.Message)}
-	return nil
+	type plain HotspotUpload
+	*u = HotspotUpload{}
+	return wire.Decode(b, (*plain)(u))
 }
 
 // FailedUploads returns the uploads PAVE refused (Success false), in order,
@@ -85,7 +76,11 @@ func FailedUploads(uploads []HotspotUpload) []HotspotUpload {
 // CreateSession creates the session the photos are submitted to. Hotspots
 // uses the ordinary session endpoint (POST /v1/sessions), so this is
 // Client.Sessions.Create; a VIN in req.Vehicle is optional.
-func (s *HotspotsService) CreateSession(ctx context.Context, req *CreateSessionRequest) (*Session, error) {
+func (s *HotspotsService) CreateSession(ctx context.Context, req *CreateSessionRequest, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	return s.c.Sessions.Create(ctx, req)
 }
 
@@ -107,7 +102,11 @@ func (s *HotspotsService) CreateSession(ctx context.Context, req *CreateSessionR
 //
 // Like every POST, UploadPhotos is retried only when PAVE provably did not
 // process it (connection refused, 429).
-func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos []HotspotPhoto) ([]HotspotUpload, error) {
+func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos []HotspotPhoto, opts ...CallOption) ([]HotspotUpload, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	const op = "Hotspots.UploadPhotos"
 	fe := fieldErrors{}
 	if msg := validateSessionKey(key); msg != "" {
@@ -142,42 +141,30 @@ type hotspotUploadRequest struct {
 // holding it under "data" (documented) or "photos". failed is set, to
 // PAVE's message, when the object says "success": false and lists nothing.
 func decodeHotspotUploads(body []byte) (out []HotspotUpload, failed *string, err error) {
-	body = wire.Trim(body)
-	if len(body) == 0 {
+	list := wire.Unwrap(body, "data", "photos")
+	if len(list) == 0 {
 		return nil, nil, errors.New("empty response body")
 	}
-	if body[0] == '[' {
-		if err := json.Unmarshal(body, &out); err != nil {
+	if wrapped := len(list) != len(wire.Trim(body)); wrapped && list[0] != '[' {
+		return nil, nil, errors.New(`decoding response: "data" is not a list`)
+	}
+	if list[0] == '[' {
+		if err := json.Unmarshal(list, &out); err != nil {
 			return nil, nil, fmt.Errorf("decoding response: %w", err)
 		}
 		return out, nil, nil
 	}
 	var env struct {
-		Data    json.RawMessage  `json:"data"`
-		Photos  json.RawMessage  `json:"photos"`
-		Success *StringBool      `json:"success"`
-		Message wire.LooseString `json:"message"`
+		Success *bool  `json:"success"`
+		Message string `json:"message"`
 	}
-	if body[0] != '{' {
+	if list[0] != '{' || wire.Decode(list, &env) != nil {
 		return nil, nil, errors.New("decoding response: expected a JSON object or list")
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, nil, fmt.Errorf("decoding response: %w", err)
+	if env.Success != nil && !*env.Success {
+		return nil, &env.Message, nil
 	}
-	list := env.Data
-	if wire.IsNull(list) {
-		list = env.Photos
-	}
-	if !wire.IsNull(list) {
-		if err := json.Unmarshal(list, &out); err != nil {
-			return nil, nil, fmt.Errorf("decoding response: %w", err)
-		}
-	}
-	if len(out) == 0 && env.Success != nil && !*env.Success {
-		msg := string(env.Message)
-		return nil, &msg, nil
-	}
-	return out, nil, nil
+	return nil, nil, nil
 }
 
 // normalHotspotPhotos returns photos with each known label in its
@@ -258,7 +245,11 @@ func validPhotoURL(raw string) bool {
 // matches ErrNotReady, so poll until errors.Is(err, pave.ErrNotReady) is
 // false. Any other 200 with "success": false is an *APIError (StatusCode
 // 200) too. An unknown session is a 404 matching ErrNotFound.
-func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResults, error) {
+func (s *HotspotsService) Results(ctx context.Context, key string, opts ...CallOption) (*HotspotResults, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Hotspots.Results", key); err != nil {
 		return nil, err
 	}
@@ -298,11 +289,11 @@ func (s *HotspotsService) Results(ctx context.Context, key string) (*HotspotResu
 //
 // A Hotspots analysis typically takes minutes after the photos are
 // uploaded: give ctx a deadline.
-func (s *HotspotsService) WaitForResults(ctx context.Context, key string, opts ...WaitOption) (*HotspotResults, error) {
+func (s *HotspotsService) WaitForResults(ctx context.Context, key string, opts ...CallOption) (*HotspotResults, error) {
 	if err := checkSessionKey("Hotspots.WaitForResults", key); err != nil {
 		return nil, err
 	}
-	return poll(ctx, "hotspot results of "+key, opts, func() (*HotspotResults, bool, error) {
+	return poll(ctx, "hotspot results of "+key, opts, func(ctx context.Context) (*HotspotResults, bool, error) {
 		res, err := s.Results(ctx, key)
 		if errors.Is(err, ErrNotReady) {
 			return nil, false, nil
@@ -330,13 +321,13 @@ type HotspotResults struct {
 
 // Raw returns a copy of the document as received (without surrounding
 // white space).
-func (r *HotspotResults) Raw() json.RawMessage { return cloneRaw(r.raw) }
+func (r *HotspotResults) Raw() json.RawMessage { return wire.Clone(r.raw) }
 
 // MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw).
 func (r HotspotResults) MarshalJSON() ([]byte, error) {
 	type plain HotspotResults
-	return marshalKept(r.raw, r, func(v HotspotResults) plain { return plain(v) })
+	return wire.MarshalKept(r.raw, r, func(v HotspotResults) plain { return plain(v) })
 }
 
 // DamageCount returns the number of damages on all photos.
@@ -369,35 +360,24 @@ func (r *HotspotResults) UnmarshalJSON(b []byte) error {
 	if err := r.decode(b); err != nil {
 		return err
 	}
-	r.raw = keepRaw(b)
+	r.raw = wire.Keep(b)
 	return nil
 }
 
 func (r *HotspotResults) decode(b []byte) error {
-	t := wire.Trim(b)
-	if len(t) == 0 || t[0] != '{' {
+	var w struct {
+		Success *StringBool          `json:"success" wire:"strict"`
+		Message string               `json:"message"`
+		Photos  []HotspotPhotoResult `json:"data" alt:"photos" wire:"strict"`
+	}
+	if !wire.IsObject(b) {
 		return errors.New("pave: hotspot results: expected a JSON object")
 	}
-	var w struct {
-		Success *StringBool      `json:"success"`
-		Message wire.LooseString `json:"message"`
-		Data    json.RawMessage  `json:"data"`
-		Photos  json.RawMessage  `json:"photos"`
-	}
-	if err := json.Unmarshal(t, &w); err != nil {
+	if err := wire.Decode(b, &w); err != nil {
 		return fmt.Errorf("pave: hotspot results: %w", err)
 	}
-	*r = HotspotResults{Success: w.Success == nil || bool(*w.Success), Message: string(w.Message)}
-	list := w.Data
-	if wire.IsNull(list) {
-		list = w.Photos
-	}
-	r.document = w.Success != nil || !wire.IsNull(list)
-	if !wire.IsNull(list) {
-		if err := json.Unmarshal(list, &r.Photos); err != nil {
-			return fmt.Errorf("pave: hotspot results: data: %w", err)
-		}
-	}
+	*r = HotspotResults{Success: w.Success == nil || bool(*w.Success), Message: w.Message, Photos: w.Photos,
+		document: w.Success != nil || w.Photos != nil}
 	return nil
 }
 
@@ -408,38 +388,24 @@ type HotspotPhotoResult struct {
 	PhotoCode  PhotoCode  `json:"photo_code"`
 	PhotoLabel PhotoLabel `json:"photo_label,omitempty"`
 	URL        string     `json:"url,omitempty"`
-	// Damages are the findings on this photo (JSON "inspection_data").
-	Damages []HotspotDamage `json:"inspection_data"`
+	// Damages are the findings on this photo (JSON "inspection_data",
+	// or "damages").
+	Damages []HotspotDamage `json:"inspection_data" alt:"damages" wire:"strict"`
 }
 
 // UnmarshalJSON decodes a photo leniently: photo_code may be a number or a
 // string such as "04", and the damages may be under "inspection_data"
 // (documented) or "damages".
 func (p *HotspotPhotoResult) UnmarshalJSON(b []byte) error {
-	var w struct {
-		PhotoCode      json.RawMessage  `json:"photo_code"`
-		PhotoLabel     wire.LooseString `json:"photo_label"`
-		URL            wire.LooseString `json:"url"`
-		InspectionData json.RawMessage  `json:"inspection_data"`
-		Damages        json.RawMessage  `json:"damages"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	type plain HotspotPhotoResult
+	*p = HotspotPhotoResult{}
+	if err := wire.Decode(b, (*plain)(p)); err != nil {
 		return err
 	}
-	*p = HotspotPhotoResult{PhotoCode: loosePhotoCode(w.PhotoCode), PhotoLabel: PhotoLabel(w.PhotoLabel), URL: string(w.URL)}
 	if p.PhotoCode == 0 {
 		p.PhotoCode = p.PhotoLabel.Code()
 	} else if p.PhotoLabel == "" {
 		p.PhotoLabel = p.PhotoCode.Label()
-	}
-	list := w.InspectionData
-	if wire.IsNull(list) {
-		list = w.Damages
-	}
-	if !wire.IsNull(list) {
-		if err := json.Unmarshal(list, &p.Damages); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -457,65 +423,26 @@ type HotspotDamage struct {
 	// readable position. It is read from "coodrs" (sic, as PAVE's example
 	// spells it), else "position", else "coords", else "x" and "y" on the
 	// damage itself.
-	Coords *HotspotCoords `json:"coodrs,omitempty"`
+	Coords *HotspotCoords `json:"coodrs,omitempty" alt:"position,coords"`
 	// CroppedImageURL links to an image cropped around the damage, which
 	// PAVE promises without documenting the field: it is read from
 	// "cropped_image_url", "cropped_image", "crop_url", "cropped_url" or
 	// "image_url", and is "" when none is present.
-	CroppedImageURL string `json:"cropped_image_url,omitempty"`
+	CroppedImageURL string `json:"cropped_image_url,omitempty" alt:"cropped_image,crop_url,cropped_url,image_url"`
 }
 
 // UnmarshalJSON decodes a damage leniently: string fields accept any
-// value (a non-string is kept as its JSON text), and the position is read as described on Coords. An unreadable
-// position leaves Coords nil rather than failing the document.
+// value (a non-string is kept as its JSON text), and the position is read
+// as described on Coords. An unreadable position leaves Coords nil rather
+// than failing the document.
 func (d *HotspotDamage) UnmarshalJSON(b []byte) error {
-	var w struct {
-		DamageGroup     wire.LooseString `json:"damage_group"`
-		Component       wire.LooseString `json:"component"`
-		DamageName      wire.LooseString `json:"damage_name"`
-		Description     wire.LooseString `json:"description"`
-		Tolerance       wire.LooseString `json:"tolerance"`
-		RepairMethod    wire.LooseString `json:"repair_method"`
-		Coodrs          json.RawMessage  `json:"coodrs"`
-		Position        json.RawMessage  `json:"position"`
-		Coords          json.RawMessage  `json:"coords"`
-		X               json.RawMessage  `json:"x"`
-		Y               json.RawMessage  `json:"y"`
-		CroppedImageURL wire.LooseString `json:"cropped_image_url"`
-		CroppedImage    wire.LooseString `json:"cropped_image"`
-		CropURL         wire.LooseString `json:"crop_url"`
-		CroppedURL      wire.LooseString `json:"cropped_url"`
-		ImageURL        wire.LooseString `json:"image_url"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	type plain HotspotDamage
+	*d = HotspotDamage{}
+	if err := wire.Decode(b, (*plain)(d)); err != nil {
 		return err
 	}
-	*d = HotspotDamage{
-		DamageGroup:  string(w.DamageGroup),
-		Component:    string(w.Component),
-		DamageName:   string(w.DamageName),
-		Description:  string(w.Description),
-		Tolerance:    string(w.Tolerance),
-		RepairMethod: string(w.RepairMethod),
-	}
-	for _, raw := range [...]json.RawMessage{w.Coodrs, w.Position, w.Coords} {
-		if c, ok := parseCoords(raw); ok {
-			d.Coords = &c
-			break
-		}
-	}
-	if d.Coords == nil {
-		x, okx := parseCoordinate(w.X)
-		y, oky := parseCoordinate(w.Y)
-		if okx && oky {
-			d.Coords = &HotspotCoords{X: x, Y: y}
-		}
-	}
-	for _, s := range [...]wire.LooseString{w.CroppedImageURL, w.CroppedImage, w.CropURL, w.CroppedURL, w.ImageURL} {
-		if s != "" {
-			d.CroppedImageURL = string(s)
-			break
-		}
+	if c, ok := parseCoords(b); ok && d.Coords == nil {
+		d.Coords = &c // x and y on the damage itself
 	}
 	return nil
 }
@@ -573,31 +500,10 @@ func parseCoords(raw json.RawMessage) (HotspotCoords, bool) {
 	default:
 		return HotspotCoords{}, false
 	}
-	x, okx := parseCoordinate(xr)
-	y, oky := parseCoordinate(yr)
+	x, okx := wire.Float(xr)
+	y, oky := wire.Float(yr)
 	if !okx || !oky {
 		return HotspotCoords{}, false
 	}
 	return HotspotCoords{X: x, Y: y}, true
-}
-
-// parseCoordinate reads a finite number sent as a JSON number or a string,
-// with an optional trailing "%".
-func parseCoordinate(raw json.RawMessage) (float64, bool) {
-	raw = wire.Trim(raw)
-	if wire.IsNull(raw) {
-		return 0, false
-	}
-	s := string(raw)
-	if raw[0] == '"' {
-		if json.Unmarshal(raw, &s) != nil {
-			return 0, false
-		}
-		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, false
-	}
-	return f, true
 }

@@ -226,15 +226,15 @@ func TestHotspotsWaitForResultsValidatesOptions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		opts []pave.WaitOption
+		opts []pave.CallOption
 		want string
 	}{
-		{"negative first wait", []pave.WaitOption{pave.PollFirstAfter(-time.Second)}, "PollFirstAfter: -1s is negative"},
-		{"zero interval", []pave.WaitOption{pave.PollInterval(0, 0)}, "PollInterval: initial interval 0s is under 10ms"},
-		{"a unit mistake", []pave.WaitOption{pave.PollInterval(5, 60)}, "initial interval 5ns is under 10ms"},
-		{"under the floor", []pave.WaitOption{pave.PollInterval(9*time.Millisecond, time.Second)}, "initial interval 9ms is under 10ms"},
-		{"max below initial", []pave.WaitOption{pave.PollInterval(time.Second, 500*time.Millisecond)}, "max 500ms is under the initial interval 1s"},
-		{"bad after a good one", []pave.WaitOption{pave.PollFirstAfter(0), pave.PollInterval(time.Millisecond, time.Second)}, "initial interval 1ms is under 10ms"},
+		{"negative first wait", []pave.CallOption{pave.PollFirstAfter(-time.Second)}, "PollFirstAfter: -1s is negative"},
+		{"zero interval", []pave.CallOption{pave.PollInterval(0, 0)}, "PollInterval: initial interval 0s is under 10ms"},
+		{"a unit mistake", []pave.CallOption{pave.PollInterval(5, 60)}, "initial interval 5ns is under 10ms"},
+		{"under the floor", []pave.CallOption{pave.PollInterval(9*time.Millisecond, time.Second)}, "initial interval 9ms is under 10ms"},
+		{"max below initial", []pave.CallOption{pave.PollInterval(time.Second, 500*time.Millisecond)}, "max 500ms is under the initial interval 1s"},
+		{"bad after a good one", []pave.CallOption{pave.PollFirstAfter(0), pave.PollInterval(time.Millisecond, time.Second)}, "initial interval 1ms is under 10ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

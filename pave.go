@@ -41,6 +41,9 @@ type Client struct {
 
 	pipe     *transport.Pipeline
 	username string
+	// ownsTransport: the SDK built the transport (no WithHTTPClient
+	// transport was given), so CloseIdleConnections may close its pool.
+	ownsTransport bool
 	// accessToken returns the API-Access-Token header value of the v2
 	// endpoints. A closure, so that no printer reaches the token.
 	accessToken func() []string
@@ -58,6 +61,7 @@ type settings struct {
 	base, max     time.Duration // the retry backoff
 	maxRetryAfter time.Duration
 	accessToken   string
+	observer      Observer
 }
 
 // Option configures a Client. Options validate their argument; NewClient
@@ -194,6 +198,52 @@ func WithClockSkewCorrection(on bool) Option {
 	}
 }
 
+// WithObserver makes o see every call the client makes (see Observer), for
+// tracing and metrics; package github.com/pave-go/pave/otel is one for
+// OpenTelemetry.
+func WithObserver(o Observer) Option {
+	return func(s *settings) error {
+		s.observer = o
+		return nil
+	}
+}
+
+// Observer sees a client's calls as they happen, for instrumentation. Its
+// methods are called on the request path, concurrently for concurrent
+// calls: keep them fast and safe for concurrent use.
+//
+// A route names an operation by its method and path pattern ("GET
+// /v1/sessions/{session_key}"), never by a session key; an error's text
+// may name the request's path, which holds the key, so instrumentation
+// should record an error's kind, not its text.
+type Observer interface {
+	// CallStart is called before an operation's first attempt; the
+	// context it returns is the call's (carrying a span, say).
+	CallStart(ctx context.Context, route string) context.Context
+	// Attempt is called after each attempt.
+	Attempt(ctx context.Context, a AttemptInfo)
+	// CallEnd is called once the operation ends, with its last HTTP
+	// status (0 for none), the attempts made and its error (nil on
+	// success).
+	CallEnd(ctx context.Context, status, attempts int, err error)
+}
+
+// AttemptInfo is how one attempt of a call went (see Observer).
+type AttemptInfo struct {
+	N        int           // the attempt's number, 1 for the first
+	Status   int           // the answer's status, 0 for none
+	Err      error         // why there was no usable answer
+	Duration time.Duration // from sending to the answer read
+	// Retry reports that the call is sent again after Wait; SkewFixed
+	// that it is sent again at once with the clock corrected (see
+	// WithClockSkewCorrection).
+	Retry     bool
+	Wait      time.Duration
+	SkewFixed bool
+	// RetryAfter is what the answer's Retry-After asked for (a 429's).
+	RetryAfter time.Duration
+}
+
 // WithAccessToken sets the API-Access-Token header value sent to the v2
 // endpoints (Sessions.ResendSMS). PAVE describes it only as "your API key",
 // which is the default.
@@ -251,7 +301,8 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 			hc.Timeout = 0
 		}
 	}
-	if base == nil {
+	owns := base == nil
+	if owns {
 		// Also for a caller's client without a Transport: net/http
 		// would use DefaultTransport and its 2 idle connections per host.
 		base = NewTransport()
@@ -290,8 +341,13 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 			Clock:     clock,
 			Redactor:  redact.New(secrets...),
 		},
-		username:    creds.Username,
-		accessToken: func() []string { return tokenValue },
+		username:      creds.Username,
+		accessToken:   func() []string { return tokenValue },
+		ownsTransport: owns,
+	}
+	if o := s.observer; o != nil {
+		c.pipe.Hooks = &transport.Hooks{Start: o.CallStart, End: o.CallEnd,
+			Attempt: func(ctx context.Context, a transport.AttemptInfo) { o.Attempt(ctx, AttemptInfo(a)) }}
 	}
 	c.Sessions = &SessionsService{c: c}
 	c.Webhooks = &WebhooksService{c: c}
@@ -302,11 +358,18 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 // BaseURL returns the API host the client talks to.
 func (c *Client) BaseURL() string { return c.pipe.BaseURL }
 
-// CloseIdleConnections closes the client's idle keep-alive connections, for
-// a process that drops a client (a dealer removed from a multi-tenant
-// service) or a test that checks for leaked goroutines. The client stays
-// usable.
-func (c *Client) CloseIdleConnections() { c.pipe.HC.CloseIdleConnections() }
+// CloseIdleConnections closes the idle keep-alive connections of the
+// transport the SDK built for this client (when WithHTTPClient gave none),
+// for a process that drops a client or a test that checks for leaked
+// goroutines; the client stays usable. A transport you gave with
+// WithHTTPClient belongs to you, and may be shared by other dealers'
+// clients (see NewTransport): then this does nothing, and closing the pool
+// is yours to do on the transport, when no client needs it any more.
+func (c *Client) CloseIdleConnections() {
+	if c.ownsTransport {
+		c.pipe.HC.CloseIdleConnections()
+	}
+}
 
 // String describes the client without any credential: the base URL and
 // the account username.
@@ -403,10 +466,28 @@ func newCall(ep *endpoint.Endpoint, body any, args ...string) *call {
 // *RequestError when no usable answer came.
 func (c *Client) do(ctx context.Context, cl *call) (*transport.Result, error) {
 	res, err := c.pipe.Do(ctx, cl)
+	if cfg, _ := ctxValue(ctx); cfg != nil {
+		var se *transport.StatusError
+		switch {
+		case res != nil:
+			*cfg.into = res.HTTP
+		case errors.As(err, &se):
+			*cfg.into = se.HTTP
+		}
+	}
 	if err != nil {
 		return nil, c.fail(cl, err)
 	}
 	return res, nil
+}
+
+// ctxValue returns the call options ctx carries.
+func ctxValue(ctx context.Context) (*callConfig, bool) {
+	if ctx == nil {
+		return nil, false
+	}
+	cfg, ok := ctx.Value(ctxKey{}).(*callConfig)
+	return cfg, ok
 }
 
 // fail turns the pipeline's error for cl into the SDK's.
@@ -468,4 +549,67 @@ func (c *Client) messageOnly(cl *call, res *transport.Result, msg string) error 
 			oneLine(c.pipe.Redactor.Text(msg, append(slices.Clip(res.Tokens), cl.Secrets...)...))))
 	}
 	return badResponse(cl, res, fmt.Errorf("a %d answer with no document", res.Status))
+}
+
+// CallOption tunes one call of a service method, like WithResponseInto,
+// or the polling of the waiting helpers (PollFirstAfter, PollInterval).
+// Like an Option it validates its argument: the method returns its error
+// before sending anything.
+type CallOption func(*callConfig) error
+
+// callConfig is what a call's options set.
+type callConfig struct {
+	into  **http.Response
+	wait  waitConfig
+	polls bool // a polling option was given
+}
+
+// WithResponseInto makes the call store PAVE's HTTP answer (status,
+// headers and request; the body already read and closed) in *dst: the
+// successful answer, or the last one of a call that failed with an
+// *APIError. A call that reads more than once (Ensure, an Update that
+// reads the session back) stores its last answer. Use it to read headers
+// the SDK does not decode, such as a request id.
+func WithResponseInto(dst **http.Response) CallOption {
+	return func(c *callConfig) error {
+		if dst == nil {
+			return fmt.Errorf("%w: WithResponseInto: nil destination", ErrInvalidOption)
+		}
+		c.into = dst
+		return nil
+	}
+}
+
+// callOptions applies opts; polling options are refused unless polls.
+func callOptions(opts []CallOption, polls bool) (*callConfig, error) {
+	cfg := &callConfig{wait: defaultWait}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.polls && !polls {
+		return nil, fmt.Errorf("%w: PollFirstAfter and PollInterval apply to WaitForResults only", ErrInvalidOption)
+	}
+	return cfg, nil
+}
+
+// ctxKey carries a call's options through the context to do, so that the
+// services need not pass them down every helper.
+type ctxKey struct{}
+
+// withCall applies a service method's options and returns ctx carrying
+// them (a nil ctx stays nil: do reports it).
+func withCall(ctx context.Context, opts []CallOption) (context.Context, error) {
+	if len(opts) == 0 {
+		return ctx, nil
+	}
+	cfg, err := callOptions(opts, false)
+	if err != nil || ctx == nil || cfg.into == nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, ctxKey{}, cfg), nil
 }

@@ -877,3 +877,118 @@ func TestSharedTransportOneConnection(t *testing.T) {
 	assert.Greater(t, tr.MaxIdleConnsPerHost, 2)
 	assert.NotNil(t, tr.Proxy, "proxy settings from the environment are kept")
 }
+
+// recordingObserver records what a pave.Observer sees.
+type recordingObserver struct {
+	mu       sync.Mutex
+	routes   []string
+	attempts []pave.AttemptInfo
+	ends     []string
+}
+
+type obsKey struct{}
+
+func (o *recordingObserver) CallStart(ctx context.Context, route string) context.Context {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.routes = append(o.routes, route)
+	return context.WithValue(ctx, obsKey{}, route)
+}
+
+func (o *recordingObserver) Attempt(_ context.Context, a pave.AttemptInfo) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.attempts = append(o.attempts, a)
+}
+
+func (o *recordingObserver) CallEnd(ctx context.Context, status, attempts int, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ends = append(o.ends, fmt.Sprintf("%v %d %d %t", ctx.Value(obsKey{}), status, attempts, err == nil))
+}
+
+// TestObserverSeesEveryCall: each operation is named by its route
+// template, never a key; every attempt is seen with its retry decision;
+// the call's context is the one CallStart returned.
+func TestObserverSeesEveryCall(t *testing.T) {
+	t.Parallel()
+	srv := pavetest.NewServer(t)
+	obs := &recordingObserver{}
+	client := srv.Client(pave.WithObserver(obs))
+	ctx := context.Background()
+	sess, err := client.Sessions.Create(ctx, nil)
+	require.NoError(t, err)
+	srv.Inject(pavetest.Fault{Method: http.MethodGet, Path: "/v1/sessions/*", Status: 503, Times: 1})
+	_, err = client.Sessions.Get(ctx, sess.SessionKey)
+	require.NoError(t, err)
+	_, err = client.Sessions.Results(ctx, sess.SessionKey)
+	require.ErrorIs(t, err, pave.ErrNotReady)
+
+	assert.Equal(t, []string{"POST /v1/sessions", "GET /v1/sessions/{session_key}", "GET /v1/sessions/{session_key}/results"}, obs.routes)
+	for _, r := range obs.routes {
+		assert.NotContains(t, r, sess.SessionKey)
+	}
+	require.Len(t, obs.attempts, 4)
+	assert.Equal(t, 503, obs.attempts[1].Status)
+	assert.True(t, obs.attempts[1].Retry, "the 503 is retried")
+	assert.Positive(t, obs.attempts[1].Wait)
+	assert.Equal(t, 2, obs.attempts[2].N)
+	assert.False(t, obs.attempts[2].Retry)
+	assert.Equal(t, []string{"POST /v1/sessions 201 1 true", "GET /v1/sessions/{session_key} 200 2 true",
+		"GET /v1/sessions/{session_key}/results 200 1 true"}, obs.ends, "a not-ready 200 is a successful exchange")
+}
+
+// TestWithResponseInto: a call stores PAVE's HTTP answer, successful or
+// not, so headers the SDK does not decode are readable.
+func TestWithResponseInto(t *testing.T) {
+	t.Parallel()
+	client, mt := pavetest.NewMockClient(t)
+	mt.RegisterResponder(http.MethodGet, pavetest.PathSession(sessionKey), func(r *http.Request) (*http.Response, error) {
+		resp := jsonResponse(200, `{"session_key": "`+sessionKey+`"}`)
+		resp.Header.Set("X-Request-Id", "req-1")
+		return resp, nil
+	})
+	mt.RegisterResponder(http.MethodGet, pavetest.PathResults(sessionKey), jsonResponder(404, `{"message": "gone"}`))
+	ctx := context.Background()
+	var resp *http.Response
+	_, err := client.Sessions.Get(ctx, sessionKey, pave.WithResponseInto(&resp))
+	require.NoError(t, err)
+	require.NotNil(t, resp)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "req-1", resp.Header.Get("X-Request-Id"))
+
+	resp = nil
+	_, err = client.Sessions.Results(ctx, sessionKey, pave.WithResponseInto(&resp))
+	require.ErrorIs(t, err, pave.ErrNotFound)
+	require.NotNil(t, resp, "the answer of a failed call too")
+	assert.Equal(t, 404, resp.StatusCode)
+
+	_, err = client.Sessions.Get(ctx, sessionKey, pave.WithResponseInto(nil))
+	require.ErrorIs(t, err, pave.ErrInvalidOption)
+	_, err = client.Sessions.Get(ctx, sessionKey, pave.PollInterval(time.Second, time.Minute))
+	require.ErrorIs(t, err, pave.ErrInvalidOption, "a polling option on a call that does not poll")
+	assert.Equal(t, 1, pavetest.Calls(mt, http.MethodGet, pavetest.PathSession(sessionKey)), "refused options send nothing")
+}
+
+// closeCounter counts CloseIdleConnections calls reaching a transport.
+type closeCounter struct {
+	http.RoundTripper
+	n atomic.Int32
+}
+
+func (c *closeCounter) CloseIdleConnections() { c.n.Add(1) }
+
+// TestCloseIdleConnectionsLeavesABorrowedTransport: a transport given with
+// WithHTTPClient may be shared by other dealers' clients; dropping one
+// client must not close the pool they all use.
+func TestCloseIdleConnectionsLeavesABorrowedTransport(t *testing.T) {
+	t.Parallel()
+	shared := &closeCounter{RoundTripper: pave.NewTransport()}
+	a, err := pave.NewClient(testCreds, pave.WithHTTPClient(&http.Client{Transport: shared}))
+	require.NoError(t, err)
+	a.CloseIdleConnections()
+	assert.Zero(t, shared.n.Load(), "the shared pool is the caller's to close")
+	own, err := pave.NewClient(testCreds)
+	require.NoError(t, err)
+	own.CloseIdleConnections() // the SDK's own transport: closed, no panic
+}

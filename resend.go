@@ -45,18 +45,18 @@ type resendPlain ResendResult
 
 // UnmarshalJSON decodes the answer and keeps it (Raw).
 func (r *ResendResult) UnmarshalJSON(b []byte) error {
-	raw, err := unmarshalKept(b, (*resendPlain)(r))
-	r.raw = raw
+	err := wire.Decode(b, (*resendPlain)(r))
+	r.raw = wire.Keep(b)
 	return err
 }
 
 // Raw returns a copy of PAVE's answer as received.
-func (r ResendResult) Raw() json.RawMessage { return cloneRaw(r.raw) }
+func (r ResendResult) Raw() json.RawMessage { return wire.Clone(r.raw) }
 
 // MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw).
 func (r ResendResult) MarshalJSON() ([]byte, error) {
-	return marshalKept(r.raw, r, func(v ResendResult) resendPlain { return resendPlain(v) })
+	return wire.MarshalKept(r.raw, r, func(v ResendResult) resendPlain { return resendPlain(v) })
 }
 
 // ResendSMS asks PAVE to text the capture link once more (POST
@@ -79,7 +79,11 @@ func (r ResendResult) MarshalJSON() ([]byte, error) {
 // with an empty body gives an empty *ResendResult; one with an unreadable
 // body is a *RequestError matching ErrBadResponse, although PAVE has most
 // likely sent the SMS: do not resend because of it.
-func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *ResendSMSRequest) (*ResendResult, error) {
+func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *ResendSMSRequest, opts ...CallOption) (*ResendResult, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	const op = "Sessions.ResendSMS"
 	fe := fieldErrors{}
 	if msg := validateSessionKey(key); msg != "" {
@@ -179,15 +183,11 @@ func classifyResendError(e *APIError) *ResendError {
 	}
 	re := &ResendError{APIError: e, Reason: reason}
 	var extra struct {
-		SessionStatus  wire.LooseString `json:"session_status"`
-		SessionAgeDays json.RawMessage  `json:"session_age_days"`
+		SessionStatus  SessionStatus `json:"session_status"`
+		SessionAgeDays int32         `json:"session_age_days"`
 	}
-	if json.Unmarshal(e.Body, &extra) == nil {
-		re.SessionStatus = SessionStatus(extra.SessionStatus)
-		var n Int
-		if n.UnmarshalJSON(extra.SessionAgeDays) == nil && n >= 0 && n <= 1<<31-1 {
-			re.SessionAgeDays = int(n)
-		}
+	if wire.Decode(e.Body, &extra) == nil && extra.SessionAgeDays >= 0 {
+		re.SessionStatus, re.SessionAgeDays = extra.SessionStatus, int(extra.SessionAgeDays)
 	}
 	return re
 }

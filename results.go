@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/pave-go/pave/internal/link"
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -28,8 +29,8 @@ import (
 // names and the retired API's names, so they work whichever the real API
 // turns out to use.
 type Results struct {
-	Event      string      `json:"event,omitempty"`
-	Session    Session     `json:"session"`
+	Event      string      `json:"event,omitempty" wire:"strict"`
+	Session    Session     `json:"session" wire:"strict"`
 	Vehicle    Vehicle     `json:"vehicle"`
 	Photos     []Photo     `json:"photos,omitempty"`
 	Location   *Location   `json:"location,omitempty"`
@@ -48,25 +49,28 @@ type Results struct {
 
 // Raw returns a copy of the results document as received (without
 // surrounding white space), sections this SDK does not know included.
-func (r *Results) Raw() json.RawMessage { return cloneRaw(r.raw) }
+func (r *Results) Raw() json.RawMessage { return wire.Clone(r.raw) }
 
 // UnmarshalJSON decodes the typed parts and keeps a copy of the raw document.
 func (r *Results) UnmarshalJSON(b []byte) error {
 	return r.decode(b, true)
 }
 
-// DecodeResults decodes a results document (the body of GET results or of a
-// SESSION:COMPLETE delivery) and keeps data itself as Raw, without a copy:
-// the document is parsed once, so it costs the same as json.Unmarshal into
-// a plain struct, where json.Unmarshal into a Results must also copy and
-// rescan it. data must not be modified afterwards.
-func DecodeResults(data []byte) (*Results, error) {
-	body := data
+// decodeResults decodes a results document (the body of GET results or of
+// a SESSION:COMPLETE delivery) and keeps data itself as Raw, without a
+// copy: the document is parsed once, where json.Unmarshal into a Results
+// must also validate and copy it. data must not be modified afterwards.
+// Package webhook reaches it through internal/link.
+func decodeResults(data []byte) (*Results, error) {
 	var r Results
-	if err := r.decode(body, false); err != nil {
+	if err := r.decode(data, false); err != nil {
 		return nil, err
 	}
 	return &r, nil
+}
+
+func init() {
+	link.DecodeResults = func(data []byte) (any, error) { return decodeResults(data) }
 }
 
 // resultsPlain is Results without its methods, so decoding into it does not
@@ -82,7 +86,7 @@ type resultsWire struct {
 	// UserAccount and Source are kept raw: a callback's payload merged into
 	// a COMPLETE delivery may put anything there (PAVE's own example payload
 	// is {"source": "PAVE"}).
-	Vehicle        *Vehicle        `json:"vehicle"`
+	Vehicle        *Vehicle        `json:"vehicle" wire:"strict"`
 	UserAccount    json.RawMessage `json:"user_account"`
 	Source         json.RawMessage `json:"source"`
 	Inspection     *inspectionWire `json:"inspection"`
@@ -127,13 +131,11 @@ func (w *inspectionWire) settle() {
 }
 
 func (r *Results) decode(b []byte, copyRaw bool) error {
+	// The documented parts (event, session, vehicle: strict) decide; the
+	// undocumented ones are decoded as far as they go.
 	var w resultsWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		// The documented parts decide; the undocumented ones are
-		// decoded as far as they go (see decodeResultsLenient).
-		if lerr := decodeResultsLenient(b, &w); lerr != nil {
-			return err
-		}
+	if err := wire.Decode(b, &w); err != nil {
+		return err
 	}
 	*r = Results(w.resultsPlain)
 	r.placeSessionParts(&w)
@@ -213,184 +215,11 @@ func (r *Results) normalize() {
 	}
 }
 
-// decodeResultsLenient is the slow path taken only when the one-pass decode
-// failed: the documented parts are decoded strictly (their error fails the
-// document), the undocumented ones section by section and element by
-// element, leaving out what cannot be read.
-func decodeResultsLenient(b []byte, w *resultsWire) error {
-	var l struct {
-		Event          string          `json:"event"`
-		Session        Session         `json:"session"`
-		VehicleRaw     json.RawMessage `json:"vehicle"`
-		Vehicle        Vehicle         `json:"-"`
-		UserAccount    json.RawMessage `json:"user_account"`
-		Source         json.RawMessage `json:"source"`
-		Photos         json.RawMessage `json:"photos"`
-		Location       json.RawMessage `json:"location"`
-		Inspection     json.RawMessage `json:"inspection"`
-		Grade          json.RawMessage `json:"grade"`
-		ConditionGrade json.RawMessage `json:"condition_grade"`
-		VehicleGrade   json.RawMessage `json:"vehicle_grade"`
-	}
-	if err := json.Unmarshal(b, &l); err != nil {
-		return err
-	}
-	if !wire.IsNull(l.VehicleRaw) {
-		if err := json.Unmarshal(l.VehicleRaw, &l.Vehicle); err != nil {
-			return err
-		}
-	}
-	*w = resultsWire{
-		Grade:          l.Grade,
-		ConditionGrade: l.ConditionGrade,
-		VehicleGrade:   l.VehicleGrade,
-	}
-	w.Event, w.Session = l.Event, l.Session
-	if !wire.IsNull(l.VehicleRaw) {
-		w.Vehicle = &l.Vehicle
-	}
-	w.UserAccount, w.Source = l.UserAccount, l.Source
-	w.Photos = decodePhotosLenient(l.Photos)
-	if wire.IsObject(l.Location) {
-		var loc Location
-		if json.Unmarshal(l.Location, &loc) == nil {
-			w.Location = &loc
-		}
-	}
-	w.Inspection = decodeInspectionLenient(l.Inspection)
-	return nil
-}
-
-func decodePhotosLenient(raw json.RawMessage) []Photo {
-	return wire.List(raw, loosePhoto)
-}
-
-// loosePhoto reads a photo field by field, keeping what is readable.
-func loosePhoto(item []byte) (Photo, bool) {
-	var l struct {
-		PhotoCode       json.RawMessage `json:"photo_code"`
-		PhotoLabel      json.RawMessage `json:"photo_label"`
-		URL             json.RawMessage `json:"url"`
-		Approved        json.RawMessage `json:"approved"`
-		ApprovedMessage json.RawMessage `json:"approved_message"`
-		CreatedAt       json.RawMessage `json:"created_at"`
-		UpdatedAt       json.RawMessage `json:"updated_at"`
-	}
-	if json.Unmarshal(item, &l) != nil {
-		return Photo{}, false
-	}
-	var approved StringBool
-	_ = approved.UnmarshalJSON(l.Approved)
-	p := Photo{
-		raw:             keepRaw(item),
-		PhotoCode:       loosePhotoCode(l.PhotoCode),
-		PhotoLabel:      PhotoLabel(wire.String(l.PhotoLabel)),
-		URL:             wire.String(l.URL),
-		Approved:        bool(approved),
-		ApprovedMessage: wire.String(l.ApprovedMessage),
-	}
-	_ = p.CreatedAt.UnmarshalJSON(l.CreatedAt)
-	_ = p.UpdatedAt.UnmarshalJSON(l.UpdatedAt)
-	return p, true
-}
-
-func decodeInspectionLenient(raw json.RawMessage) *inspectionWire {
-	if !wire.IsObject(raw) {
-		return nil
-	}
-	var w inspectionWire
-	if json.Unmarshal(raw, &w) == nil {
-		return &w
-	}
-	var l struct {
-		Grade           json.RawMessage `json:"grade"`
-		DamageCount     json.RawMessage `json:"damage_count"`
-		Damages         json.RawMessage `json:"damages"`
-		DetectedDamages json.RawMessage `json:"detected_damages"`
-		Grading         json.RawMessage `json:"grading"`
-		ConditionGrade  json.RawMessage `json:"condition_grade"`
-		VehicleGrade    json.RawMessage `json:"vehicle_grade"`
-		OverallGrade    json.RawMessage `json:"overall_grade"`
-	}
-	if json.Unmarshal(raw, &l) != nil {
-		return nil
-	}
-	w = inspectionWire{
-		ConditionGrade: l.ConditionGrade,
-		VehicleGrade:   l.VehicleGrade,
-		OverallGrade:   l.OverallGrade,
-		RawGrade:       l.Grade,
-	}
-	var n Int
-	if n.UnmarshalJSON(l.DamageCount) == nil {
-		w.DamageCount = n
-	}
-	w.Damages = decodeDamagesLenient(l.Damages)
-	w.DetectedDamages = decodeDamagesLenient(l.DetectedDamages)
-	if len(wire.Trim(l.Grading)) > 0 {
-		w.Grading = l.Grading
-	}
-	return &w
-}
-
-func decodeDamagesLenient(raw json.RawMessage) []Damage {
-	return wire.List(raw, looseDamage)
-}
-
-// looseDamage reads a damage field by field, keeping what is readable.
-func looseDamage(item []byte) (Damage, bool) {
-	var l struct {
-		DamageGroup  json.RawMessage `json:"damage_group"`
-		Component    json.RawMessage `json:"component"`
-		DamageName   json.RawMessage `json:"damage_name"`
-		Label        json.RawMessage `json:"label"`
-		Description  json.RawMessage `json:"description"`
-		Tolerance    json.RawMessage `json:"tolerance"`
-		RepairMethod json.RawMessage `json:"repair_method"`
-		RepairType   json.RawMessage `json:"repair_type"`
-		UnitMeasure  json.RawMessage `json:"unit_measure"`
-		GradeScore   json.RawMessage `json:"grade_score"`
-		PhotoCode    json.RawMessage `json:"photo_code"`
-		Photo        *DamagePhoto    `json:"photo"`
-	}
-	if json.Unmarshal(item, &l) != nil {
-		return Damage{}, false
-	}
-	d := Damage{
-		DamageGroup:  wire.String(l.DamageGroup),
-		Component:    wire.String(l.Component),
-		DamageName:   wire.String(l.DamageName),
-		Label:        wire.String(l.Label),
-		Description:  wire.String(l.Description),
-		Tolerance:    wire.String(l.Tolerance),
-		RepairMethod: wire.String(l.RepairMethod),
-		RepairType:   wire.String(l.RepairType),
-		UnitMeasure:  wire.String(l.UnitMeasure),
-		PhotoCode:    loosePhotoCode(l.PhotoCode),
-		Photo:        l.Photo,
-	}
-	var score Int
-	if score.UnmarshalJSON(l.GradeScore) == nil {
-		d.GradeScore = score
-	}
-	return d, true
-}
-
-// loosePhotoCode reads a photo code sent as 4, "4" or "04"; anything else
-// (or a code outside int range) gives 0.
-func loosePhotoCode(raw json.RawMessage) PhotoCode {
-	var n Int
-	if n.UnmarshalJSON(raw) != nil || n < 0 || n > 1<<20 {
-		return 0
-	}
-	return PhotoCode(n)
-}
-
 // MarshalJSON writes the document as received plus any edit to its typed
 // parts (see Raw): an edit to Session or Inspection is kept, and so are the
 // sections this SDK does not know.
 func (r Results) MarshalJSON() ([]byte, error) {
-	return marshalKept(r.raw, r, func(v Results) resultsPlain { return resultsPlain(v) })
+	return wire.MarshalKept(r.raw, r, func(v Results) resultsPlain { return resultsPlain(v) })
 }
 
 // Location is where the inspection took place (undocumented shape).
@@ -463,17 +292,12 @@ func (p *DamagePhoto) UnmarshalJSON(b []byte) error {
 	case b[0] == '"':
 		p.URL = wire.String(b)
 	case b[0] == '{':
-		var w struct {
-			Code json.RawMessage `json:"code"`
-			URL  json.RawMessage `json:"url"`
-		}
-		if err := json.Unmarshal(b, &w); err != nil {
-			return err
-		}
-		p.Code = loosePhotoCode(w.Code)
-		p.URL = wire.String(w.URL)
+		type plain DamagePhoto
+		return wire.Decode(b, (*plain)(p))
 	default:
-		p.Code = loosePhotoCode(b)
+		if n, err := wire.Int(b); err == nil && n > 0 && n <= 1<<20 {
+			p.Code = PhotoCode(n)
+		}
 	}
 	return nil
 }

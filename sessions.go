@@ -31,7 +31,11 @@ func (s *SessionsService) Format(f fmt.State, verb rune) { redact.Print(f, verb,
 //
 // Create is retried only when PAVE provably did not process it (connection
 // refused, 429), so a customer is never texted twice.
-func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest) (*Session, error) {
+func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	req = req.normalized()
 	if err := req.validate(); err != nil {
 		return nil, err
@@ -45,7 +49,11 @@ func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest)
 
 // session runs cl and decodes the session it answers. A 2xx without a
 // session key is not a session: ErrBadResponse, never an empty Session.
-func (s *SessionsService) session(ctx context.Context, cl *call) (*Session, error) {
+func (s *SessionsService) session(ctx context.Context, cl *call, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -90,7 +98,11 @@ func decodeSession(body []byte) (*Session, error) {
 
 // Get returns a session's current state (GET /v1/sessions/{key}). The
 // vehicle may be sparse until the VIN has been captured.
-func (s *SessionsService) Get(ctx context.Context, key string) (*Session, error) {
+func (s *SessionsService) Get(ctx context.Context, key string, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Get", key); err != nil {
 		return nil, err
 	}
@@ -99,7 +111,11 @@ func (s *SessionsService) Get(ctx context.Context, key string) (*Session, error)
 
 // Photos returns the photos captured so far with their quality-check
 // verdicts (GET /v1/sessions/{key}/photos). It may be called during capture.
-func (s *SessionsService) Photos(ctx context.Context, key string) ([]Photo, error) {
+func (s *SessionsService) Photos(ctx context.Context, key string, opts ...CallOption) ([]Photo, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Photos", key); err != nil {
 		return nil, err
 	}
@@ -114,7 +130,11 @@ func (s *SessionsService) Photos(ctx context.Context, key string) ([]Photo, erro
 // /v1/sessions/{key}/notes). The response shape is undocumented: a list, or
 // an object wrapping one under "data" or "notes", is accepted, and each
 // Note keeps its raw JSON.
-func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error) {
+func (s *SessionsService) Notes(ctx context.Context, key string, opts ...CallOption) ([]Note, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Notes", key); err != nil {
 		return nil, err
 	}
@@ -127,7 +147,11 @@ func (s *SessionsService) Notes(ctx context.Context, key string) ([]Note, error)
 
 // getList GETs a JSON list that may come bare or wrapped in an object
 // under "data" or under the given key.
-func (s *SessionsService) getList(ctx context.Context, cl *call, out any, key string) error {
+func (s *SessionsService) getList(ctx context.Context, cl *call, out any, key string, opts ...CallOption) error {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return err
+	}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return err
@@ -139,25 +163,14 @@ func (s *SessionsService) getList(ctx context.Context, cl *call, out any, key st
 }
 
 func decodeList(body []byte, out any, key string) error {
-	body = wire.Trim(body)
-	if wire.IsNull(body) {
+	list := wire.Unwrap(body, "data", key)
+	if wire.IsNull(list) {
 		return nil
 	}
-	if body[0] == '{' {
-		var wrap map[string]json.RawMessage
-		if err := json.Unmarshal(body, &wrap); err != nil {
-			return fmt.Errorf("decoding response: %w", err)
-		}
-		inner, ok := wrap["data"]
-		if !ok {
-			inner, ok = wrap[key]
-		}
-		if !ok {
-			return fmt.Errorf("decoding response: expected a list, or an object with %q or \"data\"", key)
-		}
-		body = inner
+	if list[0] != '[' {
+		return fmt.Errorf("decoding response: expected a list, or an object with %q or \"data\"", key)
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := json.Unmarshal(list, out); err != nil {
 		return fmt.Errorf("decoding response: %w", err)
 	}
 	return nil
@@ -166,7 +179,11 @@ func decodeList(body []byte, out any, key string) error {
 // Results returns the inspection results of a COMPLETE session (GET
 // /v1/sessions/{key}/results). For a session that is not complete yet the
 // error matches ErrNotReady; use WaitForResults to poll.
-func (s *SessionsService) Results(ctx context.Context, key string) (*Results, error) {
+func (s *SessionsService) Results(ctx context.Context, key string, opts ...CallOption) (*Results, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Results", key); err != nil {
 		return nil, err
 	}
@@ -175,7 +192,7 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 	if err != nil {
 		return nil, err
 	}
-	out, err := DecodeResults(res.Body)
+	out, err := decodeResults(res.Body)
 	if err != nil {
 		return nil, badResponse(cl, res, fmt.Errorf("decoding results: %w", err))
 	}
@@ -183,10 +200,10 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 		// No session: PAVE's "not yet completed" sample is a 200 with a
 		// message alone.
 		var m struct {
-			Message wire.LooseString `json:"message"`
+			Message string `json:"message"`
 		}
-		_ = json.Unmarshal(res.Body, &m)
-		return nil, s.c.messageOnly(cl, res, string(m.Message))
+		_ = wire.Decode(res.Body, &m)
+		return nil, s.c.messageOnly(cl, res, m.Message)
 	}
 	s.fillCaptureURL(&out.Session)
 	return out, nil
@@ -196,7 +213,11 @@ func (s *SessionsService) Results(ctx context.Context, key string) (*Results, er
 // what changes. PAVE's state rules apply (theme only while IDLE, and so on).
 // PAVE does not document the response body: when it is a session, it is
 // returned; otherwise the session is fetched with Get.
-func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSessionRequest) (*Session, error) {
+func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSessionRequest, opts ...CallOption) (*Session, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionKey("Sessions.Update", key); err != nil {
 		return nil, err
 	}
@@ -224,11 +245,15 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 
 // Delete removes a session that has not started (DELETE
 // /v1/sessions/{key}). A started session yields a 400 *APIError.
-func (s *SessionsService) Delete(ctx context.Context, key string) error {
+func (s *SessionsService) Delete(ctx context.Context, key string, opts ...CallOption) error {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return err
+	}
 	if err := checkSessionKey("Sessions.Delete", key); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, newCall(endpoint.DeleteSession, nil, key))
+	_, err = s.c.do(ctx, newCall(endpoint.DeleteSession, nil, key))
 	return err
 }
 
@@ -250,11 +275,11 @@ func (s *SessionsService) fillCaptureURL(sess *Session) {
 //
 // Inspections typically take 10 to 20 minutes after capture: give ctx a
 // deadline, or prefer the SESSION:COMPLETE webhook.
-func (s *SessionsService) WaitForResults(ctx context.Context, key string, opts ...WaitOption) (*Results, error) {
+func (s *SessionsService) WaitForResults(ctx context.Context, key string, opts ...CallOption) (*Results, error) {
 	if err := checkSessionKey("Sessions.WaitForResults", key); err != nil {
 		return nil, err
 	}
-	return poll(ctx, "results of "+key, opts, func() (*Results, bool, error) {
+	return poll(ctx, "results of "+key, opts, func(ctx context.Context) (*Results, bool, error) {
 		sess, err := s.Get(ctx, key)
 		switch {
 		case err != nil:

@@ -474,8 +474,8 @@ func waitCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-func fastPolling() []pave.WaitOption {
-	return []pave.WaitOption{pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 20*time.Millisecond)}
+func fastPolling() []pave.CallOption {
+	return []pave.CallOption{pave.PollFirstAfter(0), pave.PollInterval(10*time.Millisecond, 20*time.Millisecond)}
 }
 
 func TestWaitForResultsCompletes(t *testing.T) {
@@ -628,7 +628,7 @@ func TestWaitOptionsValidate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		opt  pave.WaitOption
+		opt  pave.CallOption
 		want string
 	}{
 		{"negative first wait", pave.PollFirstAfter(-time.Second), "PollFirstAfter: -1s is negative"},

@@ -1,7 +1,6 @@
 package pave
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -270,21 +269,11 @@ func (b StringBool) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements the lenient decoding described on StringBool.
 func (b *StringBool) UnmarshalJSON(data []byte) error {
-	data = wire.Trim(data)
-	s := string(data)
-	if len(data) > 0 && data[0] == '"' {
-		if err := json.Unmarshal(data, &s); err != nil {
-			return fmt.Errorf("pave: boolean: %w", err)
-		}
+	v, ok := wire.Bool(data)
+	if !ok {
+		return fmt.Errorf("pave: not a boolean (%s of %d bytes)", wire.Describe(data), len(wire.String(data)))
 	}
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "1", "yes", "y", "on":
-		*b = true
-	case "false", "0", "no", "n", "off", "", "null":
-		*b = false
-	default:
-		return fmt.Errorf("pave: not a boolean (%s of %d bytes)", wire.Describe(data), len(s))
-	}
+	*b = StringBool(v)
 	return nil
 }
 
@@ -445,7 +434,7 @@ type sessionPlain Session
 // Raw returns a copy of the session object as received (nil for a
 // Session built in code), with any field PAVE added that this SDK does not
 // know.
-func (s Session) Raw() json.RawMessage { return cloneRaw(s.raw) }
+func (s Session) Raw() json.RawMessage { return wire.Clone(s.raw) }
 
 // MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw). A capture link the client derived is not an edit.
@@ -453,18 +442,16 @@ func (s Session) MarshalJSON() ([]byte, error) {
 	if s.derivedLink != "" && s.CaptureURL == s.derivedLink {
 		s.CaptureURL = ""
 	}
-	return marshalKept(s.raw, s, func(v Session) sessionPlain { return sessionPlain(v) })
+	return wire.MarshalKept(s.raw, s, func(v Session) sessionPlain { return sessionPlain(v) })
 }
 
-// UnmarshalJSON decodes a session, keeps the object (Raw) and fills
-// ClientID, Contact and Reference from Options when the top level lacks
-// them.
+// UnmarshalJSON decodes a session, keeps the object (Raw) and fills ClientID, Contact and Reference from
+// Options when the top level lacks them.
 func (s *Session) UnmarshalJSON(b []byte) error {
-	raw, err := unmarshalKept(b, (*sessionPlain)(s))
-	if err != nil {
+	if err := json.Unmarshal(b, (*sessionPlain)(s)); err != nil {
 		return err
 	}
-	s.raw = raw
+	s.raw = wire.Keep(b)
 	if o := s.Options; o != nil {
 		if s.ClientID == "" {
 			s.ClientID = o.ClientID
@@ -497,19 +484,19 @@ type photoPlain Photo
 
 // UnmarshalJSON decodes a photo and keeps the object (Raw).
 func (p *Photo) UnmarshalJSON(b []byte) error {
-	raw, err := unmarshalKept(b, (*photoPlain)(p))
-	p.raw = raw
+	err := json.Unmarshal(b, (*photoPlain)(p))
+	p.raw = wire.Keep(b)
 	return err
 }
 
 // Raw returns a copy of the photo object as received (nil for a Photo
 // built in code).
-func (p Photo) Raw() json.RawMessage { return cloneRaw(p.raw) }
+func (p Photo) Raw() json.RawMessage { return wire.Clone(p.raw) }
 
 // MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw).
 func (p Photo) MarshalJSON() ([]byte, error) {
-	return marshalKept(p.raw, p, func(v Photo) photoPlain { return photoPlain(v) })
+	return wire.MarshalKept(p.raw, p, func(v Photo) photoPlain { return photoPlain(v) })
 }
 
 // Rejected reports whether quality control rejected the photo.
@@ -544,12 +531,12 @@ type notePlain Note
 
 // Raw returns a copy of the note as received (nil for a Note built in
 // code).
-func (n Note) Raw() json.RawMessage { return cloneRaw(n.raw) }
+func (n Note) Raw() json.RawMessage { return wire.Clone(n.raw) }
 
 // MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw).
 func (n Note) MarshalJSON() ([]byte, error) {
-	return marshalKept(n.raw, n, func(v Note) notePlain { return notePlain(v) })
+	return wire.MarshalKept(n.raw, n, func(v Note) notePlain { return notePlain(v) })
 }
 
 // UnmarshalJSON decodes the known fields and keeps the raw JSON. It never
@@ -557,26 +544,16 @@ func (n Note) MarshalJSON() ([]byte, error) {
 // note that is a bare string becomes the Description, fields of an
 // unexpected type are left empty, and any other value is kept in Raw only.
 func (n *Note) UnmarshalJSON(b []byte) error {
-	b = wire.Trim(b)
+	if wire.IsNull(b) {
+		return nil // as encoding/json does for null
+	}
 	if !json.Valid(b) {
 		return errors.New("pave: note: invalid JSON")
 	}
-	*n = Note{raw: bytes.Clone(b)}
-	switch {
-	case b[0] == '"':
+	*n = Note{}
+	_ = wire.Decode(wire.Object(b), (*notePlain)(n)) // only an object fills it: its fields take any value
+	if n.raw = wire.Keep(b); n.raw[0] == '"' {
 		n.Description = wire.String(b)
-	case b[0] == '{':
-		var w struct {
-			ID          json.RawMessage  `json:"id"`
-			Title       wire.LooseString `json:"title"`
-			Description wire.LooseString `json:"description"`
-			CreatedAt   json.RawMessage  `json:"created_at"`
-		}
-		if json.Unmarshal(b, &w) == nil {
-			n.ID = Int(wire.IntOr0(w.ID))
-			n.Title, n.Description = string(w.Title), string(w.Description)
-			_ = n.CreatedAt.UnmarshalJSON(w.CreatedAt)
-		}
 	}
 	return nil
 }

@@ -10,14 +10,13 @@ import (
 	"github.com/pave-go/pave/internal/transport"
 )
 
-// WaitOption tunes the waiting helpers (Sessions.WaitForResults,
-// Hotspots.WaitForResults). Like an Option it validates its argument: the
-// helper returns its error before polling.
-type WaitOption func(*waitConfig) error
-
+// waitConfig is the polling schedule of the waiting helpers.
 type waitConfig struct {
 	first, interval, max time.Duration
 }
+
+// defaultWait polls after 5 s, then every 5 s growing to a minute.
+var defaultWait = waitConfig{first: 5 * time.Second, interval: 5 * time.Second, max: 60 * time.Second}
 
 // minPollInterval is the shortest interval PollInterval accepts: anything
 // shorter is a unit mistake (5 for 5*time.Second) that would hammer PAVE.
@@ -25,12 +24,12 @@ const minPollInterval = 10 * time.Millisecond
 
 // PollFirstAfter sets the wait before the first poll (default 5 s); 0
 // polls at once.
-func PollFirstAfter(d time.Duration) WaitOption {
-	return func(w *waitConfig) error {
+func PollFirstAfter(d time.Duration) CallOption {
+	return func(c *callConfig) error {
 		if d < 0 {
 			return fmt.Errorf("%w: PollFirstAfter: %s is negative", ErrInvalidOption, d)
 		}
-		w.first = d
+		c.wait.first, c.polls = d, true
 		return nil
 	}
 }
@@ -38,15 +37,15 @@ func PollFirstAfter(d time.Duration) WaitOption {
 // PollInterval sets the interval between polls: it starts at initial and
 // grows by half each poll up to max (defaults 5 s and 60 s). initial must
 // be at least 10 ms, and max at least initial.
-func PollInterval(initial, max time.Duration) WaitOption {
-	return func(w *waitConfig) error {
+func PollInterval(initial, max time.Duration) CallOption {
+	return func(c *callConfig) error {
 		if initial < minPollInterval {
 			return fmt.Errorf("%w: PollInterval: initial interval %s is under %s", ErrInvalidOption, initial, minPollInterval)
 		}
 		if max < initial {
 			return fmt.Errorf("%w: PollInterval: max %s is under the initial interval %s", ErrInvalidOption, max, initial)
 		}
-		w.interval, w.max = initial, max
+		c.wait.interval, c.wait.max, c.polls = initial, max, true
 		return nil
 	}
 }
@@ -58,16 +57,15 @@ func PollInterval(initial, max time.Duration) WaitOption {
 // ctx's error (or the request error carrying it) and names the wait (what),
 // how long it lasted, how many polls it made and, if the last poll failed,
 // why.
-func poll[T any](ctx context.Context, what string, opts []WaitOption, check func() (T, bool, error)) (T, error) {
+func poll[T any](ctx context.Context, what string, opts []CallOption, check func(context.Context) (T, bool, error)) (T, error) {
 	var zero T
-	w := waitConfig{first: 5 * time.Second, interval: 5 * time.Second, max: 60 * time.Second}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&w); err != nil {
-			return zero, err
-		}
+	cfg, err := callOptions(opts, true)
+	if err != nil {
+		return zero, err
+	}
+	w := cfg.wait
+	if ctx != nil && cfg.into != nil {
+		ctx = context.WithValue(ctx, ctxKey{}, cfg)
 	}
 	start, polls := time.Now(), 0
 	var last error // the last poll's transient failure, nil if it had none
@@ -91,7 +89,7 @@ func poll[T any](ctx context.Context, what string, opts []WaitOption, check func
 			return zero, ended(err)
 		}
 		polls++
-		v, done, err := check()
+		v, done, err := check(ctx)
 		if done || (err != nil && !transient(err)) {
 			return v, err
 		}

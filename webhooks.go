@@ -1,8 +1,10 @@
 package pave
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -127,7 +129,7 @@ type Callback struct {
 	Payload map[string]any    `json:"payload,omitzero"`
 	// APIKey is the API key PAVE answered the setting for (its "api_key",
 	// beside the setting or around it); never sent.
-	APIKey string `json:"-"`
+	APIKey string `json:"api_key,omitempty"`
 
 	raw json.RawMessage
 }
@@ -137,12 +139,12 @@ type callbackPlain Callback
 
 // Raw returns a copy of the setting's object as received (nil for a
 // Callback built in code).
-func (cb Callback) Raw() json.RawMessage { return cloneRaw(cb.raw) }
+func (cb Callback) Raw() json.RawMessage { return wire.Clone(cb.raw) }
 
 // MarshalJSON writes the object as received plus any edit to its fields
 // (see Raw).
 func (cb Callback) MarshalJSON() ([]byte, error) {
-	return marshalKept(cb.raw, cb, func(v Callback) callbackPlain { return callbackPlain(v) })
+	return wire.MarshalKept(cb.raw, cb, func(v Callback) callbackPlain { return callbackPlain(v) })
 }
 
 // NewCallback returns a ready-to-register setting for event: PAVE will POST
@@ -167,56 +169,17 @@ func NewCallback(event EventName, url, secret string) *Callback {
 }
 
 // UnmarshalJSON decodes a setting leniently (see Callback). Unknown fields
-// such as "api_key" are ignored.
+// are kept in Raw.
 func (cb *Callback) UnmarshalJSON(b []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
+	*cb = Callback{}
+	if wire.IsNull(b) {
+		return nil
+	}
+	if err := wire.Decode(b, (*callbackPlain)(cb)); err != nil {
 		return fmt.Errorf("pave: callback setting: %w", err)
 	}
-	if m == nil {
-		*cb = Callback{}
-		return nil
-	}
-	*cb = Callback{
-		Event:   EventName(wire.String(m["event"])),
-		URL:     wire.String(m["url"]),
-		Method:  wire.String(m["method"]),
-		Headers: decodeHeaderMap(m["headers"]),
-		Payload: decodePayload(m["payload"]),
-		APIKey:  wire.String(m["api_key"]),
-		raw:     keepRaw(b),
-	}
+	cb.raw = wire.Keep(b)
 	return nil
-}
-
-func decodeHeaderMap(raw json.RawMessage) map[string]string {
-	obj := wire.Object(raw)
-	if obj == nil {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(obj, &m) != nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		if s := wire.String(v); s != "" || string(wire.Trim(v)) == `""` {
-			out[k] = s
-		}
-	}
-	return out
-}
-
-func decodePayload(raw json.RawMessage) map[string]any {
-	obj := wire.Object(raw)
-	if obj == nil {
-		return nil
-	}
-	var m map[string]any
-	if json.Unmarshal(obj, &m) != nil {
-		return nil
-	}
-	return m
 }
 
 // String prints the setting with secrets redacted (see Callback).
@@ -379,7 +342,11 @@ func checkEventSegment(op string, event EventName) error {
 
 // List returns the callback settings of the API key (GET /v1/callbacks),
 // an empty slice when there are none.
-func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
+func (s *WebhooksService) List(ctx context.Context, opts ...CallOption) ([]Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	cl := newCall(endpoint.ListCallbacks, nil)
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
@@ -399,7 +366,11 @@ func (s *WebhooksService) List(ctx context.Context) ([]Callback, error) {
 // event without a setting yields an *APIError matching ErrNotFound; an
 // answer holding only another event's setting is a *RequestError matching
 // ErrBadResponse.
-func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, error) {
+func (s *WebhooksService) Get(ctx context.Context, event EventName, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkEventSegment("Webhooks.Get", event); err != nil {
 		return nil, err
 	}
@@ -407,7 +378,11 @@ func (s *WebhooksService) Get(ctx context.Context, event EventName) (*Callback, 
 }
 
 // get reads the setting of event; secrets are scrubbed from its errors.
-func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []string) (*Callback, error) {
+func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []string, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	cl := newCall(endpoint.GetCallback, nil, string(event))
 	cl.Secrets = secrets
 	cb, err := s.send(ctx, cl, event)
@@ -420,7 +395,11 @@ func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []st
 
 // send runs cl and returns the setting for event its answer holds, nil
 // when it holds none.
-func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName) (*Callback, error) {
+func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.c.do(ctx, cl)
 	if err != nil {
 		return nil, err
@@ -439,14 +418,22 @@ func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName) (
 // PAVE answers 400 for a missing field and, for an event that already has a
 // setting, most likely 400 too: use Update to change an existing one, or
 // Ensure to create or update as needed.
-func (s *WebhooksService) Create(ctx context.Context, cb *Callback) (*Callback, error) {
+func (s *WebhooksService) Create(ctx context.Context, cb *Callback, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := cb.Validate(); err != nil {
 		return nil, err
 	}
 	return s.create(ctx, cb, cb.secrets())
 }
 
-func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []string) (*Callback, error) {
+func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []string, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	cl := newCall(endpoint.CreateCallback, callbackCreate{Event: cb.Event, callbackUpdate: callbackFields(cb)})
 	cl.Secrets = secrets
 	return s.sendOrGet(ctx, cl, cb.Event)
@@ -454,7 +441,11 @@ func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []st
 
 // sendOrGet runs cl and returns the setting its answer echoes, or reads it
 // when the answer echoes none.
-func (s *WebhooksService) sendOrGet(ctx context.Context, cl *call, event EventName) (*Callback, error) {
+func (s *WebhooksService) sendOrGet(ctx context.Context, cl *call, event EventName, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	out, err := s.send(ctx, cl, event)
 	if err != nil || out != nil {
 		return out, err
@@ -488,7 +479,11 @@ func callbackFields(cb *Callback) callbackUpdate {
 // network call. An event without a setting yields an *APIError matching
 // ErrNotFound. When the response does not echo the setting, it is fetched
 // with Get.
-func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callback) (*Callback, error) {
+func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callback, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	const op = "Webhooks.Update"
 	fe := fieldErrors{}
 	if msg := validateEventName(event); msg != "" {
@@ -508,7 +503,11 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 	return s.update(ctx, event, cb, cb.secrets())
 }
 
-func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callback, secrets []string) (*Callback, error) {
+func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callback, secrets []string, opts ...CallOption) (*Callback, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	cl := newCall(endpoint.UpdateCallback, callbackFields(cb), string(event))
 	cl.Secrets = secrets
 	return s.sendOrGet(ctx, cl, event)
@@ -516,11 +515,15 @@ func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callb
 
 // Delete removes the setting of event (DELETE /v1/callbacks/{event}). An
 // event without a setting yields an *APIError matching ErrNotFound.
-func (s *WebhooksService) Delete(ctx context.Context, event EventName) error {
+func (s *WebhooksService) Delete(ctx context.Context, event EventName, opts ...CallOption) error {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return err
+	}
 	if err := checkEventSegment("Webhooks.Delete", event); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, newCall(endpoint.DeleteCallback, nil, string(event)))
+	_, err = s.c.do(ctx, newCall(endpoint.DeleteCallback, nil, string(event)))
 	return err
 }
 
@@ -533,65 +536,32 @@ func decodeCallbacks(body []byte) (list []Callback, found bool, err error) {
 	if wire.IsNull(body) {
 		return nil, false, nil
 	}
-	switch body[0] {
-	case '[':
-		if err := json.Unmarshal(body, &list); err != nil {
-			return nil, false, fmt.Errorf("decoding callback settings: %w", err)
+	inner := wire.Unwrap(body, "data", "callbacks", "callback")
+	wrapped := len(inner) != len(body)
+	switch {
+	case inner[0] == '[':
+		err = json.Unmarshal(inner, &list)
+	case inner[0] == '{':
+		var cb Callback
+		if err = json.Unmarshal(inner, &cb); err == nil && (wrapped || cb.Event != "" || cb.URL != "") {
+			list = []Callback{cb}
 		}
-		return list, true, nil
-	case '{':
 	default:
-		return nil, false, fmt.Errorf("decoding callback settings: expected a JSON object or list")
+		err = errors.New("expected a JSON object or list")
 	}
-	var wrap map[string]json.RawMessage
-	if err := json.Unmarshal(body, &wrap); err != nil {
+	if err != nil {
 		return nil, false, fmt.Errorf("decoding callback settings: %w", err)
 	}
-	for _, key := range [...]string{"data", "callbacks", "callback"} {
-		inner, ok := wrap[key]
-		if !ok {
-			continue
+	if wrapped {
+		var env struct {
+			APIKey string `json:"api_key"`
 		}
-		inner = wire.Trim(inner)
-		switch {
-		case wire.IsNull(inner):
-			return nil, true, nil
-		case inner[0] == '[':
-			if err := json.Unmarshal(inner, &list); err != nil {
-				return nil, false, fmt.Errorf("decoding callback settings: %w", err)
-			}
-			return withAPIKey(list, wrap["api_key"]), true, nil
-		case inner[0] == '{':
-			var cb Callback
-			if err := json.Unmarshal(inner, &cb); err != nil {
-				return nil, false, err
-			}
-			return withAPIKey([]Callback{cb}, wrap["api_key"]), true, nil
-		default:
-			return nil, false, fmt.Errorf("decoding callback settings: %q is neither an object nor a list", key)
+		_ = wire.Decode(body, &env)
+		for i := range list {
+			list[i].APIKey = cmp.Or(list[i].APIKey, env.APIKey)
 		}
 	}
-	_, hasEvent := wrap["event"]
-	_, hasURL := wrap["url"]
-	if !hasEvent && !hasURL {
-		return nil, false, nil
-	}
-	var cb Callback
-	if err := json.Unmarshal(body, &cb); err != nil {
-		return nil, false, err
-	}
-	return []Callback{cb}, true, nil
-}
-
-// withAPIKey gives the settings of an envelope its api_key.
-func withAPIKey(list []Callback, key json.RawMessage) []Callback {
-	k := wire.String(key)
-	for i := range list {
-		if list[i].APIKey == "" {
-			list[i].APIKey = k
-		}
-	}
-	return list
+	return list, list != nil, nil
 }
 
 // pickCallback returns the setting for event from any response shape:

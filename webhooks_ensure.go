@@ -70,7 +70,11 @@ const (
 // repeats it. When it fails without a clear answer (a timeout, a 5xx) the
 // error is returned and the setting may or may not exist: calling Ensure
 // again is safe, since it starts with a GET.
-func (s *WebhooksService) Ensure(ctx context.Context, cb *Callback) (*Callback, EnsureOutcome, error) {
+func (s *WebhooksService) Ensure(ctx context.Context, cb *Callback, opts ...CallOption) (*Callback, EnsureOutcome, error) {
+	ctx, err := withCall(ctx, opts)
+	if err != nil {
+		return nil, "", err
+	}
 	if err := cb.validate("Webhooks.Ensure"); err != nil {
 		return nil, "", err
 	}

@@ -4,9 +4,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
 	"hash"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,13 +44,43 @@ func header(h http.Header, key string) string {
 	return ""
 }
 
+// headerReason carries, on every refusal of a signed request, why the fake
+// refused it; the body stays exactly PAVE's.
+const headerReason = "Pave-Fake-Reason"
+
 // authFailure is the 401 body; Status is set on v2 ("error").
 type authFailure struct {
 	Status  string `json:"status,omitempty"`
 	Message string `json:"message"`
+	reason  string // the Pave-Fake-Reason, never a secret
 }
 
-func unauthorized(text string) *authFailure { return &authFailure{Message: text} }
+func unauthorized(text, reason string) *authFailure {
+	return &authFailure{Message: text, reason: reason}
+}
+
+// timestampReason says why API-Timestamp v does not parse in mode,
+// naming the forms PAVE's own samples send.
+func timestampReason(v string, mode TimestampMode) string {
+	const tail = "; PAVE documents 2006-01-02T15:04:05Z; start the fake with --lenient (Options.Timestamps = Lenient) to accept it"
+	_, lenientOK := parseTimestamp(v, Lenient)
+	_, frac, _ := strings.Cut(strings.TrimSuffix(v, "Z"), ".")
+	switch {
+	case mode == Lenient || !lenientOK:
+		return "API-Timestamp is not a timestamp the fake reads (PAVE documents 2006-01-02T15:04:05Z)"
+	case isDigits(v):
+		return "API-Timestamp is Unix seconds (PAVE's Hotspots samples)" + tail
+	case strings.Contains(v, ","):
+		return "API-Timestamp is RFC 1123 (JavaScript's toUTCString())" + tail
+	case strings.HasSuffix(v, "Z") && len(frac) == 3:
+		return "API-Timestamp has milliseconds (JavaScript's toJSON())" + tail
+	case strings.HasSuffix(v, "Z"):
+		return "API-Timestamp has a fraction of a second" + tail
+	case strings.Contains(v, "."):
+		return "API-Timestamp has a fraction and an offset (Python's isoformat())" + tail
+	}
+	return "API-Timestamp has an offset instead of Z (PHP's DATE_ATOM)" + tail
+}
 
 // TimestampMode is how strictly the fake server, CheckSignature,
 // AssertSigned and SignedBy read API-Timestamp. Both sides default to
@@ -185,19 +217,6 @@ var hexValues = func() (t [2][256]byte) {
 	return t
 }()
 
-// tokenMatches recomputes the HMAC over the raw timestamp string and
-// compares it in constant time: lowercase hex, as PAVE's docs show, or
-// either case in lenient mode.
-func tokenMatches(c pave.Credentials, timestamp, token string, mode TimestampMode) bool {
-	var got, want [sha256.Size]byte
-	if !decodeToken(token, mode, &got) {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(c.APISecret))
-	mac.Write([]byte(c.Username + ":" + c.APIKey + "@" + timestamp))
-	return hmac.Equal(got[:], mac.Sum(want[:0]))
-}
-
 // tokenChecker verifies the API-Tokens of one account without allocating:
 // it keeps keyed HMAC states (the secret's pads already absorbed, which
 // Reset restores) in a pool, each with a scratch buffer holding the
@@ -218,7 +237,9 @@ func newTokenChecker(c pave.Credentials) *tokenChecker {
 	return &tokenChecker{creds: c, prefix: c.Username + ":" + c.APIKey + "@"}
 }
 
-// matches is tokenMatches for the checker's credentials.
+// matches recomputes the HMAC over the raw timestamp string and compares
+// it with the token in constant time: lowercase hex, as PAVE's docs show,
+// or either case in lenient mode.
 func (tc *tokenChecker) matches(timestamp, token string, mode TimestampMode) bool {
 	var got [sha256.Size]byte
 	if !decodeToken(token, mode, &got) {
@@ -265,13 +286,20 @@ func (s *Server) lookupKey(key string) *account {
 func (s *Server) verifySignature(acct *account, ts, token string, now time.Time) *authFailure {
 	t, ok := parseTimestamp(ts, s.opts.Timestamps)
 	if !ok {
-		return unauthorized(msgInvalidToken)
+		return unauthorized(msgInvalidToken, timestampReason(ts, s.opts.Timestamps))
 	}
 	if !acct.tokens.matches(ts, token, s.opts.Timestamps) {
-		return unauthorized(msgInvalidToken)
+		if s.opts.Timestamps == Strict && acct.tokens.matches(ts, token, Lenient) {
+			return unauthorized(msgInvalidToken, "API-Token is upper-case hex; PAVE documents lower case; "+
+				"start the fake with --lenient (Options.Timestamps = Lenient) to accept it")
+		}
+		return unauthorized(msgInvalidToken, fmt.Sprintf("API-Token does not match: it must be the lowercase hex "+
+			"HMAC-SHA256 of %q keyed with the API secret of account %s", acct.tokens.prefix+ts, acct.Username))
 	}
 	if !withinWindow(t, now, s.opts.TimestampWindow) {
-		return unauthorized(msgExpiredToken)
+		return unauthorized(msgExpiredToken, fmt.Sprintf("API-Timestamp %s is %s away from the fake's clock %s; "+
+			"the window is %s (sign with the time of the Date header of the fake's last answer)",
+			ts, t.Sub(now).Round(time.Second), now.UTC().Format(pave.TimestampLayout), s.opts.TimestampWindow))
 	}
 	return nil
 }
@@ -286,40 +314,31 @@ func withinWindow(t, now time.Time, window time.Duration) bool {
 
 // authV1 requires all three headers (PAVE's authentication page).
 func (s *Server) authV1(r *http.Request, now time.Time) (*account, *authFailure) {
-	key := header(r.Header, keyAPIKey)
-	ts := header(r.Header, keyAPITimestamp)
-	token := header(r.Header, keyAPIToken)
-	if key == "" || ts == "" || token == "" {
-		return nil, unauthorized(msgUnauthorized)
-	}
-	acct := s.lookupKey(key)
-	if acct == nil {
-		return nil, unauthorized(msgUnauthorized)
-	}
-	if f := s.verifySignature(acct, ts, token, now); f != nil {
-		return nil, f
-	}
-	return acct, nil
+	return s.authKey(r, now, false)
 }
 
 // authHotspots requires API-Key, as PAVE's Hotspots pages list only
 // API-Key; API-Token and API-Timestamp are verified when either is present.
 func (s *Server) authHotspots(r *http.Request, now time.Time) (*account, *authFailure) {
-	key := header(r.Header, keyAPIKey)
-	if key == "" {
-		return nil, unauthorized(msgUnauthorized)
+	return s.authKey(r, now, true)
+}
+
+// authKey checks API-Key and the signature, which may be left out whole
+// when keyOnly.
+func (s *Server) authKey(r *http.Request, now time.Time, keyOnly bool) (*account, *authFailure) {
+	key, ts, token := header(r.Header, keyAPIKey), header(r.Header, keyAPITimestamp), header(r.Header, keyAPIToken)
+	for _, h := range []struct{ name, v string }{{pave.HeaderAPIKey, key}, {pave.HeaderAPITimestamp, ts},
+		{pave.HeaderAPIToken, token}} {
+		if h.v == "" && !(keyOnly && h.name != pave.HeaderAPIKey && ts == "" && token == "") {
+			return nil, unauthorized(msgUnauthorized, h.name+" header missing")
+		}
 	}
 	acct := s.lookupKey(key)
 	if acct == nil {
-		return nil, unauthorized(msgUnauthorized)
+		return nil, unauthorized(msgUnauthorized, "API-Key matches no account of this fake (GET /_fake/accounts lists them)")
 	}
-	ts := header(r.Header, keyAPITimestamp)
-	token := header(r.Header, keyAPIToken)
-	if ts == "" && token == "" {
+	if ts == "" && token == "" { // keyOnly
 		return acct, nil
-	}
-	if ts == "" || token == "" {
-		return nil, unauthorized(msgUnauthorized)
 	}
 	if f := s.verifySignature(acct, ts, token, now); f != nil {
 		return nil, f
@@ -331,8 +350,8 @@ func (s *Server) authHotspots(r *http.Request, now time.Time) (*account, *authFa
 // configured AccessToken) and/or the v1 headers. Every credential present
 // must be valid, and all must name the same account.
 func (s *Server) authV2(r *http.Request, now time.Time) (*account, *authFailure) {
-	fail := func(text string) (*account, *authFailure) {
-		return nil, &authFailure{Status: "error", Message: text}
+	fail := func(text, reason string) (*account, *authFailure) {
+		return nil, &authFailure{Status: "error", Message: text, reason: reason}
 	}
 	var byToken, byHeaders *account
 	if tok := header(r.Header, keyAccessToken); tok != "" {
@@ -343,21 +362,21 @@ func (s *Server) authV2(r *http.Request, now time.Time) (*account, *authFailure)
 			}
 		}
 		if byToken == nil {
-			return fail(msgUnauthorized)
+			return fail(msgUnauthorized, "API-Access-Token is neither an account's API key nor its access token")
 		}
 	}
 	if header(r.Header, keyAPIKey) != "" || header(r.Header, keyAPIToken) != "" || header(r.Header, keyAPITimestamp) != "" {
 		a, f := s.authV1(r, now)
 		if f != nil {
-			return fail(f.Message)
+			return fail(f.Message, f.reason)
 		}
 		byHeaders = a
 	}
 	switch {
 	case byToken == nil && byHeaders == nil:
-		return fail(msgUnauthorized)
+		return fail(msgUnauthorized, "API-Access-Token header missing (or the v1 headers)")
 	case byToken != nil && byHeaders != nil && byToken != byHeaders:
-		return fail(msgUnauthorized)
+		return fail(msgUnauthorized, "API-Access-Token and API-Key name different accounts")
 	case byToken != nil:
 		return byToken, nil
 	}

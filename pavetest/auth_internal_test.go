@@ -224,6 +224,7 @@ func TestAuthV2AccessToken(t *testing.T) {
 	sess := createSession(t, srv.Client(), &pave.CreateSessionRequest{SMS: &pave.SMS{To: "+14165550199"}})
 	hc := plainClient(t)
 	url := srv.URL + "/v2/capture/sessions/" + sess.SessionKey + "/resend"
+	require.NoError(t, srv.SetSMSResult(sess.SessionKey, true, ""))
 
 	status, body := call(t, hc, http.MethodPost, url, nil, nil)
 	assert.Equal(t, http.StatusUnauthorized, status)

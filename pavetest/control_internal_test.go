@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -305,4 +306,99 @@ func TestControlAccounts(t *testing.T) {
 	assert.Equal(t, []pave.Credentials{srv.Accounts()[0].Credentials(), srv.Accounts()[1].Credentials()}, out.Accounts)
 	assert.Contains(t, string(body), `"account_name":"lakeside"`)
 	assert.Contains(t, string(body), `"default_theme":"LITE"`)
+}
+
+// Control requests are read by one strict decoder: unknown fields, wrong
+// types, left-out required fields and numbers out of range are refused
+// with PAVE's 400 shape naming the JSON field.
+func TestControlRequestsAreValidated(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	key := createSession(t, srv.Client(), nil).SessionKey
+	hc := plainClient(t)
+	tests := []struct {
+		path, body, field, text string
+	}{
+		{"/_fake/sessions/" + key + "/notes", `{}`, "title", "title is required"},
+		{"/_fake/sessions/" + key + "/notes", `{"title":"  "}`, "title", "title is required"},
+		{"/_fake/sessions/" + key + "/notes", `{"title":7}`, "title", "title must be a string"},
+		{"/_fake/sessions/" + key + "/capture", `{}`, "photo_code", "photo_code is required"},
+		{"/_fake/sessions/" + key + "/capture", ``, "photo_code", "photo_code is required"},
+		{"/_fake/sessions/" + key + "/capture", `{"photo_code":99}`, "photo_code", "photo_code must be between 1 and 13"},
+		{"/_fake/sessions/" + key + "/capture", `{"photo_code":4,"accepted":"yes"}`, "accepted", "accepted must be a boolean"},
+		{"/_fake/sessions/" + key + "/start", `{"force":true}`, "force", "force is not a field of this request"},
+		{"/_fake/faults", `{"statsu":503}`, "statsu", "statsu is not a field of this request"},
+		{"/_fake/faults", `{}`, "status", "a fault must set status"},
+		{"/_fake/faults", `{"status":503,"retry_after":5}`, "retry_after", "retry_after is not a field"},
+		{"/_fake/faults", `{"status":503,"RetryAfter":5}`, "RetryAfter", "RetryAfter is not a field"},
+		{"/_fake/faults", `{"status":7}`, "status", "status must be between 100 and 999"},
+		{"/_fake/faults", `{"status":503,"header":{"X":"y"}}`, "header.X", "header.X must be an array"},
+		{"/_fake/clock", `{}`, "advance_seconds", "advance_seconds is required"},
+		{"/_fake/clock", `{"advance_seconds":"1d"}`, "advance_seconds", "advance_seconds must be a number"},
+	}
+	for _, tt := range tests {
+		status, body := call(t, hc, http.MethodPost, srv.URL+tt.path, tt.body, nil)
+		require.Equal(t, http.StatusBadRequest, status, "%s %s: %s", tt.path, tt.body, body)
+		var got requestError
+		require.NoError(t, json.Unmarshal(body, &got), string(body))
+		assert.Equal(t, msgValidation, got.Message, tt.body)
+		require.Contains(t, got.Errors, tt.field, "%s %s: %s", tt.path, tt.body, body)
+		assert.Contains(t, got.Errors[tt.field][0], tt.text, tt.body)
+	}
+	status, body := call(t, hc, http.MethodPost, srv.URL+"/_fake/faults", `{"status":`, nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.JSONEq(t, `{"message":"Malformed JSON in request body."}`, string(body))
+	status, body = call(t, hc, http.MethodPost, srv.URL+"/_fake/faults", `[1]`, nil)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.JSONEq(t, `{"message":"Invalid request body: the body must be an object."}`, string(body))
+	assert.Empty(t, srv.Faults(), "nothing refused was injected")
+	s, err := srv.Session(key)
+	require.NoError(t, err)
+	assert.Equal(t, pave.StatusIdle, s.Status, "nothing refused changed the session")
+}
+
+// Every control route is described in the OpenAPI document and served,
+// and every path the document lists under /_fake is a route.
+func TestEveryControlRouteIsDescribedAndServed(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	status, body := call(t, plainClient(t), http.MethodGet, srv.URL+"/_fake/openapi.json", nil, nil)
+	require.Equal(t, http.StatusOK, status)
+	var doc struct {
+		OpenAPI string                               `json:"openapi"`
+		Paths   map[string]map[string]map[string]any `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(body, &doc))
+	assert.Equal(t, "3.1.0", doc.OpenAPI)
+	described := 0
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			if !strings.HasPrefix(path, "/_fake/") {
+				continue
+			}
+			described++
+			assert.Equal(t, []any{"fake-control"}, op["tags"], path)
+			c := controlRouteOf(strings.ToUpper(method), path)
+			require.NotNil(t, c, "%s %s is described but not a control route", method, path)
+			assert.NotEmpty(t, op["summary"])
+			if c.request != nil {
+				assert.NotNil(t, op["requestBody"], path)
+			}
+		}
+	}
+	assert.Equal(t, len(controlTable), described)
+	for _, c := range controlTable {
+		r := httptest.NewRequest(c.Method, strings.NewReplacer("{session_key}", "K", "{id}", "1").Replace(c.Path), nil)
+		_, pattern := srv.controlMux.Handler(r)
+		assert.Equal(t, c.Method+" "+c.Path, pattern, "%s %s is not served", c.Method, c.Path)
+	}
+}
+
+func controlRouteOf(method, path string) *controlRoute {
+	for _, c := range controlTable {
+		if c.Method == method && c.Path == path {
+			return c
+		}
+	}
+	return nil
 }

@@ -62,9 +62,14 @@
 // retried Options.WebhookRetries times (default 2) after
 // Options.WebhookRetryWait (default 10 ms). Deliveries are synchronous: the
 // method returns after they are done, so a test can assert right away.
-// With Options.AsyncWebhooks they run in order on a background goroutine
-// instead; WaitDeliveries waits for them. Deliveries records every attempt.
-// Close cancels deliveries in progress.
+// With Options.AsyncWebhooks (what pave fake serve uses) they are queued
+// per receiver and sent in order in the background; FlushDeliveries waits
+// for them. Deliveries records every attempt and lists the pending ones.
+// Close cancels deliveries in progress. Options.Chaos drops, duplicates
+// and reorders deliveries and holds results back, from the seed;
+// Options.ResultsDelay holds every session's results back, as PAVE's
+// queued results may be; CompleteRepeat completes a repeat inspection of
+// an earlier session's vehicle.
 //
 // Hotspots uploads are analysed when ProcessHotspots is called; until then
 // GET /v1/hotspots/{key} answers "Session is not yet completed.", as
@@ -81,14 +86,22 @@
 // "session", as the sample prints it), Options.NotReadyStatus (the status
 // of "Session is not yet completed.", 200 by default as documented),
 // Options.HotspotsCroppedImages (a cropped-image field PAVE promises
-// without naming) and WithTimestamps(Lenient).
+// without naming) and WithTimestamps(Lenient). Options.MaskPII masks VINs,
+// plates and phones as PAVE's PII-mask key setting does.
 //
 // # Control endpoints
 //
 // The same controls are served over HTTP for tools written in other
-// languages. They are never faulted nor recorded, and answer the session as
+// languages (and ControlClient drives them from Go in another process).
+// They are described, with their bodies' JSON schemas and examples, by the
+// OpenAPI 3.1 document at GET /_fake/openapi.json (tag fake-control, beside
+// PAVE's own API), are never faulted nor recorded, and answer a session as
 // GET /v1/sessions/{key} shows it (404 for an unknown key, 409 for an
-// operation the status does not allow).
+// operation the status does not allow). Their bodies are checked strictly:
+// an unknown field, a wrong type, a missing required field or a number out
+// of range is a 400 in PAVE's shape naming the JSON field, e.g.
+// {"message": "Required fields are missing or invalid.", "errors":
+// {"photo_code": ["photo_code is required"]}}.
 //
 // They show every account's sessions, phone numbers, recorded tokens and
 // webhook secrets, so a web page must not reach them: a request is
@@ -98,22 +111,30 @@
 // not application/json (a form or a text/plain post). With
 // Options.ControlToken set, every control request must also carry
 // "Authorization: Bearer <token>" (401 otherwise), the Host check gives
-// way to the token, and the server may listen on a non-loopback address:
+// way to the token, and the server may listen on a non-loopback address.
+// GET /_fake/health alone needs neither: it answers {"status": "ok"}.
 //
-//	GET    /_fake/sessions/{key}                the session (any account)
-//	POST   /_fake/sessions/{key}/start
+//	GET    /_fake/health, /_fake/openapi.json, /_fake/accounts (secrets included)
+//	GET    /_fake/sessions/{key}
+//	POST   /_fake/sessions/{key}/start | complete | expire | invalidate
 //	POST   /_fake/sessions/{key}/capture        {"photo_code": 4, "accepted": true}
-//	POST   /_fake/sessions/{key}/complete
-//	POST   /_fake/sessions/{key}/expire
-//	POST   /_fake/sessions/{key}/invalidate
 //	POST   /_fake/sessions/{key}/notes          {"title": "...", "description": "..."}
 //	POST   /_fake/sessions/{key}/sms            {"success": false, "message": "Undeliverable"}
+//	POST   /_fake/sessions/{key}/repeat         {"previous_session_key": "...", "new_damages": [...], ...}
 //	POST   /_fake/hotspots/{key}/process
-//	GET    /_fake/requests, DELETE to clear     recorded API requests
-//	GET    /_fake/deliveries, DELETE to clear   webhook delivery attempts
-//	POST   /_fake/faults, DELETE to clear       a Fault as JSON, plus retry_after_seconds and delay_ms
+//	GET    /_fake/requests, DELETE to clear     recorded API requests, with status and refusal reason
+//	GET    /_fake/deliveries, DELETE to clear   delivery attempts and pending deliveries, with their state
+//	POST   /_fake/deliveries/flush              wait until none is pending
+//	GET    /_fake/faults, POST one, DELETE all; DELETE /_fake/faults/{id}
 //	GET    /_fake/clock, POST {"advance_seconds": 691200}
-//	GET    /_fake/accounts                      every account, secrets included, the default first
+//	GET    /_fake/chaos, PUT {"drop": 0.1, "duplicate": 0.1, "reorder": true, ...}
+//	POST   /_fake/reset                         back to the start state (accounts and seed kept)
+//
+// Every answer carries the fake's clock in its Date header, so a client in
+// another language may sign with the Date of the last answer and follow
+// the clock as POST /_fake/clock moves it. Every refusal of a signed
+// request carries the fake's reason in a Pave-Fake-Reason header (and in
+// the request log), while its body stays exactly PAVE's.
 //
 // # Faults and recorded requests
 //
@@ -130,6 +151,9 @@
 // Options.Seed and the same calls give the same data. GenerateResults
 // builds a standalone results document, e.g. a large one for benchmarks.
 //
+// Options.Log writes one line per request and per delivery attempt (text
+// or JSON lines), never a secret, token, phone, name or body.
+//
 // # Unit tests with httpmock
 //
 // For pure unit tests without a server, NewMockClient returns a
@@ -145,8 +169,11 @@
 //		map[string][]string{"vehicle.vin": {"VIN is too short"}})
 //	pavetest.OnRateLimited(mt, http.MethodGet, pavetest.PathSession(""), time.Second)
 //
-// Fixture and FixtureNames expose the JSON documents; Path* build the
-// routes; Calls counts what was received and Sent/LastSent return it, with
+// Every operation of PAVE's API is mockable the same way, from the one
+// table of operations the SDK and the fake use: OnOperation(mt,
+// "Sessions.Notes", nil) answers its fixture, PathOf("Sessions.Get", key)
+// builds its route. Fixture and FixtureNames expose the JSON documents;
+// Path* build the routes; Calls counts what was received and Sent/LastSent return it, with
 // bodies, to check what the code under test asked for; SignedBy is an
 // httpmock.Matcher,
 // and CheckSignature and AssertSigned check a request's HMAC signature.

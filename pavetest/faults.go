@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ type Fault struct {
 	// (101 Switching Protocols, say) is sent as a bare status line on the
 	// raw connection, which then stays open and silent until the client
 	// hangs up or the server closes: a hostile upgrade.
-	Status int `json:"status,omitempty"`
+	Status int `json:"status,omitempty" range:"100,999"`
 	// RetryAfter adds a Retry-After header (whole seconds, rounded up).
 	RetryAfter time.Duration `json:"-"`
 	// Header adds response headers.
@@ -57,20 +58,56 @@ type Fault struct {
 	Times int `json:"times,omitempty"`
 }
 
+// InjectedFault is an active fault as Server.Faults lists it.
+type InjectedFault struct {
+	// ID names the fault for RemoveFault.
+	ID int
+	// Fault is the fault as injected.
+	Fault Fault
+	// Remaining is how many requests it still applies to; -1: every
+	// request until removed.
+	Remaining int
+}
+
 type faultState struct {
 	f         Fault
+	id        int
 	remaining int // -1: unlimited
 }
 
-// Inject adds a fault. See Fault for how requests are matched.
-func (s *Server) Inject(f Fault) {
+// Inject adds a fault and returns its id. See Fault for how requests are
+// matched.
+func (s *Server) Inject(f Fault) int {
 	rem := f.Times
 	if rem <= 0 {
 		rem = -1
 	}
 	s.mu.Lock()
-	s.faults = append(s.faults, &faultState{f: f, remaining: rem})
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	s.nextFaultID++
+	s.faults = append(s.faults, &faultState{f: f, id: s.nextFaultID, remaining: rem})
+	return s.nextFaultID
+}
+
+// Faults returns the active faults, in the order they apply.
+func (s *Server) Faults() []InjectedFault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]InjectedFault, 0, len(s.faults))
+	for _, fs := range s.faults {
+		out = append(out, InjectedFault{ID: fs.id, Fault: fs.f, Remaining: fs.remaining})
+	}
+	return out
+}
+
+// RemoveFault removes the fault with the id Inject returned, and reports
+// whether it was active.
+func (s *Server) RemoveFault(id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.faults)
+	s.faults = slices.DeleteFunc(s.faults, func(fs *faultState) bool { return fs.id == id })
+	return len(s.faults) < n
 }
 
 // ResetFaults removes every injected fault.

@@ -107,11 +107,11 @@ func renderFixture(name string, req *http.Request) []byte {
 	if b == nil || req == nil || req.URL == nil {
 		return b
 	}
-	if key, ok := mockSessionKeyOf(req.URL); ok && key != FixtureSessionKey {
-		b = bytes.ReplaceAll(b, []byte(FixtureSessionKey), jsonStringContent(key))
-	}
-	if ev, ok := mockEventOf(req.URL); ok && ev != string(FixtureEvent) {
-		b = bytes.ReplaceAll(b, []byte(FixtureEvent), jsonStringContent(ev))
+	_, params := mockParams(req)
+	for param, fixed := range map[string]string{"session_key": FixtureSessionKey, "event": string(FixtureEvent)} {
+		if v := params[param]; v != "" && v != fixed {
+			b = bytes.ReplaceAll(b, []byte(fixed), jsonStringContent(v))
+		}
 	}
 	return b
 }
@@ -122,35 +122,37 @@ func jsonStringContent(s string) []byte {
 	return b[1 : len(b)-1]
 }
 
-// mockSegments splits the escaped path of u and unescapes each segment.
-func mockSegments(u *url.URL) []string {
-	segs := strings.Split(strings.Trim(u.EscapedPath(), "/"), "/")
-	for i, s := range segs {
-		if v, err := url.PathUnescape(s); err == nil {
-			segs[i] = v
+// mockParams finds the operation of the endpoint table whose pattern
+// req's path matches (of req's method when several do) and the values of
+// its path parameters, each unescaped.
+func mockParams(req *http.Request) (*endpoint.Endpoint, map[string]string) {
+	segs := strings.Split(strings.Trim(req.URL.EscapedPath(), "/"), "/")
+	var found *endpoint.Endpoint
+	var params map[string]string
+	for _, ep := range endpoint.All() {
+		pat := strings.Split(strings.Trim(ep.Pattern, "/"), "/")
+		if len(pat) != len(segs) || found != nil && ep.Method != req.Method {
+			continue
+		}
+		vals := map[string]string{}
+		for i, p := range pat {
+			v, err := url.PathUnescape(segs[i])
+			if err != nil {
+				v = segs[i]
+			}
+			if name, ok := strings.CutPrefix(p, "{"); ok && v != "" {
+				vals[strings.TrimSuffix(name, "}")] = v
+			} else if p != v {
+				vals = nil
+				break
+			}
+		}
+		if vals != nil {
+			found, params = ep, vals
+			if ep.Method == req.Method {
+				break
+			}
 		}
 	}
-	return segs
-}
-
-// mockSessionKeyOf returns the session key named by a session-scoped
-// endpoint path (sessions, hotspots, v2 resend).
-func mockSessionKeyOf(u *url.URL) (string, bool) {
-	s := mockSegments(u)
-	switch {
-	case len(s) >= 3 && len(s) <= 4 && s[0] == "v1" && (s[1] == "sessions" || s[1] == "hotspots"):
-		return s[2], s[2] != ""
-	case len(s) == 5 && s[0] == "v2" && s[1] == "capture" && s[2] == "sessions" && s[4] == "resend":
-		return s[3], s[3] != ""
-	}
-	return "", false
-}
-
-// mockEventOf returns the event named by a /v1/callbacks/{event} path.
-func mockEventOf(u *url.URL) (string, bool) {
-	s := mockSegments(u)
-	if len(s) == 3 && s[0] == "v1" && s[1] == "callbacks" {
-		return s[2], s[2] != ""
-	}
-	return "", false
+	return found, params
 }

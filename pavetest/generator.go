@@ -128,6 +128,7 @@ func vehicleGrade(damages []damageJSON) int {
 
 type resultsOptionsJSON struct {
 	ClientID  string         `json:"client_id,omitempty"`
+	SMS       *pave.SMS      `json:"sms,omitempty"`
 	Contact   *pave.Contact  `json:"contact,omitempty"`
 	Reference map[string]any `json:"reference,omitempty"`
 }
@@ -221,11 +222,12 @@ type resultsInput struct {
 	username, accountName         string
 	apiName                       string
 	options                       resultsOptionsJSON
-	vehicle                       vehicleState
+	vehicle                       pave.Vehicle
 	photos                        []resultsPhotoJSON
 	created, started, ended, done time.Time
 	captureDur, inspectDur        int
 	damages                       int
+	fixed                         []damageJSON // the damages, when not generated
 	vehicleInSession              bool
 }
 
@@ -234,7 +236,10 @@ type resultsInput struct {
 func buildResults(r *rand.Rand, in resultsInput) []byte {
 	first, last := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
 	c := cities[r.IntN(len(cities))]
-	damages := generateDamages(r, in.damages)
+	damages := in.fixed
+	if damages == nil {
+		damages = generateDamages(r, in.damages)
+	}
 	v := in.vehicle
 	doc := resultsJSON{
 		Event: eventComplete,
@@ -260,11 +265,11 @@ func buildResults(r *rand.Rand, in resultsInput) []byte {
 		Inspection: inspectionJSON{Grade: vehicleGrade(damages), DamageCount: len(damages), Damages: damages},
 	}
 	veh := &resultsVehicleJSON{
-		ID: v.ID, SessionKey: in.key, VIN: v.VIN, VRM: optString(v.VRM), Year: v.Year,
+		ID: int64(v.VehicleID), SessionKey: in.key, VIN: v.VIN, VRM: optString(v.VRM), Year: int64(v.Year),
 		Make: v.Make, Model: v.Model, BodyType: v.BodyType, Trim: v.Trim,
 		Transmission: v.Transmission, Drivetrain: v.Drivetrain, EngineType: v.EngineType,
 		FuelType: v.FuelType, ExtCol: v.ExtCol, IntCol: v.IntCol,
-		OdomReading: v.Odom, OdomUnit: v.OdomUnit,
+		OdomReading: int64(v.OdomReading), OdomUnit: string(v.OdomUnit),
 	}
 	if in.vehicleInSession {
 		doc.Session.Vehicle = veh
@@ -338,10 +343,10 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 	if opts.APIName != "" {
 		in.apiName = opts.APIName
 	}
-	in.vehicle.mergeFrom(opts.Vehicle)
+	mergeFields(&in.vehicle, opts.Vehicle, true)
 	d := generateVehicle(newRand(seed, key, "vehicle"), in.vehicle.VIN)
-	d.ID = 50000 + int64(r.IntN(900000))
-	in.vehicle.fillFrom(d)
+	d.VehicleID = pave.Int(50000 + r.IntN(900000))
+	mergeFields(&in.vehicle, &d, false)
 	for _, code := range photoCodes() {
 		in.photos = append(in.photos, resultsPhotoJSON{
 			PhotoCode: int(code), PhotoLabel: string(code.Label()),
@@ -371,12 +376,14 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 // Call with s.mu held.
 func (s *Server) resultsLocked(sess *session) []byte {
 	r := newRand(s.opts.Seed, sess.key, "results")
+	veh, sms := sess.shown(&s.opts)
 	in := resultsInput{
 		key: sess.key, theme: sess.theme, redirectURL: sess.redirectURL, language: sess.language,
 		username: sess.acct.Username, accountName: sess.acct.AccountName, apiName: sess.acct.APIName,
-		options: resultsOptionsJSON{ClientID: sess.clientID, Contact: sess.contact, Reference: sess.reference},
-		vehicle: sess.vehicle, vehicleInSession: s.opts.ResultsVehicleInSession,
+		options: resultsOptionsJSON{ClientID: sess.clientID, SMS: sms, Contact: sess.contact, Reference: sess.reference},
+		vehicle: veh, vehicleInSession: s.opts.ResultsVehicleInSession,
 		created: sess.createdAt, started: sess.startedAt, ended: sess.endedAt, done: sess.updatedAt,
+		captureDur: int(sess.endedAt.Sub(sess.startedAt).Seconds()), inspectDur: int(sess.updatedAt.Sub(sess.endedAt).Seconds()),
 	}
 	for _, code := range photoCodes() {
 		if p := sess.photo(code); p != nil {
@@ -386,8 +393,6 @@ func (s *Server) resultsLocked(sess *session) []byte {
 			})
 		}
 	}
-	in.captureDur = 180 + r.IntN(120)
-	in.inspectDur = 400 + r.IntN(300)
-	in.damages = r.IntN(11)
+	in.damages, in.fixed = r.IntN(11), sess.damages
 	return buildResults(r, in)
 }

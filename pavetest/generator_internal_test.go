@@ -113,10 +113,10 @@ func TestGenerateVehicleAgreesWithKnownVIN(t *testing.T) {
 	for seed := range int64(50) {
 		v := generateVehicle(newRand(seed, "vin"), "1HGCV1F39LA012345")
 		assert.Equal(t, "Honda", v.Make)
-		assert.Equal(t, int64(2020), v.Year)
+		assert.Equal(t, pave.Int(2020), v.Year)
 		w := generateVehicle(newRand(seed, "vin"), "WBA8E9G51GNT12345")
 		assert.Equal(t, "BMW", w.Make)
-		assert.Equal(t, int64(2016), w.Year)
+		assert.Equal(t, pave.Int(2016), w.Year)
 	}
 	// An unknown manufacturer code keeps a random catalogue entry.
 	v := generateVehicle(newRand(1, "vin"), "ZZZ8E9G51GNT12345")

@@ -106,7 +106,7 @@ func generateVIN(r *rand.Rand, wmi string, year int) string {
 // make and model come from its manufacturer code (WMI, first three
 // characters) when the catalogue knows it, and the model year from its
 // tenth character.
-func generateVehicle(r *rand.Rand, knownVIN string) vehicleState {
+func generateVehicle(r *rand.Rand, knownVIN string) pave.Vehicle {
 	m := catalogue[r.IntN(len(catalogue))]
 	year := 2012 + r.IntN(13)
 	if len(knownVIN) == 17 {
@@ -120,13 +120,13 @@ func generateVehicle(r *rand.Rand, knownVIN string) vehicleState {
 			year = 2010 + i
 		}
 	}
-	unit := string(pave.Kilometres)
+	unit := pave.Kilometres
 	if r.IntN(10) < 4 {
-		unit = string(pave.Miles)
+		unit = pave.Miles
 	}
-	return vehicleState{
+	return pave.Vehicle{
 		VIN:          generateVIN(r, m.wmi, year),
-		Year:         int64(year),
+		Year:         pave.Int(year),
 		Make:         m.make,
 		Model:        m.model,
 		BodyType:     m.body,
@@ -137,7 +137,7 @@ func generateVehicle(r *rand.Rand, knownVIN string) vehicleState {
 		FuelType:     m.fuel,
 		ExtCol:       extColours[r.IntN(len(extColours))],
 		IntCol:       intColours[r.IntN(len(intColours))],
-		Odom:         int64(5000 + r.IntN(175000)),
+		OdomReading:  pave.Int(5000 + r.IntN(175000)),
 		OdomUnit:     unit,
 	}
 }

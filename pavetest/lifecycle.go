@@ -164,13 +164,13 @@ func (s *Server) captureLocked(sess *session, code pave.PhotoCode, accepted bool
 // decodeVehicleLocked fills the vehicle as a VIN decode would, keeping
 // what the integrator sent.
 func (s *Server) decodeVehicleLocked(sess *session) {
-	if sess.vehicle.ID != 0 {
+	if sess.vehicle.VehicleID != 0 {
 		return
 	}
 	s.nextVehID++
 	d := generateVehicle(newRand(s.opts.Seed, sess.key, "vehicle"), sess.vehicle.VIN)
-	d.ID = 50000 + s.nextVehID
-	sess.vehicle.fillFrom(d)
+	d.VehicleID = pave.Int(50000 + s.nextVehID)
+	mergeFields(&sess.vehicle, &d, false)
 }
 
 // CapturePhoto records a photo of view code as the capture app would,
@@ -181,47 +181,6 @@ func (s *Server) decodeVehicleLocked(sess *session) {
 func (s *Server) CapturePhoto(key string, code pave.PhotoCode, accepted bool) error {
 	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
 		return s.captureLocked(sess, code, accepted)
-	})
-}
-
-// Complete runs the rest of the lifecycle, IDLE -> STARTED -> PROCESS ->
-// QC_PASSED -> CONFIRM -> COMPLETE, capturing every missing or rejected
-// view as accepted, generating the results document and firing
-// SESSION:STATUS_CHANGE for each step, SESSION:STAGE_CHANGE for each photo
-// and SESSION:COMPLETE with the results.
-func (s *Server) Complete(key string) error {
-	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
-		var batch []pendingDelivery
-		switch sess.status {
-		case pave.StatusComplete, pave.StatusExpired, pave.StatusInvalid:
-			return nil, transitionError(sess, "complete")
-		case pave.StatusIdle:
-			batch = append(batch, s.startLocked(sess)...)
-		}
-		if sess.status == pave.StatusStarted || sess.status == pave.StatusProcess {
-			for _, code := range captureOrder {
-				if p := sess.photo(code); p != nil && p.Approved {
-					continue
-				}
-				b, err := s.captureLocked(sess, code, true)
-				if err != nil {
-					return batch, err
-				}
-				batch = append(batch, b...)
-			}
-		}
-		if sess.status == pave.StatusProcess {
-			batch = append(batch, s.setStatusLocked(sess, pave.StatusQCPassed)...)
-		}
-		if sess.status == pave.StatusQCPassed {
-			sess.endedAt = s.stampLocked()
-			batch = append(batch, s.setStatusLocked(sess, pave.StatusConfirm)...)
-		}
-		s.decodeVehicleLocked(sess)
-		batch = append(batch, s.setStatusLocked(sess, pave.StatusComplete)...)
-		sess.results = s.resultsLocked(sess)
-		batch = append(batch, s.eventLocked(sess, eventComplete, sess.results)...)
-		return batch, nil
 	})
 }
 
@@ -284,8 +243,8 @@ func (s *Server) SetSMSResult(key string, success bool, message string) error {
 		if s.opts.RichWebhooks {
 			ev.SessionKey = sess.key
 		}
-		if sess.sms != nil {
-			ev.Phone = sess.sms.To
+		if _, sms := sess.shown(&s.opts); sms != nil {
+			ev.Phone = sms.To
 		}
 		if success {
 			sess.smsStatus = smsDelivered
@@ -308,7 +267,7 @@ func (s *Server) Session(key string) (*pave.Session, error) {
 	sess, err := s.findLocked(key)
 	var b []byte
 	if err == nil {
-		b, _, err = sess.viewJSON(s.opts.CaptureHost)
+		b, _, err = sess.viewJSON(&s.opts)
 	}
 	s.mu.Unlock()
 	if err != nil {

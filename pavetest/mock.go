@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/endpoint"
 )
 
 // MockCredentials returns the invented credentials of the clients
@@ -47,65 +49,76 @@ func NewMockClient(tb testing.TB, opts ...pave.Option) (*pave.Client, *MockTrans
 	return client, mt
 }
 
-// Paths of the endpoints without a path parameter, as the responders
-// register them.
-const (
-	// PathSessions is the route of POST /v1/sessions.
-	PathSessions = "/v1/sessions"
-	// PathCallbacks is the route of GET and POST /v1/callbacks.
-	PathCallbacks = "/v1/callbacks"
-)
-
-// PathSession returns the route of /v1/sessions/{key} (GET, PUT, DELETE)
-// for the responders: the path itself for a key, or, for key "", an
-// httpmock regexp route ("=~^/v1/sessions/[^/]+\z") matching every key.
-// The other Path functions work the same way. Routes are paths without a
-// host, so they match whatever base URL the client uses, provided it has
-// no path prefix.
+// PathOf returns the mock route of operation op of the endpoint table
+// ("Sessions.Get", the SDK's Service.Method name) for the given path
+// arguments, each escaped as the SDK escapes it. Without arguments, an
+// operation with path parameters gives an httpmock regexp route matching
+// every value ("=~^/v1/sessions/[^/]+\z"). Routes are paths without a host,
+// so they match whatever base URL the client uses. An unknown operation or
+// a wrong count of arguments is a mistake in the test: PathOf panics,
+// naming it.
 //
 // When a key-specific and an any-key responder both match a request, the
 // key-specific one answers (httpmock tries exact routes before regexps).
 // Registering a responder again for the same method and route replaces it.
-func PathSession(key string) string { return mockRoute("/v1/sessions/", key, "") }
+func PathOf(op string, args ...string) string { return routeOf(mustOp(op), args...) }
 
-// PathPhotos returns the route of /v1/sessions/{key}/photos (see
-// PathSession).
-func PathPhotos(key string) string { return mockRoute("/v1/sessions/", key, "/photos") }
-
-// PathNotes returns the route of /v1/sessions/{key}/notes (see
-// PathSession).
-func PathNotes(key string) string { return mockRoute("/v1/sessions/", key, "/notes") }
-
-// PathResults returns the route of /v1/sessions/{key}/results (see
-// PathSession).
-func PathResults(key string) string { return mockRoute("/v1/sessions/", key, "/results") }
-
-// PathCallback returns the route of /v1/callbacks/{event} (see
-// PathSession); event "" matches every event.
-func PathCallback(event pave.EventName) string {
-	return mockRoute("/v1/callbacks/", string(event), "")
-}
-
-// PathHotspotPhotos returns the route of /v1/hotspots/{key}/photos-url (see
-// PathSession).
-func PathHotspotPhotos(key string) string { return mockRoute("/v1/hotspots/", key, "/photos-url") }
-
-// PathHotspotResults returns the route of /v1/hotspots/{key} (see
-// PathSession).
-func PathHotspotResults(key string) string { return mockRoute("/v1/hotspots/", key, "") }
-
-// PathResend returns the route of /v2/capture/sessions/{key}/resend (see
-// PathSession).
-func PathResend(key string) string { return mockRoute("/v2/capture/sessions/", key, "/resend") }
-
-// mockRoute builds the route for one key, escaped as the SDK escapes it,
-// or a regexp route for every key when key is "".
-func mockRoute(prefix, key, suffix string) string {
-	if key == "" {
-		return "=~^" + regexp.QuoteMeta(prefix) + "[^/]+" + regexp.QuoteMeta(suffix) + `\z`
+func mustOp(op string) *endpoint.Endpoint {
+	ep := endpoint.ByOp(op)
+	if ep == nil {
+		panic("pavetest: no operation " + strconv.Quote(op) + " in the endpoint table")
 	}
-	return mockPathOf(prefix + url.PathEscape(key) + suffix)
+	return ep
 }
+
+// routeOf is PathOf for an endpoint; a single "" argument also gives the
+// any-value route, as the Path* helpers take "" for every key.
+func routeOf(ep *endpoint.Endpoint, args ...string) string {
+	if len(args) == 0 || len(args) == 1 && args[0] == "" {
+		if len(ep.Params()) > 0 {
+			parts := pathParam.Split(ep.Pattern, -1)
+			for i, p := range parts {
+				parts[i] = regexp.QuoteMeta(p)
+			}
+			return "=~^" + strings.Join(parts, "[^/]+") + `\z`
+		}
+		args = nil
+	}
+	return mockPathOf(ep.Path(args...))
+}
+
+// The routes of the endpoints, as PathOf gives them; a key or event ""
+// gives the route of every key.
+var (
+	// PathSessions is the route of POST /v1/sessions.
+	PathSessions = routeOf(endpoint.CreateSession)
+	// PathCallbacks is the route of GET and POST /v1/callbacks.
+	PathCallbacks = routeOf(endpoint.ListCallbacks)
+)
+
+// PathSession returns the route of /v1/sessions/{key} (GET, PUT, DELETE).
+func PathSession(key string) string { return routeOf(endpoint.GetSession, key) }
+
+// PathPhotos returns the route of /v1/sessions/{key}/photos.
+func PathPhotos(key string) string { return routeOf(endpoint.Photos, key) }
+
+// PathNotes returns the route of /v1/sessions/{key}/notes.
+func PathNotes(key string) string { return routeOf(endpoint.Notes, key) }
+
+// PathResults returns the route of /v1/sessions/{key}/results.
+func PathResults(key string) string { return routeOf(endpoint.Results, key) }
+
+// PathCallback returns the route of /v1/callbacks/{event}.
+func PathCallback(event pave.EventName) string { return routeOf(endpoint.GetCallback, string(event)) }
+
+// PathHotspotPhotos returns the route of /v1/hotspots/{key}/photos-url.
+func PathHotspotPhotos(key string) string { return routeOf(endpoint.UploadHotspotPhotos, key) }
+
+// PathHotspotResults returns the route of /v1/hotspots/{key}.
+func PathHotspotResults(key string) string { return routeOf(endpoint.HotspotResults, key) }
+
+// PathResend returns the route of /v2/capture/sessions/{key}/resend.
+func PathResend(key string) string { return routeOf(endpoint.ResendSMS, key) }
 
 // mockPathOf returns the path of a URL or path the way httpmock matches a
 // request: its raw (escaped) form when that differs from the default
@@ -198,7 +211,7 @@ func CheckSignature(h http.Header, creds pave.Credentials, mode TimestampMode, n
 		}
 		return fmt.Errorf("%w: %s %q is not a timestamp", ErrBadSignature, pave.HeaderAPITimestamp, ts)
 	}
-	if !tokenMatches(creds, ts, token, mode) {
+	if !newTokenChecker(creds).matches(ts, token, mode) {
 		return fmt.Errorf("%w: %s is not the HMAC-SHA256 of \"username:apikey@%s\" under the API secret", ErrBadSignature, pave.HeaderAPIToken, ts)
 	}
 	if window > 0 {

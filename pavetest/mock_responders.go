@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/endpoint"
 )
 
 // Messages of the mock responses (PAVE's documented wording).
@@ -108,12 +111,34 @@ func RateLimitedResponder(retryAfter time.Duration) httpmock.Responder {
 	}
 }
 
-// orFixture answers with the fixture when useFixture, else with v.
-func orFixture(status int, useFixture bool, name string, v any) httpmock.Responder {
-	if useFixture {
-		return FixtureResponder(status, name)
+// OnOperation answers operation op of the endpoint table ("Sessions.Notes",
+// the SDK's Service.Method name) for every key or event with responder, or,
+// when responder is nil, with the operation's fixture and documented status,
+// the request's session key or event put in place of the fixture's (see
+// FixtureResponder). Every operation is mockable this way, a new one
+// included; the On* helpers below are this with their own defaults. An
+// unknown op panics (see PathOf).
+func OnOperation(mt *MockTransport, op string, responder httpmock.Responder) {
+	onEndpoint(mt, mustOp(op), "", responder)
+}
+
+// onEndpoint registers responder (nil: the fixture) for ep and key ("":
+// every key).
+func onEndpoint(mt *MockTransport, ep *endpoint.Endpoint, key string, responder httpmock.Responder) {
+	if responder == nil {
+		responder = FixtureResponder(ep.Status, ep.Fixture)
 	}
-	return JSONResponder(status, v)
+	mt.RegisterResponder(ep.Method, routeOf(ep, key), responder)
+}
+
+// answer registers v as ep's JSON answer for key, or its fixture when v is
+// nil (a nil pointer, slice or byte slice; an empty one answers as it is).
+func answer(mt *MockTransport, ep *endpoint.Endpoint, key string, v any) {
+	var r httpmock.Responder
+	if rv := reflect.ValueOf(v); v != nil && !(rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Slice) || !rv.IsNil() {
+		r = JSONResponder(ep.Status, v)
+	}
+	onEndpoint(mt, ep, key, r)
 }
 
 // mockAPIKeyOf returns the API key a request was sent with (which PAVE
@@ -144,16 +169,14 @@ func mockReadJSON(req *http.Request, v any) error {
 // session_created.json fixture (an IDLE session FixtureSessionKey with its
 // capture_url) when sess is nil. The request is not inspected.
 func OnCreateSession(mt *MockTransport, sess *pave.Session) {
-	mt.RegisterResponder(http.MethodPost, PathSessions,
-		orFixture(http.StatusCreated, sess == nil, "session_created.json", sess))
+	answer(mt, endpoint.CreateSession, "", sess)
 }
 
 // OnGetSession answers GET /v1/sessions/{key} (Sessions.Get) with sess, or
 // with the session.json fixture (a COMPLETE session) carrying the requested
-// key when sess is nil. key "" answers every key (see PathSession).
+// key when sess is nil. key "" answers every key (see PathOf).
 func OnGetSession(mt *MockTransport, key string, sess *pave.Session) {
-	mt.RegisterResponder(http.MethodGet, PathSession(key),
-		orFixture(http.StatusOK, sess == nil, "session.json", sess))
+	answer(mt, endpoint.GetSession, key, sess)
 }
 
 // OnPhotos answers GET /v1/sessions/{key}/photos (Sessions.Photos) with
@@ -161,16 +184,14 @@ func OnGetSession(mt *MockTransport, key string, sess *pave.Session) {
 // photo) when photos is nil; an empty non-nil slice answers []. key ""
 // answers every key.
 func OnPhotos(mt *MockTransport, key string, photos []pave.Photo) {
-	mt.RegisterResponder(http.MethodGet, PathPhotos(key),
-		orFixture(http.StatusOK, photos == nil, "photos.json", photos))
+	answer(mt, endpoint.Photos, key, photos)
 }
 
 // OnNotes answers GET /v1/sessions/{key}/notes (Sessions.Notes) with notes,
 // or with the notes.json fixture when notes is nil; an empty non-nil slice
 // answers []. key "" answers every key.
 func OnNotes(mt *MockTransport, key string, notes []pave.Note) {
-	mt.RegisterResponder(http.MethodGet, PathNotes(key),
-		orFixture(http.StatusOK, notes == nil, "notes.json", notes))
+	answer(mt, endpoint.Notes, key, notes)
 }
 
 // OnResults answers GET /v1/sessions/{key}/results (Sessions.Results and
@@ -179,25 +200,18 @@ func OnNotes(mt *MockTransport, key string, notes []pave.Note) {
 // undocumented "estimates" section reachable through Results.Raw) carrying
 // the requested key when body is nil. key "" answers every key. See
 // OnNotReady for a session that is not complete yet.
-func OnResults(mt *MockTransport, key string, body []byte) {
-	mt.RegisterResponder(http.MethodGet, PathResults(key),
-		orFixture(http.StatusOK, body == nil, "results.json", body))
-}
+func OnResults(mt *MockTransport, key string, body []byte) { answer(mt, endpoint.Results, key, body) }
 
 // OnUpdateSession answers PUT /v1/sessions/{key} (Sessions.Update) with
 // sess, or with the session.json fixture carrying the requested key when
 // sess is nil. The request is not inspected. key "" answers every key.
 func OnUpdateSession(mt *MockTransport, key string, sess *pave.Session) {
-	mt.RegisterResponder(http.MethodPut, PathSession(key),
-		orFixture(http.StatusOK, sess == nil, "session.json", sess))
+	answer(mt, endpoint.UpdateSession, key, sess)
 }
 
 // OnDeleteSession answers DELETE /v1/sessions/{key} (Sessions.Delete) with
 // PAVE's success message for the requested key. key "" answers every key.
-func OnDeleteSession(mt *MockTransport, key string) {
-	mt.RegisterResponder(http.MethodDelete, PathSession(key),
-		FixtureResponder(http.StatusOK, "session_deleted.json"))
-}
+func OnDeleteSession(mt *MockTransport, key string) { onEndpoint(mt, endpoint.DeleteSession, key, nil) }
 
 // OnResendSMS answers POST /v2/capture/sessions/{key}/resend
 // (Sessions.ResendSMS) with res, or, when res is nil, with the resend.json
@@ -206,22 +220,16 @@ func OnDeleteSession(mt *MockTransport, key string) {
 // "error_resend_finalized.json" for a refusal.
 func OnResendSMS(mt *MockTransport, key string, res *pave.ResendResult) {
 	if res != nil {
-		mt.RegisterResponder(http.MethodPost, PathResend(key), JSONResponder(http.StatusOK, res))
+		answer(mt, endpoint.ResendSMS, key, res)
 		return
 	}
-	mt.RegisterResponder(http.MethodPost, PathResend(key), func(req *http.Request) (*http.Response, error) {
-		b := renderFixture("resend.json", req)
+	onEndpoint(mt, endpoint.ResendSMS, key, func(req *http.Request) (*http.Response, error) {
+		b := renderFixture(endpoint.ResendSMS.Fixture, req)
 		var in pave.ResendSMSRequest
-		if mockReadJSON(req, &in) == nil && in.Phone != "" {
-			var out map[string]any
-			if err := json.Unmarshal(b, &out); err != nil {
-				return nil, fmt.Errorf("pavetest: resend.json: %w", err)
-			}
+		var out map[string]any
+		if mockReadJSON(req, &in) == nil && in.Phone != "" && json.Unmarshal(b, &out) == nil {
 			out["phone"] = in.Phone
-			var err error
-			if b, err = json.Marshal(out); err != nil {
-				return nil, fmt.Errorf("pavetest: encoding resend answer: %w", err)
-			}
+			b, _ = json.Marshal(out)
 		}
 		return mockReply(req, http.StatusOK, b), nil
 	})
@@ -234,40 +242,32 @@ func OnResendSMS(mt *MockTransport, key string, res *pave.ResendResult) {
 // fixture (SESSION:COMPLETE and SESSION:STAGE_CHANGE) when callbacks is
 // nil; an empty non-nil slice answers an empty list.
 func OnListCallbacks(mt *MockTransport, callbacks []pave.Callback) {
-	if callbacks == nil {
-		mt.RegisterResponder(http.MethodGet, PathCallbacks, FixtureResponder(http.StatusOK, "callbacks_list.json"))
-		return
-	}
-	list := append([]pave.Callback{}, callbacks...)
-	mt.RegisterResponder(http.MethodGet, PathCallbacks, func(req *http.Request) (*http.Response, error) {
-		return mockWrapped(req, list)
-	})
+	onEndpoint(mt, endpoint.ListCallbacks, "", mockWrapped(callbacks != nil, append([]pave.Callback{}, callbacks...)))
 }
 
-// mockWrapped answers {"api_key": <the request's key>, "data": data}.
-func mockWrapped(req *http.Request, data any) (*http.Response, error) {
-	b, err := json.Marshal(struct {
-		APIKey string `json:"api_key"`
-		Data   any    `json:"data"`
-	}{mockAPIKeyOf(req), data})
-	if err != nil {
-		return nil, fmt.Errorf("pavetest: encoding response body: %w", err)
+// mockWrapped answers {"api_key": <the request's key>, "data": data}, or
+// nil (the fixture) unless set.
+func mockWrapped(set bool, data any) httpmock.Responder {
+	if !set {
+		return nil
 	}
-	return mockReply(req, http.StatusOK, b), nil
+	return func(req *http.Request) (*http.Response, error) {
+		return JSONResponder(http.StatusOK, struct {
+			APIKey string `json:"api_key"`
+			Data   any    `json:"data"`
+		}{mockAPIKeyOf(req), data})(req)
+	}
 }
 
 // OnGetCallback answers GET /v1/callbacks/{event} (Webhooks.Get) with
 // {"api_key": ..., "data": cb}, or with the callback.json fixture for the
 // requested event when cb is nil. event "" answers every event.
 func OnGetCallback(mt *MockTransport, event pave.EventName, cb *pave.Callback) {
-	if cb == nil {
-		mt.RegisterResponder(http.MethodGet, PathCallback(event), FixtureResponder(http.StatusOK, "callback.json"))
-		return
+	var c pave.Callback
+	if cb != nil {
+		c = *cb
 	}
-	c := *cb
-	mt.RegisterResponder(http.MethodGet, PathCallback(event), func(req *http.Request) (*http.Response, error) {
-		return mockWrapped(req, c)
-	})
+	onEndpoint(mt, endpoint.GetCallback, string(event), mockWrapped(cb != nil, c))
 }
 
 // OnCreateCallback answers POST /v1/callbacks (Webhooks.Create) with cb as
@@ -276,45 +276,34 @@ func OnGetCallback(mt *MockTransport, event pave.EventName, cb *pave.Callback) {
 // when absent), or answers 400 "Missing required fields." when the request
 // lacks event or url.
 func OnCreateCallback(mt *MockTransport, cb *pave.Callback) {
-	mt.RegisterResponder(http.MethodPost, PathCallbacks, mockCallbackResponder(cb, ""))
+	onEndpoint(mt, endpoint.CreateCallback, "", mockCallbackResponder(cb))
 }
 
 // OnUpdateCallback answers PUT /v1/callbacks/{event} (Webhooks.Update) like
 // OnCreateCallback, the event coming from the path. event "" answers every
 // event.
 func OnUpdateCallback(mt *MockTransport, event pave.EventName, cb *pave.Callback) {
-	mt.RegisterResponder(http.MethodPut, PathCallback(event), mockCallbackResponder(cb, event))
+	onEndpoint(mt, endpoint.UpdateCallback, string(event), mockCallbackResponder(cb))
 }
 
 // mockCallbackResponder answers a setting flat with api_key: cb, or the
 // request's setting when cb is nil. For PUT the event is the path's.
-func mockCallbackResponder(cb *pave.Callback, event pave.EventName) httpmock.Responder {
-	var fixed map[string]any
-	var fixedErr error
-	if cb != nil {
-		fixed, fixedErr = mockObject(*cb)
-	}
+func mockCallbackResponder(cb *pave.Callback) httpmock.Responder {
 	return func(req *http.Request) (*http.Response, error) {
-		pathEvent, fromPath := mockEventOf(req.URL)
+		_, params := mockParams(req)
 		var m map[string]any
 		if cb != nil {
-			if fixedErr != nil {
-				return nil, fixedErr
+			b, err := json.Marshal(*cb)
+			if err != nil || json.Unmarshal(b, &m) != nil {
+				return nil, fmt.Errorf("pavetest: encoding response body: %v", err)
 			}
-			m = make(map[string]any, len(fixed)+1)
-			for k, v := range fixed {
-				m[k] = v
-			}
-			if s, _ := m["event"].(string); s == "" && fromPath {
-				m["event"] = pathEvent
-			}
-		} else {
-			if mockReadJSON(req, &m) != nil || m == nil {
-				return ErrorResponder(http.StatusBadRequest, mockMsgMissingFields)(req)
-			}
-			if fromPath {
-				m["event"] = pathEvent
-			}
+		} else if mockReadJSON(req, &m) != nil || m == nil {
+			return ErrorResponder(http.StatusBadRequest, mockMsgMissingFields)(req)
+		}
+		if ev, _ := m["event"].(string); params["event"] != "" && (cb == nil || ev == "") {
+			m["event"] = params["event"]
+		}
+		if cb == nil {
 			ev, _ := m["event"].(string)
 			u, _ := m["url"].(string)
 			if strings.TrimSpace(ev) == "" || strings.TrimSpace(u) == "" {
@@ -334,25 +323,11 @@ func mockCallbackResponder(cb *pave.Callback, event pave.EventName) httpmock.Res
 	}
 }
 
-// mockObject marshals v and decodes it as a JSON object.
-func mockObject(v any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("pavetest: encoding response body: %w", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("pavetest: encoding response body: %w", err)
-	}
-	return m, nil
-}
-
 // OnDeleteCallback answers DELETE /v1/callbacks/{event} (Webhooks.Delete)
 // with PAVE's success message for the requested event. event "" answers
 // every event.
 func OnDeleteCallback(mt *MockTransport, event pave.EventName) {
-	mt.RegisterResponder(http.MethodDelete, PathCallback(event),
-		FixtureResponder(http.StatusOK, "callback_deleted.json"))
+	onEndpoint(mt, endpoint.DeleteCallback, string(event), nil)
 }
 
 // Hotspots.
@@ -364,13 +339,14 @@ func OnDeleteCallback(mt *MockTransport, event pave.EventName) {
 // photos. The hotspots_upload.json fixture shows a refused photo. key ""
 // answers every key.
 func OnUploadHotspotPhotos(mt *MockTransport, key string, uploads []pave.HotspotUpload) {
+	type data struct {
+		Data []pave.HotspotUpload `json:"data"`
+	}
 	if uploads != nil {
-		mt.RegisterResponder(http.MethodPost, PathHotspotPhotos(key), JSONResponder(http.StatusOK, struct {
-			Data []pave.HotspotUpload `json:"data"`
-		}{uploads}))
+		answer(mt, endpoint.UploadHotspotPhotos, key, data{uploads})
 		return
 	}
-	mt.RegisterResponder(http.MethodPost, PathHotspotPhotos(key), func(req *http.Request) (*http.Response, error) {
+	onEndpoint(mt, endpoint.UploadHotspotPhotos, key, func(req *http.Request) (*http.Response, error) {
 		var in struct {
 			Photos []pave.HotspotPhoto `json:"photos"`
 		}
@@ -381,9 +357,7 @@ func OnUploadHotspotPhotos(mt *MockTransport, key string, uploads []pave.Hotspot
 		for i, p := range in.Photos {
 			out[i] = pave.HotspotUpload{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: mockMsgUploaded}
 		}
-		return JSONResponder(http.StatusOK, struct {
-			Data []pave.HotspotUpload `json:"data"`
-		}{out})(req)
+		return JSONResponder(http.StatusOK, data{out})(req)
 	})
 }
 
@@ -392,8 +366,7 @@ func OnUploadHotspotPhotos(mt *MockTransport, key string, uploads []pave.Hotspot
 // fixture (three damages on two photos) when body is nil. key "" answers
 // every key. See OnHotspotsNotReady for photos still being analysed.
 func OnHotspotResults(mt *MockTransport, key string, body []byte) {
-	mt.RegisterResponder(http.MethodGet, PathHotspotResults(key),
-		orFixture(http.StatusOK, body == nil, "hotspots_results.json", body))
+	answer(mt, endpoint.HotspotResults, key, body)
 }
 
 // OnHotspotsNotReady answers GET /v1/hotspots/{key} as PAVE does while it
@@ -401,8 +374,7 @@ func OnHotspotResults(mt *MockTransport, key string, body []byte) {
 // yet completed.", "data": []}, which Hotspots.Results turns into an error
 // matching pave.ErrNotReady. key "" answers every key.
 func OnHotspotsNotReady(mt *MockTransport, key string) {
-	mt.RegisterResponder(http.MethodGet, PathHotspotResults(key),
-		FixtureResponder(http.StatusOK, "hotspots_not_ready.json"))
+	onEndpoint(mt, endpoint.HotspotResults, key, FixtureResponder(http.StatusOK, "hotspots_not_ready.json"))
 }
 
 // Errors.
@@ -448,53 +420,41 @@ func OnRateLimited(mt *MockTransport, method, path string, retryAfter time.Durat
 // completed."}, an error matching pave.ErrNotReady. key "" answers every
 // key.
 func OnNotReady(mt *MockTransport, key string) {
-	mt.RegisterResponder(http.MethodGet, PathResults(key),
-		FixtureResponder(http.StatusBadRequest, "error_not_ready.json"))
+	onEndpoint(mt, endpoint.Results, key, FixtureResponder(http.StatusBadRequest, "error_not_ready.json"))
 }
 
 // OnNotFound answers method and path with 404 and the body PAVE sends for
-// that endpoint: {"message": "Session {key} cannot be found."} for the
-// session and Hotspots endpoints, the "does not have callback setting for
-// the event {event}" message (with api_key) for /v1/callbacks/{event},
-// and {"status": "error", "message": "Session not found", ...} for the v2
-// resend. The SDK returns an error matching pave.ErrNotFound.
+// that endpoint (its 404 in the endpoint table): {"message": "Session {key}
+// cannot be found."} for the session and Hotspots endpoints, the "does not
+// have callback setting for the event {event}" message (with api_key) for
+// /v1/callbacks/{event}, and {"status": "error", "message": "Session not
+// found", ...} for the v2 resend. The SDK returns an error matching
+// pave.ErrNotFound.
 func OnNotFound(mt *MockTransport, method, path string) {
 	mt.RegisterResponder(method, path, mockNotFoundResponder)
 }
 
-// mockNotFoundResponder picks the 404 body of the request's endpoint.
+// mockNotFoundResponder answers the 404 of the request's endpoint.
 func mockNotFoundResponder(req *http.Request) (*http.Response, error) {
-	segs := mockSegments(req.URL)
-	_, isSession := mockSessionKeyOf(req.URL)
-	_, isCallback := mockEventOf(req.URL)
-	switch {
-	case isSession && segs[0] == "v2":
-		return FixtureResponder(http.StatusNotFound, "error_resend_not_found.json")(req)
-	case isSession:
-		return FixtureResponder(http.StatusNotFound, "error_not_found.json")(req)
-	case isCallback:
-		return FixtureResponder(http.StatusNotFound, "error_callback_not_found.json")(req)
+	if ep, _ := mockParams(req); ep != nil && ep.Method == req.Method {
+		for _, a := range ep.Errors {
+			if a.Status == http.StatusNotFound {
+				return FixtureResponder(http.StatusNotFound, a.Fixture)(req)
+			}
+		}
 	}
 	return ErrorResponder(http.StatusNotFound, mockMsgNotFound)(req)
 }
 
-// OnSessionNotFound answers 404 (see OnNotFound) to every endpoint of
+// OnSessionNotFound answers 404 (see OnNotFound) to every operation on
 // session key: GET, PUT and DELETE of the session, its photos, notes and
 // results, the Hotspots upload and results, and the v2 resend. key ""
 // answers every key.
 func OnSessionNotFound(mt *MockTransport, key string) {
-	for _, r := range []struct{ method, path string }{
-		{http.MethodGet, PathSession(key)},
-		{http.MethodPut, PathSession(key)},
-		{http.MethodDelete, PathSession(key)},
-		{http.MethodGet, PathPhotos(key)},
-		{http.MethodGet, PathNotes(key)},
-		{http.MethodGet, PathResults(key)},
-		{http.MethodPost, PathHotspotPhotos(key)},
-		{http.MethodGet, PathHotspotResults(key)},
-		{http.MethodPost, PathResend(key)},
-	} {
-		OnNotFound(mt, r.method, r.path)
+	for _, ep := range endpoint.All() {
+		if slices.Contains(ep.Params(), "session_key") {
+			mt.RegisterResponder(ep.Method, routeOf(ep, key), mockNotFoundResponder)
+		}
 	}
 }
 

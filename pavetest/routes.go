@@ -5,105 +5,76 @@ import (
 	"net/http"
 	"strings"
 	"time"
-)
 
-// The fake's routes, one line per endpoint, in Go 1.22 ServeMux patterns:
-// search for "GET /v1/sessions/{key}" and find the client method's path,
-// this route and its tests. A path requested with a method it does not
-// serve is answered 405 (with Allow); any other path 404, both in JSON.
+	"github.com/pave-go/pave/internal/endpoint"
+)
 
 // apiRequest is an authenticated API request.
 type apiRequest struct {
 	*http.Request
 	acct *account
 	body []byte
-	key  string // the {key} path value when routed by fastSessionKey, else ""
+	fast string // the session key when routed by fastSessionKey, else ""
+}
+
+// key returns the request's {session_key}, or its {event}.
+func (q *apiRequest) key() string {
+	if q.fast != "" {
+		return q.fast
+	}
+	if k := q.PathValue("session_key"); k != "" {
+		return k
+	}
+	return q.PathValue("event")
 }
 
 // apiHandler answers one authenticated API request.
-type apiHandler func(w http.ResponseWriter, q *apiRequest)
+type apiHandler func(s *Server, w http.ResponseWriter, q *apiRequest)
 
 // bodyKey carries the request body, read once by ServeHTTP, to the
 // control routes (the API routes find it on their exchange).
 type bodyKey struct{}
 
-// apiRoutes builds the API's mux.
-func (s *Server) apiRoutes() *http.ServeMux {
-	mux := http.NewServeMux()
-	v1 := func(h apiHandler) http.Handler { return s.authed(s.authV1, h) }
-	hotspots := func(h apiHandler) http.Handler { return s.authed(s.authHotspots, h) }
-	v2 := func(h apiHandler) http.Handler { return s.authed(s.authV2, h) }
-	key := func(q *apiRequest) string {
-		if q.key != "" {
-			return q.key
-		}
-		return q.PathValue("key")
-	}
-	event := func(q *apiRequest) string { return q.PathValue("event") }
-
-	// Sessions (client.Sessions).
-	mux.Handle("POST /v1/sessions", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleCreateSession(w, q.body, q.acct) }))
-	s.getSession = v1(func(w http.ResponseWriter, q *apiRequest) { s.handleGetSession(w, q.acct, key(q)) })
-	mux.Handle("GET /v1/sessions/{key}", s.getSession) // also reached without the mux: see fastSessionKey
-	mux.Handle("PUT /v1/sessions/{key}", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleUpdateSession(w, q.body, q.acct, key(q)) }))
-	mux.Handle("DELETE /v1/sessions/{key}", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleDeleteSession(w, q.acct, key(q)) }))
-	mux.Handle("GET /v1/sessions/{key}/photos", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleGetPhotos(w, q.acct, key(q)) }))
-	mux.Handle("GET /v1/sessions/{key}/notes", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleGetNotes(w, q.acct, key(q)) }))
-	mux.Handle("GET /v1/sessions/{key}/results", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleGetResults(w, q.acct, key(q)) }))
-	mux.Handle("POST /v2/capture/sessions/{key}/resend", v2(func(w http.ResponseWriter, q *apiRequest) { s.handleResend(w, q.body, q.acct, key(q)) }))
-
-	// Callback settings (client.Webhooks).
-	mux.Handle("GET /v1/callbacks", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleListCallbacks(w, q.acct) }))
-	mux.Handle("POST /v1/callbacks", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleCreateCallback(w, q.body, q.acct) }))
-	mux.Handle("GET /v1/callbacks/{event}", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleGetCallback(w, q.acct, event(q)) }))
-	mux.Handle("PUT /v1/callbacks/{event}", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleUpdateCallback(w, q.body, q.acct, event(q)) }))
-	mux.Handle("DELETE /v1/callbacks/{event}", v1(func(w http.ResponseWriter, q *apiRequest) { s.handleDeleteCallback(w, q.acct, event(q)) }))
-
-	// Hotspots (client.Hotspots).
-	mux.Handle("POST /v1/hotspots/{key}/photos-url", hotspots(func(w http.ResponseWriter, q *apiRequest) { s.handleHotspotUpload(w, q.body, q.acct, key(q)) }))
-	mux.Handle("GET /v1/hotspots/{key}", hotspots(func(w http.ResponseWriter, q *apiRequest) { s.handleHotspotResults(w, q.acct, key(q)) }))
-
-	methodsOf(mux, "/v1/sessions", "/v1/sessions/{key}", "/v1/sessions/{key}/photos", "/v1/sessions/{key}/notes",
-		"/v1/sessions/{key}/results", "/v2/capture/sessions/{key}/resend", "/v1/callbacks", "/v1/callbacks/{event}",
-		"/v1/hotspots/{key}/photos-url", "/v1/hotspots/{key}")
-	mux.HandleFunc("/", notFound)
-	return mux
+// apiBehaviour is the fake's behaviour for each operation of the endpoint
+// table (package internal/endpoint); the routes are registered by walking
+// the table, so a new entry without a behaviour here fails
+// TestEveryEndpointIsServed.
+var apiBehaviour = map[string]apiHandler{
+	endpoint.CreateSession.Op:       (*Server).handleCreateSession,
+	endpoint.GetSession.Op:          (*Server).handleGetSession,
+	endpoint.Photos.Op:              (*Server).handleGetPhotos,
+	endpoint.Notes.Op:               (*Server).handleGetNotes,
+	endpoint.Results.Op:             (*Server).handleGetResults,
+	endpoint.UpdateSession.Op:       (*Server).handleUpdateSession,
+	endpoint.DeleteSession.Op:       (*Server).handleDeleteSession,
+	endpoint.ListCallbacks.Op:       (*Server).handleListCallbacks,
+	endpoint.GetCallback.Op:         (*Server).handleGetCallback,
+	endpoint.CreateCallback.Op:      (*Server).handleCreateCallback,
+	endpoint.UpdateCallback.Op:      (*Server).handleUpdateCallback,
+	endpoint.DeleteCallback.Op:      (*Server).handleDeleteCallback,
+	endpoint.UploadHotspotPhotos.Op: (*Server).handleHotspotUpload,
+	endpoint.HotspotResults.Op:      (*Server).handleHotspotResults,
+	endpoint.ResendSMS.Op:           (*Server).handleResend,
 }
 
-// controlRoutes builds the mux of the control endpoints (/_fake/...).
-func (s *Server) controlRoutes() *http.ServeMux {
+// apiRoutes builds the API's mux from the endpoint table: each operation's
+// behaviour behind the authentication its page documents, and for each
+// path a 405 listing the methods the table serves there.
+func (s *Server) apiRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
-	body := func(r *http.Request) []byte { b, _ := r.Context().Value(bodyKey{}).([]byte); return b }
-	mux.HandleFunc("GET /_fake/sessions/{key}", func(w http.ResponseWriter, r *http.Request) {
-		s.controlResult(w, r.PathValue("key"), nil)
-	})
-	mux.HandleFunc("POST /_fake/sessions/{key}/{action}", func(w http.ResponseWriter, r *http.Request) {
-		s.controlSession(w, body(r), r.PathValue("key"), r.PathValue("action"))
-	})
-	mux.HandleFunc("POST /_fake/hotspots/{key}/process", func(w http.ResponseWriter, r *http.Request) {
-		s.controlResult(w, r.PathValue("key"), s.ProcessHotspots(r.PathValue("key")))
-	})
-	mux.HandleFunc("GET /_fake/requests", func(w http.ResponseWriter, r *http.Request) { s.controlRequests(w) })
-	mux.HandleFunc("DELETE /_fake/requests", func(w http.ResponseWriter, r *http.Request) {
-		s.ResetRequests()
-		writeJSON(w, http.StatusOK, msg("Requests cleared."))
-	})
-	mux.HandleFunc("GET /_fake/deliveries", func(w http.ResponseWriter, r *http.Request) { s.controlDeliveries(w) })
-	mux.HandleFunc("DELETE /_fake/deliveries", func(w http.ResponseWriter, r *http.Request) {
-		s.ResetDeliveries()
-		writeJSON(w, http.StatusOK, msg("Deliveries cleared."))
-	})
-	mux.HandleFunc("POST /_fake/faults", func(w http.ResponseWriter, r *http.Request) { s.controlInject(w, body(r)) })
-	mux.HandleFunc("DELETE /_fake/faults", func(w http.ResponseWriter, r *http.Request) {
-		s.ResetFaults()
-		writeJSON(w, http.StatusOK, msg("Faults cleared."))
-	})
-	mux.HandleFunc("GET /_fake/accounts", func(w http.ResponseWriter, r *http.Request) { s.controlAccounts(w) })
-	mux.HandleFunc("GET /_fake/clock", func(w http.ResponseWriter, r *http.Request) { s.controlClock(w, nil) })
-	mux.HandleFunc("POST /_fake/clock", func(w http.ResponseWriter, r *http.Request) { s.controlClock(w, body(r)) })
-	methodsOf(mux, "/_fake/sessions/{key}", "/_fake/sessions/{key}/{action}", "/_fake/hotspots/{key}/process",
-		"/_fake/requests", "/_fake/deliveries", "/_fake/faults", "/_fake/clock", "/_fake/accounts")
-	mux.HandleFunc("/", notFound)
+	auth := map[endpoint.Auth]func(*http.Request, time.Time) (*account, *authFailure){
+		endpoint.Signed: s.authV1, endpoint.KeyOnly: s.authHotspots, endpoint.AccessToken: s.authV2,
+	}
+	allow := map[string][]string{}
+	for _, ep := range endpoint.All() {
+		h := s.authed(auth[ep.Auth], apiBehaviour[ep.Op])
+		if ep == endpoint.GetSession {
+			s.getSession = h // also reached without the mux: see fastSessionKey
+		}
+		mux.Handle(ep.Route(), h)
+		allow[ep.Pattern] = append(allow[ep.Pattern], ep.Method)
+	}
+	methodNotAllowedRoutes(mux, allow)
 	return mux
 }
 
@@ -122,13 +93,19 @@ func (s *Server) authed(auth func(*http.Request, time.Time) (*account, *authFail
 		}
 		acct, fail := auth(r, now)
 		if fail != nil {
-			writeJSON(w, http.StatusUnauthorized, fail)
+			e.reason = fail.reason
+			w.Header()[headerReason] = []string{fail.reason}
+			writeJSON(e, http.StatusUnauthorized, fail)
 			return
 		}
-		e.q = apiRequest{Request: r, acct: acct, body: e.body, key: e.key}
-		h(e, &e.q)
+		e.q = apiRequest{Request: r, acct: acct, body: e.body, fast: e.key}
+		h(s, e, &e.q)
 	})
 }
+
+// fastPrefix is the path of GET /v1/sessions/{session_key} before its one
+// parameter, which ends the pattern.
+var fastPrefix = strings.TrimSuffix(endpoint.GetSession.Pattern, "{session_key}")
 
 // fastSessionKey returns the key of a request the API mux would route to
 // "GET /v1/sessions/{key}" with that path value, the most frequent request
@@ -139,11 +116,10 @@ func (s *Server) authed(auth func(*http.Request, time.Time) (*account, *authFail
 // _ ~), which escaping leaves alone, not . or .. (which cleaning would
 // change). Anything else goes through the mux.
 func fastSessionKey(r *http.Request) (string, bool) {
-	const prefix = "/v1/sessions/"
-	if r.Method != http.MethodGet || r.URL.RawPath != "" || !strings.HasPrefix(r.URL.Path, prefix) {
+	if r.Method != endpoint.GetSession.Method || r.URL.RawPath != "" || !strings.HasPrefix(r.URL.Path, fastPrefix) {
 		return "", false
 	}
-	key := r.URL.Path[len(prefix):]
+	key := r.URL.Path[len(fastPrefix):]
 	if key == "" || key == "." || key == ".." {
 		return "", false
 	}
@@ -156,22 +132,18 @@ func fastSessionKey(r *http.Request) (string, bool) {
 	return key, true
 }
 
-// methodsOf registers, for each path, a method-less route answering 405:
-// it matches only when no route of the path serves the request's method,
-// and lists those that do.
-func methodsOf(mux *http.ServeMux, paths ...string) {
-	for _, p := range paths {
-		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-			var allowed []string
-			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
-				probe := &http.Request{Method: m, URL: r.URL, Host: r.Host}
-				if _, pattern := mux.Handler(probe); strings.HasPrefix(pattern, m+" ") {
-					allowed = append(allowed, m)
-				}
-			}
-			methodNotAllowed(w, allowed...)
+// methodNotAllowedRoutes registers, for each path of allow, a method-less
+// route answering 405 with the path's methods in Allow, and a catch-all
+// 404.
+func methodNotAllowedRoutes(mux *http.ServeMux, allow map[string][]string) {
+	for p, methods := range allow {
+		list := strings.Join(methods, ", ")
+		mux.HandleFunc(p, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Allow", list)
+			writeJSON(w, http.StatusMethodNotAllowed, msg("Method not allowed."))
 		})
 	}
+	mux.HandleFunc("/", notFound)
 }
 
 func notFound(w http.ResponseWriter, _ *http.Request) {

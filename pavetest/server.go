@@ -37,7 +37,6 @@ type Server struct {
 
 	mu          sync.Mutex
 	accounts    []*account
-	byAPIKey    map[string]*account
 	sessions    map[string]*session
 	keyRand     *rand.Rand
 	clockOffset atomic.Int64 // nanoseconds, see AdvanceClock
@@ -45,6 +44,12 @@ type Server struct {
 	nextVehID   int64
 	requests    logRing[recordedRequest]
 	faults      []*faultState
+	nextFaultID int
+	reqSeq      uint64
+	logMu       sync.Mutex // one log line at a time
+	chaos       Chaos
+	chaosDraws  int
+	nextDue     atomic.Int64 // unix nanoseconds of the earliest results due, 0: none
 	deliveries  logRing[Delivery]
 
 	httpSrv   *http.Server
@@ -67,7 +72,7 @@ type Server struct {
 
 	hooks    *http.Client
 	ownHooks *http.Transport // nil when the user supplied WebhookClient
-	queue    *deliveryQueue  // nil unless AsyncWebhooks
+	queue    *deliveryQueues // nil unless AsyncWebhooks
 }
 
 // NewServer starts a fake server for a test and closes it with t.Cleanup.
@@ -112,19 +117,17 @@ func Start(opts ...Option) (*Server, error) {
 		URL:       "http://" + listen,
 		addr:      ln.Addr().String(),
 		opts:      o,
-		byAPIKey:  map[string]*account{},
 		sessions:  map[string]*session{},
 		keyRand:   newRand(o.Seed, "session-keys"),
 		closing:   make(chan struct{}),
 		serveDone: make(chan struct{}),
+		chaos:     o.Chaos,
 	}
 	s.hcond = sync.NewCond(&s.hmu)
 	s.apiMux, s.controlMux = s.apiRoutes(), s.controlRoutes()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, a := range o.Accounts {
-		acct := newAccount(a)
-		s.accounts = append(s.accounts, acct)
-		s.byAPIKey[a.APIKey] = acct
+		s.accounts = append(s.accounts, newAccount(a))
 	}
 	if o.WebhookClient != nil {
 		s.hooks = o.WebhookClient
@@ -183,6 +186,28 @@ func (s *Server) Close() {
 	})
 }
 
+// Reset returns the server to its start state: no sessions, callback
+// settings, faults, recorded requests or deliveries (queued ones are
+// dropped), and the clock as it started. Accounts and seed are kept, so
+// the same calls give the same session keys again.
+func (s *Server) Reset() {
+	if s.queue != nil {
+		s.queue.clear()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions = map[string]*session{}
+	for _, a := range s.accounts {
+		a.callbacks = nil
+	}
+	s.faults, s.nextFaultID, s.nextNoteID, s.nextVehID, s.chaos, s.chaosDraws = nil, 0, 0, 0, s.opts.Chaos, 0
+	s.nextDue.Store(0)
+	s.requests.reset()
+	s.deliveries.reset()
+	s.keyRand = newRand(s.opts.Seed, "session-keys")
+	s.clockOffset.Store(0)
+}
+
 // Credentials returns the credentials of the default (first) account.
 func (s *Server) Credentials() pave.Credentials { return s.opts.Accounts[0].Credentials() }
 
@@ -232,6 +257,7 @@ func (s *Server) now() time.Time { return s.opts.Now().Add(time.Duration(s.clock
 // from Client and NewClient follow it.
 func (s *Server) AdvanceClock(d time.Duration) {
 	s.clockOffset.Add(int64(d))
+	s.completeDue()
 }
 
 // enter registers an in-flight handler; false once the server is closing.
@@ -283,6 +309,14 @@ type exchange struct {
 	hasArrived bool
 	q          apiRequest
 	vals       [3]string // Date, Content-Type, Content-Length
+	status     int       // as written
+	reason     string    // why the fake refused the request, or ""
+}
+
+// WriteHeader notes the status for the request log.
+func (e *exchange) WriteHeader(status int) {
+	e.status = status
+	e.ResponseWriter.WriteHeader(status)
 }
 
 // Unwrap gives http.ResponseController the underlying writer.
@@ -296,6 +330,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.leave()
+	s.completeDue()
 	body, tooLarge := readBody(w, r, s.opts.MaxBodyBytes)
 	if r.URL.Path == "/_fake" || strings.HasPrefix(r.URL.Path, "/_fake/") {
 		// Date from the fake's own clock (net/http would use the real
@@ -306,22 +341,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, msg("Request body too large."))
 			return
 		}
-		if s.controlAllowed(w, r) {
-			s.controlMux.ServeHTTP(w, withBody(r, body))
-		}
+		s.controlMux.ServeHTTP(w, withBody(r, body))
 		return
 	}
-	now, f := s.admit(r, body)
+	now, f, slot := s.admit(r, body)
 	e := &exchange{ResponseWriter: w, body: body, arrived: now, hasArrived: true}
 	e.vals[0] = s.dateHeader(now)
 	w.Header()["Date"] = e.vals[0:1:1]
 	if f != nil {
+		e.status = f.Status
 		s.applyFault(w, r, f, func(w http.ResponseWriter) {
-			s.serveAPI(&exchange{ResponseWriter: w, body: body}, r, tooLarge)
+			e = &exchange{ResponseWriter: w, body: body}
+			s.serveAPI(e, r, tooLarge)
 		})
-		return
+	} else {
+		s.serveAPI(e, r, tooLarge)
 	}
-	s.serveAPI(e, r, tooLarge)
+	s.settle(r, slot, e.status, e.reason)
 }
 
 // serveAPI hands an API request, recorded and past the faults, to the
@@ -356,11 +392,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte,
 		return b, true
 	}
 	return b, false
-}
-
-func methodNotAllowed(w http.ResponseWriter, methods ...string) {
-	w.Header().Set("Allow", strings.Join(methods, ", "))
-	writeJSON(w, http.StatusMethodNotAllowed, msg("Method not allowed."))
 }
 
 // message is the common {"message": ...} error body.

@@ -81,11 +81,6 @@ func checkCallback(b *callbackJSON) string {
 	return ""
 }
 
-func notConfigured(acct *account, event string) callbackMsgJSON {
-	return callbackMsgJSON{APIKey: acct.APIKey,
-		Message: fmt.Sprintf("Your API Key does not have callback setting for the event %s.", event)}
-}
-
 // callbackFor returns acct's setting for event. Call with s.mu held.
 func (acct *account) callbackFor(event string) *callback {
 	for _, c := range acct.callbacks {
@@ -96,90 +91,89 @@ func (acct *account) callbackFor(event string) *callback {
 	return nil
 }
 
-func (s *Server) handleListCallbacks(w http.ResponseWriter, acct *account) {
+func (s *Server) handleListCallbacks(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := callbackListJSON{APIKey: acct.APIKey, Data: []callbackJSON{}}
-	for _, c := range acct.callbacks {
-		out.Data = append(out.Data, c.view())
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, callbackListJSON{APIKey: q.acct.APIKey, Data: viewsOf(q.acct.callbacks, (*callback).view)})
 }
 
-func (s *Server) handleGetCallback(w http.ResponseWriter, acct *account, event string) {
-	event = normalEvent(event)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := acct.callbackFor(event)
+// setting returns the account's setting of the request's event, or
+// answers the documented 404. Call with s.mu held.
+func (s *Server) setting(w http.ResponseWriter, q *apiRequest) *callback {
+	event := normalEvent(q.key())
+	c := q.acct.callbackFor(event)
 	if c == nil {
-		writeJSON(w, http.StatusNotFound, notConfigured(acct, event))
-		return
+		writeJSON(w, http.StatusNotFound, callbackMsgJSON{APIKey: q.acct.APIKey,
+			Message: fmt.Sprintf("Your API Key does not have callback setting for the event %s.", event)})
 	}
-	writeJSON(w, http.StatusOK, callbackOneJSON{APIKey: acct.APIKey, Data: c.view()})
+	return c
 }
 
-func (s *Server) handleCreateCallback(w http.ResponseWriter, body []byte, acct *account) {
+func (s *Server) handleGetCallback(w http.ResponseWriter, q *apiRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.setting(w, q); c != nil {
+		writeJSON(w, http.StatusOK, callbackOneJSON{APIKey: q.acct.APIKey, Data: c.view()})
+	}
+}
+
+// readCallback decodes and checks a setting body (the event required when
+// create), or answers 400.
+func readCallback(w http.ResponseWriter, body []byte, create bool) (*callbackJSON, bool) {
 	var b callbackJSON
-	if problem := decodeJSON(body, &b); problem != "" {
-		writeJSON(w, http.StatusBadRequest, msg(problem))
-		return
+	problem := ""
+	if re := decodeBody(body, &b, false); re != nil {
+		writeJSON(w, http.StatusBadRequest, re)
+		return nil, false
 	}
 	b.Event = normalEvent(b.Event)
-	if b.Event == "" || strings.TrimSpace(b.URL) == "" {
-		writeJSON(w, http.StatusBadRequest, msg(msgMissingFields))
-		return
+	switch {
+	case create && b.Event == "" || strings.TrimSpace(b.URL) == "":
+		problem = msgMissingFields
+	case create && !knownEvent(b.Event):
+		problem = msgUnsupportedEvent
+	default:
+		problem = checkCallback(&b)
 	}
-	if !knownEvent(b.Event) {
-		writeJSON(w, http.StatusBadRequest, msg(msgUnsupportedEvent))
-		return
-	}
-	if problem := checkCallback(&b); problem != "" {
+	if problem != "" {
 		writeJSON(w, http.StatusBadRequest, msg(problem))
-		return
+		return nil, false
 	}
-	c := &callback{Event: b.Event, URL: b.URL, Method: strings.ToUpper(b.Method), Headers: b.Headers, Payload: b.Payload}
-	if c.Method == "" {
-		c.Method = http.MethodPost
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if acct.callbackFor(c.Event) != nil {
-		writeJSON(w, http.StatusBadRequest, msg(fmt.Sprintf("Callback setting for the event %s already exists.", c.Event)))
-		return
-	}
-	acct.callbacks = append(acct.callbacks, c)
-	writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: acct.APIKey, callbackJSON: c.view()})
+	return &b, true
 }
 
-func (s *Server) handleUpdateCallback(w http.ResponseWriter, body []byte, acct *account, event string) {
-	event = normalEvent(event)
-	s.mu.Lock()
-	exists := acct.callbackFor(event) != nil
-	s.mu.Unlock()
-	if !exists {
-		writeJSON(w, http.StatusNotFound, notConfigured(acct, event))
-		return
-	}
-	var b callbackJSON
-	if problem := decodeJSON(body, &b); problem != "" {
-		writeJSON(w, http.StatusBadRequest, msg(problem))
-		return
-	}
-	if strings.TrimSpace(b.URL) == "" {
-		writeJSON(w, http.StatusBadRequest, msg(msgMissingFields))
-		return
-	}
-	if problem := checkCallback(&b); problem != "" {
-		writeJSON(w, http.StatusBadRequest, msg(problem))
+func (s *Server) handleCreateCallback(w http.ResponseWriter, q *apiRequest) {
+	b, ok := readCallback(w, q.body, true)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := acct.callbackFor(event)
-	if c == nil { // deleted meanwhile
-		writeJSON(w, http.StatusNotFound, notConfigured(acct, event))
+	if q.acct.callbackFor(b.Event) != nil {
+		writeJSON(w, http.StatusBadRequest, msg(fmt.Sprintf("Callback setting for the event %s already exists.", b.Event)))
 		return
 	}
+	c := &callback{Event: b.Event, Method: http.MethodPost}
+	c.update(b)
+	q.acct.callbacks = append(q.acct.callbacks, c)
+	writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: q.acct.APIKey, callbackJSON: c.view()})
+}
+
+func (s *Server) handleUpdateCallback(w http.ResponseWriter, q *apiRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.setting(w, q)
+	if c == nil {
+		return
+	}
+	if b, ok := readCallback(w, q.body, false); ok {
+		c.update(b)
+		writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: q.acct.APIKey, callbackJSON: c.view()})
+	}
+}
+
+// update takes the url, and the method, headers and payload when given.
+func (c *callback) update(b *callbackJSON) {
 	c.URL = b.URL
 	if b.Method != "" {
 		c.Method = strings.ToUpper(b.Method)
@@ -190,19 +184,14 @@ func (s *Server) handleUpdateCallback(w http.ResponseWriter, body []byte, acct *
 	if b.Payload != nil {
 		c.Payload = b.Payload
 	}
-	writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: acct.APIKey, callbackJSON: c.view()})
 }
 
-func (s *Server) handleDeleteCallback(w http.ResponseWriter, acct *account, event string) {
-	event = normalEvent(event)
+func (s *Server) handleDeleteCallback(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := slices.IndexFunc(acct.callbacks, func(c *callback) bool { return c.Event == event })
-	if i < 0 {
-		writeJSON(w, http.StatusNotFound, notConfigured(acct, event))
-		return
+	if c := s.setting(w, q); c != nil {
+		q.acct.callbacks = slices.DeleteFunc(q.acct.callbacks, func(x *callback) bool { return x == c })
+		writeJSON(w, http.StatusOK, callbackMsgJSON{APIKey: q.acct.APIKey,
+			Message: fmt.Sprintf("Callback setting %s has been successfully removed.", c.Event)})
 	}
-	acct.callbacks = slices.Delete(acct.callbacks, i, i+1)
-	writeJSON(w, http.StatusOK, callbackMsgJSON{APIKey: acct.APIKey,
-		Message: fmt.Sprintf("Callback setting %s has been successfully removed.", event)})
 }

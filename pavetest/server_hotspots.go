@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -70,13 +71,16 @@ func validPhotoURL(raw string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-func (s *Server) handleHotspotUpload(w http.ResponseWriter, body []byte, acct *account, key string) {
-	if !s.knownSession(w, acct, key) {
+func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.own(w, q)
+	if sess == nil {
 		return
 	}
 	var b hotspotUploadBody
-	if problem := decodeJSON(body, &b); problem != "" {
-		writeJSON(w, http.StatusBadRequest, msg(problem))
+	if re := decodeBody(q.body, &b, false); re != nil {
+		writeJSON(w, http.StatusBadRequest, re)
 		return
 	}
 	if len(b.Photos) == 0 {
@@ -84,7 +88,7 @@ func (s *Server) handleHotspotUpload(w http.ResponseWriter, body []byte, acct *a
 		return
 	}
 	out := hotspotUploadJSON{Data: make([]hotspotUploadItem, 0, len(b.Photos))}
-	var accepted []hotspotPhoto
+	accepted := 0
 	for _, p := range b.Photos {
 		item := hotspotUploadItem{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: msgHotspotUploaded}
 		code := pave.PhotoLabel(p.PhotoLabel).Code()
@@ -96,47 +100,26 @@ func (s *Server) handleHotspotUpload(w http.ResponseWriter, body []byte, acct *a
 		case !validPhotoURL(p.URL):
 			item.Success, item.Message = false, msgInvalidPhotoURL
 		default:
-			accepted = append(accepted, hotspotPhoto{Label: code.Label(), URL: p.URL})
+			accepted++
+			sess.hotspotPhotos = slices.DeleteFunc(sess.hotspotPhotos, func(h hotspotPhoto) bool { return h.Label == code.Label() })
+			sess.hotspotPhotos = append(sess.hotspotPhotos, hotspotPhoto{Label: code.Label(), URL: p.URL})
 		}
 		out.Data = append(out.Data, item)
 	}
-	s.mu.Lock()
-	sess := s.ownSession(acct, key)
-	if sess == nil {
-		s.mu.Unlock()
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
-		return
-	}
-	for _, p := range accepted {
-		replaced := false
-		for i := range sess.hotspotPhotos {
-			if sess.hotspotPhotos[i].Label == p.Label {
-				sess.hotspotPhotos[i] = p
-				replaced = true
-			}
-		}
-		if !replaced {
-			sess.hotspotPhotos = append(sess.hotspotPhotos, p)
-		}
-	}
-	if len(accepted) > 0 {
-		sess.hotspotProcessed = false
-		sess.hotspotResults = nil
+	if accepted > 0 {
+		sess.hotspotProcessed, sess.hotspotResults = false, nil
 		if s.opts.HotspotsAutoProcess {
 			s.processHotspotsLocked(sess)
 		}
 	}
-	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) handleHotspotResults(w http.ResponseWriter, acct *account, key string) {
+func (s *Server) handleHotspotResults(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSession(acct, key)
-	switch {
+	switch sess := s.own(w, q); {
 	case sess == nil:
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 	case !sess.hotspotProcessed:
 		writeJSON(w, http.StatusOK, hotspotResultsJSON{Success: false, Message: msgNotCompleted, Data: []hotspotPhotoJSON{}})
 	default:

@@ -2,6 +2,7 @@ package pavetest
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -28,27 +29,29 @@ const (
 	DefaultMaxRecordedRequests = 10000
 )
 
-// Account is one PAVE account and API key the fake server knows. Sessions
+// Account is one PAVE account and API key the fake server knows. Its JSON
+// form (GET /_fake/accounts) is the credentials, the account name and the
+// default theme. Sessions
 // and callback settings belong to an API key and are invisible to the others.
 type Account struct {
 	// Username is the account name signed into the API-Token.
-	Username string
+	Username string `json:"username"`
 	// APIKey identifies the key (sent in API-Key).
-	APIKey string
+	APIKey string `json:"api_key"`
 	// APISecret keys the HMAC.
-	APISecret string
+	APISecret string `json:"api_secret"`
 	// AccountName is the capture-link subdomain; default Username in lower case.
-	AccountName string
+	AccountName string `json:"account_name,omitempty"`
 	// DefaultTheme applies to sessions created without a theme; default PRO.
-	DefaultTheme pave.Theme
+	DefaultTheme pave.Theme `json:"default_theme,omitempty"`
 	// Live marks a live key (informational; test and live keys behave alike).
-	Live bool
+	Live bool `json:"-"`
 	// AccessToken is an extra value accepted in the v2 API-Access-Token
 	// header. The API key itself is always accepted there.
-	AccessToken string
+	AccessToken string `json:"-"`
 	// APIName is reported as source.properties.api_name in results;
 	// default "pavetest".
-	APIName string
+	APIName string `json:"-"`
 }
 
 // Credentials returns the SDK credentials of the account.
@@ -129,6 +132,27 @@ type Options struct {
 	// of before the lifecycle method returns. Server.WaitDeliveries waits
 	// for the queue to drain.
 	AsyncWebhooks bool
+	// MaskPII masks, in every answer and delivery, VINs (the last six
+	// characters), plates and phone numbers (the last four digits) as
+	// PAVE's PII-mask key setting does: its samples show
+	// JN1CV6AR9BMXXXXXX and 647-455-XXXX.
+	MaskPII bool
+	// ResultsDelay holds every session's results back, as PAVE's "24HR
+	// Queued Results" mode may ("delayed for up to 24 hours"): Complete
+	// stops at CONFIRM, and the server completes the session, firing
+	// its deliveries, once its clock is this far past the end of the
+	// capture (advance it with AdvanceClock or POST /_fake/clock).
+	ResultsDelay time.Duration
+	// Chaos makes deliveries and results misbehave (see Chaos); the zero
+	// value, none.
+	Chaos Chaos
+	// Log, when set, receives one line per API request (method, path,
+	// status, refusal reason, milliseconds) and per webhook delivery
+	// attempt (event, receiver URL without its query, status, attempt,
+	// state): key=value text, or JSON lines with LogJSON. Never a secret,
+	// token, phone, name or body.
+	Log     io.Writer
+	LogJSON bool
 	// MaxBodyBytes caps request bodies (413 above); default 1 MiB.
 	MaxBodyBytes int64
 	// MaxRecordedRequests bounds Server.Requests and Server.Deliveries
@@ -193,6 +217,12 @@ func (o Options) normalize() (Options, error) {
 	}
 	if o.ControlToken != "" && (len(o.ControlToken) < 16 || strings.ContainsFunc(o.ControlToken, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
 		return o, fmt.Errorf("pavetest: ControlToken must be at least 16 bytes without spaces or control characters")
+	}
+	if err := o.Chaos.validate(); err != nil {
+		return o, err
+	}
+	if o.ResultsDelay < 0 {
+		return o, fmt.Errorf("pavetest: ResultsDelay is negative")
 	}
 	if o.Timestamps != Strict && o.Timestamps != Lenient {
 		return o, fmt.Errorf("pavetest: unknown TimestampMode %d", o.Timestamps)

@@ -3,6 +3,7 @@ package pavetest
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -25,6 +26,35 @@ type Request struct {
 	Body []byte `json:"body,omitempty"`
 	// Time is the server-clock time of arrival.
 	Time time.Time `json:"time"`
+	// Status is the status answered (0 while the request is served, or
+	// when a fault dropped the connection).
+	Status int `json:"status,omitempty"`
+	// Reason says why the fake refused the request (its Pave-Fake-Reason
+	// header), "" when it did not.
+	Reason string `json:"reason,omitempty"`
+}
+
+// MarshalJSON writes the body as a string, not base64.
+func (r Request) MarshalJSON() ([]byte, error) {
+	type plain Request
+	return json.Marshal(struct {
+		plain
+		Body string `json:"body,omitempty"`
+	}{plain(r), string(r.Body)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *Request) UnmarshalJSON(b []byte) error {
+	type plain Request
+	w := struct {
+		*plain
+		Body string `json:"body"`
+	}{plain: (*plain)(r)}
+	err := json.Unmarshal(b, &w)
+	if w.Body != "" {
+		r.Body = []byte(w.Body)
+	}
+	return err
 }
 
 // recordedRequest is a Request as the log keeps it: method, paths, query
@@ -37,6 +67,16 @@ type recordedRequest struct {
 	hasHeader bool   // false: the request's Header was nil
 	body      []byte
 	time      time.Time
+	seq       uint64 // the request's number, to find it again in the ring
+	status    int
+	reason    string
+	start     time.Time // real time, for the log line's duration
+}
+
+// logSlot is where admit recorded a request.
+type logSlot struct {
+	i   int
+	seq uint64
 }
 
 // appendString appends s with its length as a uvarint.
@@ -70,7 +110,7 @@ func (q recordedRequest) request() Request {
 		d = d[k+int(n):]
 		return s
 	}
-	r := Request{Method: next(), Path: next(), Body: bytes.Clone(q.body), Time: q.time}
+	r := Request{Method: next(), Path: next(), Body: bytes.Clone(q.body), Time: q.time, Status: q.status, Reason: q.reason}
 	r.EscapedPath = (&url.URL{Path: r.Path, RawPath: next()}).EscapedPath()
 	r.RawQuery = next()
 	if q.hasHeader {
@@ -87,13 +127,32 @@ func (q recordedRequest) request() Request {
 // one critical section; it returns the server-clock time of arrival. body
 // is what ServeHTTP read: a slice of its own that no handler modifies, so
 // the log keeps it as it is.
-func (s *Server) admit(r *http.Request, body []byte) (time.Time, *Fault) {
+func (s *Server) admit(r *http.Request, body []byte) (time.Time, *Fault, logSlot) {
 	req := recordedRequest{data: encodeRequest(r), hasHeader: r.Header != nil, body: body}
+	if s.opts.Log != nil {
+		req.start = time.Now()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	req.time = s.now()
-	s.requests.add(req, s.opts.MaxRecordedRequests)
-	return req.time, s.takeFaultLocked(r)
+	s.reqSeq++
+	req.seq = s.reqSeq
+	i := s.requests.add(req, s.opts.MaxRecordedRequests)
+	return req.time, s.takeFaultLocked(r), logSlot{i, req.seq}
+}
+
+// settle records the answer to a request admit recorded, and logs it.
+func (s *Server) settle(r *http.Request, slot logSlot, status int, reason string) {
+	var start time.Time
+	s.mu.Lock()
+	if items := s.requests.items; slot.i < len(items) && items[slot.i].seq == slot.seq {
+		items[slot.i].status, items[slot.i].reason, start = status, reason, items[slot.i].start
+	}
+	s.mu.Unlock()
+	if s.opts.Log != nil {
+		s.logLine("kind", "request", "method", r.Method, "path", r.URL.Path, "status", status,
+			"ms", float64(time.Since(start).Microseconds())/1000, "reason", reason)
+	}
 }
 
 // Requests returns the API requests received so far, oldest first.

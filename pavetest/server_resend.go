@@ -45,7 +45,8 @@ func v2Status(sess *session) string {
 	return string(sess.status)
 }
 
-func (s *Server) handleResend(w http.ResponseWriter, body []byte, acct *account, key string) {
+func (s *Server) handleResend(w http.ResponseWriter, q *apiRequest) {
+	key := q.key()
 	fail := func(status int, text string, extra func(*resendJSON)) {
 		out := resendJSON{Status: "error", Message: text, SessionKey: key}
 		if extra != nil {
@@ -54,14 +55,14 @@ func (s *Server) handleResend(w http.ResponseWriter, body []byte, acct *account,
 		writeJSON(w, status, out)
 	}
 	var b resendBody
-	if problem := decodeJSON(body, &b); problem != "" {
-		fail(http.StatusBadRequest, problem, nil)
+	if re := decodeBody(q.body, &b, false); re != nil {
+		fail(http.StatusBadRequest, re.Error(), nil)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSession(acct, key)
-	if sess == nil {
+	sess := s.sessions[key]
+	if sess == nil || sess.acct != q.acct {
 		fail(http.StatusNotFound, "Session not found", nil)
 		return
 	}
@@ -85,8 +86,8 @@ func (s *Server) handleResend(w http.ResponseWriter, body []byte, acct *account,
 		fail(http.StatusBadRequest, "SMS has already been resent for this session", nil)
 		return
 	}
-	if sess.smsStatus == smsFailed {
-		fail(http.StatusBadRequest, "The original SMS was not delivered and cannot be resent", nil)
+	if sess.smsStatus == smsPending || sess.smsStatus == smsFailed { // an original SMS, not reported delivered
+		fail(http.StatusBadRequest, "The original SMS has not been reported delivered, so it cannot be resent", nil)
 		return
 	}
 	phone := strings.TrimSpace(b.Phone)

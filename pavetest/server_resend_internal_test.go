@@ -22,6 +22,7 @@ func TestResendRules(t *testing.T) {
 	}
 
 	key := createSession(t, c, &pave.CreateSessionRequest{SMS: &pave.SMS{To: "+14165550199"}}).SessionKey
+	require.NoError(t, srv.SetSMSResult(key, true, ""))
 	srv.AdvanceClock(2*24*time.Hour + time.Hour)
 	status, body := resend(key, nil)
 	require.Equal(t, http.StatusOK, status, string(body))
@@ -37,15 +38,17 @@ func TestResendRules(t *testing.T) {
 	assert.JSONEq(t, `{"status":"error","message":"Session not found","session_key":"NOP-0000000000"}`, string(body))
 
 	// A phone in the body overrides the recipient; IN_PROGRESS is allowed.
-	started := createSession(t, c, nil).SessionKey
+	started := createSession(t, c, &pave.CreateSessionRequest{SMS: &pave.SMS{To: "+14165550199"}}).SessionKey
+	require.NoError(t, srv.SetSMSResult(started, true, ""))
 	require.NoError(t, srv.CapturePhoto(started, pave.PhotoVIN, true))
 	status, body = resend(started, map[string]string{"phone": "+14165550123"})
 	require.Equal(t, http.StatusOK, status, string(body))
 	assert.Equal(t, "+14165550123", jsonMap(t, body)["phone"])
 
-	noPhone := createSession(t, c, nil).SessionKey
-	status, _ = resend(noPhone, nil)
+	noPhone := createSession(t, c, nil).SessionKey // no original SMS: a phone in the body may name one
+	status, body = resend(noPhone, nil)
 	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, string(body), "No phone number")
 	status, _ = resend(noPhone, map[string]string{"phone": "nope"})
 	assert.Equal(t, http.StatusBadRequest, status)
 	status, _ = resend(noPhone, `{"phone":`)
@@ -83,6 +86,7 @@ func TestResendRules(t *testing.T) {
 
 	// Older than 7 days, by the server clock.
 	old := createSession(t, c, &pave.CreateSessionRequest{SMS: &pave.SMS{To: "+14165550199"}}).SessionKey
+	require.NoError(t, srv.SetSMSResult(old, true, ""))
 	srv.AdvanceClock(9 * 24 * time.Hour)
 	status, body = resend(old, nil)
 	assert.Equal(t, http.StatusBadRequest, status)

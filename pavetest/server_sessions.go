@@ -1,9 +1,6 @@
 package pavetest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,37 +23,6 @@ type sessionBody struct {
 	SMS     *pave.SMS             `json:"sms"`
 	Options *pave.SessionOptions  `json:"options"`
 }
-
-// decodeJSON decodes an optional JSON object body into v. An empty body
-// or null leaves v untouched. It returns "" or a message safe to return to
-// the client (no values from the body).
-func decodeJSON(body []byte, v any) string {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || string(body) == "null" {
-		return ""
-	}
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return ""
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field != "" {
-			return "Invalid request body: field " + te.Field + " has the wrong type."
-		}
-		return "Invalid request body: expected a JSON object."
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return "Malformed JSON in request body."
-	}
-	return "Invalid request body."
-}
-
-// fieldErrs collects validation messages by dotted field path.
-type fieldErrs map[string][]string
-
-func (f fieldErrs) add(field, text string) { f[field] = append(f[field], text) }
 
 // validPhone: 7 to 15 digits after removing spaces, dashes, dots,
 // parentheses and one leading +.
@@ -160,46 +126,28 @@ func (b *sessionBody) validate() fieldErrs {
 	return fe
 }
 
-type validationBody struct {
-	Message string    `json:"message"`
-	Errors  fieldErrs `json:"errors"`
-}
-
-// readSessionBody decodes and validates; on failure it has answered.
+// readSessionBody decodes and validates a session body, or answers 400.
 func readSessionBody(w http.ResponseWriter, body []byte) (*sessionBody, bool) {
 	var b sessionBody
-	if problem := decodeJSON(body, &b); problem != "" {
-		writeJSON(w, http.StatusBadRequest, msg(problem))
+	re := decodeBody(body, &b, false)
+	if re == nil {
+		re = invalidFields(b.validate())
+	}
+	if re != nil {
+		writeJSON(w, http.StatusBadRequest, re)
 		return nil, false
 	}
-	if fe := b.validate(); len(fe) > 0 {
-		writeJSON(w, http.StatusBadRequest, validationBody{Message: msgValidation, Errors: fe})
-		return nil, false
+	if b.Vehicle != nil { // the IDs are PAVE's to give
+		b.Vehicle.VehicleID, b.Vehicle.ID, b.Vehicle.SessionKey = 0, 0, ""
 	}
 	return &b, true
-}
-
-func copySMS(in *pave.SMS) *pave.SMS {
-	if in == nil {
-		return nil
-	}
-	c := *in
-	return &c
-}
-
-func copyContact(in *pave.Contact) *pave.Contact {
-	if in == nil {
-		return nil
-	}
-	c := *in
-	return &c
 }
 
 // stamp is the server clock truncated to whole seconds, as PAVE stores it.
 func (s *Server) stampLocked() time.Time { return s.now().UTC().Truncate(time.Second) }
 
-func (s *Server) handleCreateSession(w http.ResponseWriter, body []byte, acct *account) {
-	b, ok := readSessionBody(w, body)
+func (s *Server) handleCreateSession(w http.ResponseWriter, q *apiRequest) {
+	b, ok := readSessionBody(w, q.body)
 	if !ok {
 		return
 	}
@@ -210,60 +158,48 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, body []byte, acct *a
 		key = newSessionKey(s.keyRand)
 	}
 	now := s.stampLocked()
-	sess := &session{
-		key: key, acct: acct, theme: string(acct.DefaultTheme), status: pave.StatusIdle,
-		language: "EN", createdAt: now, updatedAt: now,
-	}
-	if st := b.Session; st != nil {
-		if st.Theme != "" {
-			sess.theme = string(normalTheme(st.Theme))
-		}
-		if st.Language != "" {
-			sess.language = string(st.Language)
-		}
-		sess.redirectURL = st.RedirectURL
-	}
-	sess.passThrough(b)
-	sess.sms = copySMS(b.SMS)
-	if sess.sms != nil && sess.sms.To != "" {
-		sess.smsStatus = smsPending
-	}
-	sess.vehicle.mergeFrom(b.Vehicle)
+	sess := &session{key: key, acct: q.acct, theme: string(q.acct.DefaultTheme), status: pave.StatusIdle,
+		language: "EN", createdAt: now, updatedAt: now}
 	s.sessions[key] = sess
-	b2, n, err := sess.viewJSON(s.opts.CaptureHost)
-	writeView(w, http.StatusCreated, b2, n, err)
+	sess.apply(b)
+	writeView(w, http.StatusCreated, sess, &s.opts)
 }
 
-// ownSession returns acct's session key, or nil (another key's session is
-// reported as missing, never leaked). Call with s.mu held.
-func (s *Server) ownSession(acct *account, key string) *session {
-	sess := s.sessions[key]
-	if sess == nil || sess.acct != acct {
+// own returns the request's session, or answers the documented 404 (for a
+// session of another API key too: it is never leaked). Call with s.mu held.
+func (s *Server) own(w http.ResponseWriter, q *apiRequest) *session {
+	sess := s.sessions[q.key()]
+	if sess == nil || sess.acct != q.acct {
+		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(q.key())))
 		return nil
 	}
 	return sess
 }
 
-func (s *Server) handleGetSession(w http.ResponseWriter, acct *account, key string) {
+func (s *Server) handleGetSession(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
-	sess := s.ownSession(acct, key)
+	sess := s.own(w, q)
 	var b []byte
 	var n string
 	var err error
 	if sess != nil {
-		b, n, err = sess.viewJSON(s.opts.CaptureHost)
+		b, n, err = sess.viewJSON(&s.opts)
 	}
 	s.mu.Unlock()
-	if sess == nil {
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
-		return
+	if sess != nil {
+		writeViewBytes(w, http.StatusOK, b, n, err)
 	}
-	writeView(w, http.StatusOK, b, n, err)
 }
 
-// writeView answers a session's encoded view (from viewJSON), or the
+// writeView answers the session's view. Call with s.mu held.
+func writeView(w http.ResponseWriter, status int, sess *session, o *Options) {
+	b, n, err := sess.viewJSON(o)
+	writeViewBytes(w, status, b, n, err)
+}
+
+// writeViewBytes answers a session's encoded view (from viewJSON), or the
 // error answer writeJSON gives a value it cannot encode.
-func writeView(w http.ResponseWriter, status int, b []byte, length string, err error) {
+func writeViewBytes(w http.ResponseWriter, status int, b []byte, length string, err error) {
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, []byte(`{"message":"Server Error"}`))
 		return
@@ -271,33 +207,27 @@ func writeView(w http.ResponseWriter, status int, b []byte, length string, err e
 	writeJSONBytes(w, status, b, length)
 }
 
-func (s *Server) handleGetPhotos(w http.ResponseWriter, acct *account, key string) {
+func (s *Server) handleGetPhotos(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSessionOr404(w, acct, key)
-	if sess == nil {
-		return
+	if sess := s.own(w, q); sess != nil {
+		writeJSON(w, http.StatusOK, viewsOf(sess.photos, (*photoState).view))
 	}
-	writeJSON(w, http.StatusOK, viewsOf(sess.photos, (*photoState).view))
 }
 
-func (s *Server) handleGetNotes(w http.ResponseWriter, acct *account, key string) {
+func (s *Server) handleGetNotes(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSessionOr404(w, acct, key)
-	if sess == nil {
-		return
+	if sess := s.own(w, q); sess != nil {
+		writeJSON(w, http.StatusOK, viewsOf(sess.notes, noteState.view))
 	}
-	writeJSON(w, http.StatusOK, viewsOf(sess.notes, noteState.view))
 }
 
-func (s *Server) handleGetResults(w http.ResponseWriter, acct *account, key string) {
+func (s *Server) handleGetResults(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSession(acct, key)
-	switch {
+	switch sess := s.own(w, q); {
 	case sess == nil:
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 	case sess.status != pave.StatusComplete || sess.results == nil:
 		writeJSON(w, s.opts.NotReadyStatus, msg(msgNotCompleted))
 	default:
@@ -305,18 +235,16 @@ func (s *Server) handleGetResults(w http.ResponseWriter, acct *account, key stri
 	}
 }
 
-func (s *Server) handleDeleteSession(w http.ResponseWriter, acct *account, key string) {
+func (s *Server) handleDeleteSession(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSession(acct, key)
-	switch {
+	switch sess := s.own(w, q); {
 	case sess == nil:
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
 	case sess.status != pave.StatusIdle:
-		writeJSON(w, http.StatusBadRequest, msg(fmt.Sprintf("Session %s has been started and cannot be deleted.", key)))
+		writeJSON(w, http.StatusBadRequest, msg(fmt.Sprintf("Session %s has been started and cannot be deleted.", sess.key)))
 	default:
-		delete(s.sessions, key)
-		writeJSON(w, http.StatusOK, msg(fmt.Sprintf("Session %s has been successfully removed.", key)))
+		delete(s.sessions, sess.key)
+		writeJSON(w, http.StatusOK, msg(fmt.Sprintf("Session %s has been successfully removed.", sess.key)))
 	}
 }
 
@@ -364,59 +292,32 @@ func updateRule(sess *session, b *sessionBody) string {
 	return ""
 }
 
-// knownSession reports whether acct owns the session key, answering the
-// documented 404 when it does not.
-func (s *Server) knownSession(w http.ResponseWriter, acct *account, key string) bool {
-	s.mu.Lock()
-	exists := s.ownSession(acct, key) != nil
-	s.mu.Unlock()
-	if !exists {
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
-	}
-	return exists
-}
-
-// passThrough takes client_id, contact and reference from the body's
-// session object, then from its options (PAVE documents both places),
-// keeping what the body leaves out.
-func (sess *session) passThrough(b *sessionBody) {
-	set := func(clientID string, contact *pave.Contact, ref map[string]any) {
-		if clientID != "" {
-			sess.clientID = clientID
-		}
-		if contact != nil {
-			sess.contact = copyContact(contact)
-		}
-		if ref != nil {
-			sess.reference = ref
-		}
-	}
-	if st := b.Session; st != nil {
-		set(st.ClientID, st.Contact, st.Reference)
-	}
-	if o := b.Options; o != nil {
-		set(o.ClientID, o.Contact, o.Reference)
-	}
-}
-
-func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *account, key string) {
-	if !s.knownSession(w, acct, key) {
-		return
-	}
-	b, ok := readSessionBody(w, body)
-	if !ok {
-		return
-	}
+func (s *Server) handleUpdateSession(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.ownSessionOr404(w, acct, key)
-	if sess == nil { // deleted meanwhile
+	sess := s.own(w, q)
+	if sess == nil {
+		return
+	}
+	b, ok := readSessionBody(w, q.body)
+	if !ok {
 		return
 	}
 	if text := updateRule(sess, b); text != "" {
 		writeJSON(w, http.StatusBadRequest, msg(text))
 		return
 	}
+	sess.apply(b)
+	sess.updatedAt = s.stampLocked()
+	sess.invalidate()
+	writeView(w, http.StatusOK, sess, &s.opts)
+}
+
+// apply takes what a create or update body sets: the session settings,
+// then client_id, contact and reference from the session object and the
+// options (PAVE documents both places), the vehicle and the SMS (a new
+// recipient makes the SMS pending again).
+func (sess *session) apply(b *sessionBody) {
 	if st := b.Session; st != nil {
 		if st.Theme != "" {
 			sess.theme = string(normalTheme(st.Theme))
@@ -428,44 +329,38 @@ func (s *Server) handleUpdateSession(w http.ResponseWriter, body []byte, acct *a
 			sess.language = string(st.Language)
 		}
 	}
-	sess.passThrough(b)
-	sess.vehicle.mergeFrom(b.Vehicle)
+	for _, o := range []*pave.SessionOptions{sessionAsOptions(b.Session), b.Options} {
+		if o == nil {
+			continue
+		}
+		if o.ClientID != "" {
+			sess.clientID = o.ClientID
+		}
+		if o.Contact != nil {
+			c := *o.Contact
+			sess.contact = &c
+		}
+		if o.Reference != nil {
+			sess.reference = o.Reference
+		}
+	}
+	mergeFields(&sess.vehicle, b.Vehicle, true)
 	if sm := b.SMS; sm != nil {
 		if sess.sms == nil {
 			sess.sms = &pave.SMS{}
 		}
+		mergeFields(sess.sms, sm, true)
 		if sm.To != "" {
-			sess.sms.To = sm.To
 			sess.smsStatus = smsPending
 		}
-		if sm.ToName != "" {
-			sess.sms.ToName = sm.ToName
-		}
-		if sm.From != "" {
-			sess.sms.From = sm.From
-		}
-		if sm.By != "" {
-			sess.sms.By = sm.By
-		}
-		if sm.SendResultsToPhototaker != nil {
-			v := *sm.SendResultsToPhototaker
-			sess.sms.SendResultsToPhototaker = &v
-		}
 	}
-	sess.updatedAt = s.stampLocked()
-	sess.invalidate()
-	out, n, err := sess.viewJSON(s.opts.CaptureHost)
-	writeView(w, http.StatusOK, out, n, err)
 }
 
-// ownSessionOr404 returns the account's session, or answers the documented
-// 404 and returns nil. s.mu must be held.
-func (s *Server) ownSessionOr404(w http.ResponseWriter, acct *account, key string) *session {
-	sess := s.ownSession(acct, key)
-	if sess == nil {
-		writeJSON(w, http.StatusNotFound, msg(notFoundMessage(key)))
+func sessionAsOptions(st *pave.SessionSettings) *pave.SessionOptions {
+	if st == nil {
+		return nil
 	}
-	return sess
+	return &pave.SessionOptions{ClientID: st.ClientID, Contact: st.Contact, Reference: st.Reference}
 }
 
 // viewsOf maps stored items to their JSON views (never nil: an empty list

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -72,86 +73,18 @@ type callback struct {
 	Payload map[string]any
 }
 
-// vehicleState is what the fake knows about a session's vehicle.
-type vehicleState struct {
-	ID           int64
-	VIN          string
-	Year         int64
-	Make         string
-	Model        string
-	BodyType     string
-	Trim         string
-	Transmission string
-	Drivetrain   string
-	EngineType   string
-	FuelType     string
-	ExtCol       string
-	IntCol       string
-	Odom         int64
-	OdomUnit     string
-	VRM          string
-}
-
-func (v *vehicleState) empty() bool { return *v == vehicleState{} }
-
-// mergeFrom copies the non-empty fields of a request vehicle.
-func (v *vehicleState) mergeFrom(in *pave.Vehicle) {
-	if in == nil {
+// mergeFields copies the fields of src that are set into dst: all of them
+// with overwrite, else only into the fields of dst still unset. T is a
+// struct of plain values (pave.Vehicle, pave.SMS).
+func mergeFields[T any](dst, src *T, overwrite bool) {
+	if src == nil {
 		return
 	}
-	set := func(dst *string, s string) {
-		if s != "" {
-			*dst = s
+	d, v := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for i := range v.NumField() {
+		if !v.Field(i).IsZero() && (overwrite || d.Field(i).IsZero()) {
+			d.Field(i).Set(v.Field(i))
 		}
-	}
-	set(&v.VIN, in.VIN)
-	set(&v.Make, in.Make)
-	set(&v.Model, in.Model)
-	set(&v.BodyType, in.BodyType)
-	set(&v.Trim, in.Trim)
-	set(&v.Transmission, in.Transmission)
-	set(&v.Drivetrain, in.Drivetrain)
-	set(&v.EngineType, in.EngineType)
-	set(&v.FuelType, in.FuelType)
-	set(&v.ExtCol, in.ExtCol)
-	set(&v.IntCol, in.IntCol)
-	set(&v.OdomUnit, string(in.OdomUnit))
-	set(&v.VRM, in.VRM)
-	if in.Year != 0 {
-		v.Year = int64(in.Year)
-	}
-	if in.OdomReading != 0 {
-		v.Odom = int64(in.OdomReading)
-	}
-}
-
-// fillFrom sets the fields still empty from a decoded vehicle.
-func (v *vehicleState) fillFrom(d vehicleState) {
-	fill := func(dst *string, s string) {
-		if *dst == "" {
-			*dst = s
-		}
-	}
-	if v.ID == 0 {
-		v.ID = d.ID
-	}
-	fill(&v.VIN, d.VIN)
-	fill(&v.Make, d.Make)
-	fill(&v.Model, d.Model)
-	fill(&v.BodyType, d.BodyType)
-	fill(&v.Trim, d.Trim)
-	fill(&v.Transmission, d.Transmission)
-	fill(&v.Drivetrain, d.Drivetrain)
-	fill(&v.EngineType, d.EngineType)
-	fill(&v.FuelType, d.FuelType)
-	fill(&v.ExtCol, d.ExtCol)
-	fill(&v.IntCol, d.IntCol)
-	fill(&v.OdomUnit, d.OdomUnit)
-	if v.Year == 0 {
-		v.Year = d.Year
-	}
-	if v.Odom == 0 {
-		v.Odom = d.Odom
 	}
 }
 
@@ -193,11 +126,13 @@ type session struct {
 	sms         *pave.SMS
 	smsStatus   smsState
 	resent      bool
-	vehicle     vehicleState
+	vehicle     pave.Vehicle
 	photos      []*photoState
 	shots       int // photo attempts, for distinct URLs on retakes
 	notes       []noteState
 	results     []byte
+	due         time.Time    // when the results of a CONFIRM session are due (zero: not waiting)
+	damages     []damageJSON // the damages of a repeat inspection (nil: generated)
 
 	hotspotPhotos    []hotspotPhoto
 	hotspotProcessed bool
@@ -215,11 +150,11 @@ type session struct {
 // (and the server's fixed capture host), never on the clock. The slice is
 // never modified afterwards, so it may be written after the lock is
 // released. Call with the server's lock held.
-func (s *session) viewJSON(captureHost string) ([]byte, string, error) {
+func (s *session) viewJSON(o *Options) ([]byte, string, error) {
 	if s.cachedJSON != nil {
 		return s.cachedJSON, s.cachedLen, nil
 	}
-	b, err := marshal(s.view(captureHost))
+	b, err := marshal(s.view(o))
 	if err != nil {
 		return nil, "", err
 	}
@@ -340,21 +275,8 @@ type sessionJSON struct {
 // sessionVehJSON is the vehicle of GET Session Data: odom_reading is a
 // string with thousands separators, as in the documented example.
 type sessionVehJSON struct {
-	VehicleID    int64  `json:"vehicle_id,omitempty"`
-	VIN          string `json:"vin,omitempty"`
-	Year         int64  `json:"year,omitempty"`
-	Make         string `json:"make,omitempty"`
-	Model        string `json:"model,omitempty"`
-	BodyType     string `json:"body_type,omitempty"`
-	Trim         string `json:"trim,omitempty"`
-	Transmission string `json:"transmission,omitempty"`
-	Drivetrain   string `json:"drivetrain,omitempty"`
-	EngineType   string `json:"engine_type,omitempty"`
-	FuelType     string `json:"fuel_type,omitempty"`
-	ExtCol       string `json:"ext_col,omitempty"`
-	IntCol       string `json:"int_col,omitempty"`
-	OdomReading  string `json:"odom_reading,omitempty"`
-	OdomUnit     string `json:"odom_unit,omitempty"`
+	pave.Vehicle
+	OdomReading string `json:"odom_reading,omitempty"`
 }
 
 func optString(s string) *string {
@@ -372,13 +294,43 @@ func optTime(t time.Time) *string {
 	return &s
 }
 
-func (s *session) optionsView() optionsJSON {
-	return optionsJSON{ClientID: s.clientID, SMS: s.sms, Contact: s.contact, Reference: s.reference}
+// shown returns the vehicle and SMS as answers show them: masked as
+// PAVE's PII-mask key setting does (the last six VIN characters, all but
+// the first two of a plate, the last four digits of a phone) with
+// Options.MaskPII.
+func (s *session) shown(o *Options) (pave.Vehicle, *pave.SMS) {
+	v, sms := s.vehicle, s.sms
+	if !o.MaskPII {
+		return v, sms
+	}
+	if len(v.VIN) > 11 {
+		v.VIN = v.VIN[:11] + strings.Repeat("X", len(v.VIN)-11)
+	}
+	if len(v.VRM) > 2 {
+		v.VRM = v.VRM[:2] + strings.Repeat("X", len(v.VRM)-2)
+	}
+	if sms != nil {
+		c := *sms
+		c.To, c.From = maskPhone(c.To), maskPhone(c.From)
+		sms = &c
+	}
+	return v, sms
+}
+
+// maskPhone replaces the last four digits of a phone number with X.
+func maskPhone(p string) string {
+	b := []byte(p)
+	for i, n := len(b)-1, 0; i >= 0 && n < 4; i-- {
+		if b[i] >= '0' && b[i] <= '9' {
+			b[i], n = 'X', n+1
+		}
+	}
+	return string(b)
 }
 
 // view renders the session as GET /v1/sessions/{key} does (viewJSON
 // encodes and caches it). Call with the server's lock held.
-func (s *session) view(captureHost string) sessionJSON {
+func (s *session) view(o *Options) sessionJSON {
 	out := sessionJSON{
 		SessionKey:       s.key,
 		Theme:            s.theme,
@@ -390,19 +342,14 @@ func (s *session) view(captureHost string) sessionJSON {
 		CreatedAt:        fmtMicro(s.createdAt),
 		UpdatedAt:        fmtMicro(s.updatedAt),
 		Language:         s.language,
-		CaptureURL:       s.captureURL(captureHost),
-		Options:          s.optionsView(),
+		CaptureURL:       s.captureURL(o.CaptureHost),
 	}
-	if !s.vehicle.empty() {
-		v := s.vehicle
-		out.Vehicle = &sessionVehJSON{
-			VehicleID: v.ID, VIN: v.VIN, Year: v.Year, Make: v.Make, Model: v.Model,
-			BodyType: v.BodyType, Trim: v.Trim, Transmission: v.Transmission, Drivetrain: v.Drivetrain,
-			EngineType: v.EngineType, FuelType: v.FuelType, ExtCol: v.ExtCol, IntCol: v.IntCol,
-			OdomUnit: v.OdomUnit,
-		}
-		if v.Odom != 0 {
-			out.Vehicle.OdomReading = thousands(v.Odom)
+	v, sms := s.shown(o)
+	out.Options = optionsJSON{ClientID: s.clientID, SMS: sms, Contact: s.contact, Reference: s.reference}
+	if v != (pave.Vehicle{}) {
+		out.Vehicle = &sessionVehJSON{Vehicle: v}
+		if v.OdomReading != 0 {
+			out.Vehicle.OdomReading = thousands(int64(v.OdomReading))
 		}
 	}
 	return out

@@ -2,39 +2,72 @@ package pavetest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 )
 
-// Delivery records one webhook delivery attempt.
+// Delivery records one webhook delivery attempt, or one still pending.
 type Delivery struct {
 	// Event is the event name, e.g. SESSION:COMPLETE.
-	Event string
+	Event string `json:"event"`
 	// SessionKey is the session the event is about.
-	SessionKey string
+	SessionKey string `json:"session_key"`
 	// URL and Method are those of the callback setting.
-	URL    string
-	Method string
+	URL    string `json:"url"`
+	Method string `json:"method"`
 	// Header holds the request headers sent (the setting's headers plus
 	// Content-Type and User-Agent).
-	Header http.Header
+	Header http.Header `json:"header"`
 	// Body is the JSON body sent.
-	Body []byte
-	// Attempt counts from 1.
-	Attempt int
+	Body []byte `json:"body"`
+	// Attempt counts from 1 (0 while pending).
+	Attempt int `json:"attempt"`
 	// StatusCode is the receiver's status, 0 when there was no response.
-	StatusCode int
+	StatusCode int `json:"status_code"`
 	// Err describes a transport failure, "" otherwise.
-	Err string
+	Err string `json:"error,omitempty"`
 	// Delivered reports a 2xx answer.
-	Delivered bool
+	Delivered bool `json:"delivered"`
+	// State is "delivered", "failed" (this attempt; a retry may follow),
+	// "pending" (queued, not attempted yet) or "dropped" (by
+	// Options.DeliveryChaos, never sent).
+	State string `json:"state"`
+	// Duplicate marks a second sending of a delivery made by
+	// Options.DeliveryChaos.
+	Duplicate bool `json:"duplicate,omitempty"`
 	// Time is the server-clock time of the attempt.
-	Time time.Time
+	Time time.Time `json:"time"`
+}
+
+// MarshalJSON writes the body as a string, not base64.
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	type plain Delivery
+	return json.Marshal(struct {
+		plain
+		Body string `json:"body"`
+	}{plain(d), string(d.Body)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (d *Delivery) UnmarshalJSON(b []byte) error {
+	type plain Delivery
+	w := struct {
+		*plain
+		Body string `json:"body"`
+	}{plain: (*plain)(d)}
+	err := json.Unmarshal(b, &w)
+	if w.Body != "" {
+		d.Body = []byte(w.Body)
+	}
+	return err
 }
 
 // webhookUserAgent is sent with every delivery.
@@ -42,23 +75,33 @@ const webhookUserAgent = "pavetest-webhooks/1.0"
 
 // pendingDelivery is a delivery to make, snapshotted under the lock.
 type pendingDelivery struct {
+	seq        uint64 // the order of queuing
 	event      string
 	sessionKey string
 	url        string
 	method     string
 	headers    map[string]string
 	body       []byte
+	duplicate  bool // a second sending made by Chaos
 }
 
-// Deliveries returns every delivery attempt so far, oldest first.
+// Deliveries returns every delivery attempt so far, oldest first, then
+// the deliveries still queued (State "pending").
 func (s *Server) Deliveries() []Delivery {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return snapshot(&s.deliveries, func(d Delivery) Delivery {
+	out := snapshot(&s.deliveries, func(d Delivery) Delivery {
 		d.Header = d.Header.Clone()
 		d.Body = bytes.Clone(d.Body)
 		return d
 	})
+	s.mu.Unlock()
+	if s.queue != nil {
+		for _, p := range s.queue.queued() {
+			out = append(out, Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method,
+				Body: bytes.Clone(p.body), State: "pending"})
+		}
+	}
+	return out
 }
 
 // ResetDeliveries forgets the recorded delivery attempts.
@@ -70,10 +113,16 @@ func (s *Server) ResetDeliveries() {
 
 // WaitDeliveries blocks until every queued webhook has been delivered (or
 // given up). With synchronous deliveries (the default) it returns at once.
-func (s *Server) WaitDeliveries() {
-	if s.queue != nil {
-		s.queue.wait()
+func (s *Server) WaitDeliveries() { _ = s.FlushDeliveries(context.Background()) }
+
+// FlushDeliveries waits until no delivery is queued or in progress, or
+// until ctx is done (its error then). With synchronous deliveries (the
+// default) it returns at once.
+func (s *Server) FlushDeliveries(ctx context.Context) error {
+	if s.queue == nil {
+		return nil
 	}
+	return s.queue.wait(ctx)
 }
 
 // mergePayload appends the setting's payload keys that the event body does
@@ -135,6 +184,7 @@ func (s *Server) eventLocked(sess *session, event string, body []byte) []pending
 // dispatch delivers a batch in order: now (synchronous mode) or in the
 // background queue. Call without s.mu held.
 func (s *Server) dispatch(batch []pendingDelivery) {
+	batch = s.chaotic(batch)
 	if len(batch) == 0 {
 		return
 	}
@@ -167,7 +217,8 @@ func (s *Server) deliver(p pendingDelivery) {
 
 // attempt makes one delivery attempt and records it.
 func (s *Server) attempt(p pendingDelivery, n int) bool {
-	d := Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method, Body: p.body, Attempt: n}
+	d := Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method, Body: p.body, Attempt: n,
+		Duplicate: p.duplicate}
 	ctx, cancel := context.WithTimeout(s.ctx, s.opts.WebhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, p.method, p.url, bytes.NewReader(p.body))
@@ -190,77 +241,152 @@ func (s *Server) attempt(p pendingDelivery, n int) bool {
 	if err != nil {
 		d.Err = err.Error()
 	}
+	d.State = "failed"
+	if d.Delivered {
+		d.State = "delivered"
+	}
+	s.record(d)
+	return d.Delivered
+}
+
+// deliveryQueues delivers in the background: one queue per receiver (the
+// scheme and host of the setting's URL), each in order on a goroutine of
+// its own that runs while it has work, so a slow receiver delays only its
+// own deliveries.
+type deliveryQueues struct {
+	s       *Server
+	mu      sync.Mutex
+	queues  map[string][]pendingDelivery // by receiver; present while its goroutine runs
+	pending int                          // queued or in progress
+	idle    chan struct{}                // closed when pending reaches 0
+	seq     uint64
+	stopped bool
+	wg      sync.WaitGroup
+}
+
+func newDeliveryQueue(s *Server) *deliveryQueues {
+	return &deliveryQueues{s: s, queues: map[string][]pendingDelivery{}}
+}
+
+func (q *deliveryQueues) push(batch []pendingDelivery) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, p := range batch {
+		if q.stopped {
+			return
+		}
+		q.seq++
+		p.seq = q.seq
+		q.pending++
+		rcv := receiverOf(p.url, false)
+		list, running := q.queues[rcv]
+		q.queues[rcv] = append(list, p)
+		if !running {
+			q.wg.Add(1)
+			go q.run(rcv)
+		}
+	}
+}
+
+// record logs a delivery attempt, or a dropped delivery.
+func (s *Server) record(d Delivery) {
 	s.mu.Lock()
 	d.Time = s.now()
 	s.deliveries.add(d, s.opts.MaxRecordedRequests)
 	s.mu.Unlock()
-	return d.Delivered
-}
-
-// deliveryQueue delivers batches in order on one background goroutine.
-type deliveryQueue struct {
-	s       *Server
-	mu      sync.Mutex
-	cond    *sync.Cond
-	items   []pendingDelivery
-	busy    bool
-	stopped bool
-	done    chan struct{}
-}
-
-func newDeliveryQueue(s *Server) *deliveryQueue {
-	q := &deliveryQueue{s: s, done: make(chan struct{})}
-	q.cond = sync.NewCond(&q.mu)
-	go q.run()
-	return q
-}
-
-func (q *deliveryQueue) push(batch []pendingDelivery) {
-	q.mu.Lock()
-	if !q.stopped {
-		q.items = append(q.items, batch...)
+	if s.opts.Log != nil {
+		s.logLine("kind", "delivery", "event", d.Event, "url", receiverOf(d.URL, true), "status", d.StatusCode,
+			"attempt", d.Attempt, "state", d.State)
 	}
-	q.mu.Unlock()
-	q.cond.Broadcast()
 }
 
-func (q *deliveryQueue) run() {
-	defer close(q.done)
+// receiverOf names the receiver of a delivery URL: its scheme and host,
+// and with path its path (never its user or query, which may hold
+// secrets).
+func receiverOf(raw string, path bool) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	if path {
+		return u.Scheme + "://" + u.Host + u.Path
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// run delivers the queue of receiver rcv until it is empty.
+func (q *deliveryQueues) run(rcv string) {
+	defer q.wg.Done()
 	q.mu.Lock()
-	for {
-		for len(q.items) == 0 && !q.stopped {
-			q.cond.Wait()
-		}
-		if len(q.items) == 0 {
-			q.mu.Unlock()
-			return
-		}
-		p := q.items[0]
-		q.items = q.items[1:]
-		q.busy = true
+	for len(q.queues[rcv]) > 0 {
+		p := q.queues[rcv][0]
+		q.queues[rcv] = q.queues[rcv][1:]
 		q.mu.Unlock()
 		q.s.deliver(p)
 		q.mu.Lock()
-		q.busy = false
-		q.cond.Broadcast()
+		q.done(1)
 	}
-}
-
-// wait blocks until the queue is empty and idle.
-func (q *deliveryQueue) wait() {
-	q.mu.Lock()
-	for (len(q.items) > 0 || q.busy) && !q.stopped {
-		q.cond.Wait()
-	}
+	delete(q.queues, rcv)
 	q.mu.Unlock()
 }
 
-// stop ends the worker after the remaining items (which fail fast once
-// the server context is cancelled) and waits for it.
-func (q *deliveryQueue) stop() {
+// done counts n deliveries finished. Call with q.mu held.
+func (q *deliveryQueues) done(n int) {
+	q.pending -= n
+	if q.pending == 0 && q.idle != nil {
+		close(q.idle)
+		q.idle = nil
+	}
+}
+
+// queued returns the deliveries not yet attempted, in queuing order.
+func (q *deliveryQueues) queued() []pendingDelivery {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []pendingDelivery
+	for _, list := range q.queues {
+		out = append(out, list...)
+	}
+	slices.SortFunc(out, func(a, b pendingDelivery) int { return cmp.Compare(a.seq, b.seq) })
+	return out
+}
+
+// wait blocks until nothing is pending or ctx is done.
+func (q *deliveryQueues) wait(ctx context.Context) error {
+	q.mu.Lock()
+	if q.pending == 0 {
+		q.mu.Unlock()
+		return nil
+	}
+	if q.idle == nil {
+		q.idle = make(chan struct{})
+	}
+	idle := q.idle
+	q.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// clear drops the deliveries not yet attempted.
+func (q *deliveryQueues) clear() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for rcv, list := range q.queues {
+		q.done(len(list))
+		q.queues[rcv] = list[:0]
+	}
+}
+
+// stop drops what is queued and waits for the deliveries in progress (cut
+// short by the server's context).
+func (q *deliveryQueues) stop() {
 	q.mu.Lock()
 	q.stopped = true
 	q.mu.Unlock()
-	q.cond.Broadcast()
-	<-q.done
+	q.clear()
+	q.wg.Wait()
 }

@@ -230,3 +230,45 @@ func TestBenchReceivers(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSecretLookup measures the secret check of one delivery: a
+// SecretMap of 10,000 dealers (Dealers10k) against today's NamedSecrets of
+// 3 (Named3), the pair BENCHMARKS.md reports. Each verifies a delivery of
+// the last dealer and answers 204 from a handler that does nothing.
+func BenchmarkSecretLookup(b *testing.B) {
+	named := func(n int) map[string][]string {
+		m := make(map[string][]string, n)
+		for i := range n {
+			m[fmt.Sprintf("dealer-%05d", i)] = []string{fmt.Sprintf("secret-of-dealer-%05d-Vd3kQ9sLr2Xw", i)}
+		}
+		return m
+	}
+	run := func(b *testing.B, cfg webhook.Config, secret string) {
+		cfg.Handler = func(context.Context, *webhook.Event) error { return nil }
+		h, err := webhook.NewHandler(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body := []byte(`{"event":"SESSION:STATUS_CHANGE","session_key":"HBM-4R7T2KQ9XZ","status":"STARTED"}`)
+		b.ReportAllocs()
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodPost, "/pave", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+secret)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusNoContent {
+				b.Fatalf("status %d", w.Code)
+			}
+		}
+	}
+	b.Run("Dealers10k", func(b *testing.B) {
+		m, err := webhook.NewSecretMap(named(10000))
+		if err != nil {
+			b.Fatal(err)
+		}
+		run(b, webhook.Config{SecretLookup: m}, "secret-of-dealer-09999-Vd3kQ9sLr2Xw")
+	})
+	b.Run("Named3", func(b *testing.B) {
+		run(b, webhook.Config{NamedSecrets: named(3)}, "secret-of-dealer-00002-Vd3kQ9sLr2Xw")
+	})
+}

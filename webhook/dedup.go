@@ -88,8 +88,7 @@ func (d *deduper) serve(w http.ResponseWriter, r *http.Request, ev *Event, h *ha
 			// come back.
 			w.Header().Set("Retry-After", "1")
 			reply(w, http.StatusServiceUnavailable)
-			h.log(ctx, slog.LevelWarn, "pave webhook: duplicate store unavailable", http.StatusServiceUnavailable, ev,
-				slog.String("error", err.Error()))
+			h.report(ctx, "store_failed", http.StatusServiceUnavailable, ev, slog.String("error", err.Error()))
 			return
 		case token != "":
 			ok := false
@@ -108,7 +107,7 @@ func (d *deduper) serve(w http.ResponseWriter, r *http.Request, ev *Event, h *ha
 			return
 		case done:
 			reply(w, http.StatusNoContent)
-			h.log(ctx, slog.LevelInfo, "pave webhook: duplicate acknowledged", http.StatusNoContent, ev)
+			h.report(ctx, "duplicate", http.StatusNoContent, ev)
 			return
 		}
 		// The first copy is still being handled.
@@ -119,7 +118,7 @@ func (d *deduper) serve(w http.ResponseWriter, r *http.Request, ev *Event, h *ha
 			t.Stop()
 			w.Header().Set("Retry-After", "1")
 			reply(w, http.StatusServiceUnavailable)
-			h.log(ctx, slog.LevelWarn, "pave webhook: gave up waiting for a concurrent duplicate", http.StatusServiceUnavailable, ev)
+			h.report(ctx, "duplicate_hangs", http.StatusServiceUnavailable, ev)
 			return
 		}
 		wait = min(2*wait, 250*time.Millisecond)
@@ -143,6 +142,21 @@ type memoryEntry struct {
 	token   string
 	until   time.Time     // end of the window, once handled
 	element *list.Element // in handled, once handled
+}
+
+// NewMemoryStore returns the in-memory Store a Handler uses by default,
+// remembering at most maxEntries deliveries (DefaultDedupEntries when 0)
+// on the clock now (time.Now when nil). Keep it and give it to a handler
+// you rebuild (Config.DedupStore), so that the rebuilt handler still knows
+// the deliveries the old one handled.
+func NewMemoryStore(maxEntries int, now func() time.Time) Store {
+	if maxEntries <= 0 {
+		maxEntries = DefaultDedupEntries
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return newMemoryStore(maxEntries, now)
 }
 
 func newMemoryStore(max int, now func() time.Time) *memoryStore {

@@ -64,9 +64,14 @@ type Event struct {
 	// in from the callback setting's payload. Parse does not copy it.
 	Body json.RawMessage
 	// Secret is the name of the secret the delivery carried (see
-	// Config.NamedSecrets), or "" when it was checked against an unnamed
-	// secret or not at all.
+	// Config.NamedSecrets and Config.SecretLookup), or "" when it was
+	// checked against an unnamed secret or not at all.
 	Secret string
+	// Request is the delivery's HTTP request when a Handler made the
+	// Event (nil from Parse), for checks of your own on its method, URL
+	// or headers (a dealer id in the path against Secret, say). Its body
+	// is already read: it is Body.
+	Request *http.Request
 
 	decoded *decodedResults // shared by copies; set by parse
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/webhook"
@@ -213,4 +214,46 @@ func ExampleVerifyNamed() {
 	// Output:
 	// delivery for d-22
 	// true
+}
+
+// A SecretMap lets one endpoint serve dealers added and removed while it
+// runs, and the handler reach the request for checks of its own (here: the
+// dealer id in the URL must be the dealer whose secret the delivery
+// carried).
+func ExampleSecretMap() {
+	dealers, err := webhook.NewSecretMap(map[string][]string{"d-17": {"secret-of-dealer-17-0123456789"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	h, err := webhook.NewHandler(webhook.Config{
+		SecretLookup: dealers,
+		DedupWindow:  10 * time.Minute,
+		DedupStore:   webhook.NewMemoryStore(0, nil), // keep it to rebuild the handler without forgetting
+		Handler: func(ctx context.Context, ev *webhook.Event) error {
+			if ev.Request.PathValue("dealer") != ev.Secret {
+				return fmt.Errorf("delivery for %s carried the secret of %s", ev.Request.PathValue("dealer"), ev.Secret)
+			}
+			fmt.Println("delivery for", ev.Secret, ev.Name)
+			return nil
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /pave/{dealer}", h)
+
+	// Onboarding a dealer needs no new handler.
+	if err := dealers.Set("d-22", "secret-of-dealer-22-0123456789"); err != nil {
+		log.Fatal(err)
+	}
+	body := `{"event": "SESSION:STATUS_CHANGE", "session_key": "HBM-4R7T2KQ9XZ", "status": "STARTED"}`
+	req := httptest.NewRequest(http.MethodPost, "/pave/d-22", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer secret-of-dealer-22-0123456789")
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, req)
+	fmt.Println(w.Code)
+	// Output:
+	// delivery for d-22 SESSION:STATUS_CHANGE
+	// 204
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/internal/redact"
 	"github.com/pave-go/pave/internal/wire"
 )
@@ -35,8 +36,15 @@ type Config struct {
 	// secrets while rotating it. Each secret follows the rules of Secrets;
 	// a name must not be empty nor without secrets, and a secret may be
 	// configured under one name only, not under another nor in Secrets.
-	// NewHandler reads the map once: to add a name, build a new handler.
+	// NewHandler reads the map once: for names that change while the
+	// handler runs, use SecretLookup.
 	NamedSecrets map[string][]string
+
+	// SecretLookup, instead of Secrets and NamedSecrets, is consulted for
+	// every delivery, so secrets can be added and removed at run time (a
+	// dealer onboarded without a restart): a *SecretMap, or a lookup of
+	// your own over your database. Event.Secret is the name it returns.
+	SecretLookup SecretLookup
 
 	// Header is the request header carrying the secret. The default,
 	// "Authorization", expects "Bearer <secret>" (scheme in any case); any
@@ -49,7 +57,8 @@ type Config struct {
 	// together with secrets is an error.
 	InsecureSkipVerify bool
 
-	// Handler is called once per accepted delivery, with Event.Secret set.
+	// Handler is called once per accepted delivery, with Event.Secret and
+	// Event.Request set.
 	// Returning nil answers 204; an error answers 500 (without the error
 	// text) so PAVE may deliver again. Act idempotently, and prefer
 	// fetching the session from the API before acting on a notification.
@@ -79,9 +88,10 @@ type Config struct {
 	DedupWindow time.Duration
 
 	// DedupStore remembers the deliveries for DedupWindow. The default
-	// keeps them in this process's memory, bounded by DedupMaxEntries; give
-	// a shared store (package webhook/redisdedup) when several replicas
-	// receive deliveries.
+	// keeps them in this process's memory, bounded by DedupMaxEntries
+	// (NewMemoryStore: pass one you keep to a rebuilt handler to keep its
+	// memory); give a shared store (package webhook/redisdedup) when
+	// several replicas receive deliveries.
 	DedupStore Store
 
 	// DedupMaxEntries bounds the default in-memory store (default
@@ -100,6 +110,31 @@ type Config struct {
 	// Clock returns the current time for the in-memory store (default
 	// time.Now).
 	Clock func() time.Time
+
+	// Observe, when set, is called once per request with its outcome, for
+	// metrics (package github.com/pave-go/pave/otel counts them). It runs
+	// on the request path: keep it fast.
+	Observe func(ctx context.Context, o Outcome)
+}
+
+// Outcome is what a Handler did with one request (see Config.Observe).
+type Outcome struct {
+	// Result is "delivered" (the handler returned nil), "duplicate"
+	// (acknowledged without calling it), "refused" (see Reason), "failed"
+	// (the handler returned an error or panicked) or "unavailable" (the
+	// duplicate store failed, or a duplicate in progress outlived the
+	// request).
+	Result string
+	// Reason says why a request was refused or failed: "method",
+	// "unauthorized", "too_large", "unreadable", "malformed",
+	// "handler_error", "handler_panic"; "" otherwise.
+	Reason string
+	// Status is the HTTP status answered.
+	Status int
+	// Event is the delivery's event name, when it was read ("" before).
+	Event pave.EventName
+	// Secret is the name of the secret the delivery carried.
+	Secret string
 }
 
 // String describes the configuration without its secrets: how many there
@@ -144,6 +179,7 @@ type handler struct {
 	method   string
 	dedup    *deduper // nil without DedupWindow
 	logger   *slog.Logger
+	observe  func(context.Context, Outcome)
 }
 
 // NewHandler returns an http.Handler that receives PAVE's webhook
@@ -166,17 +202,19 @@ type handler struct {
 // on an invalid setting.
 func NewHandler(cfg Config) (http.Handler, error) {
 	h := &handler{handle: cfg.Handler, maxBytes: cfg.MaxBodyBytes,
-		method: strings.ToUpper(strings.TrimSpace(cfg.Method)), logger: cfg.Logger}
+		method: strings.ToUpper(strings.TrimSpace(cfg.Method)), logger: cfg.Logger, observe: cfg.Observe}
 	switch {
-	case cfg.InsecureSkipVerify && (len(cfg.Secrets) > 0 || len(cfg.NamedSecrets) > 0):
+	case cfg.InsecureSkipVerify && (len(cfg.Secrets) > 0 || len(cfg.NamedSecrets) > 0 || cfg.SecretLookup != nil):
 		field := "Secrets"
-		if len(cfg.Secrets) == 0 {
+		if cfg.SecretLookup != nil {
+			field = "SecretLookup"
+		} else if len(cfg.Secrets) == 0 {
 			field = "NamedSecrets"
 		}
 		return nil, fmt.Errorf("webhook: config: InsecureSkipVerify together with %s: "+
 			"the secrets would not be checked; set one or the other", field)
 	case !cfg.InsecureSkipVerify:
-		v, err := newVerifier(cfg.Header, cfg.Secrets, cfg.NamedSecrets)
+		v, err := newVerifier(cfg.Header, cfg.Secrets, cfg.NamedSecrets, cfg.SecretLookup)
 		if err != nil {
 			return nil, err
 		}
@@ -213,7 +251,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 			if now == nil {
 				now = time.Now
 			}
-			store = newMemoryStore(maxEntries, now)
+			store = NewMemoryStore(maxEntries, now)
 		}
 		h.dedup = &deduper{store: store, window: cfg.DedupWindow}
 	}
@@ -227,6 +265,41 @@ func reply(w http.ResponseWriter, status int) {
 		return
 	}
 	http.Error(w, http.StatusText(status), status)
+}
+
+// outcomes are the results of a request: its Outcome, log level and line.
+var outcomes = map[string]struct {
+	result string
+	level  slog.Level
+	msg    string
+}{
+	"method":          {"refused", slog.LevelWarn, "pave webhook: method not allowed"},
+	"unauthorized":    {"refused", slog.LevelWarn, "pave webhook: unauthorized"},
+	"too_large":       {"refused", slog.LevelWarn, "pave webhook: body too large"},
+	"unreadable":      {"refused", slog.LevelWarn, "pave webhook: reading body failed"},
+	"malformed":       {"refused", slog.LevelWarn, "pave webhook: malformed body"},
+	"handler_error":   {"failed", slog.LevelError, "pave webhook: handler failed"},
+	"handler_panic":   {"failed", slog.LevelError, "pave webhook: handler panicked"},
+	"delivered":       {"delivered", slog.LevelDebug, "pave webhook: delivered"},
+	"duplicate":       {"duplicate", slog.LevelInfo, "pave webhook: duplicate acknowledged"},
+	"store_failed":    {"unavailable", slog.LevelWarn, "pave webhook: duplicate store unavailable"},
+	"duplicate_hangs": {"unavailable", slog.LevelWarn, "pave webhook: gave up waiting for a concurrent duplicate"},
+}
+
+// report logs a request's outcome (see outcomes) and hands it to Observe.
+func (h *handler) report(ctx context.Context, what string, status int, ev *Event, extra ...slog.Attr) {
+	o := outcomes[what]
+	if h.observe != nil {
+		out := Outcome{Result: o.result, Status: status}
+		if o.result == "refused" || o.result == "failed" {
+			out.Reason = what
+		}
+		if ev != nil {
+			out.Event, out.Secret = ev.Name, ev.Secret
+		}
+		h.observe(ctx, out)
+	}
+	h.log(ctx, o.level, o.msg, status, ev, extra...)
 }
 
 func (h *handler) log(ctx context.Context, level slog.Level, msg string, status int, ev *Event, extra ...slog.Attr) {
@@ -257,7 +330,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != h.method {
 		w.Header().Set("Allow", h.method)
 		reply(w, http.StatusMethodNotAllowed)
-		h.log(ctx, slog.LevelWarn, "pave webhook: method not allowed", http.StatusMethodNotAllowed, nil)
+		h.report(ctx, "method", http.StatusMethodNotAllowed, nil)
 		return
 	}
 	d := new(delivery)
@@ -267,19 +340,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.digest = [sha256.Size]byte{}
 		if !ok {
 			reply(w, http.StatusUnauthorized)
-			h.log(ctx, slog.LevelWarn, "pave webhook: unauthorized", http.StatusUnauthorized, nil)
+			h.report(ctx, "unauthorized", http.StatusUnauthorized, nil)
 			return
 		}
 		secretName = name
 	}
 	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBytes), r.ContentLength, h.maxBytes)
 	if err != nil {
-		status, msg := http.StatusBadRequest, "pave webhook: reading body failed"
+		status, what := http.StatusBadRequest, "unreadable"
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			status, msg = http.StatusRequestEntityTooLarge, "pave webhook: body too large"
+			status, what = http.StatusRequestEntityTooLarge, "too_large"
 		}
 		reply(w, status)
-		h.log(ctx, slog.LevelWarn, msg, status, nil, secretNameAttr(secretName)...)
+		h.report(ctx, what, status, &Event{Secret: secretName})
 		return
 	}
 	var query url.Values
@@ -289,10 +362,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev, err := parseInto(d, body, r.Header, query)
 	if err != nil {
 		reply(w, http.StatusBadRequest)
-		h.log(ctx, slog.LevelWarn, "pave webhook: malformed body", http.StatusBadRequest, nil, secretNameAttr(secretName)...)
+		h.report(ctx, "malformed", http.StatusBadRequest, &Event{Secret: secretName})
 		return
 	}
-	ev.Secret = secretName
+	ev.Secret, ev.Request = secretName, r
 	if h.dedup == nil {
 		h.dispatch(w, r, ev)
 		return
@@ -311,17 +384,15 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request, ev *Event) (o
 			ok = false
 			reply(w, http.StatusInternalServerError)
 			// The panic value may hold customer data: log its type only.
-			h.log(ctx, slog.LevelError, "pave webhook: handler panicked", http.StatusInternalServerError, ev,
-				slog.String("panic_type", fmt.Sprintf("%T", p)))
+			h.report(ctx, "handler_panic", http.StatusInternalServerError, ev, slog.String("panic_type", fmt.Sprintf("%T", p)))
 		}
 	}()
 	if err := h.handle(ctx, ev); err != nil {
 		reply(w, http.StatusInternalServerError)
-		h.log(ctx, slog.LevelError, "pave webhook: handler failed", http.StatusInternalServerError, ev,
-			slog.String("error", err.Error()))
+		h.report(ctx, "handler_error", http.StatusInternalServerError, ev, slog.String("error", err.Error()))
 		return false
 	}
 	reply(w, http.StatusNoContent)
-	h.log(ctx, slog.LevelDebug, "pave webhook: delivered", http.StatusNoContent, ev)
+	h.report(ctx, "delivered", http.StatusNoContent, ev)
 	return true
 }

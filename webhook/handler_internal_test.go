@@ -3,7 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -211,6 +210,8 @@ func TestHandlerRules(t *testing.T) {
 			cfg := tt.cfg
 			cfg.Handler = counter.handle
 			cfg.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			var outcomes []Outcome
+			cfg.Observe = func(_ context.Context, o Outcome) { outcomes = append(outcomes, o) }
 			h, err := NewHandler(cfg)
 			require.NoError(t, err)
 
@@ -230,6 +231,22 @@ func TestHandlerRules(t *testing.T) {
 			if tt.wantCalls > 0 {
 				assert.Equal(t, tt.wantEvent, counter.events[0].Name)
 				assert.Equal(t, string(tt.body), string(counter.events[0].Body))
+				require.NotNil(t, counter.events[0].Request, "the handler reaches the request")
+				assert.Equal(t, r.URL.String(), counter.events[0].Request.URL.String())
+			}
+			// One outcome per request, as answered.
+			require.Len(t, outcomes, 1)
+			o := outcomes[0]
+			assert.Equal(t, tt.wantStatus, o.Status)
+			switch {
+			case tt.wantStatus == 204:
+				assert.Equal(t, Outcome{Result: "delivered", Status: 204, Event: tt.wantEvent}, o)
+			case tt.wantStatus == 500:
+				assert.Equal(t, "failed", o.Result)
+				assert.Equal(t, "handler_error", o.Reason)
+			default:
+				assert.Equal(t, "refused", o.Result)
+				assert.Contains(t, []string{"method", "unauthorized", "too_large", "malformed"}, o.Reason)
 			}
 			body := w.Body.String()
 			if tt.wantStatus == 204 {
@@ -329,89 +346,71 @@ func TestHandlerNeverLogsPersonalData(t *testing.T) {
 	}
 }
 
-// TestWebhookSecretComparedInConstantTime proves that verification goes
-// through constantTimeEqual, which is crypto/subtle's comparison, once per
-// configured secret, named or not, whatever the outcome (no early exit).
-func TestSecretComparedInConstantTime(t *testing.T) {
-	// Not parallel: it swaps a package variable.
-	assert.Equal(t, reflect.ValueOf(subtle.ConstantTimeCompare).Pointer(), reflect.ValueOf(constantTimeEqual).Pointer(),
-		"constantTimeEqual must be crypto/subtle.ConstantTimeCompare")
+// recordingLookup records the digests a Handler looks up.
+type recordingLookup struct {
+	*SecretMap
+	mu      sync.Mutex
+	digests [][sha256.Size]byte
+}
 
-	var calls atomic.Int64
-	orig := constantTimeEqual
-	constantTimeEqual = func(x, y []byte) int {
-		calls.Add(1)
-		assert.Len(t, x, 32, "digests, not raw secrets, are compared")
-		assert.Len(t, y, 32)
-		return orig(x, y)
-	}
-	t.Cleanup(func() { constantTimeEqual = orig })
+func (r *recordingLookup) LookupSecret(d [sha256.Size]byte) (string, bool) {
+	r.mu.Lock()
+	r.digests = append(r.digests, d)
+	r.mu.Unlock()
+	return r.SecretMap.LookupSecret(d)
+}
 
-	secrets := []string{rxSecret, rxSecretOld, "rx-third-secret-0000000"}
+// TestSecretLookedUpByDigest proves that verification hands the lookup
+// the SHA-256 digest of what was presented, never the secret, exactly once
+// per request whether or not a secret was presented (both paths cost the
+// same), and that a name added or removed at run time takes effect at once.
+func TestSecretLookedUpByDigest(t *testing.T) {
+	t.Parallel()
+	m, err := NewSecretMap(rxDealers())
+	require.NoError(t, err)
+	look := &recordingLookup{SecretMap: m}
 	counter := &rxCounter{}
-	h, err := NewHandler(Config{Secrets: secrets, Handler: counter.handle})
+	h, err := NewHandler(Config{SecretLookup: look, Handler: counter.handle})
 	require.NoError(t, err)
 	body := rxFixture(t, "delivery_stage_change.json")
 	for _, tc := range []struct {
 		name    string
 		headers map[string]string
 		status  int
-	}{
-		{"first matches", authHeaders(rxSecret), 204},
-		{"last matches", authHeaders("rx-third-secret-0000000"), 204},
-		{"none matches", authHeaders("rx-nobody-secret-111111"), 401},
-		{"nothing presented", nil, 401},
-	} {
-		calls.Store(0)
-		w := rxServe(h, rxPost("/", body, tc.headers))
-		assert.Equal(t, tc.status, w.Code, tc.name)
-		assert.Equal(t, int64(len(secrets)), calls.Load(), tc.name)
-	}
-
-	calls.Store(0)
-	require.NoError(t, Verify(http.Header{"Authorization": {"Bearer " + rxSecret}}, secrets...))
-	assert.Equal(t, int64(len(secrets)), calls.Load())
-
-	// With named secrets too, every digest is compared, whichever (if
-	// any) matches and whichever name it is under.
-	named := rxDealers()
-	total := len(secrets)
-	for _, list := range named {
-		total += len(list)
-	}
-	h, err = NewHandler(Config{Secrets: secrets, NamedSecrets: named, Handler: counter.handle})
-	require.NoError(t, err)
-	for _, tc := range []struct {
-		name    string
-		headers map[string]string
-		status  int
 		secret  string
 	}{
-		{"unnamed first matches", authHeaders(rxSecret), 204, ""},
-		{"unnamed last matches", authHeaders("rx-third-secret-0000000"), 204, ""},
-		{"first name matches", authHeaders(rxDealerA), 204, "dealer-a"},
-		{"rotated name, first secret", authHeaders(rxDealerBOld), 204, "dealer-b"},
-		{"rotated name, second secret", authHeaders(rxDealerBNew), 204, "dealer-b"},
-		{"last name matches", authHeaders(rxDealerC), 204, "dealer-c"},
+		{"first name", authHeaders(rxDealerA), 204, "dealer-a"},
+		{"rotated name, old secret", authHeaders(rxDealerBOld), 204, "dealer-b"},
+		{"rotated name, new secret", authHeaders(rxDealerBNew), 204, "dealer-b"},
 		{"none matches", authHeaders(rxNobody), 401, ""},
 		{"nothing presented", nil, 401, ""},
 	} {
+		look.digests = nil
 		before := counter.calls()
-		calls.Store(0)
 		w := rxServe(h, rxPost("/", body, tc.headers))
 		assert.Equal(t, tc.status, w.Code, tc.name)
-		assert.Equal(t, int64(total), calls.Load(), tc.name)
+		require.Len(t, look.digests, 1, tc.name)
+		if tc.headers != nil {
+			presented := strings.TrimPrefix(tc.headers["Authorization"], "Bearer ")
+			assert.Equal(t, sha256.Sum256([]byte(presented)), look.digests[0], "%s: the digest, not the secret", tc.name)
+		}
 		if tc.status == 204 {
 			require.Equal(t, before+1, counter.calls(), tc.name)
 			assert.Equal(t, tc.secret, counter.events[before].Secret, tc.name)
 		}
 	}
-	for _, tc := range []struct{ secret, want string }{{rxDealerA, "dealer-a"}, {rxDealerC, "dealer-c"}, {rxNobody, ""}} {
-		calls.Store(0)
-		got, _ := VerifyNamed(http.Header{"Authorization": {"Bearer " + tc.secret}}, named)
-		assert.Equal(t, tc.want, got)
-		assert.Equal(t, int64(total-len(secrets)), calls.Load(), "VerifyNamed compares every digest")
-	}
+
+	// A dealer onboarded and another removed while the handler runs.
+	const newDealer = "rx-dealer-new-0123456789"
+	assert.Equal(t, 401, rxServe(h, rxPost("/", body, authHeaders(newDealer))).Code)
+	require.NoError(t, m.Set("dealer-new", newDealer))
+	assert.Equal(t, 204, rxServe(h, rxPost("/", body, authHeaders(newDealer))).Code)
+	m.Remove("dealer-a")
+	assert.Equal(t, 401, rxServe(h, rxPost("/", body, authHeaders(rxDealerA))).Code)
+	require.Error(t, m.Set("dealer-c", rxDealerBNew), "a secret under two names is refused")
+	require.Error(t, m.Set("", newDealer))
+	require.Error(t, m.Set("x"))
+	require.Error(t, m.Set("x", "short"))
 }
 
 func TestVerify(t *testing.T) {
@@ -1120,4 +1119,27 @@ func noteOf(t *testing.T, raw string) pave.Note {
 	var n pave.Note
 	require.NoError(t, json.Unmarshal([]byte(raw), &n))
 	return n
+}
+
+// TestRebuiltHandlerKeepsItsMemory: a handler rebuilt over the memory
+// store of the one it replaces (NewMemoryStore) still knows the deliveries
+// that one handled, and says so to Observe.
+func TestRebuiltHandlerKeepsItsMemory(t *testing.T) {
+	t.Parallel()
+	store := NewMemoryStore(0, nil)
+	body := rxFixture(t, "delivery_stage_change.json")
+	counter := &rxCounter{}
+	var outcomes []Outcome
+	build := func() http.Handler {
+		h, err := NewHandler(Config{Secrets: []string{rxSecret}, Handler: counter.handle, DedupWindow: time.Minute,
+			DedupStore: store, Observe: func(_ context.Context, o Outcome) { outcomes = append(outcomes, o) }})
+		require.NoError(t, err)
+		return h
+	}
+	assert.Equal(t, 204, rxServe(build(), rxPost("/", body, authHeaders(rxSecret))).Code)
+	assert.Equal(t, 204, rxServe(build(), rxPost("/", body, authHeaders(rxSecret))).Code)
+	assert.Equal(t, 1, counter.calls(), "the rebuilt handler acknowledges the repeat without dispatching it")
+	require.Len(t, outcomes, 2)
+	assert.Equal(t, "delivered", outcomes[0].Result)
+	assert.Equal(t, "duplicate", outcomes[1].Result)
 }

@@ -3,7 +3,6 @@ package webhook
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pave-go/pave/internal/wire"
 )
@@ -40,7 +40,7 @@ func NewSecret() (string, error) {
 // matching ErrUnauthorized when they do not, and a configuration error when
 // no secret is usable. For another header, use a Handler with Config.Header.
 func Verify(header http.Header, secrets ...string) error {
-	v, err := newVerifier("", secrets, nil)
+	v, err := newVerifier("", secrets, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -54,10 +54,9 @@ func Verify(header http.Header, secrets ...string) error {
 // Config.NamedSecrets), for frameworks other than net/http: it returns the
 // name whose secret the headers carry, an error matching ErrUnauthorized
 // when they carry none, and a configuration error when named holds no
-// secret or breaks a rule of Config.NamedSecrets. Every secret is
-// compared, whichever matches, so the time taken does not tell which did.
+// secret or breaks a rule of Config.NamedSecrets.
 func VerifyNamed(header http.Header, named map[string][]string) (name string, err error) {
-	v, err := newVerifier("", nil, named)
+	v, err := newVerifier("", nil, named, nil)
 	if err != nil {
 		return "", err
 	}
@@ -68,25 +67,131 @@ func VerifyNamed(header http.Header, named map[string][]string) (name string, er
 	return name, nil
 }
 
-// constantTimeEqual compares two equal-length digests without
-// data-dependent timing. A variable, so a test can prove verification uses
-// it.
-var constantTimeEqual = subtle.ConstantTimeCompare
-
-// verifier holds the SHA-256 digests of the accepted secrets. Comparing
-// digests hides the secrets' lengths as well as their contents.
-type verifier struct {
-	header  string // canonical header name
-	bearer  bool   // the value is "Bearer <secret>"
-	digests [][sha256.Size]byte
-	names   []string // names[i] names digests[i]'s secret; "" when unnamed
+// SecretLookup tells a Handler (Config.SecretLookup) whose secret a
+// delivery carries. It is consulted for every delivery, so the secrets may
+// change while the handler runs: a dealer onboarded or removed needs no new
+// handler. SecretMap is the ready implementation.
+//
+// The handler hashes the presented secret with SHA-256 and looks the
+// digest up: the time a check takes depends neither on the secrets'
+// content (a digest reveals nothing of it) nor on their number.
+type SecretLookup interface {
+	// LookupSecret returns the name of the secret whose SHA-256 digest is
+	// digest ("" for an unnamed one), and whether there is such a secret.
+	// It must be safe for concurrent use.
+	LookupSecret(digest [sha256.Size]byte) (name string, ok bool)
 }
 
-// newVerifier checks the secrets (unnamed, then named, by name) and keeps
-// their digests. Configuration errors say where a bad secret is, never
-// what it is.
-func newVerifier(header string, secrets []string, named map[string][]string) (*verifier, error) {
-	v := &verifier{header: "Authorization"}
+// SecretMap is a SecretLookup of names and their secrets (a dealer id and
+// the secret of its callback settings, say), safe for concurrent use and
+// to change while a Handler uses it. Give a name two secrets while
+// rotating it. The zero value is not usable: create one with NewSecretMap.
+//
+// A SecretMap keeps only the secrets' SHA-256 digests.
+type SecretMap struct {
+	mu       sync.RWMutex
+	byDigest map[[sha256.Size]byte]secretEntry
+	byName   map[string][][sha256.Size]byte
+}
+
+// secretEntry is the name of a secret and where it was configured, for
+// error messages.
+type secretEntry struct{ name, place string }
+
+// NewSecretMap returns a SecretMap holding named (which may be nil), with
+// the rules of Config.NamedSecrets: every secret usable (see NewSecret),
+// no empty name, no name without secrets, no secret under two names.
+func NewSecretMap(named map[string][]string) (*SecretMap, error) {
+	m := newSecretMap()
+	for _, name := range slices.Sorted(maps.Keys(named)) {
+		if err := m.Set(name, named[name]...); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func newSecretMap() *SecretMap {
+	return &SecretMap{byDigest: map[[sha256.Size]byte]secretEntry{}, byName: map[string][][sha256.Size]byte{}}
+}
+
+// Set gives name exactly the secrets given (one, or two while rotating),
+// replacing those it had. It refuses an empty name, no secret, a secret
+// that is not usable and one another name holds, saying where, never what.
+func (m *SecretMap) Set(name string, secrets ...string) error {
+	if name == "" {
+		return errors.New("webhook: config: NamedSecrets has an empty name: name every secret, or put it in Secrets")
+	}
+	return m.set(name, true, secrets)
+}
+
+func (m *SecretMap) set(name string, named bool, secrets []string) error {
+	place := func(i int) string {
+		if !named {
+			return fmt.Sprintf("Secrets[%d]", i)
+		}
+		return fmt.Sprintf("NamedSecrets[%q][%d]", name, i)
+	}
+	if len(secrets) == 0 {
+		return fmt.Errorf("webhook: config: NamedSecrets[%q] has no secret", name)
+	}
+	digests := make([][sha256.Size]byte, len(secrets))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, s := range secrets {
+		if why := wire.CheckSecret(s); why != "" {
+			return fmt.Errorf("webhook: config: %s %s", place(i), why)
+		}
+		digests[i] = sha256.Sum256([]byte(s))
+		if other, taken := m.byDigest[digests[i]]; taken && other.name != name {
+			return fmt.Errorf("webhook: config: %s is the same secret as %s: "+
+				"a delivery carrying it could not be told apart; give each name its own secret", place(i), other.place)
+		}
+	}
+	m.remove(name)
+	for i, d := range digests {
+		if _, dup := m.byDigest[d]; !dup {
+			m.byDigest[d] = secretEntry{name, place(i)}
+		}
+	}
+	m.byName[name] = digests
+	return nil
+}
+
+// Remove forgets name and its secrets: its deliveries are refused from
+// now on.
+func (m *SecretMap) Remove(name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.remove(name)
+}
+
+func (m *SecretMap) remove(name string) {
+	for _, d := range m.byName[name] {
+		delete(m.byDigest, d)
+	}
+	delete(m.byName, name)
+}
+
+// LookupSecret implements SecretLookup.
+func (m *SecretMap) LookupSecret(digest [sha256.Size]byte) (string, bool) {
+	m.mu.RLock()
+	e, ok := m.byDigest[digest]
+	m.mu.RUnlock()
+	return e.name, ok
+}
+
+// verifier checks the secret header of deliveries against a SecretLookup.
+type verifier struct {
+	header string // canonical header name
+	bearer bool   // the value is "Bearer <secret>"
+	lookup SecretLookup
+}
+
+// newVerifier builds the verifier of a configuration: its own lookup, or
+// a SecretMap of the unnamed and named secrets.
+func newVerifier(header string, secrets []string, named map[string][]string, lookup SecretLookup) (*verifier, error) {
+	v := &verifier{header: "Authorization", lookup: lookup}
 	if h := strings.TrimSpace(header); h != "" {
 		if !wire.ValidHeaderName(h) {
 			return nil, fmt.Errorf("webhook: config: Header %q is not a valid header name", h)
@@ -94,64 +199,29 @@ func newVerifier(header string, secrets []string, named map[string][]string) (*v
 		v.header = http.CanonicalHeaderKey(h)
 	}
 	v.bearer = v.header == "Authorization"
-	if len(secrets) == 0 && len(named) == 0 {
-		return nil, errors.New("webhook: config: no secret: set Secrets or NamedSecrets (see NewSecret), " +
+	switch {
+	case lookup != nil && (len(secrets) > 0 || len(named) > 0):
+		return nil, errors.New("webhook: config: SecretLookup together with Secrets or NamedSecrets: " +
+			"put every secret in the lookup (see NewSecretMap)")
+	case lookup != nil:
+		return v, nil
+	case len(secrets) == 0 && len(named) == 0:
+		return nil, errors.New("webhook: config: no secret: set Secrets, NamedSecrets or SecretLookup (see NewSecret), " +
 			"or InsecureSkipVerify to accept unauthenticated deliveries")
 	}
-	// where records the first place each secret was seen, to refuse one
-	// secret under two names: a delivery carrying it could not be told
-	// apart.
-	where := make(map[[sha256.Size]byte]secretPlace, len(secrets))
-	add := func(s string, p secretPlace) error {
-		if why := wire.CheckSecret(s); why != "" {
-			return fmt.Errorf("webhook: config: %s %s", p, why)
-		}
-		d := sha256.Sum256([]byte(s))
-		switch first, seen := where[d]; {
-		case !seen:
-			where[d] = p
-		case first.named != p.named || first.name != p.name:
-			return fmt.Errorf("webhook: config: %s is the same secret as %s: "+
-				"a delivery carrying it could not be told apart; give each name its own secret", p, first)
-		}
-		v.digests = append(v.digests, d)
-		v.names = append(v.names, p.name)
-		return nil
-	}
-	for i, s := range secrets {
-		if err := add(s, secretPlace{index: i}); err != nil {
+	m := newSecretMap()
+	if len(secrets) > 0 {
+		if err := m.set("", false, secrets); err != nil {
 			return nil, err
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(named)) {
-		list := named[name]
-		switch {
-		case name == "":
-			return nil, errors.New("webhook: config: NamedSecrets has an empty name: name every secret, or put it in Secrets")
-		case len(list) == 0:
-			return nil, fmt.Errorf("webhook: config: NamedSecrets[%q] has no secret", name)
-		}
-		for i, s := range list {
-			if err := add(s, secretPlace{named: true, name: name, index: i}); err != nil {
-				return nil, err
-			}
+		if err := m.Set(name, named[name]...); err != nil {
+			return nil, err
 		}
 	}
+	v.lookup = m
 	return v, nil
-}
-
-// secretPlace is where a secret is configured, for error messages.
-type secretPlace struct {
-	named bool
-	name  string
-	index int
-}
-
-func (p secretPlace) String() string {
-	if !p.named {
-		return fmt.Sprintf("Secrets[%d]", p.index)
-	}
-	return fmt.Sprintf("NamedSecrets[%q][%d]", p.name, p.index)
 }
 
 // presented extracts the secret from the request headers.
@@ -172,10 +242,7 @@ func (v *verifier) presented(h http.Header) (string, bool) {
 }
 
 // verify reports whether h carries one of the secrets, and the name of the
-// one it carries ("" when unnamed). Every configured secret is compared,
-// whatever the outcome of the others, and the match is selected without a
-// branch, so the comparisons take as long whichever secret, if any,
-// matches.
+// one it carries ("" when unnamed).
 func (v *verifier) verify(h http.Header) (string, bool) {
 	var sum [sha256.Size]byte
 	return v.verifyInto(h, &sum)
@@ -194,14 +261,9 @@ func (v *verifier) verifyInto(h http.Header, sum *[sha256.Size]byte) (string, bo
 	} else {
 		*sum = sha256.Sum256([]byte(got))
 	}
-	match, index := 0, 0
-	for i := range v.digests {
-		eq := constantTimeEqual(sum[:], v.digests[i][:])
-		match |= eq
-		index = subtle.ConstantTimeSelect(eq, i, index)
-	}
-	if !ok || match != 1 {
+	name, found := v.lookup.LookupSecret(*sum)
+	if !ok || !found {
 		return "", false
 	}
-	return v.names[index], true
+	return name, true
 }

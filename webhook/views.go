@@ -1,13 +1,13 @@
 package webhook
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/link"
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -20,12 +20,13 @@ func (e *Event) expect(want pave.EventName) error {
 	return nil
 }
 
-// view decodes the body into v after checking the event name.
+// view decodes the body into v after checking the event name, leniently
+// (fields of the wrong type are left empty rather than failing).
 func (e *Event) view(want pave.EventName, v any) error {
 	if err := e.expect(want); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(e.Body, v); err != nil {
+	if err := wire.Decode(e.Body, v); err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return nil
@@ -44,7 +45,9 @@ func (e *Event) Complete() (*pave.Results, error) {
 		e.decoded = d
 	}
 	d.once.Do(func() {
-		d.results, d.err = pave.DecodeResults(e.Body)
+		var r any
+		r, d.err = link.DecodeResults(e.Body)
+		d.results, _ = r.(*pave.Results)
 		if d.err != nil {
 			d.err = fmt.Errorf("webhook: decoding %s: %w", pave.EventComplete, d.err)
 		}
@@ -79,36 +82,21 @@ func hasPrefixFold(s, prefix string) bool {
 // from the _NN_ PAVE's photo URLs carry ({key}_{NN}_{XXX}.jpg), and
 // PhotoCode and PhotoLabel fill each other in.
 type StageChange struct {
-	SessionKey  string
-	PhotoCode   pave.PhotoCode
-	PhotoLabel  pave.PhotoLabel
-	PhotoURL    string
-	PhotoStatus PhotoStatus
+	SessionKey  string          `json:"session_key,omitempty"`
+	PhotoCode   pave.PhotoCode  `json:"photo_code,omitempty"`
+	PhotoLabel  pave.PhotoLabel `json:"photo_label,omitempty"`
+	PhotoURL    string          `json:"photo_url,omitempty"`
+	PhotoStatus PhotoStatus     `json:"photo_status,omitempty"`
 	// Message is the rejection reason, if any.
-	Message string
+	Message string `json:"message,omitempty"`
 }
 
 // StageChange decodes a SESSION:STAGE_CHANGE body. Fields of the wrong
 // type are left empty rather than failing.
 func (e *Event) StageChange() (*StageChange, error) {
-	var w struct {
-		SessionKey  wire.LooseString `json:"session_key"`
-		PhotoCode   json.RawMessage  `json:"photo_code"`
-		PhotoLabel  wire.LooseString `json:"photo_label"`
-		PhotoURL    wire.LooseString `json:"photo_url"`
-		PhotoStatus wire.LooseString `json:"photo_status"`
-		Message     wire.LooseString `json:"message"`
-	}
-	if err := e.view(pave.EventStageChange, &w); err != nil {
+	sc := &StageChange{}
+	if err := e.view(pave.EventStageChange, sc); err != nil {
 		return nil, err
-	}
-	sc := &StageChange{
-		SessionKey:  string(w.SessionKey),
-		PhotoCode:   pave.PhotoCode(wire.IntOr0(w.PhotoCode)),
-		PhotoLabel:  pave.PhotoLabel(w.PhotoLabel),
-		PhotoURL:    string(w.PhotoURL),
-		PhotoStatus: PhotoStatus(w.PhotoStatus),
-		Message:     string(w.Message),
 	}
 	if sc.PhotoCode == 0 {
 		sc.PhotoCode = sc.PhotoLabel.Code()
@@ -163,56 +151,39 @@ func (s SMSStatus) OK() bool {
 // is empty unless your callback's payload or URL carries your own id (see
 // the package documentation). Phone is personal data: do not log it.
 type SMSProcess struct {
-	SessionKey string
-	Phone      string
-	Status     SMSStatus
+	SessionKey string    `json:"session_key,omitempty"`
+	Phone      string    `json:"phone,omitempty"`
+	Status     SMSStatus `json:"status,omitempty"`
 	// Message is the provider's error text, if any.
-	Message string
+	Message string `json:"message,omitempty"`
 }
 
 // SMSProcess decodes a SESSION:SMS_PROCESS body. Fields of the wrong type
 // are left empty rather than failing.
 func (e *Event) SMSProcess() (*SMSProcess, error) {
-	var w struct {
-		SessionKey wire.LooseString `json:"session_key"`
-		Phone      wire.LooseString `json:"phone"`
-		Status     wire.LooseString `json:"status"`
-		Message    wire.LooseString `json:"message"`
-	}
-	if err := e.view(pave.EventSMSProcess, &w); err != nil {
+	sp := &SMSProcess{}
+	if err := e.view(pave.EventSMSProcess, sp); err != nil {
 		return nil, err
 	}
-	return &SMSProcess{SessionKey: string(w.SessionKey), Phone: string(w.Phone),
-		Status: SMSStatus(w.Status), Message: string(w.Message)}, nil
+	return sp, nil
 }
 
 // StatusChange is the SESSION:STATUS_CHANGE body. PAVE does not document
 // it; the fields are the most likely ones, each empty when absent, and
 // Body holds whatever else it carries.
 type StatusChange struct {
-	SessionKey     string
-	Status         pave.SessionStatus
-	PreviousStatus pave.SessionStatus
-	UpdatedAt      pave.Time
+	SessionKey     string             `json:"session_key,omitempty"`
+	Status         pave.SessionStatus `json:"status,omitempty"`
+	PreviousStatus pave.SessionStatus `json:"previous_status,omitempty"`
+	UpdatedAt      pave.Time          `json:"updated_at,omitzero"`
 }
 
 // StatusChange decodes a SESSION:STATUS_CHANGE body. Fields of the wrong
 // type are left empty rather than failing.
 func (e *Event) StatusChange() (*StatusChange, error) {
-	var w struct {
-		SessionKey     wire.LooseString `json:"session_key"`
-		Status         wire.LooseString `json:"status"`
-		PreviousStatus wire.LooseString `json:"previous_status"`
-		UpdatedAt      json.RawMessage  `json:"updated_at"`
-	}
-	if err := e.view(pave.EventStatusChange, &w); err != nil {
+	sc := &StatusChange{}
+	if err := e.view(pave.EventStatusChange, sc); err != nil {
 		return nil, err
-	}
-	sc := &StatusChange{SessionKey: string(w.SessionKey), Status: pave.SessionStatus(w.Status),
-		PreviousStatus: pave.SessionStatus(w.PreviousStatus)}
-	var t pave.Time
-	if t.UnmarshalJSON(w.UpdatedAt) == nil {
-		sc.UpdatedAt = t
 	}
 	return sc, nil
 }
@@ -221,23 +192,16 @@ func (e *Event) StatusChange() (*StatusChange, error) {
 // Note follows the most likely shape and keeps the note as received (see
 // pave.Note.Raw).
 type NoteInsert struct {
-	SessionKey string
-	Note       pave.Note
+	SessionKey string    `json:"session_key,omitempty"`
+	Note       pave.Note `json:"note,omitzero"`
 }
 
 // NoteInsert decodes a SESSION:NOTE_INSERT body. A note that does not fit
 // pave.Note's fields is kept in its raw form only.
 func (e *Event) NoteInsert() (*NoteInsert, error) {
-	var w struct {
-		SessionKey wire.LooseString `json:"session_key"`
-		Note       json.RawMessage  `json:"note"`
-	}
-	if err := e.view(pave.EventNoteInsert, &w); err != nil {
+	ni := &NoteInsert{}
+	if err := e.view(pave.EventNoteInsert, ni); err != nil {
 		return nil, err
-	}
-	ni := &NoteInsert{SessionKey: string(w.SessionKey)}
-	if !wire.IsNull(w.Note) {
-		_ = json.Unmarshal(w.Note, &ni.Note) // never fails on a JSON value: see pave.Note
 	}
 	return ni, nil
 }

@@ -119,8 +119,8 @@ func TestListenPrintsDeliveries(t *testing.T) {
 		pave.EventStageChange:  `SESSION:STAGE_CHANGE\s+` + key + `\s+photo 04 \S+ REJECTED \(Wrong View\)$`,
 		pave.EventNoteInsert:   `SESSION:NOTE_INSERT\s+` + key + `\s+note "Scratch on bumper"$`,
 	}
-	res, err := pave.DecodeResults(pavetest.GenerateResults(3, key, pavetest.GenerateOptions{Damages: 2}))
-	require.NoError(t, err)
+	res := new(pave.Results)
+	require.NoError(t, json.Unmarshal(pavetest.GenerateResults(3, key, pavetest.GenerateOptions{Damages: 2}), res))
 	grade, ok := res.Grade()
 	require.True(t, ok)
 	want[pave.EventComplete] = `SESSION:COMPLETE\s+` + key + `\s+grade ` + listenItoa(grade) + `, 2 damages$`

@@ -460,6 +460,7 @@ func TestSessionsUpdateDeleteResend(t *testing.T) {
 		assert.Contains(t, r.stderr, "pave: ")
 
 		key = cliCreateSession(t, env, "--sms-to", "+14165550199")
+		require.NoError(t, srv.SetSMSResult(key, true, ""), "PAVE resends only an SMS reported delivered")
 		var got map[string]any
 		require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "resend", key, "--phone", "+14165550123", "--json")).stdout), &got))
 		assert.Equal(t, "success", got["status"])

@@ -73,6 +73,38 @@ type Result struct {
 	// Gone: a retried DELETE found nothing after an attempt that may have
 	// removed it; Do reports it as success.
 	Gone bool
+	// HTTP is the answer as net/http gave it (status, headers, request),
+	// its body already read and closed.
+	HTTP *http.Response
+}
+
+// Hooks observe the pipeline's calls for instrumentation; each may be nil.
+// They run on the request path: keep them fast.
+type Hooks struct {
+	// Start is called before a call's first attempt with its route; the
+	// context it returns is the call's (a span's).
+	Start func(ctx context.Context, route string) context.Context
+	// Attempt is called after each attempt.
+	Attempt func(ctx context.Context, a AttemptInfo)
+	// End is called once with the call's last status (0 for none), its
+	// attempts and its error (nil on success).
+	End func(ctx context.Context, status, attempts int, err error)
+}
+
+// AttemptInfo is how one attempt went, for Hooks.Attempt.
+type AttemptInfo struct {
+	N        int           // the attempt's number, 1 for the first
+	Status   int           // the answer's status, 0 for none
+	Err      error         // why there was no usable answer; its text may name the path
+	Duration time.Duration // from sending to the answer read
+	// Retry reports that the call is sent again, after Wait; SkewFixed
+	// that it is sent again at once with the clock corrected (or a
+	// correction dropped).
+	Retry     bool
+	Wait      time.Duration
+	SkewFixed bool
+	// RetryAfter is what the answer's Retry-After asked for.
+	RetryAfter time.Duration
 }
 
 // StatusError is Do's error for a final answer that is not 2xx.
@@ -105,6 +137,8 @@ type Pipeline struct {
 	Clock     *Clock
 	// Redactor scrubs the client's credentials from what servers echo.
 	Redactor redact.Redactor
+	// Hooks, when set, observe every call.
+	Hooks *Hooks
 }
 
 // jsonValue is the value slice of Accept and Content-Type, shared by every
@@ -117,6 +151,32 @@ func (p *Pipeline) Do(ctx context.Context, c *Call) (*Result, error) {
 	if ctx == nil {
 		return nil, &Failure{Err: errors.New("nil context")}
 	}
+	h := p.Hooks
+	if h == nil {
+		return p.do(ctx, c, nil)
+	}
+	if h.Start != nil {
+		ctx = h.Start(ctx, c.Route)
+	}
+	res, err := p.do(ctx, c, h)
+	if h.End != nil {
+		status, attempts := 0, 0
+		var se *StatusError
+		var f *Failure
+		switch {
+		case res != nil:
+			status, attempts = res.Status, res.Attempts
+		case errors.As(err, &se):
+			status, attempts = se.Status, se.Attempts
+		case errors.As(err, &f):
+			attempts = f.Attempts
+		}
+		h.End(ctx, status, attempts, err)
+	}
+	return res, err
+}
+
+func (p *Pipeline) do(ctx context.Context, c *Call, h *Hooks) (*Result, error) {
 	var payload []byte
 	if c.Body != nil {
 		var err error
@@ -139,20 +199,27 @@ func (p *Pipeline) Do(ctx context.Context, c *Call) (*Result, error) {
 		}
 		start := time.Now()
 		res, err := p.attempt(ctx, c, target, payload)
-		p.logAttempt(ctx, c, res, n, time.Since(start))
+		info := AttemptInfo{N: n, Err: err, Duration: time.Since(start)}
+		if res != nil {
+			info.Status = res.Status
+		}
+		p.logAttempt(ctx, c, res, n, info.Duration)
 		a := Attempt{N: n - resends, Method: c.Method, Acts: c.Acts, Err: err}
 		switch {
 		case err != nil && ctx.Err() != nil:
+			observe(ctx, h, info)
 			return nil, &Failure{Err: ctx.Err(), Attempts: n, Last: last}
 		case err != nil:
 			last = &Failure{Err: err, Attempts: n}
 		case res.Status >= 200 && res.Status <= 299:
 			res.Body, res.Attempts = p.Redactor.SuccessData(res.Body, res.Tokens), n
+			observe(ctx, h, info)
 			return res, nil
 		case res.Status == http.StatusNotFound && c.GoneIsDone && mayHaveActed:
 			p.Logger.LogAttrs(ctx, slog.LevelInfo, "pave: retried DELETE found nothing; an earlier attempt removed it",
 				slog.String("method", c.Method), slog.String("path", c.Path), slog.Int("attempt", n))
-			return &Result{Status: res.Status, Header: res.Header, Attempts: n, Gone: true}, nil
+			observe(ctx, h, info)
+			return &Result{Status: res.Status, Header: res.Header, Attempts: n, Gone: true, HTTP: res.HTTP}, nil
 		default:
 			res.Attempts = n
 			res.RetryAfter = RetryAfter(res.Header.Get("Retry-After"), p.Clock.Now())
@@ -162,6 +229,8 @@ func (p *Pipeline) Do(ctx context.Context, c *Call) (*Result, error) {
 					// PAVE refused the token before doing anything: safe
 					// to send again at once, a POST included.
 					p.logSkew(ctx, c, v.fixed)
+					info.SkewFixed = true
+					observe(ctx, h, info)
 					resends++
 					last = &StatusError{res}
 					continue
@@ -173,6 +242,8 @@ func (p *Pipeline) Do(ctx context.Context, c *Call) (*Result, error) {
 		}
 		mayHaveActed = mayHaveActed || MayHaveActed(a.Status, a.Err)
 		retry, wait := p.Policy.Decide(a)
+		info.Retry, info.Wait, info.RetryAfter = retry, wait, a.RetryAfter
+		observe(ctx, h, info)
 		if !retry {
 			return nil, last
 		}
@@ -226,7 +297,7 @@ func (p *Pipeline) attempt(ctx context.Context, c *Call, target string, payload 
 		// body, which no timeout bounds: never read it.
 		return nil, fmt.Errorf("%w: unexpected %d %s", ErrBadResponse, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
-	res := &Result{Status: resp.StatusCode, Header: resp.Header, Tokens: sentTokens(resp)}
+	res := &Result{Status: resp.StatusCode, Header: resp.Header, Tokens: sentTokens(resp), HTTP: resp}
 	isError := resp.StatusCode > 299
 	limit := int64(MaxResponseSize)
 	if isError {
@@ -247,6 +318,13 @@ func (p *Pipeline) attempt(ctx context.Context, c *Call, target string, payload 
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 	}
 	return res, nil
+}
+
+// observe hands an attempt to the hooks.
+func observe(ctx context.Context, h *Hooks, a AttemptInfo) {
+	if h != nil && h.Attempt != nil {
+		h.Attempt(ctx, a)
+	}
 }
 
 // sentTokens returns the API-Token of every request of resp's redirect

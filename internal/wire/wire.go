@@ -111,15 +111,6 @@ func Int(raw []byte) (int64, error) {
 	return v, nil
 }
 
-// IntOr0 is Int with 0 for anything unreadable.
-func IntOr0(raw []byte) int64 {
-	n, err := Int(raw)
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
 // ParseInt parses digits with an optional sign, thousands separators (",",
 // "_", spaces) and a zero fraction ("41250.0").
 //
@@ -176,31 +167,6 @@ func Elements(raw []byte) []json.RawMessage {
 		return nil
 	}
 	return items
-}
-
-// List decodes a JSON list of T. When the list as a whole does not decode,
-// each object in it is tried alone, and one that still fails is read field
-// by field with loose; non-objects and unreadable items are skipped.
-func List[T any](raw []byte, loose func(item []byte) (T, bool)) []T {
-	var out []T
-	if json.Unmarshal(raw, &out) == nil {
-		return out
-	}
-	out = nil
-	for _, item := range Elements(raw) {
-		if !IsObject(item) {
-			continue
-		}
-		var v T
-		if json.Unmarshal(item, &v) != nil {
-			var ok bool
-			if v, ok = loose(item); !ok {
-				continue
-			}
-		}
-		out = append(out, v)
-	}
-	return out
 }
 
 // Object returns raw when it holds a JSON object, the object held in raw

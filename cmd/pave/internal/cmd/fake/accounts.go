@@ -26,6 +26,7 @@ type Account struct {
 	APISecret    string `json:"api_secret,omitempty"`
 	AccountName  string `json:"account_name,omitempty"`
 	DefaultTheme string `json:"default_theme,omitempty"`
+	APIName      string `json:"api_name,omitempty"`
 	Default      bool   `json:"default,omitempty"`
 }
 
@@ -35,7 +36,7 @@ func listed(accts []pavetest.Account, secrets bool) []Account {
 	out := make([]Account, len(accts))
 	for i, a := range accts {
 		out[i] = Account{Username: a.Username, APIKey: a.APIKey, AccountName: a.AccountName,
-			DefaultTheme: string(a.DefaultTheme), Default: i == 0}
+			DefaultTheme: string(a.DefaultTheme), APIName: a.APIName, Default: i == 0}
 		if secrets {
 			out[i].APISecret = a.APISecret
 		}
@@ -145,7 +146,7 @@ func loadAccounts(path string) ([]pavetest.Account, error) {
 		}
 		seen[a.APIKey] = n
 		out = append(out, pavetest.Account{Username: a.Username, APIKey: a.APIKey, APISecret: a.APISecret,
-			AccountName: a.AccountName, DefaultTheme: theme})
+			AccountName: a.AccountName, DefaultTheme: theme, APIName: a.APIName})
 	}
 	return out, nil
 }

@@ -1,18 +1,16 @@
-package pave
+package wire
 
 import (
 	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
-
-	"github.com/pave-go/pave/internal/wire"
 )
 
 // PAVE "will frequently add functionality and new objects" (its API
-// strategy page), so every decoded response type keeps the object it was
-// decoded from: Raw returns a copy of it, and a field this SDK does not know
-// yet stays reachable without a release.
+// strategy page), so every decoded response type of package pave keeps the
+// object it was decoded from (Keep): its Raw returns a copy (Clone), and a
+// field the SDK does not know yet stays reachable without a release.
 //
 // The rule for encoding such a value is "as received, plus your edits":
 // MarshalJSON writes the object exactly as PAVE sent it, except where a
@@ -21,34 +19,19 @@ import (
 // therefore round-trips byte for byte (compacted), undocumented fields and
 // sections included, and an edit is never lost.
 
-// cloneRaw returns a copy of raw, or nil.
-func cloneRaw(raw json.RawMessage) json.RawMessage {
+// Clone returns a copy of raw, or nil.
+func Clone(raw json.RawMessage) json.RawMessage {
 	if len(raw) == 0 {
 		return nil
 	}
 	return bytes.Clone(raw)
 }
 
-// keepRaw returns the copy of a decoded object that Raw hands out: without
-// surrounding white space, as json.Unmarshal hands UnmarshalJSON its value.
-func keepRaw(b []byte) json.RawMessage { return bytes.Clone(wire.Trim(b)) }
-
-// unmarshalKept decodes b into *dst through its method-less twin P (so
-// decoding does not recurse) and returns the raw object to keep.
-func unmarshalKept[P any](b []byte, dst *P) (json.RawMessage, error) {
-	var p P
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, err
-	}
-	*dst = p
-	return keepRaw(b), nil
-}
-
-// marshalKept encodes v, decoded from raw, by the rule above. plain converts
+// MarshalKept encodes v, decoded from raw, by the rule above. plain converts
 // a T to its method-less twin P, so encoding does not recurse; raw is
 // decoded afresh into a T, so the comparison is between what the SDK made of
 // raw and what v holds now.
-func marshalKept[T, P any](raw json.RawMessage, v T, plain func(T) P) ([]byte, error) {
+func MarshalKept[T, P any](raw json.RawMessage, v T, plain func(T) P) ([]byte, error) {
 	current, err := json.Marshal(plain(v))
 	if err != nil || len(raw) == 0 {
 		return current, err

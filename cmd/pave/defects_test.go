@@ -193,7 +193,7 @@ func TestMessages(t *testing.T) {
 			[]string{"vehicle.vin"}, []string{"--vin"}},
 		{"one prefix", nil, []string{"sessions", "get"}, exitUsage, []string{"pave: ", "KEY"}, []string{"pave: pave"}},
 		{"an endless answer", []string{"PAVE_BASE_URL=" + endless.URL}, []string{"fake", "complete", "NSA-K"}, exitError,
-			[]string{"too large"}, []string{"unexpected end of JSON input"}},
+			[]string{"answer larger than"}, []string{"unexpected end of JSON input"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -396,6 +397,8 @@ func TestFakeControlErrors(t *testing.T) {
 	done := sdkNewSession(t, srv.Client())
 	require.NoError(t, srv.Complete(done))
 
+	notFake := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notFake.Close)
 	// A port nothing listens on.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -413,7 +416,10 @@ func TestFakeControlErrors(t *testing.T) {
 		{"status does not allow it", env, []string{"fake", "expire", done}, exitError, []string{done, "not allowed"}},
 		{"start a complete session", env, []string{"fake", "start", done}, exitError, []string{done}},
 		{"no server", []string{"PAVE_BASE_URL=" + closed}, []string{"fake", "start", "NSA-X"}, exitError, []string{"no fake server at " + closed}},
-		{"not a fake server", []string{"PAVE_BASE_URL=" + srv.URL + "/v1"}, []string{"fake", "accounts"}, exitNotFound, []string{"is " + srv.URL + "/v1 a pave fake server?"}},
+		{"not a fake server", []string{"PAVE_BASE_URL=" + notFake.URL}, []string{"fake", "accounts"}, exitNotFound,
+			[]string{"is " + notFake.URL + " a pave fake server?"}},
+		{"a base URL with a path", []string{"PAVE_BASE_URL=" + srv.URL + "/v1"}, []string{"fake", "accounts"}, exitUsage,
+			[]string{srv.URL + "/v1", "without a path"}},
 		{"no base URL", nil, []string{"fake", "start", "NSA-X"}, exitUsage, []string{"--base-url", "PAVE_BASE_URL"}},
 		{"malformed base URL", nil, []string{"fake", "start", "NSA-X", "--base-url", "127.0.0.1:8080"}, exitUsage, []string{"--base-url", "http://"}},
 		{"short control token", env, []string{"fake", "start", "NSA-X", "--control-token", "short"}, exitUsage, []string{"--control-token"}},
@@ -656,7 +662,7 @@ func TestFakeServeStartupTiming(t *testing.T) {
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 		return s[len(s)/2]
 	}
-	t.Logf("pave fake serve (coverage build), median of %d runs: start line %v after exec, first signed request answered %v after exec (runs: %v / %v)",
+	t.Logf("pave fake serve, median of %d runs: start line %v after exec, first signed request answered %v after exec (runs: %v / %v)",
 		runs, median(toStart).Round(time.Millisecond), median(toSigned).Round(time.Millisecond), toStart, toSigned)
 }
 

@@ -78,7 +78,7 @@ only with --show-secrets.`,
 			}
 			accts, err := c.Accounts(f.Ctx)
 			if err != nil {
-				return err
+				return c.Err(err, "")
 			}
 			if f.IO.JSON {
 				return f.IO.JSONValue(map[string]any{"accounts": listed(accts, secrets)})

@@ -19,15 +19,17 @@ move through their lifecycle and webhooks delivered to the registered
 callbacks. Tests written in any language point their PAVE client at it.
 
 The other subcommands drive a fake running in another process through its
-control endpoints (/_fake/...), as the capture app and PAVE's pipeline
-would: start, capture, complete, expire, invalidate, note, sms. They find it
+control API (/_fake/..., described by its OpenAPI document), as the capture
+app and PAVE's pipeline would: start, capture, complete, expire, invalidate,
+note, sms, hotspots process; fault add|list|rm and reset. They find it
 from --base-url or PAVE_BASE_URL, and send the control token
 (--control-token or PAVE_FAKE_CONTROL_TOKEN) when one is set.`,
 		Example: `  pave fake serve --addr 127.0.0.1:8080 &
   export PAVE_BASE_URL=http://127.0.0.1:8080
   pave fake complete NSA-7K2D5MZ8WP
   pave fake capture NSA-7K2D5MZ8WP --photo-code 4 --rejected`,
-	}, append([]*cobra.Command{newCmdServe(f), newCmdAccounts(f)}, newOpCmds(f)...)...)
+	}, append([]*cobra.Command{newCmdServe(f), newCmdAccounts(f), newCmdReset(f), newCmdFault(f), newCmdHotspots(f),
+		newCmdOpenAPI(f)}, newOpCmds(f)...)...)
 	cmd.PersistentFlags().StringVar(&f.ControlTokenFlag, "control-token", "",
 		"control token (default $"+cmdutil.EnvControlToken+"): serve requires it of every control request "+
 			"(and needs one to listen on a non-loopback --addr); the other commands send it")

@@ -15,10 +15,10 @@ import (
 // serveOptions are the options of pave fake serve.
 type serveOptions struct {
 	*cmdutil.Factory
-	cmd                   *cobra.Command
-	Addr, AccountsFile    string
-	Seed                  int64
-	Strict, Lenient, Show bool
+	cmd                        *cobra.Command
+	o                          pavetest.Options
+	AccountsFile               string
+	Strict, Lenient, Show, Log bool
 }
 
 // controlEndpoints are the start message's list of control endpoints.
@@ -28,7 +28,7 @@ var controlEndpoints = []string{
 	"POST   /_fake/hotspots/{key}/process",
 	"GET    /_fake/requests, /_fake/deliveries (DELETE clears)",
 	"POST   /_fake/faults (DELETE clears), GET/POST /_fake/clock",
-	"GET    /_fake/accounts",
+	"GET    /_fake/accounts, /_fake/health, /_fake/openapi.json; POST /_fake/reset",
 }
 
 func newCmdServe(f *cmdutil.Factory) *cobra.Command {
@@ -61,27 +61,41 @@ every control request must then carry "Authorization: Bearer <token>".`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runServe(opts) },
 	}
-	fl := opts.cmd.Flags()
-	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0: a free one); non-loopback needs --control-token")
+	fl, o := opts.cmd.Flags(), &opts.o
+	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0: a free one); non-loopback needs --control-token")
 	fl.StringVar(&opts.AccountsFile, "accounts", "", "JSON file listing the accounts (default: one generated from --seed)")
-	fl.Int64Var(&opts.Seed, "seed", 0, "seed of generated accounts, session keys and results: the same seed and calls give the same data")
+	fl.Int64Var(&o.Seed, "seed", 0, "seed of generated accounts, session keys and results: the same seed and calls give the same data")
 	fl.BoolVar(&opts.Strict, "strict", false, "accept only the API-Timestamp form PAVE documents (2006-01-02T15:04:05Z; the default)")
 	fl.BoolVar(&opts.Lenient, "lenient", false,
 		"also accept API-Timestamp forms PAVE may refuse (RFC 3339 with fraction or offset, Unix seconds, RFC 1123)")
 	fl.BoolVar(&opts.Show, "show-secrets", false, "print the accounts' API secrets in the start message")
+	fl.IntVar(&o.NotReadyStatus, "not-ready-status", 200,
+		`status of "Session is not yet completed." (results before COMPLETE): 200, as PAVE's sample, or 400`)
+	fl.BoolVar(&o.ResultsVehicleInSession, "vehicle-in-session", false, `put the results' vehicle inside "session" (the other reading of PAVE's sample)`)
+	fl.BoolVar(&o.RichWebhooks, "rich-webhooks", false, "add to deliveries the fields PAVE does not document (event, previous_status...)")
+	fl.BoolVar(&o.HotspotsCroppedImages, "hotspots-cropped-images", false, "add a cropped_image_url to each Hotspots damage")
+	fl.DurationVar(&o.ResultsDelay, "results-delay", 0, "hold results back this long in fake time (PAVE's queued results; advance the clock)")
+	fl.BoolVar(&o.MaskPII, "mask-pii", false, "mask VINs, plates and phone numbers as PAVE's PII-mask keys do")
+	fl.BoolVar(&o.AsyncWebhooks, "async-webhooks", false, "deliver webhooks in the background, in order, instead of before answering")
+	fl.BoolVar(&opts.Log, "log", false, "log each request and delivery attempt to standard error, one line each")
+	fl.BoolVar(&o.LogJSON, "log-json", false, "the same log as JSON lines")
 	return opts.cmd
 }
 
 func runServe(opts *serveOptions) error {
+	o := opts.o
 	if opts.Strict && opts.Lenient {
 		return cmdutil.Usagef("fake serve: --strict and --lenient exclude each other")
 	}
-	if err := cmdutil.CheckListenAddr("--addr", opts.Addr); err != nil {
+	if err := cmdutil.CheckListenAddr("--addr", o.Addr); err != nil {
 		return err
 	}
-	o := pavetest.Options{Addr: opts.Addr, ControlToken: opts.ControlToken(), Seed: opts.Seed}
+	o.ControlToken = opts.ControlToken()
 	if opts.Lenient {
 		o.Timestamps = pavetest.Lenient
+	}
+	if opts.Log || o.LogJSON {
+		o.Log = opts.IO.Writer(true)
 	}
 	if opts.cmd.Flags().Changed("accounts") {
 		var err error
@@ -93,10 +107,11 @@ func runServe(opts *serveOptions) error {
 	var oe *net.OpError
 	switch {
 	case errors.As(err, &oe) || errors.Is(err, syscall.EADDRINUSE):
-		return cmdutil.ListenError("--addr", opts.Addr, err)
+		return cmdutil.ListenError("--addr", o.Addr, err)
 	case err != nil: // the options pavetest refused, named as flags
-		return cmdutil.Usagef("%s", strings.NewReplacer("pavetest: ", "", `Addr "`+opts.Addr+`"`, "--addr "+opts.Addr,
-			"ControlToken", "--control-token (or $"+cmdutil.EnvControlToken+")").Replace(err.Error()))
+		return cmdutil.Usagef("%s", strings.NewReplacer("pavetest: ", "", `Addr "`+o.Addr+`"`, "--addr "+o.Addr,
+			"ControlToken", "--control-token (or $"+cmdutil.EnvControlToken+")", "NotReadyStatus", "--not-ready-status",
+			"ResultsDelay", "--results-delay").Replace(err.Error()))
 	}
 	defer srv.Close()
 	printStart(opts, srv, o)
@@ -109,6 +124,9 @@ func runServe(opts *serveOptions) error {
 // Start is the start message of --json.
 type Start struct {
 	BaseURL       string    `json:"base_url"`
+	HealthURL     string    `json:"health_url"`
+	OpenAPIURL    string    `json:"openapi_url"`
+	AccountsURL   string    `json:"accounts_url"`
 	Accounts      []Account `json:"accounts"`
 	Control       []string  `json:"control_endpoints"`
 	TokenRequired bool      `json:"control_token_required"`
@@ -117,7 +135,8 @@ type Start struct {
 }
 
 func printStart(opts *serveOptions, srv *pavetest.Server, o pavetest.Options) {
-	st := Start{BaseURL: srv.URL, Accounts: listed(srv.Accounts(), opts.Show), Control: controlEndpoints,
+	st := Start{BaseURL: srv.URL, HealthURL: srv.URL + "/_fake/health", OpenAPIURL: srv.URL + "/_fake/openapi.json",
+		AccountsURL: srv.URL + "/_fake/accounts", Accounts: listed(srv.Accounts(), opts.Show), Control: controlEndpoints,
 		TokenRequired: o.ControlToken != "", Timestamps: strings.ToLower(o.Timestamps.String()), Seed: o.Seed}
 	io := opts.IO
 	if io.JSON {
@@ -125,6 +144,7 @@ func printStart(opts *serveOptions, srv *pavetest.Server, o pavetest.Options) {
 		return
 	}
 	io.Printf("pave fake server listening on %s\n", st.BaseURL)
+	io.Printf("timestamps %s; health %s; OpenAPI document %s\n", st.Timestamps, st.HealthURL, st.OpenAPIURL)
 	io.Printf("accounts (the first is the default):\n")
 	t := io.Table()
 	for _, a := range st.Accounts {
@@ -135,7 +155,7 @@ func printStart(opts *serveOptions, srv *pavetest.Server, o pavetest.Options) {
 		t.Row(row...)
 	}
 	t.Print()
-	list := "GET " + st.BaseURL + "/_fake/accounts"
+	list := "GET " + st.AccountsURL
 	if st.TokenRequired {
 		list += " (with the control token)"
 	}
@@ -154,6 +174,6 @@ func printStart(opts *serveOptions, srv *pavetest.Server, o pavetest.Options) {
 	for _, c := range controlEndpoints {
 		io.Printf("  %s\n", c)
 	}
-	io.Printf("  or: pave fake start|capture|complete|expire|invalidate|note|sms KEY\n")
-	io.Printf("timestamps %s, seed %d; Ctrl-C stops the server\n", st.Timestamps, st.Seed)
+	io.Printf("  or: pave fake start|capture|complete|expire|invalidate|note|sms KEY, fault, reset\n")
+	io.Printf("seed %d; Ctrl-C stops the server\n", st.Seed)
 }

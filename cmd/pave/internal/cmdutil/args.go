@@ -178,3 +178,19 @@ func ListenError(flag, addr string, err error) error {
 	}
 	return Exitf(ExitError, "%s %s: cannot listen: %v", flag, addr, err)
 }
+
+// References reads --reference KEY=VALUE flags (nil for none).
+func References(kvs []string) (map[string]any, error) {
+	var m map[string]any
+	for _, kv := range kvs {
+		k, v, err := SplitKeyValue("--reference", kv, "KEY=VALUE")
+		if err != nil {
+			return nil, err
+		}
+		if m == nil {
+			m = map[string]any{}
+		}
+		m[k] = v
+	}
+	return m, nil
+}

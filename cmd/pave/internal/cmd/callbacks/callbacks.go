@@ -1,6 +1,5 @@
-// Package callbacks is pave callbacks: list, show, ensure and remove the
-// callback settings that tell PAVE where to send webhooks. One file per
-// verb.
+// Package callbacks is pave callbacks: list, show, ensure (ensure.go) and
+// remove the callback settings that tell PAVE where to send webhooks.
 package callbacks
 
 import (
@@ -96,4 +95,89 @@ func method(m string) string {
 		return http.MethodPost
 	}
 	return strings.ToUpper(m)
+}
+
+func newCmdList(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the callback settings of the API key",
+		Long: `List the callback settings of the API key (GET /v1/callbacks), with
+header names only; --json prints them as PAVE returned them, values redacted.`,
+		Example: "  pave callbacks list\n  pave callbacks list --json | jq -r '.[].event'",
+		Args:    cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return f.WithClient(func(c *pave.Client) error {
+				cbs, err := c.Webhooks.List(f.Ctx)
+				switch {
+				case err != nil:
+					return err
+				case f.IO.JSON:
+					raws := make([]json.RawMessage, len(cbs))
+					for i, cb := range cbs {
+						raws[i] = redacted(cb)
+					}
+					return f.IO.RawList(raws, []any{})
+				case len(cbs) == 0:
+					f.IO.Printf("No callback settings.\n")
+					return nil
+				}
+				t := f.IO.Table("EVENT", "METHOD", "URL", "HEADERS")
+				for _, cb := range cbs {
+					t.Row(cb.Event, method(cb.Method), report.Dash(redact.URL(cb.URL)),
+						report.Dash(strings.Join(slices.Sorted(maps.Keys(cb.Headers)), ", ")))
+				}
+				t.Print()
+				return nil
+			})
+		},
+	}
+	f.AddTimeoutFlag(cmd)
+	return cmd
+}
+
+func newCmdGet(f *cmdutil.Factory) *cobra.Command {
+	opts := &eventOptions{Factory: f}
+	return newEventCmd(opts, &cobra.Command{
+		Use:   "get EVENT",
+		Short: "Show the callback setting of one event",
+		Long: `Show the callback setting of one event (GET /v1/callbacks/{event}), with
+header names only; --json prints it as PAVE returned it, values redacted.
+An event without a setting exits with status 4.`,
+		Example: "  pave callbacks get complete\n  pave callbacks get SESSION:STAGE_CHANGE --json",
+	}, func([]string) error {
+		return f.WithClient(func(c *pave.Client) error {
+			cb, err := c.Webhooks.Get(f.Ctx, opts.Event)
+			switch {
+			case err != nil:
+				return err
+			case f.IO.JSON:
+				return f.IO.Raw(redacted(*cb), nil)
+			}
+			printCallback(f, cb)
+			return nil
+		})
+	}, "EVENT")
+}
+
+func newCmdRm(f *cmdutil.Factory) *cobra.Command {
+	opts := &eventOptions{Factory: f}
+	return newEventCmd(opts, &cobra.Command{
+		Use:     "rm EVENT",
+		Aliases: []string{"delete"},
+		Short:   "Delete the callback setting of an event",
+		Long: `Delete the callback setting of an event (DELETE /v1/callbacks/{event}).
+An event without a setting exits with status 4.`,
+		Example: "  pave callbacks rm stage_change",
+	}, func([]string) error {
+		return f.WithClient(func(c *pave.Client) error {
+			if err := c.Webhooks.Delete(f.Ctx, opts.Event); err != nil {
+				return err
+			}
+			if f.IO.JSON {
+				return f.IO.JSONValue(map[string]any{"event": opts.Event, "deleted": true})
+			}
+			f.IO.Printf("Deleted the %s setting.\n", opts.Event)
+			return nil
+		})
+	}, "EVENT")
 }

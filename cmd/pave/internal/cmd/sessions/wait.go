@@ -39,33 +39,31 @@ fails; 130 on Ctrl-C.`,
 	}
 	cmdutil.DurationVar(cmd.Flags(), &opts.Interval, "interval", 5*time.Second, 10*time.Millisecond, "time between polls")
 	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 30*time.Minute, 1, "give up after this long (exit status 6)")
-	return newKeyCmd(&opts.keyOptions, cmd, func(*keyOptions) error { return runWait(opts) })
+	return newKeyCmd(&opts.keyOptions, cmd, func(c *pave.Client) error { return runWait(opts, c) })
 }
 
-func runWait(opts *waitOptions) error {
-	return opts.WithClient(func(c *pave.Client) error {
-		ctx, cancel := context.WithTimeout(opts.Ctx, opts.Timeout)
-		defer cancel()
-		stop := func() {}
-		if opts.IO.IsTerminal() && !opts.IO.JSON {
-			stop = liveStatus(ctx, opts.IO, opts.Interval, opts.Key, func(ctx context.Context) (pave.SessionStatus, error) {
-				s, err := c.Sessions.Get(ctx, opts.Key)
-				if err != nil {
-					return "", err
-				}
-				return s.Status, nil
-			})
-		}
-		res, err := c.Sessions.WaitForResults(ctx, opts.Key, pave.PollFirstAfter(0), pave.PollInterval(opts.Interval, opts.Interval))
-		stop()
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) && opts.Ctx.Err() == nil {
-			return &cmdutil.StatusError{Code: cmdutil.ExitNotReady, Msg: err.Error()} // gave up at --timeout
-		}
-		if err != nil {
-			return hint(opts.cmd, err)
-		}
-		return printResults(opts.Factory, res)
-	})
+func runWait(opts *waitOptions, c *pave.Client) error {
+	ctx, cancel := context.WithTimeout(opts.Ctx, opts.Timeout)
+	defer cancel()
+	stop := func() {}
+	if opts.IO.IsTerminal() && !opts.IO.JSON {
+		stop = liveStatus(ctx, opts.IO, opts.Interval, opts.Key, func(ctx context.Context) (pave.SessionStatus, error) {
+			s, err := c.Sessions.Get(ctx, opts.Key)
+			if err != nil {
+				return "", err
+			}
+			return s.Status, nil
+		})
+	}
+	res, err := c.Sessions.WaitForResults(ctx, opts.Key, pave.PollFirstAfter(0), pave.PollInterval(opts.Interval, opts.Interval))
+	stop()
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) && opts.Ctx.Err() == nil:
+		return &cmdutil.StatusError{Code: cmdutil.ExitNotReady, Msg: err.Error()} // gave up at --timeout
+	case err != nil:
+		return err
+	}
+	return printResults(opts.Factory, res)
 }
 
 // liveStatus rewrites the status line with the session's status every

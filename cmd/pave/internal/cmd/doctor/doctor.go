@@ -42,27 +42,17 @@ func New(f *cmdutil.Factory) *cobra.Command {
 		Use:   "doctor",
 		Short: "Check credentials, base URL, reachability, clock and a signed call",
 		Long: `doctor checks, in order, what makes a PAVE call fail, and says how to fix
-each failure:
+each failure: the config file (readable by you alone); where the username,
+API key and API secret come from, and their form (no surrounding
+whitespace, newline or control character; a key like a UUID; a username
+that is no email); the base URL; a timed TCP (and TLS) connection; one
+signed read-only call (GET /v1/callbacks) without clock-skew correction, a
+401 explained; and this machine's clock as that call shows it (PAVE refuses
+a token five minutes off; the SDK names a skew of more than four).
 
-  config        the config file, when there is one, is readable by you alone
-  credentials   username, API key and API secret are set, and where from
-                (flag, environment, profile, or a pave fake server's account)
-  format        none of them has surrounding whitespace, a newline or a
-                control character (pave trims them, other clients sign with
-                them as they are); the API key looks like a UUID; the
-                username is not an email
-  base URL      https, or http to a loopback host
-  reachable     a TCP (and TLS) connection to the host, timed
-  signed call   GET /v1/callbacks (read-only), signed, without clock-skew
-                correction so a skew shows as itself; a 401 is explained
-  clock         what the signed call says of this machine's clock: PAVE
-                refuses a token more than five minutes off, and names the
-                skew in its 401 when it is more than four
-
-Exit status: 0 when no check failed (warnings allowed); 5 when every
-failed check concerns the credentials or the clock; 1 when any other check
-failed (config file, base URL, reachability, another answer). --json prints
-the checks as a JSON list of {name, status, detail, fix}, status one of ok,
+Exit status: 0 when no check failed (warnings allowed); 5 when every failed
+check concerns the credentials or the clock; 1 otherwise. --json prints the
+checks as a JSON list of {name, status, detail, fix}, status one of ok,
 fail, warn, skip.`,
 		Example: `  pave doctor
   pave doctor --profile dealer-b

@@ -36,21 +36,17 @@ func newCmdServe(f *cmdutil.Factory) *cobra.Command {
 	opts.cmd = &cobra.Command{
 		Use:   "serve",
 		Short: "Run the fake PAVE server until interrupted",
-		Long: `serve runs a stateful fake PAVE on --addr until SIGINT or SIGTERM.
-
-It prints its base URL, its accounts (usernames and API keys; the secrets only
-with --show-secrets), the timestamp mode and the control endpoints. pave
-commands pointed at the URL (--base-url or PAVE_BASE_URL) with no
-credentials set sign as its default account automatically; GET
-<url>/_fake/accounts lists every account with its secret. With --json the
-start message is one JSON object on one line: {"base_url": ..., "accounts":
-[...], "timestamps": ..., ...}.
+		Long: `serve runs a stateful fake PAVE on --addr until SIGINT or SIGTERM. It prints
+its URL, its accounts (secrets only with --show-secrets), the timestamp mode,
+its health and OpenAPI URLs and the control endpoints; with --json one JSON
+object on one line. pave commands pointed at it (--base-url or
+PAVE_BASE_URL) with no credentials sign as its default account.
 
 --accounts reads a JSON list of accounts, each {"username", "api_key",
-"api_secret"} (the fields pave.Credentials uses) and optionally
-"account_name" (the capture-link subdomain) and "default_theme" (LITE, PRO or
-CAPT); the first is the default account. What GET /_fake/accounts answers is
-accepted too. Without it, one account is generated from --seed.
+"api_secret"} and optionally "account_name" and "default_theme"; the first is
+the default (what GET /_fake/accounts answers is accepted too). Without it,
+one account is generated from --seed. The other flags choose how the fake
+reads what PAVE leaves open (see each).
 
 A non-loopback --addr (0.0.0.0:8080 in a container) needs a control token:
 every control request must then carry "Authorization: Bearer <token>".`,
@@ -145,35 +141,18 @@ func printStart(opts *serveOptions, srv *pavetest.Server, o pavetest.Options) {
 	}
 	io.Printf("pave fake server listening on %s\n", st.BaseURL)
 	io.Printf("timestamps %s; health %s; OpenAPI document %s\n", st.Timestamps, st.HealthURL, st.OpenAPIURL)
-	io.Printf("accounts (the first is the default):\n")
-	t := io.Table()
-	for _, a := range st.Accounts {
-		row := []any{"  " + a.Username, "api key " + a.APIKey, "theme " + a.DefaultTheme}
-		if opts.Show {
-			row = []any{row[0], row[1], "api secret " + a.APISecret, row[2]}
-		}
-		t.Row(row...)
-	}
-	t.Print()
-	list := "GET " + st.AccountsURL
-	if st.TokenRequired {
-		list += " (with the control token)"
-	}
+	printAccounts(opts.Factory, st.Accounts, opts.Show)
+	secrets, token := "secrets not shown (--show-secrets prints them); ", "loopback only"
 	if opts.Show {
-		io.Printf("export PAVE_BASE_URL=%s (pave commands then sign as the default account); %s lists the accounts\n",
-			st.BaseURL, list)
-	} else {
-		io.Printf("secrets are not shown (--show-secrets prints them): pave commands with PAVE_BASE_URL=%s and no "+
-			"credentials sign as the default account automatically; %s lists every account with its secret\n", st.BaseURL, list)
+		secrets = ""
 	}
 	if st.TokenRequired {
-		io.Printf("control endpoints (each needs \"Authorization: Bearer <control token>\"):\n")
-	} else {
-		io.Printf("control endpoints (loopback only):\n")
+		token = `each needs "Authorization: Bearer <control token>"`
 	}
+	io.Printf("%spave commands with PAVE_BASE_URL=%s and no credentials sign as the default account automatically; "+
+		"GET %s lists every account with its secret\ncontrol endpoints (%s):\n", secrets, st.BaseURL, st.AccountsURL, token)
 	for _, c := range controlEndpoints {
 		io.Printf("  %s\n", c)
 	}
-	io.Printf("  or: pave fake start|capture|complete|expire|invalidate|note|sms KEY, fault, reset\n")
-	io.Printf("seed %d; Ctrl-C stops the server\n", st.Seed)
+	io.Printf("  or: pave fake start|capture|complete|expire|invalidate|note|sms KEY, fault, reset\nseed %d; Ctrl-C stops the server\n", st.Seed)
 }

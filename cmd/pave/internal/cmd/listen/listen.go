@@ -37,38 +37,27 @@ func New(f *cmdutil.Factory) *cobra.Command {
 	opts.cmd = &cobra.Command{
 		Use:   "listen",
 		Short: "Receive PAVE webhooks locally: print each delivery, verify its secret, forward it",
-		Long: `listen receives webhooks at http://<addr>/pave until SIGINT or SIGTERM, and
-prints its URL at start.
+		Long: `listen receives webhooks at http://<addr>/pave until SIGINT or SIGTERM and
+prints one line per delivery: time, event, session key and what matters for
+the event (a photo's verdict, an SMS status, a status change, the grade and
+damage count, a note's title), never a name or phone number. With --json
+each is one JSON line; the body, which carries customer data, only with
+--show-body.
 
 Deliveries must carry "Authorization: Bearer <secret>" (what
-pave.NewCallback registers): the secret of --secret or of the variable
---secret-env names, else one generated once and kept (mode 0600) in the pave
-config directory, so that a setting registered by an earlier run stays
-valid; it is printed at start. Others are answered 401 and reported on
-stderr.
+pave.NewCallback registers): --secret, the variable --secret-env names, else
+a secret made once and kept (0600) in the pave config directory and printed
+at start. Others are answered 401 and reported on stderr. --events limits
+what is printed and forwarded (the rest is acknowledged with 204).
 
-Each delivery is printed on one line: time, event, session key and what
-matters for the event (STAGE_CHANGE: photo code, label and verdict;
-SMS_PROCESS: status and message; STATUS_CHANGE: status; COMPLETE: grade and
-number of damages; NOTE_INSERT: the note's title). Names and phone numbers
-are never printed. With --json each delivery is one JSON line: {"time",
-"event", "session_key", "secret_ok", "answered", the same fields...}; the
-body itself, which carries customer data (names, phone numbers, VIN,
-location), is added as "body" only with --show-body.
+--forward-to sends each delivery on unchanged to your app and answers PAVE
+with your app's status and body (502 when it cannot be reached), so PAVE
+delivers again when your app failed.
 
---events limits the events printed and forwarded (others are acknowledged
-with 204 and dropped). --forward-to sends each delivery on unchanged (method,
-body, headers including the secret, query) to your app, prints the app's
-status, and answers PAVE with the app's status and body, so that PAVE
-delivers again when your app failed; when the app cannot be reached, it
-answers 502.
-
---register points the account's callback settings for the chosen events
-(default all five) at the listener with the secret (Webhooks.Ensure, the
-account from the usual credentials; against a fake server, its default
-account), and on exit removes what it created and restores what it
-replaced. Against a pave fake server it registers unless --register=false.
-Give --public-url to register a tunnel's URL instead of the local one.`,
+--register points the callback settings of the events at the listener
+(Webhooks.Ensure; --public-url registers a tunnel's URL instead) and, on
+exit, removes what it created and restores what it replaced. Against a pave
+fake server it registers unless --register=false.`,
 		Example: `  pave listen
   PAVE_BASE_URL=http://127.0.0.1:8080 pave listen --forward-to http://localhost:3000/pave   # registers with the fake
   pave listen --forward-to http://localhost:3000/pave --secret-env PAVE_WEBHOOK_SECRET

@@ -258,17 +258,13 @@ func (l *listener) printStart(s Start) {
 		return
 	}
 	io.Printf("listening for PAVE webhooks on %s\n", s.URL)
+	secret := ": the one given"
 	if s.Secret != "" {
-		io.Printf("  secret %s (kept for the next runs: deliveries must carry \"Authorization: Bearer <secret>\")\n", s.Secret)
-	} else {
-		io.Printf("  secret: the one given (deliveries must carry \"Authorization: Bearer <secret>\")\n")
+		secret = " " + s.Secret + " (kept for the next runs)"
 	}
+	io.Printf("  secret%s: deliveries must carry \"Authorization: Bearer <secret>\"\n", secret)
 	if l.only != nil {
-		names := make([]string, len(s.Events))
-		for i, e := range s.Events {
-			names[i] = string(e)
-		}
-		io.Printf("  events %s (others are acknowledged and dropped)\n", strings.Join(names, ", "))
+		io.Printf("  events %s (others are acknowledged and dropped)\n", strings.ReplaceAll(strings.Trim(fmt.Sprint(s.Events), "[]"), " ", ", "))
 	}
 	if s.ForwardTo != "" {
 		io.Printf("  forwarding to %s (PAVE gets your app's answer)\n", s.ForwardTo)

@@ -118,36 +118,20 @@ func New(f *cmdutil.Factory) *cobra.Command {
 		Use:   "probe",
 		Short: "Ask the live API (with a TEST key) what it accepts, and print a report for an issue",
 		Long: `probe settles what PAVE's documentation leaves open (docs/pave-api.md,
-section 5) with a short, safe sequence of requests, and prints what PAVE
-answered, ready to attach to an issue. Use a TEST API key: pave cannot tell
-a test key from a live one, and a live key's session counts toward usage.
+section 5) with a short, safe sequence, and prints what PAVE answered, ready
+to attach to an issue: GET /v1/callbacks signed in every timestamp form and
+token spelling seen in the wild, then one session created without SMS, read,
+read for results, deleted (also when a step failed) and read again. Use a
+TEST API key: pave cannot tell a test key from a live one. It says what it
+will send, and asks first (--yes does not; with no answer on standard input
+it refuses to start).
 
-It sends, after asking (--yes skips the question):
-
-  GET    /v1/callbacks            read-only, once per signing variant: the
-                                  canonical timestamp, +00:00, milliseconds,
-                                  Python's isoformat, Unix seconds, RFC 1123,
-                                  an upper-case hex token, lower-case header
-                                  names, and timestamps 4m30s and 5m30s old
-  POST   /v1/sessions             one session, without SMS (nobody is texted)
-  GET    /v1/sessions/{key}       reads it
-  GET    /v1/sessions/{key}/results   before completion
-  DELETE /v1/sessions/{key}       deletes it, also when a step before failed
-  GET    /v1/sessions/{key}       reads it after the delete
-
-The session steps run only when the canonical signature is accepted.
-Nothing else is changed.
-
-Each row shows the request, the status code, the "message" text and the
-response's shape as sorted key lists, never a value. The API secret is never
-sent; the API key, the username, every token (in any encoding PAVE may echo
-it) and the session key are redacted from the report.
-
-Without --yes the question is read from standard input; with nothing to read
-there (a script, no terminal) probe refuses to start. Exit status: 0 when the
-sequence ran (refused variants are findings, not failures); 5 when PAVE
-refused the canonical signature (run pave doctor); 1 when a session step
-failed or the session could not be deleted (its key is printed).`,
+Each row shows the request, the status, the "message" text and the keys of
+each object answered, never a value; the API secret is never sent, and the
+API key, the username, every token (in any encoding) and the session key are
+redacted. Exit status: 0 when the sequence ran (refused variants are
+findings); 5 when PAVE refused the canonical signature (run pave doctor); 1
+when a session step failed or the session could not be deleted.`,
 		Example: `  PAVE_API_KEY=<test key> pave probe
   pave probe --yes --out pave-probe.txt
   pave probe --yes --json --out pave-probe.json

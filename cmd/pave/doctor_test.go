@@ -163,7 +163,8 @@ func TestDoctor(t *testing.T) {
 				"format":      {checkFail, "PAVE_API_SECRET ends with a newline"},
 				"signed call": {checkOK, ""}, // pave trims it
 			},
-			stdout: regexp.MustCompile(`(?m)^FAIL  format: PAVE_API_SECRET ends with a newline\n      fix: set it again without`),
+			stdout: regexp.MustCompile(
+				`(?m)^FAIL  format: PAVE_API_SECRET ends with a newline\n      fix: set it again without`),
 		},
 		{
 			name: "username flag with spaces", code: exitUnauthorized,

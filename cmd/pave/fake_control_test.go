@@ -164,7 +164,10 @@ func TestFakeServeStartMessage(t *testing.T) {
 	p.stop(t)
 
 	text := startLong(t, nil, "fake", "serve", "--addr", "127.0.0.1:0")
-	line := text.waitLine(t, 30*time.Second, "the timestamp mode", func(l string) bool { return strings.HasPrefix(l, "timestamps") })
+	line := text.waitLine(t, 30*time.Second, "the timestamp mode", func(l string) bool {
+		return strings.HasPrefix(l,
+			"timestamps")
+	})
 	assert.Contains(t, line, "timestamps strict")
 	assert.Contains(t, line, "/_fake/health")
 	assert.Contains(t, line, "/_fake/openapi.json")

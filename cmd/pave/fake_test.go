@@ -88,9 +88,15 @@ func sdkNewSession(t *testing.T, c *pave.Client) string {
 func TestFakeServeStartsAndStops(t *testing.T) {
 	t.Parallel()
 	p := startLong(t, nil, "fake", "serve", "--addr", "127.0.0.1:0")
-	line := p.waitLine(t, 30*time.Second, "the start line", func(l string) bool { return strings.Contains(l, "listening on http://") })
+	line := p.waitLine(t, 30*time.Second, "the start line", func(l string) bool {
+		return strings.Contains(l,
+			"listening on http://")
+	})
 	base := line[strings.Index(line, "http://"):]
-	p.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool { return strings.Contains(l, "Ctrl-C") })
+	p.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool {
+		return strings.Contains(l,
+			"Ctrl-C")
+	})
 	out := p.stdout()
 	assert.Contains(t, out, "/_fake/accounts")
 	assert.Contains(t, out, "sign as the default account automatically")
@@ -122,8 +128,10 @@ func TestFakeServeJSONAndAccountsFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "accounts.json")
 	require.NoError(t, os.WriteFile(file, []byte(`[
-  {"username": "lakesidehonda", "api_key": "key-lakeside-0001", "api_secret": "secret-lakeside-aaaa", "account_name": "lakeside"},
-  {"username": "northshoreauto", "api_key": "key-northshore-0002", "api_secret": "secret-northshore-bbbb", "default_theme": "lite"}
+  {"username": "lakesidehonda", "api_key": "key-lakeside-0001", "api_secret": "secret-lakeside-aaaa",
+	"account_name": "lakeside"},
+  {"username": "northshoreauto", "api_key": "key-northshore-0002", "api_secret": "secret-northshore-bbbb",
+	"default_theme": "lite"}
 ]`), 0o600))
 
 	for _, show := range []bool{false, true} {
@@ -257,28 +265,47 @@ func TestFakeServeBadFlags(t *testing.T) {
 		{"addr port out of range", nil, []string{"--addr", "127.0.0.1:99999"}, []string{"--addr", "0 to 65535"}},
 		{"addr port not a number", nil, []string{"--addr", "127.0.0.1:http"}, []string{"--addr", "0 to 65535"}},
 		{"addr missing value", nil, []string{"--addr"}, []string{"--addr"}},
-		{"non-loopback addr without token", nil, []string{"--addr", "0.0.0.0:0"}, []string{"--addr 0.0.0.0:0 is not a loopback address", "--control-token", envFakeControlToken}},
+		{"non-loopback addr without token", nil, []string{"--addr", "0.0.0.0:0"},
+			[]string{"--addr 0.0.0.0:0 is not a loopback address", "--control-token", envFakeControlToken}},
 		{"empty host without token", nil, []string{"--addr", ":0"}, []string{"not a loopback address"}},
 		{"short control token", nil, []string{"--control-token", "short"}, []string{"--control-token", "at least 16"}},
-		{"control token with a space", nil, []string{"--control-token", "a token with spaces in it"}, []string{"--control-token"}},
-		{"short control token from env", []string{envFakeControlToken + "=short"}, nil, []string{envFakeControlToken, "at least 16"}},
+		{"control token with a space", nil, []string{"--control-token", "a token with spaces in it"},
+			[]string{"--control-token"}},
+		{"short control token from env", []string{envFakeControlToken + "=short"}, nil, []string{envFakeControlToken,
+			"at least 16"}},
 		{"seed not a number", nil, []string{"--seed", "abc"}, []string{"--seed"}},
 		{"seed missing value", nil, []string{"--seed"}, []string{"--seed"}},
 		{"strict and lenient", nil, []string{"--strict", "--lenient"}, []string{"--strict", "--lenient"}},
 		{"extra argument", nil, []string{"now"}, []string{"now"}},
-		{"accounts file missing", nil, []string{"--accounts", filepath.Join(dir, "missing.json")}, []string{"--accounts", "cannot read", "no such file"}},
-		{"accounts not JSON", nil, []string{"--accounts", write("bad.json", "[{not json")}, []string{"--accounts", "invalid JSON"}},
-		{"accounts empty file", nil, []string{"--accounts", write("empty.json", "")}, []string{"--accounts", "empty or cut short"}},
-		{"accounts not a list", nil, []string{"--accounts", write("obj.json", `"accounts"`)}, []string{"--accounts", "not a JSON list"}},
-		{"accounts empty list", nil, []string{"--accounts", write("none.json", "[]")}, []string{"--accounts", "the list is empty"}},
-		{"accounts missing secret", nil, []string{"--accounts", write("nosecret.json", `[{"username": "u", "api_key": "k"}]`)}, []string{"--accounts", "account 1: missing api_secret"}},
-		{"accounts missing fields", nil, []string{"--accounts", write("nofields.json", `[`+good+`, {"account_name": "x"}]`)}, []string{"account 2: missing username, api_key, api_secret"}},
-		{"accounts bad theme", nil, []string{"--accounts", write("theme.json", `[{"username": "u", "api_key": "k", "api_secret": "s", "default_theme": "GOLD"}]`)}, []string{"--accounts", "default_theme \"GOLD\"", "LITE, PRO, CAPT"}},
-		{"accounts duplicate key", nil, []string{"--accounts", write("dup.json", `[`+good+`, {"username": "u2", "api_key": "k1", "api_secret": "s2"}]`)}, []string{"--accounts", "account 2 has the same api_key as account 1"}},
-		{"accounts unknown field", nil, []string{"--accounts", write("typo.json", `[{"username": "u", "apikey": "k", "api_secret": "s"}]`)}, []string{"--accounts", "apikey"}},
-		{"accounts wrong type", nil, []string{"--accounts", write("type.json", `[{"username": 5, "api_key": "k", "api_secret": "s"}]`)}, []string{"--accounts", "username"}},
-		{"accounts trailing data", nil, []string{"--accounts", write("trailing.json", `[`+good+`] []`)}, []string{"--accounts", "after the list"}},
-		{"accounts default flag", nil, []string{"--accounts", write("default.json", `[{"username": "u", "api_key": "k", "api_secret": "s", "default": true}]`)}, []string{"--accounts", "first account is the default"}},
+		{"accounts file missing", nil, []string{"--accounts", filepath.Join(dir, "missing.json")}, []string{"--accounts",
+			"cannot read", "no such file"}},
+		{"accounts not JSON", nil, []string{"--accounts", write("bad.json", "[{not json")}, []string{"--accounts",
+			"invalid JSON"}},
+		{"accounts empty file", nil, []string{"--accounts", write("empty.json", "")}, []string{"--accounts",
+			"empty or cut short"}},
+		{"accounts not a list", nil, []string{"--accounts", write("obj.json", `"accounts"`)}, []string{"--accounts",
+			"not a JSON list"}},
+		{"accounts empty list", nil, []string{"--accounts", write("none.json", "[]")}, []string{"--accounts",
+			"the list is empty"}},
+		{"accounts missing secret", nil, []string{"--accounts", write("nosecret.json",
+			`[{"username": "u", "api_key": "k"}]`)}, []string{"--accounts", "account 1: missing api_secret"}},
+		{"accounts missing fields", nil, []string{"--accounts", write("nofields.json", `[`+good+`, {"account_name": "x"}]`)},
+			[]string{"account 2: missing username, api_key, api_secret"}},
+		{"accounts bad theme", nil, []string{"--accounts", write("theme.json",
+			`[{"username": "u", "api_key": "k", "api_secret": "s", "default_theme": "GOLD"}]`)},
+			[]string{"--accounts", "default_theme \"GOLD\"", "LITE, PRO, CAPT"}},
+		{"accounts duplicate key", nil, []string{"--accounts", write("dup.json",
+			`[`+good+`, {"username": "u2", "api_key": "k1", "api_secret": "s2"}]`)},
+			[]string{"--accounts", "account 2 has the same api_key as account 1"}},
+		{"accounts unknown field", nil, []string{"--accounts", write("typo.json",
+			`[{"username": "u", "apikey": "k", "api_secret": "s"}]`)}, []string{"--accounts", "apikey"}},
+		{"accounts wrong type", nil, []string{"--accounts", write("type.json",
+			`[{"username": 5, "api_key": "k", "api_secret": "s"}]`)}, []string{"--accounts", "username"}},
+		{"accounts trailing data", nil, []string{"--accounts", write("trailing.json", `[`+good+`] []`)},
+			[]string{"--accounts", "after the list"}},
+		{"accounts default flag", nil, []string{"--accounts", write("default.json",
+			`[{"username": "u", "api_key": "k", "api_secret": "s", "default": true}]`)},
+			[]string{"--accounts", "first account is the default"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -300,7 +327,8 @@ func TestFakeServePortInUse(t *testing.T) {
 	defer ln.Close()
 	r := cli(t, nil, "fake", "serve", "--addr", ln.Addr().String())
 	assert.Equal(t, exitError, r.code)
-	assert.Equal(t, "pave: --addr "+ln.Addr().String()+": address already in use (another process listens there; pick another port, or port 0 for a free one)\n", r.stderr)
+	assert.Equal(t, "pave: --addr "+ln.Addr().String()+": address already in use (another process listens there; "+
+		"pick another port, or port 0 for a free one)\n", r.stderr)
 	assert.Empty(t, r.stdout)
 }
 
@@ -380,7 +408,8 @@ func TestFakeControlCommands(t *testing.T) {
 	// --json prints the session the endpoint answers; --base-url wins
 	// over the environment.
 	fresh := sdkNewSession(t, srv.Client())
-	r := mustOK(t, cli(t, []string{"PAVE_BASE_URL=http://127.0.0.1:1"}, "fake", "capture", fresh, "--photo-code", "1", "--json", "--base-url", srv.URL+"/"))
+	r := mustOK(t, cli(t, []string{"PAVE_BASE_URL=http://127.0.0.1:1"}, "fake", "capture", fresh, "--photo-code", "1",
+		"--json", "--base-url", srv.URL+"/"))
 	var sess map[string]any
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sess), r.stdout)
 	assert.Equal(t, fresh, sess["session_key"])
@@ -412,26 +441,36 @@ func TestFakeControlErrors(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"unknown session", env, []string{"fake", "complete", "NSA-NOSUCHKEY"}, exitNotFound, []string{"NSA-NOSUCHKEY", "cannot be found"}},
+		{"unknown session", env, []string{"fake", "complete", "NSA-NOSUCHKEY"}, exitNotFound, []string{"NSA-NOSUCHKEY",
+			"cannot be found"}},
 		{"status does not allow it", env, []string{"fake", "expire", done}, exitError, []string{done, "not allowed"}},
 		{"start a complete session", env, []string{"fake", "start", done}, exitError, []string{done}},
-		{"no server", []string{"PAVE_BASE_URL=" + closed}, []string{"fake", "start", "NSA-X"}, exitError, []string{"no fake server at " + closed}},
+		{"no server", []string{"PAVE_BASE_URL=" + closed}, []string{"fake", "start", "NSA-X"}, exitError,
+			[]string{"no fake server at " + closed}},
 		{"not a fake server", []string{"PAVE_BASE_URL=" + notFake.URL}, []string{"fake", "accounts"}, exitNotFound,
 			[]string{"is " + notFake.URL + " a pave fake server?"}},
 		{"a base URL with a path", []string{"PAVE_BASE_URL=" + srv.URL + "/v1"}, []string{"fake", "accounts"}, exitUsage,
 			[]string{srv.URL + "/v1", "without a path"}},
 		{"no base URL", nil, []string{"fake", "start", "NSA-X"}, exitUsage, []string{"--base-url", "PAVE_BASE_URL"}},
-		{"malformed base URL", nil, []string{"fake", "start", "NSA-X", "--base-url", "127.0.0.1:8080"}, exitUsage, []string{"--base-url", "http://"}},
-		{"short control token", env, []string{"fake", "start", "NSA-X", "--control-token", "short"}, exitUsage, []string{"--control-token"}},
-		{"missing key", env, []string{"fake", "start"}, exitUsage, []string{"missing the session key", "pave fake start KEY"}},
+		{"malformed base URL", nil, []string{"fake", "start", "NSA-X", "--base-url", "127.0.0.1:8080"}, exitUsage,
+			[]string{"--base-url", "http://"}},
+		{"short control token", env, []string{"fake", "start", "NSA-X", "--control-token", "short"}, exitUsage,
+			[]string{"--control-token"}},
+		{"missing key", env, []string{"fake", "start"}, exitUsage, []string{"missing the session key",
+			"pave fake start KEY"}},
 		{"two keys", env, []string{"fake", "complete", "A", "B"}, exitUsage, []string{"one session key only"}},
 		{"blank key", env, []string{"fake", "expire", " "}, exitUsage, []string{"is not a session key"}},
 		{"key with a slash", env, []string{"fake", "invalidate", "A/B"}, exitUsage, []string{"is not a session key"}},
-		{"capture without photo code", env, []string{"fake", "capture", done}, exitUsage, []string{"--photo-code is required"}},
-		{"photo code 0", env, []string{"fake", "capture", done, "--photo-code", "0"}, exitUsage, []string{"--photo-code 0", "1 to 13"}},
-		{"photo code 14", env, []string{"fake", "capture", done, "--photo-code", "14"}, exitUsage, []string{"--photo-code 14", "1 to 13"}},
-		{"photo code not a number", env, []string{"fake", "capture", done, "--photo-code", "front"}, exitUsage, []string{"--photo-code"}},
-		{"rejected not a bool", env, []string{"fake", "capture", done, "--photo-code", "1", "--rejected=maybe"}, exitUsage, []string{"--rejected"}},
+		{"capture without photo code", env, []string{"fake", "capture", done}, exitUsage,
+			[]string{"--photo-code is required"}},
+		{"photo code 0", env, []string{"fake", "capture", done, "--photo-code", "0"}, exitUsage, []string{"--photo-code 0",
+			"1 to 13"}},
+		{"photo code 14", env, []string{"fake", "capture", done, "--photo-code", "14"}, exitUsage,
+			[]string{"--photo-code 14", "1 to 13"}},
+		{"photo code not a number", env, []string{"fake", "capture", done, "--photo-code", "front"}, exitUsage,
+			[]string{"--photo-code"}},
+		{"rejected not a bool", env, []string{"fake", "capture", done, "--photo-code", "1", "--rejected=maybe"}, exitUsage,
+			[]string{"--rejected"}},
 		{"note without title", env, []string{"fake", "note", done}, exitUsage, []string{"--title is required"}},
 		{"note with a blank title", env, []string{"fake", "note", done, "--title", "  "}, exitUsage, []string{"--title"}},
 		{"sms with a blank message", env, []string{"fake", "sms", done, "--message", ""}, exitUsage, []string{"--message"}},
@@ -455,7 +494,8 @@ func TestFakeAccountsCommand(t *testing.T) {
 	t.Parallel()
 	srv := pavetest.NewServer(t, pavetest.WithAccounts(
 		pavetest.Account{Username: "lakesidehonda", APIKey: "key-lakeside-0001", APISecret: "secret-lakeside-aaaa"},
-		pavetest.Account{Username: "northshoreauto", APIKey: "key-northshore-0002", APISecret: "secret-northshore-bbbb", DefaultTheme: pave.ThemeCapt},
+		pavetest.Account{Username: "northshoreauto", APIKey: "key-northshore-0002", APISecret: "secret-northshore-bbbb",
+			DefaultTheme: pave.ThemeCapt},
 	))
 	env := []string{"PAVE_BASE_URL=" + srv.URL}
 
@@ -662,7 +702,8 @@ func TestFakeServeStartupTiming(t *testing.T) {
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 		return s[len(s)/2]
 	}
-	t.Logf("pave fake serve, median of %d runs: start line %v after exec, first signed request answered %v after exec (runs: %v / %v)",
+	t.Logf("pave fake serve, median of %d runs: start line %v after exec, "+
+		"first signed request answered %v after exec (runs: %v / %v)",
 		runs, median(toStart).Round(time.Millisecond), median(toSigned).Round(time.Millisecond), toStart, toSigned)
 }
 
@@ -677,7 +718,8 @@ func TestFakeAndListenHelp(t *testing.T) {
 		assert.Contains(t, r.stdout, "  pave "+c[0], "%v", c)
 	}
 	r := mustOK(t, cli(t, nil, "fake"))
-	for _, sub := range []string{"serve", "accounts", "start", "capture", "complete", "expire", "invalidate", "note", "sms"} {
+	for _, sub := range []string{"serve", "accounts", "start", "capture", "complete", "expire", "invalidate", "note",
+		"sms"} {
 		assert.Regexp(t, `(?m)^  `+sub+`\s`, r.stdout)
 	}
 }

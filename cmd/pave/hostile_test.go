@@ -205,10 +205,13 @@ func TestHostileDeliveriesAreInert(t *testing.T) {
 		event pave.EventName
 		body  map[string]any
 	}{
-		{pave.EventNoteInsert, map[string]any{"session_key": "K" + hostile, "note": map[string]any{"title": "Dent" + hostile}}},
-		{pave.EventStatusChange, map[string]any{"session_key": "K", "status": "PROCESS" + hostile, "previous_status": "S" + hostile}},
+		{pave.EventNoteInsert, map[string]any{"session_key": "K" + hostile,
+			"note": map[string]any{"title": "Dent" + hostile}}},
+		{pave.EventStatusChange, map[string]any{"session_key": "K", "status": "PROCESS" + hostile,
+			"previous_status": "S" + hostile}},
 		{pave.EventSMSProcess, map[string]any{"status": "error" + hostile, "message": "Undeliverable" + hostile}},
-		{pave.EventStageChange, map[string]any{"session_key": "K", "photo_status": "REJECTED" + hostile, "message": "m" + hostile}},
+		{pave.EventStageChange, map[string]any{"session_key": "K", "photo_status": "REJECTED" + hostile,
+			"message": "m" + hostile}},
 		{"", map[string]any{"event": "SESSION:" + hostile, "session_key": "K"}},
 	} {
 		b, err := json.Marshal(d.body)
@@ -223,7 +226,10 @@ func TestHostileDeliveriesAreInert(t *testing.T) {
 	assertInert(t, "listen --json", p.stdout())
 
 	text := startLong(t, nil, "listen", "--secret", testWebhookSecret)
-	line := text.waitLine(t, 30*time.Second, "the start line", func(l string) bool { return strings.Contains(l, "http://") })
+	line := text.waitLine(t, 30*time.Second, "the start line", func(l string) bool {
+		return strings.Contains(l,
+			"http://")
+	})
 	url := line[strings.Index(line, "http://"):]
 	b, err := json.Marshal(map[string]any{"session_key": "K" + hostile, "note": map[string]any{"title": "Dent" + hostile}})
 	require.NoError(t, err)

@@ -312,13 +312,15 @@ func (p *longProc) waitLine(t *testing.T, timeout time.Duration, what string, ma
 		select {
 		case <-p.more:
 		case <-deadline.C:
-			t.Fatalf("pave %s printed no %s within %s\nstdout:\n%s\nstderr:\n%s", p.name, what, timeout, p.stdout(), p.stderr.String())
+			t.Fatalf("pave %s printed no %s within %s\nstdout:\n%s\nstderr:\n%s", p.name, what, timeout, p.stdout(),
+				p.stderr.String())
 		}
 	}
 }
 
 // waitJSON is waitLine for a JSON line that match accepts.
-func (p *longProc) waitJSON(t *testing.T, timeout time.Duration, what string, match func(map[string]any) bool) map[string]any {
+func (p *longProc) waitJSON(t *testing.T, timeout time.Duration, what string,
+	match func(map[string]any) bool) map[string]any {
 	t.Helper()
 	var got map[string]any
 	p.waitLine(t, timeout, what, func(l string) bool {

@@ -21,7 +21,8 @@ import (
 // API-Timestamp and API-Token: a strict server refuses them, a lenient one
 // accepts them. (The upper-case hex token belongs here: pavetest's strict
 // mode accepts only lowercase hex, as PAVE's docs show it.)
-var lenientOnlySteps = []string{"sign.millis", "sign.offset", "sign.python", "sign.rfc1123", "sign.unix", "sign.upper-hex"}
+var lenientOnlySteps = []string{"sign.millis", "sign.offset", "sign.python", "sign.rfc1123", "sign.unix",
+	"sign.upper-hex"}
 
 func parseProbe(t *testing.T, out string) probe.Report {
 	t.Helper()
@@ -155,7 +156,8 @@ func TestProbeStrictVersusLenient(t *testing.T) {
 	lenient := pavetest.NewServer(t, pavetest.WithTimestamps(pavetest.Lenient))
 
 	reports := map[pavetest.TimestampMode]probe.Report{}
-	for mode, srv := range map[pavetest.TimestampMode]*pavetest.Server{pavetest.Strict: strict, pavetest.Lenient: lenient} {
+	for mode, srv := range map[pavetest.TimestampMode]*pavetest.Server{pavetest.Strict: strict,
+		pavetest.Lenient: lenient} {
 		r := mustOK(t, cli(t, fakeEnv(srv), "probe", "--yes", "--json"))
 		rep := parseProbe(t, r.stdout)
 		checkProbeReport(t, rep, mode)

@@ -111,7 +111,8 @@ func TestSessionsCreate(t *testing.T) {
 		assert.Equal(t, "Accord", body.Vehicle.Model)
 		assert.Equal(t, pave.Int(42000), body.Vehicle.OdomReading)
 		assert.Equal(t, pave.Kilometres, body.Vehicle.OdomUnit)
-		assert.Equal(t, pave.SMS{To: "+1 416 555 0199", ToName: "Maria Lopez", From: "+14165550100", By: "Lakeside Honda"}, *body.SMS)
+		assert.Equal(t, pave.SMS{To: "+1 416 555 0199", ToName: "Maria Lopez", From: "+14165550100", By: "Lakeside Honda"},
+			*body.SMS)
 	})
 
 	t.Run("no flags sends no settings", func(t *testing.T) {
@@ -193,7 +194,8 @@ func TestSessionsValidationErrors(t *testing.T) {
 		{[]string{"sessions", "create", "--vin", "1HGCV1F39LA01234"}, []string{"vehicle.vin", "--vin"}},
 		{[]string{"sessions", "create", "--vin", "1HGCV1F39LA01234O"}, []string{"vehicle.vin", "--vin"}},
 		{[]string{"sessions", "create", "--sms-to", "12"}, []string{"sms.to", "--sms-to"}},
-		{[]string{"sessions", "create", "--vin", "SHORT", "--sms-from", "abc"}, []string{"vehicle.vin", "sms.from", "--sms-from, --vin"}},
+		{[]string{"sessions", "create", "--vin", "SHORT", "--sms-from", "abc"}, []string{"vehicle.vin", "sms.from",
+			"--sms-from, --vin"}},
 		{[]string{"sessions", "create", "--redirect-url", "not a url"}, []string{"session.redirect_url", "--redirect-url"}},
 		{[]string{"sessions", "update", key, "--sms-to", "1"}, []string{"sms.to", "--sms-to"}},
 		{[]string{"sessions", "resend", key, "--phone", "12"}, []string{"phone", "--phone"}},
@@ -414,7 +416,8 @@ func TestSessionsUpdateDeleteResend(t *testing.T) {
 	t.Run("update", func(t *testing.T) {
 		t.Parallel()
 		key := cliCreateSession(t, env)
-		r := mustOK(t, cli(t, env, "sessions", "update", key, "--theme", "capt", "--redirect-url", "https://crm.example/done", "--language", "EN"))
+		r := mustOK(t, cli(t, env, "sessions", "update", key, "--theme", "capt", "--redirect-url",
+			"https://crm.example/done", "--language", "EN"))
 		assert.Regexp(t, `Theme:\s+CAPT`, r.stdout)
 		assert.Regexp(t, `Redirect URL:\s+https://crm.example/done`, r.stdout)
 		sess, err := srv.Session(key)
@@ -423,11 +426,13 @@ func TestSessionsUpdateDeleteResend(t *testing.T) {
 		assert.Equal(t, "https://crm.example/done", sess.RedirectURL)
 		var body map[string]map[string]any
 		require.NoError(t, lastRequestTo(t, srv, http.MethodPut, "/v1/sessions/"+key).DecodeBody(&body))
-		assert.Equal(t, map[string]map[string]any{"session": {"theme": "CAPT", "redirect_url": "https://crm.example/done", "language": "EN"}}, body,
+		assert.Equal(t, map[string]map[string]any{"session": {"theme": "CAPT", "redirect_url": "https://crm.example/done",
+			"language": "EN"}}, body,
 			"only what changes is sent")
 
 		var got map[string]any
-		require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "update", key, "--theme", "LITE", "--json")).stdout), &got))
+		require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "update", key, "--theme", "LITE",
+			"--json")).stdout), &got))
 		assert.Equal(t, key, got["session_key"])
 		assert.Equal(t, "LITE", got["theme"])
 	})
@@ -462,7 +467,8 @@ func TestSessionsUpdateDeleteResend(t *testing.T) {
 		key = cliCreateSession(t, env, "--sms-to", "+14165550199")
 		require.NoError(t, srv.SetSMSResult(key, true, ""), "PAVE resends only an SMS reported delivered")
 		var got map[string]any
-		require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "resend", key, "--phone", "+14165550123", "--json")).stdout), &got))
+		require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "resend", key, "--phone", "+14165550123",
+			"--json")).stdout), &got))
 		assert.Equal(t, "success", got["status"])
 	})
 }

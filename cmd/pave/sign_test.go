@@ -66,7 +66,8 @@ func TestSignNowIsAcceptedByTheServer(t *testing.T) {
 	srv := pavetest.NewServer(t)
 	creds := srv.Credentials()
 	out := parseSign(t, mustOK(t, cli(t, fakeEnv(srv), "sign", "--path", "/v1/callbacks", "--json")))
-	require.NoError(t, pavetest.CheckSignature(signHeaders(out), creds, pavetest.Strict, time.Now(), pavetest.DefaultTimestampWindow))
+	require.NoError(t, pavetest.CheckSignature(signHeaders(out), creds, pavetest.Strict, time.Now(),
+		pavetest.DefaultTimestampWindow))
 
 	// The request curl would send, made with net/http.
 	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/callbacks", nil)
@@ -151,7 +152,8 @@ func TestSignBadInput(t *testing.T) {
 		{"body not JSON", fakeEnv(srv), []string{"--method", "POST", "--body", "{bad"}, exitUsage, "--body"},
 		{"body with GET", fakeEnv(srv), []string{"--body", `{"a":1}`}, exitUsage, "--body"},
 		{"timestamp", fakeEnv(srv), []string{"--timestamp", "yesterday"}, exitUsage, "--timestamp"},
-		{"timestamp close to canonical", fakeEnv(srv), []string{"--timestamp", "2024-03-15 09:30:00"}, exitUsage, "--timestamp"},
+		{"timestamp close to canonical", fakeEnv(srv), []string{"--timestamp", "2024-03-15 09:30:00"}, exitUsage,
+			"--timestamp"},
 		{"json flag", fakeEnv(srv), []string{"--json=maybe"}, exitUsage, "--json"},
 		{"unknown flag", fakeEnv(srv), []string{"--secret"}, exitUsage, "--secret"},
 		{"argument", fakeEnv(srv), []string{"GET"}, exitUsage, "unknown command"},

@@ -32,7 +32,8 @@ func ArgsNamed(names ...string) cobra.PositionalArgs {
 		case len(args) < len(names):
 			return Usagef("%s: missing %s (%s)", Path(cmd), strings.Join(names[len(args):], " "), help)
 		case len(args) > len(names):
-			return Usagef("%s: unexpected argument %q (want %s; %s)", Path(cmd), args[len(names)], strings.Join(names, " "), help)
+			return Usagef("%s: unexpected argument %q (want %s; %s)", Path(cmd), args[len(names)], strings.Join(names, " "),
+				help)
 		}
 		for i, arg := range args {
 			if strings.TrimSpace(arg) == "" {

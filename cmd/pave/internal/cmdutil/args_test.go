@@ -15,7 +15,8 @@ func TestParseEvent(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]pave.EventName{
 		"complete": pave.EventComplete, "COMPLETE": pave.EventComplete, "session:complete": pave.EventComplete,
-		" SESSION:COMPLETE ": pave.EventComplete, "stage_change": pave.EventStageChange, "stage-change": pave.EventStageChange,
+		" SESSION:COMPLETE ": pave.EventComplete, "stage_change": pave.EventStageChange,
+		"stage-change":  pave.EventStageChange,
 		"Status_Change": pave.EventStatusChange, "sms_process": pave.EventSMSProcess, "note-insert": pave.EventNoteInsert,
 	} {
 		got, err := ParseEvent(in)
@@ -32,7 +33,8 @@ func TestParseEvent(t *testing.T) {
 
 func TestFlagHint(t *testing.T) {
 	t.Parallel()
-	fields := map[string]string{"vehicle.vin": "--vin", "sms.to": "--sms-to", "session_key": "KEY", "vehicle.year": "--year"}
+	fields := map[string]string{"vehicle.vin": "--vin", "sms.to": "--sms-to", "session_key": "KEY",
+		"vehicle.year": "--year"}
 	cmd := &cobra.Command{Use: "create KEY"}
 	cmd.Flags().String("vin", "", "")
 	cmd.Flags().String("sms-to", "", "")
@@ -50,5 +52,6 @@ func TestFlagHint(t *testing.T) {
 	assert.Equal(t, unknown.Error(), FlagHint(cmd, unknown, fields).Error())
 	// Only the flags the command has: a field it cannot set is no hint.
 	year := &pave.ValidationError{Op: "X", Errors: map[string][]string{"vehicle.year": {"bad"}, "session_key": {"bad"}}}
-	assert.True(t, strings.HasSuffix(FlagHint(cmd, year, fields).Error(), "(check KEY)"), FlagHint(cmd, year, fields).Error())
+	assert.True(t, strings.HasSuffix(FlagHint(cmd, year, fields).Error(), "(check KEY)"), FlagHint(cmd, year,
+		fields).Error())
 }

@@ -81,5 +81,6 @@ func (c *Control) Err(err error, key string) error {
 	case ce.StatusCode == http.StatusBadRequest:
 		return Exitf(ExitUsage, "%s", strings.TrimPrefix(ce.Error(), "pavetest: "))
 	}
-	return Exitf(ExitError, "%s: %s", cmp.Or(key, c.Base), strings.TrimPrefix(ce.Error(), "pavetest: control request failed: "))
+	return Exitf(ExitError, "%s: %s", cmp.Or(key, c.Base), strings.TrimPrefix(ce.Error(),
+		"pavetest: control request failed: "))
 }

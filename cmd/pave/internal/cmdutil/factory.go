@@ -50,14 +50,17 @@ func New(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, getenv 
 func (f *Factory) AddGlobalFlags(root *cobra.Command) {
 	pf := root.PersistentFlags()
 	pf.BoolVar(&f.IO.JSON, "json", false, "print JSON (the API's own for API objects) instead of text")
-	pf.StringVar(&f.BaseURL, "base-url", "", "API base URL (default $"+EnvBaseURL+", the profile's, or "+pave.DefaultBaseURL+")")
+	pf.StringVar(&f.BaseURL, "base-url", "",
+		"API base URL (default $"+EnvBaseURL+", the profile's, or "+pave.DefaultBaseURL+")")
 	pf.StringVar(&f.Profile, "profile", "", `config-file profile (default $PAVE_PROFILE, else "default")`)
-	pf.StringVar(&f.Config, "config", "", "config file (default $PAVE_CONFIG, else pave/config.json in the user config directory)")
+	pf.StringVar(&f.Config, "config", "",
+		"config file (default $PAVE_CONFIG, else pave/config.json in the user config directory)")
 	pf.StringVar(&f.Username, "username", "", "account username (default $"+pave.EnvUsername+")")
 	pf.StringVar(&f.APIKey, "api-key", "", "API key (default $"+pave.EnvAPIKey+")")
 	pf.StringVar(&f.APISecret, "api-secret", "",
 		"API secret (default $"+pave.EnvAPISecret+"; a flag is visible to other users of the machine)")
-	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string,
+		cobra.ShellCompDirective) {
 		return f.ProfileNames(), cobra.ShellCompDirectiveNoFileComp
 	})
 }
@@ -102,7 +105,8 @@ func (f *Factory) rawBase(p Profile) (base, from string) {
 
 // CheckBase applies the SDK's rules to a base URL, naming where it came from.
 func CheckBase(base, from string) error {
-	if _, err := pave.NewClient(pave.Credentials{Username: "u", APIKey: "k", APISecret: "s"}, pave.WithBaseURL(base)); err != nil {
+	if _, err := pave.NewClient(pave.Credentials{Username: "u", APIKey: "k", APISecret: "s"},
+		pave.WithBaseURL(base)); err != nil {
 		_, why, _ := strings.Cut(err.Error(), "WithBaseURL: ")
 		return Usagef("%s %q: %s", cmp.Or(from, "base URL"), base, why)
 	}
@@ -146,7 +150,8 @@ func (f *Factory) Credentials() (Target, error) {
 			accts, err = c.Accounts(f.Ctx)
 		}
 		if errors.Is(err, syscall.ECONNREFUSED) {
-			return t, Exitf(ExitError, "cannot connect to %s (from %s): nothing listens there; start a fake with pave fake serve",
+			return t, Exitf(ExitError,
+				"cannot connect to %s (from %s): nothing listens there; start a fake with pave fake serve",
 				base, from)
 		}
 		for _, a := range accts {

@@ -38,8 +38,10 @@ X-Pave-Event and {"event": EVENT} in the body. The secret is never printed.`,
 	}
 	fl := opts.cmd.Flags()
 	fl.StringArrayVar(&opts.Headers, "header", nil, "extra header PAVE sends, as NAME=VALUE (repeatable)")
-	fl.StringVar(&opts.SecretEnv, "secret-env", "", "environment variable holding the webhook secret (sent as Authorization: Bearer)")
-	fl.StringVar(&opts.Method, "method", "", "HTTP method PAVE calls URL with: GET, POST (the default), PUT, PATCH or DELETE")
+	fl.StringVar(&opts.SecretEnv, "secret-env", "",
+		"environment variable holding the webhook secret (sent as Authorization: Bearer)")
+	fl.StringVar(&opts.Method, "method", "",
+		"HTTP method PAVE calls URL with: GET, POST (the default), PUT, PATCH or DELETE")
 	_ = opts.cmd.RegisterFlagCompletionFunc("method", cmdutil.Complete("GET", "POST", "PUT", "PATCH", "DELETE"))
 	return newEventCmd(&opts.eventOptions, opts.cmd, func(args []string) error {
 		opts.URL = strings.TrimSpace(args[1])

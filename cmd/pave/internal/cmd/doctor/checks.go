@@ -41,12 +41,14 @@ func reachCheck(f *cmdutil.Factory, u *url.URL) Check {
 	defer conn.Close()
 	tcp := time.Since(start)
 	if u.Scheme != "https" || via != "" {
-		return Check{Name: "reachable", Status: OK, Detail: fmt.Sprintf("TCP connection to %s%s in %s", target, via, round(tcp))}
+		return Check{Name: "reachable", Status: OK, Detail: fmt.Sprintf("TCP connection to %s%s in %s", target, via,
+			round(tcp))}
 	}
 	tc := tls.Client(conn, &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12})
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return Check{Name: "reachable", Status: Fail, Detail: fmt.Sprintf("TLS handshake with %s failed: %s", target, err),
-			Fix: "something between you and the host intercepts TLS (a proxy or antivirus), or the system's CA certificates are out of date"}
+			Fix: "something between you and the host intercepts TLS (a proxy or antivirus), or the system's CA " +
+				"certificates are out of date"}
 	}
 	return Check{Name: "reachable", Status: OK,
 		Detail: fmt.Sprintf("TCP+TLS connection to %s in %s (TCP %s)", target, round(time.Since(start)), round(tcp))}

@@ -161,7 +161,8 @@ func run(f *cmdutil.Factory) []Check {
 	fields := []field{
 		{"username", "--username", pave.EnvUsername, "username", f.Username, f.Getenv(pave.EnvUsername), prof.Username},
 		{"API key", "--api-key", pave.EnvAPIKey, "api_key", f.APIKey, f.Getenv(pave.EnvAPIKey), prof.APIKey},
-		{"API secret", "--api-secret", pave.EnvAPISecret, "api_secret", f.APISecret, f.Getenv(pave.EnvAPISecret), prof.APISecret},
+		{"API secret", "--api-secret", pave.EnvAPISecret, "api_secret", f.APISecret, f.Getenv(pave.EnvAPISecret),
+			prof.APISecret},
 	}
 	t, cerr := f.Credentials()
 	if perr == nil {
@@ -189,7 +190,8 @@ func run(f *cmdutil.Factory) []Check {
 	if cerr != nil || perr != nil {
 		return skipRest("no credentials", "signed call", "clock")
 	}
-	client, err := pave.NewClient(t.Creds, pave.WithBaseURL(t.BaseURL), pave.WithUserAgent("pave-cli/"+pave.Version+" doctor"),
+	client, err := pave.NewClient(t.Creds, pave.WithBaseURL(t.BaseURL),
+		pave.WithUserAgent("pave-cli/"+pave.Version+" doctor"),
 		pave.WithClockSkewCorrection(false), pave.WithMaxRetries(1), pave.WithTimeout(20*time.Second))
 	if err != nil {
 		add(Check{Name: "signed call", Status: Fail, Detail: err.Error(), auth: errors.Is(err, pave.ErrInvalidCredentials),
@@ -236,12 +238,14 @@ func credentialChecks(t cmdutil.Target, err error, fields []field, profile, path
 	if uuidRE.MatchString(t.Creds.APIKey) {
 		c = append(c, Check{Name: "API key", Status: OK, Detail: "looks like a UUID, as PAVE's keys do"})
 	} else {
-		c = append(c, Check{Name: "API key", Status: Warn, Detail: fmt.Sprintf("is not a UUID (%d characters)", len(t.Creds.APIKey)),
+		c = append(c, Check{Name: "API key", Status: Warn, Detail: fmt.Sprintf("is not a UUID (%d characters)",
+			len(t.Creds.APIKey)),
 			Fix: "PAVE's API keys are UUIDs: check you copied the key itself, not its name or its secret"})
 	}
 	if strings.Contains(t.Creds.Username, "@") {
 		return append(c, Check{Name: "username", Status: Warn, Detail: "contains '@', like an email address",
-			Fix: "sign with the primary account name PAVE gave you (for Enterprise accounts the enterprise name), not a dashboard login"})
+			Fix: "sign with the primary account name PAVE gave you (for Enterprise accounts the enterprise name), " +
+				"not a dashboard login"})
 	}
 	return append(c, Check{Name: "username", Status: OK, Detail: "not an email address"})
 }

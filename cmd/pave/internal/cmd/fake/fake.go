@@ -58,7 +58,8 @@ var ops = []op{
 	{name: "start", short: "Start the capture of an IDLE session (the user opened the link)",
 		example: "  pave fake start NSA-7K2D5MZ8WP", call: (*pavetest.ControlClient).Start},
 	{name: "capture", short: "Capture one photo of a session, accepted or rejected",
-		example: "  pave fake capture NSA-7K2D5MZ8WP --photo-code 4\n  pave fake capture NSA-7K2D5MZ8WP --photo-code 1 --rejected",
+		example: "  pave fake capture NSA-7K2D5MZ8WP --photo-code 4\n" +
+			"  pave fake capture NSA-7K2D5MZ8WP --photo-code 1 --rejected",
 		flags: func(cmd *cobra.Command) func() (call, error) {
 			var codes []string
 			for c := pave.PhotoCode(1); c <= 13; c++ {
@@ -122,7 +123,8 @@ func keyArg(cmd *cobra.Command, args []string) error {
 		return cmdutil.Usagef("%s: missing the session key (%s KEY)", cmdutil.Path(cmd), cmd.CommandPath())
 	case len(args) > 1:
 		return cmdutil.Usagef("%s: one session key only, got %d arguments", cmdutil.Path(cmd), len(args))
-	case strings.TrimSpace(args[0]) == "" || strings.ContainsFunc(args[0], func(r rune) bool { return r <= ' ' || r == '/' || r == 0x7f }):
+	case strings.TrimSpace(args[0]) == "" || strings.ContainsFunc(args[0],
+		func(r rune) bool { return r <= ' ' || r == '/' || r == 0x7f }):
 		return cmdutil.Usagef("%s: session key %q is not a session key", cmdutil.Path(cmd), args[0])
 	}
 	return nil

@@ -58,21 +58,29 @@ every control request must then carry "Authorization: Bearer <token>".`,
 		RunE: func(*cobra.Command, []string) error { return runServe(opts) },
 	}
 	fl, o := opts.cmd.Flags(), &opts.o
-	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0: a free one); non-loopback needs --control-token")
+	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8080",
+		"listen address host:port (port 0: a free one); non-loopback needs --control-token")
 	fl.StringVar(&opts.AccountsFile, "accounts", "", "JSON file listing the accounts (default: one generated from --seed)")
-	fl.Int64Var(&o.Seed, "seed", 0, "seed of generated accounts, session keys and results: the same seed and calls give the same data")
-	fl.BoolVar(&opts.Strict, "strict", false, "accept only the API-Timestamp form PAVE documents (2006-01-02T15:04:05Z; the default)")
+	fl.Int64Var(&o.Seed, "seed", 0,
+		"seed of generated accounts, session keys and results: the same seed and calls give the same data")
+	fl.BoolVar(&opts.Strict, "strict", false,
+		"accept only the API-Timestamp form PAVE documents (2006-01-02T15:04:05Z; the default)")
 	fl.BoolVar(&opts.Lenient, "lenient", false,
 		"also accept API-Timestamp forms PAVE may refuse (RFC 3339 with fraction or offset, Unix seconds, RFC 1123)")
 	fl.BoolVar(&opts.Show, "show-secrets", false, "print the accounts' API secrets in the start message")
 	fl.IntVar(&o.NotReadyStatus, "not-ready-status", 200,
 		`status of "Session is not yet completed." (results before COMPLETE): 200, as PAVE's sample, or 400`)
-	fl.BoolVar(&o.ResultsVehicleInSession, "vehicle-in-session", false, `put the results' vehicle inside "session" (the other reading of PAVE's sample)`)
-	fl.BoolVar(&o.RichWebhooks, "rich-webhooks", false, "add to deliveries the fields PAVE does not document (event, previous_status...)")
-	fl.BoolVar(&o.HotspotsCroppedImages, "hotspots-cropped-images", false, "add a cropped_image_url to each Hotspots damage")
-	fl.DurationVar(&o.ResultsDelay, "results-delay", 0, "hold results back this long in fake time (PAVE's queued results; advance the clock)")
+	fl.BoolVar(&o.ResultsVehicleInSession, "vehicle-in-session", false,
+		`put the results' vehicle inside "session" (the other reading of PAVE's sample)`)
+	fl.BoolVar(&o.RichWebhooks, "rich-webhooks", false,
+		"add to deliveries the fields PAVE does not document (event, previous_status...)")
+	fl.BoolVar(&o.HotspotsCroppedImages, "hotspots-cropped-images", false,
+		"add a cropped_image_url to each Hotspots damage")
+	fl.DurationVar(&o.ResultsDelay, "results-delay", 0,
+		"hold results back this long in fake time (PAVE's queued results; advance the clock)")
 	fl.BoolVar(&o.MaskPII, "mask-pii", false, "mask VINs, plates and phone numbers as PAVE's PII-mask keys do")
-	fl.BoolVar(&o.AsyncWebhooks, "async-webhooks", false, "deliver webhooks in the background, in order, instead of before answering")
+	fl.BoolVar(&o.AsyncWebhooks, "async-webhooks", false,
+		"deliver webhooks in the background, in order, instead of before answering")
 	fl.BoolVar(&opts.Log, "log", false, "log each request and delivery attempt to standard error, one line each")
 	fl.BoolVar(&o.LogJSON, "log-json", false, "the same log as JSON lines")
 	return opts.cmd
@@ -154,5 +162,6 @@ func printStart(opts *serveOptions, srv *pavetest.Server, o pavetest.Options) {
 	for _, c := range controlEndpoints {
 		io.Printf("  %s\n", c)
 	}
-	io.Printf("  or: pave fake start|capture|complete|expire|invalidate|note|sms KEY, fault, reset\nseed %d; Ctrl-C stops the server\n", st.Seed)
+	io.Printf("  or: pave fake start|capture|complete|expire|invalidate|note|sms KEY, fault, reset\n"+
+		"seed %d; Ctrl-C stops the server\n", st.Seed)
 }

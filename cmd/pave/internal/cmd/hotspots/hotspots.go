@@ -29,7 +29,8 @@ their position in the image.
 Labels: VIN, Interior, Cluster, Left, Front, Tires, Right, Rear,
 Windshield, Front_Left, Front_Right, Rear_Right, Rear_Left (any case).`,
 		Example: `  pave hotspots create --vin 1HGCV1F39LA012345
-  pave hotspots upload NSA-7K2D5MZ8WP --photo front_left=https://cdn.example/fl.jpg --photo rear=https://cdn.example/r.jpg
+  pave hotspots upload NSA-7K2D5MZ8WP --photo front_left=https://cdn.example/fl.jpg \
+      --photo rear=https://cdn.example/r.jpg
   pave hotspots results NSA-7K2D5MZ8WP --wait --timeout 10m`,
 	}, newCmdCreate(f), newCmdUpload(f), newCmdResults(f))
 }
@@ -69,7 +70,8 @@ func runCreate(cmd *cobra.Command, opts *createOptions) error {
 	if err != nil {
 		return err
 	}
-	if s := (pave.SessionSettings{ClientID: strings.TrimSpace(opts.ClientID), Reference: refs}); s.ClientID != "" || refs != nil {
+	if s := (pave.SessionSettings{ClientID: strings.TrimSpace(opts.ClientID),
+		Reference: refs}); s.ClientID != "" || refs != nil {
 		req.Session = &s
 	}
 	return opts.WithClient(func(c *pave.Client) error {
@@ -111,8 +113,10 @@ polls until the analysis is done (or --timeout passes: status 6).`,
 	}
 	fl := opts.cmd.Flags()
 	fl.BoolVar(&opts.Wait, "wait", false, "poll until PAVE has analysed the photos")
-	cmdutil.DurationVar(fl, &opts.Interval, "interval", 5*time.Second, 10*time.Millisecond, "with --wait: time between polls")
-	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 10*time.Minute, 1, "with --wait: give up after this long (exit status 6)")
+	cmdutil.DurationVar(fl, &opts.Interval, "interval", 5*time.Second, 10*time.Millisecond,
+		"with --wait: time between polls")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 10*time.Minute, 1,
+		"with --wait: give up after this long (exit status 6)")
 	return opts.cmd
 }
 
@@ -128,7 +132,8 @@ func runResults(opts *resultsOptions) error {
 		get := func() (*pave.HotspotResults, error) { return c.Hotspots.Results(opts.Ctx, opts.Key) }
 		if opts.Wait {
 			get = func() (*pave.HotspotResults, error) {
-				return c.Hotspots.WaitForResults(ctx, opts.Key, pave.PollFirstAfter(0), pave.PollInterval(opts.Interval, opts.Interval))
+				return c.Hotspots.WaitForResults(ctx, opts.Key, pave.PollFirstAfter(0), pave.PollInterval(opts.Interval,
+					opts.Interval))
 			}
 		}
 		res, err := get()
@@ -145,7 +150,8 @@ func runResults(opts *resultsOptions) error {
 // printResults prints one row per damage, and a row for each photo
 // without any, in 80 columns.
 func printResults(f *cmdutil.Factory, key string, res *pave.HotspotResults) {
-	f.IO.Printf("Hotspots results for session %s: %s\n", key, cmp.Or(res.Message, fmt.Sprintf("%d damages found.", res.DamageCount())))
+	f.IO.Printf("Hotspots results for session %s: %s\n", key, cmp.Or(res.Message, fmt.Sprintf("%d damages found.",
+		res.DamageCount())))
 	if len(res.Photos) == 0 {
 		return
 	}
@@ -161,7 +167,8 @@ func printResults(f *cmdutil.Factory, key string, res *pave.HotspotResults) {
 			if d.Coords != nil {
 				pos = d.Coords.String()
 			}
-			t.Row(label, report.Dash(d.Component), report.DamageName(d.Description, d.DamageName), pos, report.Dash(d.RepairMethod))
+			t.Row(label, report.Dash(d.Component), report.DamageName(d.Description, d.DamageName), pos,
+				report.Dash(d.RepairMethod))
 		}
 	}
 	t.Print()

@@ -68,7 +68,8 @@ fake server it registers unless --register=false.`,
 	}
 	fl := opts.cmd.Flags()
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "listen address host:port (port 0: a free one)")
-	fl.StringVar(&opts.ForwardTo, "forward-to", "", "forward each delivery to this http(s) URL, answering PAVE with its status")
+	fl.StringVar(&opts.ForwardTo, "forward-to", "",
+		"forward each delivery to this http(s) URL, answering PAVE with its status")
 	fl.StringVar(&opts.Events, "events", "",
 		"comma-separated events to print and forward, e.g. COMPLETE,STAGE_CHANGE (default all; SESSION: may be left out)")
 	fl.StringVar(&opts.Secret, "secret", "",
@@ -76,7 +77,8 @@ fake server it registers unless --register=false.`,
 	fl.StringVar(&opts.SecretEnv, "secret-env", "", "name of an environment variable holding the deliveries' secret")
 	fl.BoolVar(&opts.Register, "register", false,
 		"register the listener's URL for the events with the account's callback settings (default: against a fake)")
-	fl.StringVar(&opts.PublicURL, "public-url", "", "with --register: the URL to register (a tunnel to this listener) instead of the local one")
+	fl.StringVar(&opts.PublicURL, "public-url", "",
+		"with --register: the URL to register (a tunnel to this listener) instead of the local one")
 	fl.BoolVar(&opts.ShowBody, "show-body", false, "also print each delivery's body (customer data: names, phone numbers)")
 	_ = opts.cmd.RegisterFlagCompletionFunc("events", cmdutil.CompleteEvents)
 	return opts.cmd

@@ -171,7 +171,8 @@ func describe(ev *webhook.Event, d *Delivery) {
 	case pave.EventStageChange:
 		var sc *webhook.StageChange
 		if sc, err = ev.StageChange(); err == nil {
-			d.PhotoCode, d.PhotoLabel, d.PhotoStatus, d.Message = int(sc.PhotoCode), string(sc.PhotoLabel), string(sc.PhotoStatus), sc.Message
+			d.PhotoCode, d.PhotoLabel, d.PhotoStatus = int(sc.PhotoCode), string(sc.PhotoLabel), string(sc.PhotoStatus)
+			d.Message = sc.Message
 			key(sc.SessionKey)
 			d.summary = with(fmt.Sprintf("photo %02d %s %s", d.PhotoCode, report.Dash(d.PhotoLabel), report.Dash(d.PhotoStatus)))
 		}
@@ -264,7 +265,8 @@ func (l *listener) printStart(s Start) {
 	}
 	io.Printf("  secret%s: deliveries must carry \"Authorization: Bearer <secret>\"\n", secret)
 	if l.only != nil {
-		io.Printf("  events %s (others are acknowledged and dropped)\n", strings.ReplaceAll(strings.Trim(fmt.Sprint(s.Events), "[]"), " ", ", "))
+		io.Printf("  events %s (others are acknowledged and dropped)\n",
+			strings.ReplaceAll(strings.Trim(fmt.Sprint(s.Events), "[]"), " ", ", "))
 	}
 	if s.ForwardTo != "" {
 		io.Printf("  forwarding to %s (PAVE gets your app's answer)\n", s.ForwardTo)

@@ -31,7 +31,8 @@ type prober struct {
 func newProber(creds pave.Credentials, base string) *prober {
 	tr := pave.NewTransport()
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	p := &prober{creds: creds, base: base, plain: &http.Client{Transport: tr, Timeout: 30 * time.Second, CheckRedirect: noRedirect}}
+	p := &prober{creds: creds, base: base, plain: &http.Client{Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: noRedirect}}
 	if st, err := pave.NewSigningTransport(creds, base, tr, nil); err == nil {
 		p.signed = &http.Client{Transport: st, Timeout: 30 * time.Second, CheckRedirect: noRedirect}
 	}
@@ -60,9 +61,11 @@ func (p *prober) run(ctx context.Context) (rep Report, outcome error) {
 	case ctx.Err() != nil:
 		return fail(cmdutil.ExitError, "probe: interrupted; no session was created")
 	case canonical.Error != "":
-		return fail(cmdutil.ExitError, "probe: GET /v1/callbacks failed (%s); no session was created", p.scrubText(canonical.Error))
+		return fail(cmdutil.ExitError, "probe: GET /v1/callbacks failed (%s); no session was created",
+			p.scrubText(canonical.Error))
 	case canonical.Status == http.StatusUnauthorized:
-		return fail(cmdutil.ExitUnauthorized, "probe: PAVE refused the canonical signature (401); run pave doctor. No session was created")
+		return fail(cmdutil.ExitUnauthorized,
+			"probe: PAVE refused the canonical signature (401); run pave doctor. No session was created")
 	case !canonical.Accepted:
 		return fail(cmdutil.ExitError, "probe: GET /v1/callbacks answered %d; no session was created", canonical.Status)
 	}
@@ -111,7 +114,8 @@ func (p *prober) sessionSteps(ctx context.Context) (rows []Row, outcome error) {
 	case !create.Accepted:
 		return rows, cmdutil.Exitf(cmdutil.ExitError, "probe: creating a session failed (see the report); nothing to delete")
 	case key == "":
-		return rows, cmdutil.Exitf(cmdutil.ExitError, "probe: the create answer carried no session_key (see the report); nothing to delete")
+		return rows, cmdutil.Exitf(cmdutil.ExitError,
+			"probe: the create answer carried no session_key (see the report); nothing to delete")
 	}
 	p.key = key
 	keyPath := "/v1/sessions/" + url.PathEscape(key)

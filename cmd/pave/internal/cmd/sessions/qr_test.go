@@ -118,15 +118,16 @@ func TestLiveStatusRewritesOneLine(t *testing.T) {
 	var mu sync.Mutex
 	statuses := []pave.SessionStatus{pave.StatusIdle, pave.StatusProcess}
 	calls := 0
-	stop := liveStatus(context.Background(), p, 10*time.Millisecond, "NSA-7K2D5MZ8WP", func(context.Context) (pave.SessionStatus, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		calls++
-		if calls == 3 {
-			return "", errors.New("network down")
-		}
-		return statuses[min(calls-1, 1)], nil
-	})
+	stop := liveStatus(context.Background(), p, 10*time.Millisecond, "NSA-7K2D5MZ8WP",
+		func(context.Context) (pave.SessionStatus, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			if calls == 3 {
+				return "", errors.New("network down")
+			}
+			return statuses[min(calls-1, 1)], nil
+		})
 	require.Eventually(t, func() bool { return strings.Count(out.String(), "\r") >= 4 }, 5*time.Second, 5*time.Millisecond)
 	stop()
 	s := out.String()
@@ -141,8 +142,10 @@ func TestLiveStatusRewritesOneLine(t *testing.T) {
 
 func TestStatusLine(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "Waiting for session K: QC_PASSED (1m2s)", statusLine("K", pave.StatusQCPassed, nil, 62*time.Second+300*time.Millisecond))
+	assert.Equal(t, "Waiting for session K: QC_PASSED (1m2s)", statusLine("K", pave.StatusQCPassed, nil,
+		62*time.Second+300*time.Millisecond))
 	assert.Equal(t, "Waiting for session K: status unavailable (0s)", statusLine("K", "", errors.New("x"), 0))
-	assert.Equal(t, "Waiting for session K: PROCESS (3s)", statusLine("K", pave.StatusProcess, errors.New("x"), 3*time.Second),
+	assert.Equal(t, "Waiting for session K: PROCESS (3s)", statusLine("K", pave.StatusProcess, errors.New("x"),
+		3*time.Second),
 		"a failed poll keeps the last status")
 }

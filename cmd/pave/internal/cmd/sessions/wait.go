@@ -38,7 +38,8 @@ fails; 130 on Ctrl-C.`,
   pave sessions wait NSA-7K2D5MZ8WP --interval 10s --timeout 45m --json > results.json`,
 	}
 	cmdutil.DurationVar(cmd.Flags(), &opts.Interval, "interval", 5*time.Second, 10*time.Millisecond, "time between polls")
-	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 30*time.Minute, 1, "give up after this long (exit status 6)")
+	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 30*time.Minute, 1,
+		"give up after this long (exit status 6)")
 	return newKeyCmd(&opts.keyOptions, cmd, func(c *pave.Client) error { return runWait(opts, c) })
 }
 
@@ -55,7 +56,8 @@ func runWait(opts *waitOptions, c *pave.Client) error {
 			return s.Status, nil
 		})
 	}
-	res, err := c.Sessions.WaitForResults(ctx, opts.Key, pave.PollFirstAfter(0), pave.PollInterval(opts.Interval, opts.Interval))
+	res, err := c.Sessions.WaitForResults(ctx, opts.Key, pave.PollFirstAfter(0), pave.PollInterval(opts.Interval,
+		opts.Interval))
 	stop()
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) && opts.Ctx.Err() == nil:

@@ -155,7 +155,8 @@ func curlCommand(method, u string, headers map[string]string, body string) strin
 // characters, else in single quotes (a single quote written as '\”).
 func ShellQuote(s string) string {
 	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,",
+			r))
 	}) {
 		return s
 	}

@@ -252,9 +252,20 @@ func TestListenRegistersWithAFakeByDefault(t *testing.T) {
 	_, err = client.Webhooks.Get(t.Context(), pave.EventComplete)
 	assert.ErrorIs(t, err, pave.ErrNotFound, "removed on exit")
 
+	// A setting that existed is replaced while it runs, and put back after.
+	_, _, err = client.Webhooks.Ensure(t.Context(), pave.NewCallback(pave.EventComplete, "https://crm.example/pave",
+		testWebhookSecret))
+	require.NoError(t, err)
 	p, st = startListen(t, env, "--events", "complete")
 	assert.Equal(t, first, st.Secret, "the secret is stable across runs")
+	cb, err = client.Webhooks.Get(t.Context(), pave.EventComplete)
+	require.NoError(t, err)
+	assert.Equal(t, st.URL, cb.URL)
 	p.stop(t)
+	cb, err = client.Webhooks.Get(t.Context(), pave.EventComplete)
+	require.NoError(t, err)
+	assert.Equal(t, "https://crm.example/pave", cb.URL, "restored on exit")
+	assert.Equal(t, "Bearer "+testWebhookSecret, cb.Headers["Authorization"])
 	matches, err := filepath.Glob(filepath.Join(home, ".config", "pave", "*"))
 	require.NoError(t, err)
 	for _, m := range matches {

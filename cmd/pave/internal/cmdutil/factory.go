@@ -108,6 +108,9 @@ func CheckBase(base, from string) error {
 	if _, err := pave.NewClient(pave.Credentials{Username: "u", APIKey: "k", APISecret: "s"},
 		pave.WithBaseURL(base)); err != nil {
 		_, why, _ := strings.Cut(err.Error(), "WithBaseURL: ")
+		if i := strings.LastIndex(why, `": `); i >= 0 { // the SDK quotes the URL too
+			why = why[i+3:]
+		}
 		return Usagef("%s %q: %s", cmp.Or(from, "base URL"), base, why)
 	}
 	return nil

@@ -123,6 +123,7 @@ type durationFlag struct {
 	min time.Duration
 }
 
+// Set parses and checks a value.
 func (v *durationFlag) Set(s string) error {
 	d, err := time.ParseDuration(s)
 	switch {
@@ -137,8 +138,10 @@ func (v *durationFlag) Set(s string) error {
 	return nil
 }
 
+// String is the value, for the help text.
 func (v *durationFlag) String() string { return v.d.String() }
 
+// Type names the value in the help text.
 func (v *durationFlag) Type() string { return "duration" }
 
 // Group makes c a command group of subs: run alone it prints its help,

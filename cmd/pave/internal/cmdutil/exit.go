@@ -34,6 +34,7 @@ type StatusError struct {
 	Msg  string
 }
 
+// Error is the message.
 func (e *StatusError) Error() string { return e.Msg }
 
 // Exitf returns a StatusError with a formatted message.
@@ -54,6 +55,7 @@ func Usagef(format string, a ...any) error { return Exitf(ExitUsage, format, a..
 // Signal is the cause of a context cancelled by a signal.
 type Signal struct{ os.Signal }
 
+// Error names the signal.
 func (s Signal) Error() string { return "interrupted by " + s.String() }
 
 // SignalContext returns a context cancelled by SIGINT or SIGTERM, with

@@ -147,11 +147,7 @@ func (f *Factory) Credentials() (Target, error) {
 		}
 	}
 	if len(missing) == 3 && from != "" {
-		var accts []pavetest.Account
-		c, err := f.Control(base)
-		if err == nil {
-			accts, err = c.Accounts(f.Ctx)
-		}
+		accts, err := f.fakeAccounts(base)
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return t, Exitf(ExitError,
 				"cannot connect to %s (from %s): nothing listens there; start a fake with pave fake serve",
@@ -176,11 +172,20 @@ func (f *Factory) IsFake(t Target) bool {
 	if t.Fake || t.BaseFrom == "" {
 		return t.Fake
 	}
-	c, err := f.Control(t.BaseURL)
-	if err == nil {
-		_, err = c.Accounts(f.Ctx)
-	}
+	_, err := f.fakeAccounts(t.BaseURL)
 	return err == nil
+}
+
+// fakeAccounts asks the fake server at base, if it is one, for its
+// accounts, within 10 seconds.
+func (f *Factory) fakeAccounts(base string) ([]pavetest.Account, error) {
+	c, err := f.Control(base)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(f.Ctx, 10*time.Second)
+	defer cancel()
+	return c.Accounts(ctx)
 }
 
 // Client returns a client of the resolved target, with --timeout.

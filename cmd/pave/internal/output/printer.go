@@ -74,6 +74,7 @@ func (p *Printer) Writer(stderr bool) io.Writer {
 
 type writerFunc func([]byte) (int, error)
 
+// Write calls f.
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 // Status rewrites the one-line status shown on a terminal (nothing

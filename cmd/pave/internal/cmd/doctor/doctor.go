@@ -238,8 +238,8 @@ func credentialChecks(t cmdutil.Target, err error, fields []field, profile, path
 	if uuidRE.MatchString(t.Creds.APIKey) {
 		c = append(c, Check{Name: "API key", Status: OK, Detail: "looks like a UUID, as PAVE's keys do"})
 	} else {
-		c = append(c, Check{Name: "API key", Status: Warn, Detail: fmt.Sprintf("is not a UUID (%d characters)",
-			len(t.Creds.APIKey)),
+		detail := fmt.Sprintf("is not a UUID (%d characters)", len(t.Creds.APIKey))
+		c = append(c, Check{Name: "API key", Status: Warn, Detail: detail,
 			Fix: "PAVE's API keys are UUIDs: check you copied the key itself, not its name or its secret"})
 	}
 	if strings.Contains(t.Creds.Username, "@") {

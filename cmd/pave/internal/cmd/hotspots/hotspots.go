@@ -70,8 +70,8 @@ func runCreate(cmd *cobra.Command, opts *createOptions) error {
 	if err != nil {
 		return err
 	}
-	if s := (pave.SessionSettings{ClientID: strings.TrimSpace(opts.ClientID),
-		Reference: refs}); s.ClientID != "" || refs != nil {
+	s := pave.SessionSettings{ClientID: strings.TrimSpace(opts.ClientID), Reference: refs}
+	if s.ClientID != "" || refs != nil {
 		req.Session = &s
 	}
 	return opts.WithClient(func(c *pave.Client) error {
@@ -132,8 +132,8 @@ func runResults(opts *resultsOptions) error {
 		get := func() (*pave.HotspotResults, error) { return c.Hotspots.Results(opts.Ctx, opts.Key) }
 		if opts.Wait {
 			get = func() (*pave.HotspotResults, error) {
-				return c.Hotspots.WaitForResults(ctx, opts.Key, pave.PollFirstAfter(0), pave.PollInterval(opts.Interval,
-					opts.Interval))
+				every := pave.PollInterval(opts.Interval, opts.Interval)
+				return c.Hotspots.WaitForResults(ctx, opts.Key, pave.PollFirstAfter(0), every)
 			}
 		}
 		res, err := get()

@@ -105,16 +105,15 @@ func (r *registrar) register(events []pave.EventName, url, secret string) ([]Reg
 		}
 		cancel()
 		if err != nil {
-			return nil, cmdutil.Exitf(cmdutil.Code(r.opts.Ctx, err), "--register %s: %s", ev, strings.TrimPrefix(err.Error(),
-				"pave: "))
+			msg := strings.TrimPrefix(err.Error(), "pave: ")
+			return nil, cmdutil.Exitf(cmdutil.Code(r.opts.Ctx, err), "--register %s: %s", ev, msg)
 		}
 		switch did {
 		case pave.EnsureCreated:
 			r.undos = append(r.undos, func(ctx context.Context) error { return r.client.Webhooks.Delete(ctx, ev) })
 		case pave.EnsureUpdated:
 			r.undos = append(r.undos, func(ctx context.Context) error {
-				_, _, err := r.client.Webhooks.Ensure(ctx,
-					prev)
+				_, _, err := r.client.Webhooks.Ensure(ctx, prev)
 				return err
 			})
 		}

@@ -271,8 +271,8 @@ once per session, within 7 days, before the photos pass quality control.`,
 			return err
 		}
 		return f.IO.Result(res.Raw(), res, func() {
-			f.IO.Printf("Session %s: %s.\n", opts.Key, strings.TrimSuffix(cmp.Or(res.Message, "SMS resend has been processed"),
-				"."))
+			msg := cmp.Or(res.Message, "SMS resend has been processed")
+			f.IO.Printf("Session %s: %s.\n", opts.Key, strings.TrimSuffix(msg, "."))
 		})
 	})
 }

@@ -52,8 +52,8 @@ func (s *settingsFlags) register(cmd *cobra.Command) {
 // parts for nothing set).
 func (s *settingsFlags) build(cmd *cobra.Command) (*pave.SessionSettings, *pave.Vehicle, *pave.SMS, error) {
 	changed := cmd.Flags().Changed
-	for _, f := range [][2]string{{"vin", s.vin}, {"sms-to", s.smsTo}, {"sms-from", s.smsFrom}, {"redirect-url",
-		s.redirectURL}} {
+	for _, f := range [][2]string{{"vin", s.vin}, {"sms-to", s.smsTo}, {"sms-from", s.smsFrom},
+		{"redirect-url", s.redirectURL}} {
 		if changed(f[0]) && strings.TrimSpace(f[1]) == "" {
 			return nil, nil, nil, cmdutil.Usagef("--%s: must not be empty", f[0])
 		}

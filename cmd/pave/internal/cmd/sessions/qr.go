@@ -1,4 +1,4 @@
-package main
+package sessions
 
 import (
 	"strings"
@@ -6,9 +6,9 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-// captureQR draws link as a QR code for a terminal, two modules per
+// CaptureQR draws link as a QR code for a terminal, two modules per
 // character cell (see qrHalfBlocks).
-func captureQR(link string) (string, error) {
+func CaptureQR(link string) (string, error) {
 	q, err := qrcode.New(link, qrcode.Low)
 	if err != nil {
 		return "", err

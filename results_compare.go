@@ -70,11 +70,11 @@ type DamageChange struct {
 // without one ranks below MINOR), then as Damage.MoreSevere orders it
 // (grade_score, repair method, repair type). When a component has several
 // damages of a type, each side is ordered most severe first, then by
-// photo code, then as listed; each after damage is paired with a before
-// damage of equal severity, in that order (Unchanged), the ones left are
-// then paired in that order (Worsened or Improved), and what is still left
-// is New (after) or Repaired (before). Every list is ordered by component,
-// type and that order.
+// photo code, then as listed. In that order, after damages are paired with
+// before damages of equal severity and photo code, then of equal severity
+// (these are Unchanged), then the ones left with each other (Worsened or
+// Improved); what is still left is New (after) or Repaired (before). Every
+// list is ordered by component, type and that order.
 //
 // The documents must be of one vehicle: their VINs must have the same
 // length and agree on every character both show. X, * and any character
@@ -331,34 +331,37 @@ func (c *Comparison) compareDamages(before, after []Damage) {
 }
 
 // matchGroup pairs the damages of one component and type (see
-// CompareResults) in linear time once sorted.
+// CompareResults), in linear time once sorted.
 func (c *Comparison) matchGroup(before, after []typedDamage) {
-	order := func(x, y typedDamage) int {
-		return cmp.Or(compareSeverity(&y, &x), cmp.Compare(x.PhotoCode, y.PhotoCode))
+	bySeverity := func(x, y *typedDamage) int { return compareSeverity(y, x) } // most severe first
+	byPhoto := func(x, y *typedDamage) int {
+		return cmp.Or(bySeverity(x, y), cmp.Compare(x.PhotoCode, y.PhotoCode))
 	}
-	slices.SortStableFunc(before, order)
-	slices.SortStableFunc(after, order)
+	sortFunc := func(x, y typedDamage) int { return byPhoto(&x, &y) }
+	slices.SortStableFunc(before, sortFunc)
+	slices.SortStableFunc(after, sortFunc)
 	pair := make([]int, len(after)) // index in before + 1; 0: unpaired
 	used := make([]bool, len(before))
-	// Equal severities first: both sides are sorted, so a merge finds them.
-	for i, j := 0, 0; i < len(after) && j < len(before); {
-		switch s := compareSeverity(&after[i], &before[j]); {
-		case s > 0:
-			i++
-		case s < 0:
-			j++
-		default:
-			pair[i], used[j] = j+1, true
-			i, j = i+1, j+1
-		}
-	}
-	j := 0
-	for i := range after {
-		for j < len(before) && used[j] {
-			j++
-		}
-		if pair[i] == 0 && j < len(before) {
-			pair[i], used[j] = j+1, true
+	// Both sides are sorted by byPhoto, so for each pass a merge of the
+	// unpaired damages finds the pairs that order says are equal.
+	anyTwo := func(_, _ *typedDamage) int { return 0 }
+	for _, order := range []func(x, y *typedDamage) int{byPhoto, bySeverity, anyTwo} {
+		for i, j := 0, 0; i < len(after) && j < len(before); {
+			switch {
+			case pair[i] != 0:
+				i++
+			case used[j]:
+				j++
+			default:
+				switch s := order(&after[i], &before[j]); {
+				case s < 0:
+					i++
+				case s > 0:
+					j++
+				default:
+					pair[i], used[j] = j+1, true
+				}
+			}
 		}
 	}
 	for i, p := range pair {

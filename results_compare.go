@@ -177,10 +177,12 @@ func commonVIN(b, a string, add func(field, msg string)) string {
 		}
 		return ""
 	}
-	if len(bv) != len(av) {
-		add("vehicle.vin", fmt.Sprintf("before %q and after %q differ in length (%d and %d characters): not one vehicle",
-			b, a, len(bv), len(av)))
+	differ := func(format string, args ...any) string {
+		add("vehicle.vin", fmt.Sprintf("before %q and after %q ", clip(b), clip(a))+fmt.Sprintf(format, args...))
 		return ""
+	}
+	if len(bv) != len(av) {
+		return differ("differ in length (%d and %d characters): not one vehicle", len(bv), len(av))
 	}
 	shown := 0
 	for i := range bv {
@@ -188,17 +190,23 @@ func commonVIN(b, a string, add func(field, msg string)) string {
 		case vinMasked(bv[i]) || vinMasked(av[i]):
 			bv[i] = 'X'
 		case bv[i] != av[i]:
-			add("vehicle.vin", fmt.Sprintf("before %q and after %q differ at character %d: not one vehicle", b, a, i+1))
-			return ""
+			return differ("differ at character %d: not one vehicle", i+1)
 		default:
 			shown++
 		}
 	}
 	if shown == 0 {
-		add("vehicle.vin", fmt.Sprintf("before %q and after %q show no character in common: cannot tell one vehicle", b, a))
-		return ""
+		return differ("show no character in common: cannot tell one vehicle")
 	}
 	return string(bv)
+}
+
+// clip shortens a VIN for an error message: a server may send anything.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 24 {
+		return string(r[:24]) + "..."
+	}
+	return s
 }
 
 // sessionDates are the dates checkOrder compares, in order of preference.
@@ -220,7 +228,8 @@ func (c *Comparison) checkOrder(b, a *Session, add func(field, msg string)) {
 			continue
 		}
 		if at.Before(bt) {
-			add("after.session."+d.field, fmt.Sprintf("%s is before the before session's %s: pass the earlier inspection first",
+			add("after.session."+d.field, fmt.Sprintf(
+				"%s is before the before session's %s: pass the earlier inspection first",
 				at.Format(time.RFC3339), bt.Format(time.RFC3339)))
 		}
 		return

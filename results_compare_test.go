@@ -118,8 +118,8 @@ func TestCompareResultsDamages(t *testing.T) {
 			unchanged: []string{"DOOR_REAR_LEFT SCRAPED_MEDIUM@4 -> DOOR_REAR_LEFT SCRAPED_MEDIUM@4"},
 		},
 		{
-			name:   "new, listed by component",
-			before: nil, after: []string{dmg("WINDSHIELD_FRONT_UNIQUE", "CHIPPED_MINOR", 9), dmg(door, "DENTED_MINOR", 4)},
+			name:  "new, listed by component",
+			after: []string{dmg("WINDSHIELD_FRONT_UNIQUE", "CHIPPED_MINOR", 9), dmg(door, "DENTED_MINOR", 4)},
 			fresh: []string{"DOOR_REAR_LEFT DENTED_MINOR@4", "WINDSHIELD_FRONT_UNIQUE CHIPPED_MINOR@9"},
 		},
 		{
@@ -137,7 +137,8 @@ func TestCompareResultsDamages(t *testing.T) {
 		},
 		{
 			name:   "improved, the qualifier gone",
-			before: []string{dmg(door, "DENTED_MEDIUM_THROUGH_PAINT", 4)}, after: []string{dmg(door, "DENTED_MINOR", 4)},
+			before: []string{dmg(door, "DENTED_MEDIUM_THROUGH_PAINT", 4)},
+			after:  []string{dmg(door, "DENTED_MINOR", 4)},
 			better: []string{"DOOR_REAR_LEFT DENTED_MEDIUM_THROUGH_PAINT@4 -> DOOR_REAR_LEFT DENTED_MINOR@4"},
 		},
 		{
@@ -148,10 +149,10 @@ func TestCompareResultsDamages(t *testing.T) {
 		},
 		{
 			name: "improved by repair method when names and scores tie",
-			before: []string{
-				`{"component":"DOOR_REAR_LEFT","damage_name":"SCRATCHED_MINOR","grade_score":1,"repair_method":"Replace"}`},
-			after: []string{
-				`{"component":"DOOR_REAR_LEFT","damage_name":"SCRATCHED_MINOR","grade_score":1,"repair_method":"Refinish"}`},
+			before: []string{`{"component":"DOOR_REAR_LEFT","damage_name":"SCRATCHED_MINOR","grade_score":1,` +
+				`"repair_method":"Replace"}`},
+			after: []string{`{"component":"DOOR_REAR_LEFT","damage_name":"SCRATCHED_MINOR","grade_score":1,` +
+				`"repair_method":"Refinish"}`},
 			better: []string{"DOOR_REAR_LEFT SCRATCHED_MINOR@0 -> DOOR_REAR_LEFT SCRATCHED_MINOR@0"},
 		},
 		{
@@ -202,7 +203,8 @@ func TestCompareResultsDamages(t *testing.T) {
 		{
 			name:   "duplicates: two worse, one better, by severity order",
 			before: []string{dmg(door, "DENTED_MINOR", 4), dmg(door, "DENTED_MAJOR", 4), dmg(door, "DENTED_MINOR", 5)},
-			after:  []string{dmg(door, "DENTED_MEDIUM", 4), dmg(door, "DENTED_MEDIUM", 5), dmg(door, "DENTED_MEDIUM", 6)},
+			after: []string{
+				dmg(door, "DENTED_MEDIUM", 4), dmg(door, "DENTED_MEDIUM", 5), dmg(door, "DENTED_MEDIUM", 6)},
 			worse: []string{
 				"DOOR_REAR_LEFT DENTED_MINOR@4 -> DOOR_REAR_LEFT DENTED_MEDIUM@5",
 				"DOOR_REAR_LEFT DENTED_MINOR@5 -> DOOR_REAR_LEFT DENTED_MEDIUM@6"},
@@ -210,8 +212,9 @@ func TestCompareResultsDamages(t *testing.T) {
 		},
 		{
 			name:   "a name without a severity ranks below MINOR",
-			before: []string{dmg("LIGHT_TAIL_LEFT", "FOGGY", 8)}, after: []string{dmg("LIGHT_TAIL_LEFT", "FOGGY_MINOR", 8)},
-			worse: []string{"LIGHT_TAIL_LEFT FOGGY@8 -> LIGHT_TAIL_LEFT FOGGY_MINOR@8"},
+			before: []string{dmg("LIGHT_TAIL_LEFT", "FOGGY", 8)},
+			after:  []string{dmg("LIGHT_TAIL_LEFT", "FOGGY_MINOR", 8)},
+			worse:  []string{"LIGHT_TAIL_LEFT FOGGY@8 -> LIGHT_TAIL_LEFT FOGGY_MINOR@8"},
 		},
 		{
 			name:     "a leading severity word is part of the type",
@@ -223,7 +226,7 @@ func TestCompareResultsDamages(t *testing.T) {
 		{
 			name: "the retired API's labels and photo objects, case-insensitively",
 			before: []string{
-				`{"component":"door_rear_left","label":"Scratched - Minor","photo":{"code":"04","url":"https://x.example/4.jpg"}}`,
+				`{"component":"door_rear_left","label":"Scratched - Minor","photo":{"code":"04"}}`,
 				`{"component":"WHEEL_REAR_LEFT","label":"curb_rash_major","photo":{"code":"07"}}`},
 			legacyBefore: true,
 			after:        []string{dmg(door, "SCRATCHED_MEDIUM", 4), dmg("WHEEL_REAR_LEFT", "CURB_RASH_MAJOR", 7)},
@@ -270,9 +273,11 @@ func TestCompareResultsVINs(t *testing.T) {
 		field, msg          string // the error's field and a part of its message
 	}{
 		{name: "equal", before: "1HGCV1F39LA012345", after: "1HGCV1F39LA012345", want: "1HGCV1F39LA012345"},
-		{name: "case and spaces", before: " 1hgcv1f39la012345", after: "1HGCV1F39LA012345 ", want: "1HGCV1F39LA012345"},
+		{name: "case and spaces", before: " 1hgcv1f39la012345", after: "1HGCV1F39LA012345 ",
+			want: "1HGCV1F39LA012345"},
 		{name: "one masked", before: "JN1CV6AR9BMXXXXXX", after: "JN1CV6AR9BM123456", want: "JN1CV6AR9BMXXXXXX"},
-		{name: "masked differently", before: "JN1CV6AR9BM12XXXX", after: "JN1CV6AR9BMXX3456", want: "JN1CV6AR9BMXXXXXX"},
+		{name: "masked differently", before: "JN1CV6AR9BM12XXXX", after: "JN1CV6AR9BMXX3456",
+			want: "JN1CV6AR9BMXXXXXX"},
 		{name: "masked with stars and dots", before: "JN1CV6AR9BM******", after: "JN1CV6AR9BM12••••",
 			want: "JN1CV6AR9BMXXXXXX"},
 		{name: "different", before: "1HGCV1F39LA012345", after: "1HGCV1F39LA012346",
@@ -283,6 +288,8 @@ func TestCompareResultsVINs(t *testing.T) {
 			field: "vehicle.vin", msg: "differ in length (17 and 11 characters)"},
 		{name: "nothing shown on both sides", before: "XXXXXXXXXXX123456", after: "JN1CV6AR9BMXXXXXX",
 			field: "vehicle.vin", msg: "no character in common"},
+		{name: "long", before: "1HGCV1F39LA012345", after: strings.Repeat("1HGCV1F39LA012345", 1000),
+			field: "vehicle.vin", msg: `after "1HGCV1F39LA0123451HGCV1F..." differ in length (17 and 17000 characters)`},
 		{name: "missing before", before: "", after: "1HGCV1F39LA012345", field: "before.vehicle.vin", msg: "missing"},
 		{name: "missing after", before: "1HGCV1F39LA012345", after: "  ", field: "after.vehicle.vin", msg: "missing"},
 	}
@@ -315,7 +322,8 @@ func TestCompareResultsVINs(t *testing.T) {
 	b, a := cmpBase, cmpNext
 	b.vin, a.vin = "", ""
 	_, err := pave.CompareResults(b.results(t), a.results(t))
-	assert.Equal(t, []string{"after.vehicle.vin", "before.vehicle.vin"}, slices.Sorted(maps.Keys(pave.FieldErrors(err))))
+	fields := slices.Sorted(maps.Keys(pave.FieldErrors(err)))
+	assert.Equal(t, []string{"after.vehicle.vin", "before.vehicle.vin"}, fields)
 }
 
 func TestCompareResultsNil(t *testing.T) {
@@ -449,7 +457,8 @@ func TestCompareResultsGradeAndOdometer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b, a := cmpBase, cmpNext
-			b.grade, a.grade, b.odom, a.odom, b.unit, a.unit = tt.bGrade, tt.aGrade, tt.bOdom, tt.aOdom, tt.bUnit, tt.aUnit
+			b.grade, b.odom, b.unit = tt.bGrade, tt.bOdom, tt.bUnit
+			a.grade, a.odom, a.unit = tt.aGrade, tt.aOdom, tt.aUnit
 			c, err := pave.CompareResults(b.results(t), a.results(t))
 			require.NoError(t, err)
 			assert.Equal(t, tt.gradeBefore, c.GradeBefore, "grade before")

@@ -63,7 +63,8 @@ type DamageChange struct {
 //
 // Damages (Results.Damages) are matched by component and damage type. The
 // type is the kind of a damage name <KIND>_<SEVERITY>[_QUALIFIER] (from
-// damage_name, else label, case-insensitively), so SCRATCHED_MINOR and
+// damage_name, else label; case-insensitively, with words separated by
+// _, - or spaces, as in "Scratched - Minor"), so SCRATCHED_MINOR and
 // SCRATCHED_MAJOR on one component are one scratch that got worse; a name
 // without MINOR, MEDIUM or MAJOR after its first word is a type of its
 // own. Severity is ordered by the name's MINOR < MEDIUM < MAJOR (a name
@@ -92,6 +93,7 @@ type DamageChange struct {
 func CompareResults(before, after *Results) (*Comparison, error) {
 	errs := map[string][]string{}
 	add := func(field, msg string) { errs[field] = append(errs[field], msg) }
+	invalid := func() (*Comparison, error) { return nil, &ValidationError{Op: "CompareResults", Errors: errs} }
 	if before == nil {
 		add("before", "is nil")
 	}
@@ -99,7 +101,7 @@ func CompareResults(before, after *Results) (*Comparison, error) {
 		add("after", "is nil")
 	}
 	if len(errs) > 0 {
-		return nil, &ValidationError{Op: "CompareResults", Errors: errs}
+		return invalid()
 	}
 	c := &Comparison{
 		VIN:              commonVIN(before.Vehicle.VIN, after.Vehicle.VIN, add),
@@ -113,7 +115,7 @@ func CompareResults(before, after *Results) (*Comparison, error) {
 	}
 	c.checkOrder(&before.Session, &after.Session, add)
 	if len(errs) > 0 {
-		return nil, &ValidationError{Op: "CompareResults", Errors: errs}
+		return invalid()
 	}
 	c.GradeBefore = c.grade(before, "before")
 	c.GradeAfter = c.grade(after, "after")

@@ -278,17 +278,21 @@ func (c *Comparison) compareOdometers(b, a *Vehicle) {
 	}
 }
 
-// typedDamage is a damage with its type and the severity of its name
-// (1 MINOR, 2 MEDIUM, 3 MAJOR, 0 none).
+// typedDamage is a damage of a document with its type, its severity and
+// its position in the document.
 type typedDamage struct {
-	Damage
+	*Damage
 	kind string
-	sev  int
+	// severity is the name's (1 MINOR, 2 MEDIUM, 3 MAJOR, 0 none), then
+	// the order of Damage.MoreSevere: grade_score, repair method rank,
+	// repair type rank. Computed once, it keeps sorting cheap.
+	severity [4]int64
+	index    int
 }
 
-var severityWords = map[string]int{"MINOR": 1, "MEDIUM": 2, "MAJOR": 3}
+var severityWords = map[string]int64{"MINOR": 1, "MEDIUM": 2, "MAJOR": 3}
 
-func typeOf(d Damage) typedDamage {
+func typeOf(d *Damage, index int) typedDamage {
 	name := d.DamageName
 	if strings.TrimSpace(name) == "" {
 		name = d.Label
@@ -296,37 +300,28 @@ func typeOf(d Damage) typedDamage {
 	words := strings.FieldsFunc(strings.ToUpper(name), func(r rune) bool {
 		return r == '_' || r == '-' || unicode.IsSpace(r)
 	})
-	t := typedDamage{Damage: d, kind: strings.Join(words, "_")}
+	t := typedDamage{Damage: d, kind: strings.Join(words, "_"), index: index, severity: [4]int64{0,
+		int64(d.GradeScore), int64(repairMethodRank(d.RepairMethod)), int64(repairTypeRank(d.RepairType))}}
 	for i, w := range words {
 		if s, ok := severityWords[w]; ok && i > 0 {
-			t.kind, t.sev = strings.Join(words[:i], "_"), s
+			t.kind, t.severity[0] = strings.Join(words[:i], "_"), s
 			break
 		}
 	}
 	return t
 }
 
-// compareSeverity orders a and b by the severity of their names, then as
-// Damage.MoreSevere does: a total order, so sorting is deterministic.
-func compareSeverity(a, b *typedDamage) int {
-	switch {
-	case a.sev != b.sev:
-		return cmp.Compare(a.sev, b.sev)
-	case a.MoreSevere(b.Damage):
-		return 1
-	case b.MoreSevere(a.Damage):
-		return -1
-	}
-	return 0
-}
+// compareSeverity orders a and b by severity: a total order, so sorting
+// is deterministic.
+func compareSeverity(a, b *typedDamage) int { return slices.Compare(a.severity[:], b.severity[:]) }
 
 func (c *Comparison) compareDamages(before, after []Damage) {
 	type key struct{ component, kind string }
 	groups := map[key]*[2][]typedDamage{}
 	for side, list := range [2][]Damage{before, after} {
-		for _, d := range list {
-			t := typeOf(d)
-			k := key{strings.ToUpper(strings.TrimSpace(d.Component)), t.kind}
+		for i := range list {
+			t := typeOf(&list[i], i)
+			k := key{strings.ToUpper(strings.TrimSpace(t.Component)), t.kind}
 			if groups[k] == nil {
 				groups[k] = new([2][]typedDamage)
 			}
@@ -348,9 +343,9 @@ func (c *Comparison) matchGroup(before, after []typedDamage) {
 	byPhoto := func(x, y *typedDamage) int {
 		return cmp.Or(bySeverity(x, y), cmp.Compare(x.PhotoCode, y.PhotoCode))
 	}
-	sortFunc := func(x, y typedDamage) int { return byPhoto(&x, &y) }
-	slices.SortStableFunc(before, sortFunc)
-	slices.SortStableFunc(after, sortFunc)
+	sortFunc := func(x, y typedDamage) int { return cmp.Or(byPhoto(&x, &y), cmp.Compare(x.index, y.index)) }
+	slices.SortFunc(before, sortFunc)
+	slices.SortFunc(after, sortFunc)
 	pair := make([]int, len(after)) // index in before + 1; 0: unpaired
 	used := make([]bool, len(before))
 	// Both sides are sorted by byPhoto, so for each pass a merge of the
@@ -377,10 +372,10 @@ func (c *Comparison) matchGroup(before, after []typedDamage) {
 	}
 	for i, p := range pair {
 		if p == 0 {
-			c.New = append(c.New, after[i].Damage)
+			c.New = append(c.New, *after[i].Damage)
 			continue
 		}
-		ch := DamageChange{Before: before[p-1].Damage, After: after[i].Damage}
+		ch := DamageChange{Before: *before[p-1].Damage, After: *after[i].Damage}
 		switch compareSeverity(&after[i], &before[p-1]) {
 		case 1:
 			c.Worsened = append(c.Worsened, ch)
@@ -392,7 +387,7 @@ func (c *Comparison) matchGroup(before, after []typedDamage) {
 	}
 	for j, u := range used {
 		if !u {
-			c.Repaired = append(c.Repaired, before[j].Damage)
+			c.Repaired = append(c.Repaired, *before[j].Damage)
 		}
 	}
 }

@@ -27,7 +27,7 @@ type cmpDoc struct {
 	legacy                     bool
 }
 
-func (d cmpDoc) results(t *testing.T) *pave.Results {
+func (d cmpDoc) results(t testing.TB) *pave.Results {
 	t.Helper()
 	session := map[string]any{"session_key": d.key}
 	vehicle := map[string]any{}
@@ -265,6 +265,54 @@ func TestCompareResultsDamages(t *testing.T) {
 	}
 }
 
+// Damages alike in severity and photo are paired as listed.
+func TestCompareResultsTiesAsListed(t *testing.T) {
+	t.Parallel()
+	b, a := cmpBase, cmpNext
+	b.damages = []string{`{"component":"HOOD_FRONT_UNIQUE","damage_name":"SCRATCHED_MINOR","description":"first"}`,
+		`{"component":"HOOD_FRONT_UNIQUE","damage_name":"SCRATCHED_MINOR","description":"second"}`}
+	a.damages = []string{`{"component":"HOOD_FRONT_UNIQUE","damage_name":"SCRATCHED_MINOR","description":"again"}`}
+	c, err := pave.CompareResults(b.results(t), a.results(t))
+	require.NoError(t, err)
+	require.Len(t, c.Unchanged, 1)
+	assert.Equal(t, "first", c.Unchanged[0].Before.Description)
+	assert.Equal(t, "again", c.Unchanged[0].After.Description)
+	require.Len(t, c.Repaired, 1)
+	assert.Equal(t, "second", c.Repaired[0].Description)
+}
+
+// When the names tie, a change's direction is Damage.MoreSevere's.
+func TestCompareResultsSeverityFollowsMoreSevere(t *testing.T) {
+	t.Parallel()
+	var all []pave.Damage
+	for _, score := range []pave.Int{0, 1, 3} {
+		for _, method := range []string{
+			"", "Report only", "Glass Repair", "PDR REPAIR", "Refinish", "repair and refinish", "Replace"} {
+			for _, typ := range []string{"", "INFO", "SMART Repair", "Major Body Shop Repair"} {
+				all = append(all, pave.Damage{Component: "DOOR_REAR_LEFT", DamageName: "SCRATCHED_MINOR",
+					GradeScore: score, RepairMethod: method, RepairType: typ})
+			}
+		}
+	}
+	doc := func(key string, d pave.Damage) *pave.Results {
+		return &pave.Results{Session: pave.Session{SessionKey: key}, Vehicle: pave.Vehicle{VIN: "1HGCV1F39LA012345"},
+			Inspection: &pave.Inspection{Damages: []pave.Damage{d}}}
+	}
+	for _, b := range all {
+		for _, a := range all {
+			c, err := pave.CompareResults(doc("B", b), doc("A", a))
+			require.NoError(t, err)
+			want := [3]int{0, 0, 1} // worse, better, unchanged
+			if a.MoreSevere(b) {
+				want = [3]int{1, 0, 0}
+			} else if b.MoreSevere(a) {
+				want = [3]int{0, 1, 0}
+			}
+			require.Equal(t, want, [3]int{len(c.Worsened), len(c.Improved), len(c.Unchanged)}, "%+v -> %+v", b, a)
+		}
+	}
+}
+
 func TestCompareResultsVINs(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -289,7 +337,8 @@ func TestCompareResultsVINs(t *testing.T) {
 		{name: "nothing shown on both sides", before: "XXXXXXXXXXX123456", after: "JN1CV6AR9BMXXXXXX",
 			field: "vehicle.vin", msg: "no character in common"},
 		{name: "long", before: "1HGCV1F39LA012345", after: strings.Repeat("1HGCV1F39LA012345", 1000),
-			field: "vehicle.vin", msg: `after "1HGCV1F39LA0123451HGCV1F..." differ in length (17 and 17000 characters)`},
+			field: "vehicle.vin",
+			msg:   `after "1HGCV1F39LA0123451HGCV1F..." differ in length (17 and 17000 characters)`},
 		{name: "missing before", before: "", after: "1HGCV1F39LA012345", field: "before.vehicle.vin", msg: "missing"},
 		{name: "missing after", before: "1HGCV1F39LA012345", after: "  ", field: "after.vehicle.vin", msg: "missing"},
 	}
@@ -618,4 +667,35 @@ func TestCompareResultsOtherVehicle(t *testing.T) {
 	require.ErrorIs(t, err, pave.ErrValidation)
 	assert.True(t, errors.As(err, new(*pave.ValidationError)))
 	assert.Contains(t, err.Error(), `vehicle.vin: before "1HGCV1F39LA012345" and after "2T1BURHE0JC043821" differ`)
+}
+
+// BenchmarkCompareResults compares two documents of n damages, all of one
+// type on one component at worst: pairing stays n log n.
+func BenchmarkCompareResults(b *testing.B) {
+	for _, n := range []int{10, 10000} {
+		for _, oneGroup := range []bool{false, true} {
+			b.Run(fmt.Sprintf("damages=%d/one_group=%v", n, oneGroup), func(b *testing.B) {
+				names := []string{"SCRATCHED_MINOR", "SCRATCHED_MEDIUM", "SCRATCHED_MAJOR"}
+				docs := [2]cmpDoc{cmpBase, cmpNext}
+				for side := range docs {
+					docs[side].damages = nil
+					for i := range n {
+						component := fmt.Sprintf("PART_%d", i%50)
+						if oneGroup {
+							component = "DOOR_REAR_LEFT"
+						}
+						docs[side].damages = append(docs[side].damages,
+							dmg(component, names[(i+side)%3], 1+(i*7+side)%13))
+					}
+				}
+				before, after := docs[0].results(b), docs[1].results(b)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := pave.CompareResults(before, after); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

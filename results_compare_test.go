@@ -398,6 +398,14 @@ func TestCompareResultsNil(t *testing.T) {
 	}
 	var c *pave.Comparison
 	assert.Equal(t, "<nil>", c.String())
+
+	// Documents without an inspection section compare as without damages.
+	bare := &pave.Results{Vehicle: pave.Vehicle{VIN: "1HGCV1F39LA012345"}}
+	c, err := pave.CompareResults(bare, bare)
+	require.NoError(t, err)
+	assert.Equal(t, "0 new, 0 repaired, 0 worse, 0 better, 0 unchanged; grade none -> none; odometer none -> none",
+		c.String())
+	assert.Len(t, c.Notes, 5, "no grades, no readings, no dates: %q", c.Notes)
 }
 
 func TestCompareResultsOrder(t *testing.T) {

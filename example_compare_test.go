@@ -12,7 +12,7 @@ import (
 // return's VIN is masked by PAVE's PII mask, a dent was repaired, a scrape
 // got worse and a windshield chip is new.
 const (
-	deliveryJSON = `{
+	compareDeliveryJSON = `{
   "session": {"session_key": "LKH-7Q2M9XK4TB", "inspect_started_at": "2024-03-15T10:02:11+00:00"},
   "vehicle": {"vin": "1HGCV1F39LA012345", "odom_reading": 41250, "odom_unit": "KILOMETRES"},
   "inspection": {"grade": 4, "damages": [
@@ -21,7 +21,7 @@ const (
     {"damage_group": "BODY", "component": "FENDER_FRONT_RIGHT", "damage_name": "DENTED_MINOR",
      "repair_method": "Specialist Repair", "grade_score": 1, "photo_code": 11}]}
 }`
-	returnJSON = `{
+	compareReturnJSON = `{
   "session": {"session_key": "LKH-9R4N2WJ6TC", "inspect_started_at": "2025-03-14T16:40:00+00:00"},
   "vehicle": {"vin": "1HGCV1F39LAXXXXXX", "odom_reading": "58,930", "odom_unit": "KILOMETRES"},
   "inspection": {"grade": 3, "damages": [
@@ -34,10 +34,10 @@ const (
 
 func ExampleCompareResults() {
 	var delivery, lease pave.Results
-	if err := json.Unmarshal([]byte(deliveryJSON), &delivery); err != nil {
+	if err := json.Unmarshal([]byte(compareDeliveryJSON), &delivery); err != nil {
 		log.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(returnJSON), &lease); err != nil {
+	if err := json.Unmarshal([]byte(compareReturnJSON), &lease); err != nil {
 		log.Fatal(err)
 	}
 	c, err := pave.CompareResults(&delivery, &lease)

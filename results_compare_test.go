@@ -61,8 +61,8 @@ func (d cmpDoc) results(t testing.TB) *pave.Results {
 	return &r
 }
 
-// dmg is a damage of the fake server's shape.
-func dmg(component, name string, photo int) string {
+// cmpDamage is a damage of the fake server's shape.
+func cmpDamage(component, name string, photo int) string {
 	return fmt.Sprintf(`{"component":%q,"damage_name":%q,"photo_code":%d}`, component, name, photo)
 }
 
@@ -74,7 +74,7 @@ var (
 		grade: "3", odom: "42450", unit: "KILOMETRES"}
 )
 
-func damageText(d pave.Damage) string {
+func cmpDamageText(d pave.Damage) string {
 	name := d.DamageName
 	if name == "" {
 		name = d.Label
@@ -82,10 +82,10 @@ func damageText(d pave.Damage) string {
 	return fmt.Sprintf("%s %s@%d", d.Component, name, d.PhotoCode)
 }
 
-func damageTexts(list []pave.Damage) []string { return textsOf(list, damageText) }
+func cmpDamageTexts(list []pave.Damage) []string { return cmpTexts(list, cmpDamageText) }
 
-// textsOf describes each damage of list, nil when it is empty.
-func textsOf(list []pave.Damage, text func(pave.Damage) string) []string {
+// cmpTexts describes each damage of list, nil when it is empty.
+func cmpTexts(list []pave.Damage, text func(pave.Damage) string) []string {
 	var out []string
 	for _, d := range list {
 		out = append(out, text(d))
@@ -93,10 +93,10 @@ func textsOf(list []pave.Damage, text func(pave.Damage) string) []string {
 	return out
 }
 
-func changeTexts(list []pave.DamageChange) []string {
+func cmpChangeTexts(list []pave.DamageChange) []string {
 	var out []string
 	for _, c := range list {
-		out = append(out, damageText(c.Before)+" -> "+damageText(c.After))
+		out = append(out, cmpDamageText(c.Before)+" -> "+cmpDamageText(c.After))
 	}
 	return out
 }
@@ -114,31 +114,31 @@ func TestCompareResultsDamages(t *testing.T) {
 		{name: "none"},
 		{
 			name:   "unchanged",
-			before: []string{dmg(door, "SCRAPED_MEDIUM", 4)}, after: []string{dmg(door, "SCRAPED_MEDIUM", 4)},
+			before: []string{cmpDamage(door, "SCRAPED_MEDIUM", 4)}, after: []string{cmpDamage(door, "SCRAPED_MEDIUM", 4)},
 			unchanged: []string{"DOOR_REAR_LEFT SCRAPED_MEDIUM@4 -> DOOR_REAR_LEFT SCRAPED_MEDIUM@4"},
 		},
 		{
 			name:  "new, listed by component",
-			after: []string{dmg("WINDSHIELD_FRONT_UNIQUE", "CHIPPED_MINOR", 9), dmg(door, "DENTED_MINOR", 4)},
+			after: []string{cmpDamage("WINDSHIELD_FRONT_UNIQUE", "CHIPPED_MINOR", 9), cmpDamage(door, "DENTED_MINOR", 4)},
 			fresh: []string{"DOOR_REAR_LEFT DENTED_MINOR@4", "WINDSHIELD_FRONT_UNIQUE CHIPPED_MINOR@9"},
 		},
 		{
 			name:     "repaired",
-			before:   []string{dmg(door, "DENTED_MINOR", 4), dmg(fender, "SCRATCHED_MINOR", 5)},
-			after:    []string{dmg(fender, "SCRATCHED_MINOR", 5)},
+			before:   []string{cmpDamage(door, "DENTED_MINOR", 4), cmpDamage(fender, "SCRATCHED_MINOR", 5)},
+			after:    []string{cmpDamage(fender, "SCRATCHED_MINOR", 5)},
 			repaired: []string{"DOOR_REAR_LEFT DENTED_MINOR@4"},
 			unchanged: []string{
 				"FENDER_REAR_LEFT SCRATCHED_MINOR@5 -> FENDER_REAR_LEFT SCRATCHED_MINOR@5"},
 		},
 		{
 			name:   "worsened by the name's severity",
-			before: []string{dmg(door, "SCRATCHED_MINOR", 4)}, after: []string{dmg(door, "SCRATCHED_MAJOR", 4)},
+			before: []string{cmpDamage(door, "SCRATCHED_MINOR", 4)}, after: []string{cmpDamage(door, "SCRATCHED_MAJOR", 4)},
 			worse: []string{"DOOR_REAR_LEFT SCRATCHED_MINOR@4 -> DOOR_REAR_LEFT SCRATCHED_MAJOR@4"},
 		},
 		{
 			name:   "improved, the qualifier gone",
-			before: []string{dmg(door, "DENTED_MEDIUM_THROUGH_PAINT", 4)},
-			after:  []string{dmg(door, "DENTED_MINOR", 4)},
+			before: []string{cmpDamage(door, "DENTED_MEDIUM_THROUGH_PAINT", 4)},
+			after:  []string{cmpDamage(door, "DENTED_MINOR", 4)},
 			better: []string{"DOOR_REAR_LEFT DENTED_MEDIUM_THROUGH_PAINT@4 -> DOOR_REAR_LEFT DENTED_MINOR@4"},
 		},
 		{
@@ -157,54 +157,54 @@ func TestCompareResultsDamages(t *testing.T) {
 		},
 		{
 			name:     "another type on one component is not a change",
-			before:   []string{dmg(door, "SCRATCHED_MINOR", 4)},
-			after:    []string{dmg(door, "DENTED_MINOR", 4)},
+			before:   []string{cmpDamage(door, "SCRATCHED_MINOR", 4)},
+			after:    []string{cmpDamage(door, "DENTED_MINOR", 4)},
 			fresh:    []string{"DOOR_REAR_LEFT DENTED_MINOR@4"},
 			repaired: []string{"DOOR_REAR_LEFT SCRATCHED_MINOR@4"},
 		},
 		{
 			name:     "one type on another component is not a change",
-			before:   []string{dmg(door, "SCRATCHED_MINOR", 4)},
-			after:    []string{dmg(fender, "SCRATCHED_MINOR", 4)},
+			before:   []string{cmpDamage(door, "SCRATCHED_MINOR", 4)},
+			after:    []string{cmpDamage(fender, "SCRATCHED_MINOR", 4)},
 			fresh:    []string{"FENDER_REAR_LEFT SCRATCHED_MINOR@4"},
 			repaired: []string{"DOOR_REAR_LEFT SCRATCHED_MINOR@4"},
 		},
 		{
 			name:   "duplicates: equal severities pair first, then the rest by severity and photo code",
-			before: []string{dmg(door, "SCRATCHED_MINOR", 5), dmg(door, "SCRATCHED_MINOR", 4)},
-			after:  []string{dmg(door, "SCRATCHED_MINOR", 4), dmg(door, "SCRATCHED_MAJOR", 4)},
+			before: []string{cmpDamage(door, "SCRATCHED_MINOR", 5), cmpDamage(door, "SCRATCHED_MINOR", 4)},
+			after:  []string{cmpDamage(door, "SCRATCHED_MINOR", 4), cmpDamage(door, "SCRATCHED_MAJOR", 4)},
 			worse:  []string{"DOOR_REAR_LEFT SCRATCHED_MINOR@5 -> DOOR_REAR_LEFT SCRATCHED_MAJOR@4"},
 			unchanged: []string{
 				"DOOR_REAR_LEFT SCRATCHED_MINOR@4 -> DOOR_REAR_LEFT SCRATCHED_MINOR@4"},
 		},
 		{
 			name:      "duplicates: a new heavier damage beside an old one",
-			before:    []string{dmg(door, "DENTED_MINOR", 4)},
-			after:     []string{dmg(door, "DENTED_MAJOR", 4), dmg(door, "DENTED_MINOR", 4)},
+			before:    []string{cmpDamage(door, "DENTED_MINOR", 4)},
+			after:     []string{cmpDamage(door, "DENTED_MAJOR", 4), cmpDamage(door, "DENTED_MINOR", 4)},
 			fresh:     []string{"DOOR_REAR_LEFT DENTED_MAJOR@4"},
 			unchanged: []string{"DOOR_REAR_LEFT DENTED_MINOR@4 -> DOOR_REAR_LEFT DENTED_MINOR@4"},
 		},
 		{
 			name:   "duplicates: one of two the same, one repaired, paired by photo code",
-			before: []string{dmg(door, "CURB_RASH_MINOR", 7), dmg(door, "CURB_RASH_MINOR", 4)},
-			after:  []string{dmg(door, "CURB_RASH_MINOR", 7)},
+			before: []string{cmpDamage(door, "CURB_RASH_MINOR", 7), cmpDamage(door, "CURB_RASH_MINOR", 4)},
+			after:  []string{cmpDamage(door, "CURB_RASH_MINOR", 7)},
 			unchanged: []string{
 				"DOOR_REAR_LEFT CURB_RASH_MINOR@7 -> DOOR_REAR_LEFT CURB_RASH_MINOR@7"},
 			repaired: []string{"DOOR_REAR_LEFT CURB_RASH_MINOR@4"},
 		},
 		{
 			name:   "duplicates: equal severity across photos before a severity change",
-			before: []string{dmg(door, "DENTED_MINOR", 4), dmg(door, "DENTED_MAJOR", 5)},
-			after:  []string{dmg(door, "DENTED_MINOR", 5), dmg(door, "DENTED_MINOR", 6)},
+			before: []string{cmpDamage(door, "DENTED_MINOR", 4), cmpDamage(door, "DENTED_MAJOR", 5)},
+			after:  []string{cmpDamage(door, "DENTED_MINOR", 5), cmpDamage(door, "DENTED_MINOR", 6)},
 			unchanged: []string{
 				"DOOR_REAR_LEFT DENTED_MINOR@4 -> DOOR_REAR_LEFT DENTED_MINOR@5"},
 			better: []string{"DOOR_REAR_LEFT DENTED_MAJOR@5 -> DOOR_REAR_LEFT DENTED_MINOR@6"},
 		},
 		{
 			name:   "duplicates: two worse, one better, by severity order",
-			before: []string{dmg(door, "DENTED_MINOR", 4), dmg(door, "DENTED_MAJOR", 4), dmg(door, "DENTED_MINOR", 5)},
+			before: []string{cmpDamage(door, "DENTED_MINOR", 4), cmpDamage(door, "DENTED_MAJOR", 4), cmpDamage(door, "DENTED_MINOR", 5)},
 			after: []string{
-				dmg(door, "DENTED_MEDIUM", 4), dmg(door, "DENTED_MEDIUM", 5), dmg(door, "DENTED_MEDIUM", 6)},
+				cmpDamage(door, "DENTED_MEDIUM", 4), cmpDamage(door, "DENTED_MEDIUM", 5), cmpDamage(door, "DENTED_MEDIUM", 6)},
 			worse: []string{
 				"DOOR_REAR_LEFT DENTED_MINOR@4 -> DOOR_REAR_LEFT DENTED_MEDIUM@5",
 				"DOOR_REAR_LEFT DENTED_MINOR@5 -> DOOR_REAR_LEFT DENTED_MEDIUM@6"},
@@ -212,8 +212,8 @@ func TestCompareResultsDamages(t *testing.T) {
 		},
 		{
 			name:   "a name without a severity ranks below MINOR",
-			before: []string{dmg("LIGHT_TAIL_LEFT", "FOGGY", 8)},
-			after:  []string{dmg("LIGHT_TAIL_LEFT", "FOGGY_MINOR", 8)},
+			before: []string{cmpDamage("LIGHT_TAIL_LEFT", "FOGGY", 8)},
+			after:  []string{cmpDamage("LIGHT_TAIL_LEFT", "FOGGY_MINOR", 8)},
 			worse:  []string{"LIGHT_TAIL_LEFT FOGGY@8 -> LIGHT_TAIL_LEFT FOGGY_MINOR@8"},
 		},
 		{
@@ -229,7 +229,7 @@ func TestCompareResultsDamages(t *testing.T) {
 				`{"component":"door_rear_left","label":"Scratched - Minor","photo":{"code":"04"}}`,
 				`{"component":"WHEEL_REAR_LEFT","label":"curb_rash_major","photo":{"code":"07"}}`},
 			legacyBefore: true,
-			after:        []string{dmg(door, "SCRATCHED_MEDIUM", 4), dmg("WHEEL_REAR_LEFT", "CURB_RASH_MAJOR", 7)},
+			after:        []string{cmpDamage(door, "SCRATCHED_MEDIUM", 4), cmpDamage("WHEEL_REAR_LEFT", "CURB_RASH_MAJOR", 7)},
 			worse:        []string{"door_rear_left Scratched - Minor@4 -> DOOR_REAR_LEFT SCRATCHED_MEDIUM@4"},
 			unchanged:    []string{"WHEEL_REAR_LEFT curb_rash_major@7 -> WHEEL_REAR_LEFT CURB_RASH_MAJOR@7"},
 		},
@@ -248,11 +248,11 @@ func TestCompareResultsDamages(t *testing.T) {
 			b.damages, b.legacy, a.damages = tt.before, tt.legacyBefore, tt.after
 			c, err := pave.CompareResults(b.results(t), a.results(t))
 			require.NoError(t, err)
-			assert.Equal(t, tt.fresh, damageTexts(c.New), "new")
-			assert.Equal(t, tt.repaired, damageTexts(c.Repaired), "repaired")
-			assert.Equal(t, tt.worse, changeTexts(c.Worsened), "worsened")
-			assert.Equal(t, tt.better, changeTexts(c.Improved), "improved")
-			assert.Equal(t, tt.unchanged, changeTexts(c.Unchanged), "unchanged")
+			assert.Equal(t, tt.fresh, cmpDamageTexts(c.New), "new")
+			assert.Equal(t, tt.repaired, cmpDamageTexts(c.Repaired), "repaired")
+			assert.Equal(t, tt.worse, cmpChangeTexts(c.Worsened), "worsened")
+			assert.Equal(t, tt.better, cmpChangeTexts(c.Improved), "improved")
+			assert.Equal(t, tt.unchanged, cmpChangeTexts(c.Unchanged), "unchanged")
 
 			// The documents' order of damages does not change the answer.
 			b.damages, a.damages = slices.Clone(tt.before), slices.Clone(tt.after)
@@ -347,7 +347,7 @@ func TestCompareResultsVINs(t *testing.T) {
 			t.Parallel()
 			b, a := cmpBase, cmpNext
 			b.vin, a.vin = tt.before, tt.after
-			b.damages = []string{dmg("DOOR_REAR_LEFT", "DENTED_MINOR", 4)}
+			b.damages = []string{cmpDamage("DOOR_REAR_LEFT", "DENTED_MINOR", 4)}
 			c, err := pave.CompareResults(b.results(t), a.results(t))
 			if tt.want != "" {
 				require.NoError(t, err)
@@ -470,22 +470,22 @@ func TestCompareResultsGradeAndOdometer(t *testing.T) {
 		{
 			name: "both graded, odometer up", bGrade: "4", aGrade: "3", bOdom: "41250", aOdom: `"42,450"`,
 			bUnit: "KILOMETRES", aUnit: "kilometres",
-			gradeBefore: ptr(4), gradeAt: ptr(3), odomBefore: ptr[int64](41250), odomAt: ptr[int64](42450),
-			change:  ptr[int64](1200),
+			gradeBefore: cmpPtr(4), gradeAt: cmpPtr(3), odomBefore: cmpPtr[int64](41250), odomAt: cmpPtr[int64](42450),
+			change:  cmpPtr[int64](1200),
 			summary: "0 new, 0 repaired, 0 worse, 0 better, 0 unchanged; grade 4 -> 3; odometer +1200 kilometres",
 		},
 		{
 			name: "grade 0 is a grade, odometer down", bGrade: "0", aGrade: "5", bOdom: "41250", aOdom: "40000",
 			bUnit: "MILES", aUnit: "MILES",
-			gradeBefore: ptr(0), gradeAt: ptr(5), odomBefore: ptr[int64](41250), odomAt: ptr[int64](40000),
-			change:  ptr[int64](-1250),
+			gradeBefore: cmpPtr(0), gradeAt: cmpPtr(5), odomBefore: cmpPtr[int64](41250), odomAt: cmpPtr[int64](40000),
+			change:  cmpPtr[int64](-1250),
 			notes:   []string{"the odometer went down by 1250, from 41250 MILES to 40000 MILES"},
 			summary: "0 new, 0 repaired, 0 worse, 0 better, 0 unchanged; grade 0 -> 5; odometer -1250 MILES",
 		},
 		{
 			name: "grades missing, unit changed", bGrade: "", aGrade: `"4.5"`, bOdom: "41250", aOdom: "26000",
 			bUnit: "KILOMETRES", aUnit: "MILES",
-			odomBefore: ptr[int64](41250), odomAt: ptr[int64](26000),
+			odomBefore: cmpPtr[int64](41250), odomAt: cmpPtr[int64](26000),
 			notes: []string{"before has no grade", "after has no grade",
 				"the odometer unit changed from KILOMETRES to MILES: the readings are not compared"},
 			summary: "0 new, 0 repaired, 0 worse, 0 better, 0 unchanged; grade none -> none; " +
@@ -493,20 +493,20 @@ func TestCompareResultsGradeAndOdometer(t *testing.T) {
 		},
 		{
 			name: "a unit on one side only", bGrade: "4", aGrade: "4", bOdom: "41250", aOdom: "41300", aUnit: "MILES",
-			gradeBefore: ptr(4), gradeAt: ptr(4), odomBefore: ptr[int64](41250), odomAt: ptr[int64](41300),
+			gradeBefore: cmpPtr(4), gradeAt: cmpPtr(4), odomBefore: cmpPtr[int64](41250), odomAt: cmpPtr[int64](41300),
 			notes:   []string{"the odometer unit changed from none to MILES: the readings are not compared"},
 			summary: "0 new, 0 repaired, 0 worse, 0 better, 0 unchanged; grade 4 -> 4; odometer 41250 -> 41300 MILES",
 		},
 		{
 			name: "readings missing or not readings", bGrade: "4", aGrade: "4", bOdom: "", aOdom: "-5",
-			gradeBefore: ptr(4), gradeAt: ptr(4),
+			gradeBefore: cmpPtr(4), gradeAt: cmpPtr(4),
 			notes:   []string{"before has no odometer reading", "after has no odometer reading"},
 			summary: "0 new, 0 repaired, 0 worse, 0 better, 0 unchanged; grade 4 -> 4; odometer none -> none",
 		},
 		{
 			name: "no units, same readings", bGrade: "4", aGrade: "4", bOdom: "41250", aOdom: "41250",
-			gradeBefore: ptr(4), gradeAt: ptr(4), odomBefore: ptr[int64](41250), odomAt: ptr[int64](41250),
-			change:  ptr[int64](0),
+			gradeBefore: cmpPtr(4), gradeAt: cmpPtr(4), odomBefore: cmpPtr[int64](41250), odomAt: cmpPtr[int64](41250),
+			change:  cmpPtr[int64](0),
 			summary: "0 new, 0 repaired, 0 worse, 0 better, 0 unchanged; grade 4 -> 4; odometer +0",
 		},
 	}
@@ -531,12 +531,12 @@ func TestCompareResultsGradeAndOdometer(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
+func cmpPtr[T any](v T) *T { return &v }
 
 func TestCompareResultsJSON(t *testing.T) {
 	t.Parallel()
 	b, a := cmpBase, cmpNext
-	b.damages = []string{dmg("DOOR_REAR_LEFT", "DENTED_MINOR", 4)}
+	b.damages = []string{cmpDamage("DOOR_REAR_LEFT", "DENTED_MINOR", 4)}
 	a.grade, a.odom = "", ""
 	c, err := pave.CompareResults(b.results(t), a.results(t))
 	require.NoError(t, err)
@@ -605,23 +605,23 @@ func TestCompareResultsRepeatInspection(t *testing.T) {
 			require.NoError(t, err)
 			var wantNew, wantRepaired, wantUnchanged []string
 			for _, d := range chosen {
-				wantNew = append(wantNew, d.Component+" "+d.DamageName)
+				wantNew = append(wantNew, cmpName(pave.Damage{Component: d.Component, DamageName: d.DamageName}))
 			}
 			for _, d := range old {
 				if d.Component == repaired {
-					wantRepaired = append(wantRepaired, d.Component+" "+d.DamageName)
+					wantRepaired = append(wantRepaired, cmpName(d))
 				} else {
-					wantUnchanged = append(wantUnchanged, d.Component+" "+d.DamageName)
+					wantUnchanged = append(wantUnchanged, cmpName(d))
 				}
 			}
-			assert.ElementsMatch(t, wantNew, textsOf(c.New, nameOnly), "new: exactly the chosen damages")
-			assert.ElementsMatch(t, wantRepaired, textsOf(c.Repaired, nameOnly), "repaired: the repaired component's")
+			assert.ElementsMatch(t, wantNew, cmpTexts(c.New, cmpName), "new: exactly the chosen damages")
+			assert.ElementsMatch(t, wantRepaired, cmpTexts(c.Repaired, cmpName), "repaired: the repaired component's")
 			var unchanged []pave.Damage
 			for _, ch := range c.Unchanged {
 				assert.Equal(t, ch.Before, ch.After, "a carried-over damage is the same damage")
 				unchanged = append(unchanged, ch.After)
 			}
-			assert.ElementsMatch(t, wantUnchanged, textsOf(unchanged, nameOnly))
+			assert.ElementsMatch(t, wantUnchanged, cmpTexts(unchanged, cmpName))
 			assert.Empty(t, c.Worsened)
 			assert.Empty(t, c.Improved)
 
@@ -630,13 +630,17 @@ func TestCompareResultsRepeatInspection(t *testing.T) {
 				wantVIN = "1HGCV1F39LAXXXXXX"
 			}
 			assert.Equal(t, wantVIN, c.VIN)
-			assert.Equal(t, wantVIN, after.Vehicle.VIN)
+			assert.Equal(t, []string{wantVIN, wantVIN}, []string{before.Vehicle.VIN, after.Vehicle.VIN}, "as served")
 			assert.Equal(t, first.SessionKey, c.BeforeSessionKey)
 			assert.Equal(t, second.SessionKey, c.AfterSessionKey)
-			for side, r := range map[string]*pave.Results{"before": before, "after": after} {
-				g, ok := r.Grade()
-				require.True(t, ok, side)
-				assert.Equal(t, g, *map[string]*int{"before": c.GradeBefore, "after": c.GradeAfter}[side], side)
+			for _, g := range []struct {
+				r   *pave.Results
+				got *int
+			}{{before, c.GradeBefore}, {after, c.GradeAfter}} {
+				want, ok := g.r.Grade()
+				require.True(t, ok)
+				require.NotNil(t, g.got)
+				assert.Equal(t, want, *g.got)
 			}
 			require.NotNil(t, c.OdometerChange, "one vehicle, one unit: %v", c.Notes)
 			assert.Zero(t, *c.OdometerChange, "the fake carries the vehicle over as it was")
@@ -651,9 +655,9 @@ func TestCompareResultsRepeatInspection(t *testing.T) {
 	}
 }
 
-// nameOnly describes a damage by component and name: the test chooses no
+// cmpName describes a damage by component and name: the test chooses no
 // photo code for new damages.
-func nameOnly(d pave.Damage) string { return d.Component + " " + d.DamageName }
+func cmpName(d pave.Damage) string { return d.Component + " " + d.DamageName }
 
 // A VIN mismatch between two documents the fake served is refused with
 // both documents' fields named.
@@ -693,7 +697,7 @@ func BenchmarkCompareResults(b *testing.B) {
 							component = "DOOR_REAR_LEFT"
 						}
 						docs[side].damages = append(docs[side].damages,
-							dmg(component, names[(i+side)%3], 1+(i*7+side)%13))
+							cmpDamage(component, names[(i+side)%3], 1+(i*7+side)%13))
 					}
 				}
 				before, after := docs[0].results(b), docs[1].results(b)

@@ -113,13 +113,15 @@ func TestCompareResultsDamages(t *testing.T) {
 	}{
 		{name: "none"},
 		{
-			name:   "unchanged",
-			before: []string{cmpDamage(door, "SCRAPED_MEDIUM", 4)}, after: []string{cmpDamage(door, "SCRAPED_MEDIUM", 4)},
+			name:      "unchanged",
+			before:    []string{cmpDamage(door, "SCRAPED_MEDIUM", 4)},
+			after:     []string{cmpDamage(door, "SCRAPED_MEDIUM", 4)},
 			unchanged: []string{"DOOR_REAR_LEFT SCRAPED_MEDIUM@4 -> DOOR_REAR_LEFT SCRAPED_MEDIUM@4"},
 		},
 		{
-			name:  "new, listed by component",
-			after: []string{cmpDamage("WINDSHIELD_FRONT_UNIQUE", "CHIPPED_MINOR", 9), cmpDamage(door, "DENTED_MINOR", 4)},
+			name: "new, listed by component",
+			after: []string{
+				cmpDamage("WINDSHIELD_FRONT_UNIQUE", "CHIPPED_MINOR", 9), cmpDamage(door, "DENTED_MINOR", 4)},
 			fresh: []string{"DOOR_REAR_LEFT DENTED_MINOR@4", "WINDSHIELD_FRONT_UNIQUE CHIPPED_MINOR@9"},
 		},
 		{
@@ -132,8 +134,9 @@ func TestCompareResultsDamages(t *testing.T) {
 		},
 		{
 			name:   "worsened by the name's severity",
-			before: []string{cmpDamage(door, "SCRATCHED_MINOR", 4)}, after: []string{cmpDamage(door, "SCRATCHED_MAJOR", 4)},
-			worse: []string{"DOOR_REAR_LEFT SCRATCHED_MINOR@4 -> DOOR_REAR_LEFT SCRATCHED_MAJOR@4"},
+			before: []string{cmpDamage(door, "SCRATCHED_MINOR", 4)},
+			after:  []string{cmpDamage(door, "SCRATCHED_MAJOR", 4)},
+			worse:  []string{"DOOR_REAR_LEFT SCRATCHED_MINOR@4 -> DOOR_REAR_LEFT SCRATCHED_MAJOR@4"},
 		},
 		{
 			name:   "improved, the qualifier gone",
@@ -201,10 +204,12 @@ func TestCompareResultsDamages(t *testing.T) {
 			better: []string{"DOOR_REAR_LEFT DENTED_MAJOR@5 -> DOOR_REAR_LEFT DENTED_MINOR@6"},
 		},
 		{
-			name:   "duplicates: two worse, one better, by severity order",
-			before: []string{cmpDamage(door, "DENTED_MINOR", 4), cmpDamage(door, "DENTED_MAJOR", 4), cmpDamage(door, "DENTED_MINOR", 5)},
+			name: "duplicates: two worse, one better, by severity order",
+			before: []string{
+				cmpDamage(door, "DENTED_MINOR", 4), cmpDamage(door, "DENTED_MAJOR", 4), cmpDamage(door, "DENTED_MINOR", 5)},
 			after: []string{
-				cmpDamage(door, "DENTED_MEDIUM", 4), cmpDamage(door, "DENTED_MEDIUM", 5), cmpDamage(door, "DENTED_MEDIUM", 6)},
+				cmpDamage(door, "DENTED_MEDIUM", 4), cmpDamage(door, "DENTED_MEDIUM", 5),
+				cmpDamage(door, "DENTED_MEDIUM", 6)},
 			worse: []string{
 				"DOOR_REAR_LEFT DENTED_MINOR@4 -> DOOR_REAR_LEFT DENTED_MEDIUM@5",
 				"DOOR_REAR_LEFT DENTED_MINOR@5 -> DOOR_REAR_LEFT DENTED_MEDIUM@6"},
@@ -229,9 +234,10 @@ func TestCompareResultsDamages(t *testing.T) {
 				`{"component":"door_rear_left","label":"Scratched - Minor","photo":{"code":"04"}}`,
 				`{"component":"WHEEL_REAR_LEFT","label":"curb_rash_major","photo":{"code":"07"}}`},
 			legacyBefore: true,
-			after:        []string{cmpDamage(door, "SCRATCHED_MEDIUM", 4), cmpDamage("WHEEL_REAR_LEFT", "CURB_RASH_MAJOR", 7)},
-			worse:        []string{"door_rear_left Scratched - Minor@4 -> DOOR_REAR_LEFT SCRATCHED_MEDIUM@4"},
-			unchanged:    []string{"WHEEL_REAR_LEFT curb_rash_major@7 -> WHEEL_REAR_LEFT CURB_RASH_MAJOR@7"},
+			after: []string{
+				cmpDamage(door, "SCRATCHED_MEDIUM", 4), cmpDamage("WHEEL_REAR_LEFT", "CURB_RASH_MAJOR", 7)},
+			worse:     []string{"door_rear_left Scratched - Minor@4 -> DOOR_REAR_LEFT SCRATCHED_MEDIUM@4"},
+			unchanged: []string{"WHEEL_REAR_LEFT curb_rash_major@7 -> WHEEL_REAR_LEFT CURB_RASH_MAJOR@7"},
 		},
 		{
 			name:      "damages without a component or a name are matched among themselves",

@@ -206,7 +206,8 @@ func TestCompareResultsDamages(t *testing.T) {
 		{
 			name: "duplicates: two worse, one better, by severity order",
 			before: []string{
-				cmpDamage(door, "DENTED_MINOR", 4), cmpDamage(door, "DENTED_MAJOR", 4), cmpDamage(door, "DENTED_MINOR", 5)},
+				cmpDamage(door, "DENTED_MINOR", 4), cmpDamage(door, "DENTED_MAJOR", 4),
+				cmpDamage(door, "DENTED_MINOR", 5)},
 			after: []string{
 				cmpDamage(door, "DENTED_MEDIUM", 4), cmpDamage(door, "DENTED_MEDIUM", 5),
 				cmpDamage(door, "DENTED_MEDIUM", 6)},

@@ -300,8 +300,9 @@ func typeOf(d *Damage, index int) typedDamage {
 	words := strings.FieldsFunc(strings.ToUpper(name), func(r rune) bool {
 		return r == '_' || r == '-' || unicode.IsSpace(r)
 	})
-	t := typedDamage{Damage: d, kind: strings.Join(words, "_"), index: index, severity: [4]int64{0,
-		int64(d.GradeScore), int64(repairMethodRank(d.RepairMethod)), int64(repairTypeRank(d.RepairType))}}
+	t := typedDamage{Damage: d, kind: strings.Join(words, "_"), index: index}
+	s := d.severity()
+	copy(t.severity[1:], s[:])
 	for i, w := range words {
 		if s, ok := severityWords[w]; ok && i > 0 {
 			t.kind, t.severity[0] = strings.Join(words[:i], "_"), s

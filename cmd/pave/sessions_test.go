@@ -579,3 +579,44 @@ func TestSessionsOnATerminal(t *testing.T) {
 		assert.Contains(t, report, "Grade:")
 	})
 }
+
+// TestSessionsCompare compares a first inspection with a repeat of it a
+// day later on the fake's clock (which the command follows): the chosen new
+// damage and the repaired component are named, the table fits 80 columns,
+// and --json is the comparison.
+func TestSessionsCompare(t *testing.T) {
+	t.Parallel()
+	srv := pavetest.NewServer(t)
+	env := fakeEnv(srv)
+	first := cliCreateSession(t, env, "--vin", "1HGCV1F39LA012345")
+	require.NoError(t, srv.Complete(first))
+	res, err := srv.Client().Sessions.Results(t.Context(), first)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Damages(), "the fake's first inspection has damages to repair")
+	repaired := res.Damages()[0].Component
+	srv.AdvanceClock(24 * time.Hour)
+	second := cliCreateSession(t, env, "--vin", "1HGCV1F39LA012345")
+	require.NoError(t, srv.CompleteRepeat(second, pavetest.Repeat{Previous: first, Repaired: []string{repaired},
+		NewDamages: []pavetest.RepeatDamage{{Component: "WINDSHIELD_FRONT_UNIQUE", DamageName: "CHIPPED_MINOR"}}}))
+
+	r := mustOK(t, cli(t, env, "sessions", "compare", first, second))
+	assert.Regexp(t, `(?m)^new\s+WINDSHIELD_FRONT_UNIQUE\s+CHIPPED_MINOR$`, r.stdout)
+	assert.Regexp(t, `(?m)^repaired\s+`+repaired+`\s`, r.stdout)
+	assert.Contains(t, r.stdout, "1 new")
+	for _, line := range strings.Split(r.stdout, "\n") {
+		assert.LessOrEqual(t, len(line), 80, line)
+	}
+
+	var got pave.Comparison
+	require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "compare", first, second, "--json")).stdout), &got))
+	assert.Equal(t, second, got.AfterSessionKey)
+	require.Len(t, got.New, 1)
+	assert.Equal(t, "WINDSHIELD_FRONT_UNIQUE", got.New[0].Component)
+
+	back := cli(t, env, "sessions", "compare", second, first)
+	assert.Equal(t, 3, back.code, "after older than before is a validation error: %s", back.stderr)
+	other := cliCreateSession(t, env, "--vin", "2T1BURHE5JC074512")
+	require.NoError(t, srv.Complete(other))
+	assert.Equal(t, 3, cli(t, env, "sessions", "compare", first, other).code, "another vehicle")
+	assert.Equal(t, 2, cli(t, env, "sessions", "compare", first).code, "two keys")
+}

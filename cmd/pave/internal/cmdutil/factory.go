@@ -198,8 +198,33 @@ func (f *Factory) Client(opts ...pave.Option) (*pave.Client, Target, error) {
 	if f.Timeout > 0 {
 		all = append(all, pave.WithTimeout(f.Timeout))
 	}
+	if offset, ok := f.fakeClock(t); ok {
+		// Sign on the fake's clock, which a test may have moved days
+		// ahead (farther than the SDK corrects a skew).
+		all = append(all, pave.WithClock(func() time.Time { return time.Now().Add(offset) }))
+	}
 	c, err := pave.NewClient(t.Creds, append(all, opts...)...)
 	return c, t, err
+}
+
+// fakeClock returns how far a fake server's clock is ahead of this
+// machine's, when the base URL is one (an http URL, which the SDK allows
+// for loopback only, or the fake's own account).
+func (f *Factory) fakeClock(t Target) (time.Duration, bool) {
+	if !t.Fake && !strings.HasPrefix(t.BaseURL, "http://") {
+		return 0, false
+	}
+	c, err := f.Control(t.BaseURL)
+	if err != nil {
+		return 0, false
+	}
+	ctx, cancel := context.WithTimeout(f.Ctx, 10*time.Second)
+	defer cancel()
+	now, err := c.Clock(ctx)
+	if err != nil {
+		return 0, false
+	}
+	return time.Until(now), true
 }
 
 // WithClient runs fn with a client of the resolved target.

@@ -141,8 +141,8 @@ func newOpCmds(f *cmdutil.Factory) []*cobra.Command {
 It drives a fake running in another process (pave fake serve) through its
 control API, found from --base-url or PAVE_BASE_URL, and prints the
 session's new status (--json: the session as the fake answers it). The fake
-delivers the webhooks the change fires (before it answers, unless it runs
-with --async-webhooks). Exit status 4: no such session; 1: the session's
+delivers the webhooks the change fires in the background, as PAVE does
+(before it answers when it runs with --async-webhooks=false). Exit status 4: no such session; 1: the session's
 status does not allow it, or no fake server at the URL.`,
 			Example: o.example,
 			Args:    keyArg,

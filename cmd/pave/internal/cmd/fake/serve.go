@@ -79,8 +79,9 @@ every control request must then carry "Authorization: Bearer <token>".`,
 	fl.DurationVar(&o.ResultsDelay, "results-delay", 0,
 		"hold results back this long in fake time (PAVE's queued results; advance the clock)")
 	fl.BoolVar(&o.MaskPII, "mask-pii", false, "mask VINs, plates and phone numbers as PAVE's PII-mask keys do")
-	fl.BoolVar(&o.AsyncWebhooks, "async-webhooks", false,
-		"deliver webhooks in the background, in order, instead of before answering")
+	fl.BoolVar(&o.AsyncWebhooks, "async-webhooks", true,
+		"deliver webhooks in the background, in order per session, as PAVE does (--async-webhooks=false: before "+
+			"answering the control call); POST /_fake/deliveries/flush waits for them")
 	fl.BoolVar(&opts.Log, "log", false, "log each request and delivery attempt to standard error, one line each")
 	fl.BoolVar(&o.LogJSON, "log-json", false, "the same log as JSON lines")
 	return opts.cmd

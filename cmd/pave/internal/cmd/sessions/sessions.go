@@ -1,6 +1,7 @@
-// Package sessions is pave sessions: create, inspect, update, wait for
-// and delete inspection sessions. The verbs that read a session are here;
-// create and update in settings.go, wait in wait.go.
+// Package sessions is pave sessions: create, inspect, update, wait for,
+// compare and delete inspection sessions. The verbs that read a session
+// are here; create and update in settings.go, wait in wait.go, compare in
+// compare.go.
 package sessions
 
 import (
@@ -29,7 +30,7 @@ func New(f *cmdutil.Factory) *cobra.Command {
   pave sessions wait NSA-7K2D5MZ8WP --timeout 30m
   pave sessions results NSA-7K2D5MZ8WP --json`,
 	}, newCmdCreate(f), newCmdGet(f), newCmdPhotos(f), newCmdNotes(f), newCmdResults(f), newCmdUpdate(f),
-		newCmdDelete(f), newCmdWait(f), newCmdResend(f))
+		newCmdDelete(f), newCmdWait(f), newCmdResend(f), newCmdCompare(f))
 }
 
 // fieldFlags maps the SDK's and PAVE's field paths to the flag or argument

@@ -308,7 +308,7 @@ func TestSessionsLifecycle(t *testing.T) {
 	assert.Regexp(t, `Grade:\s+\d/5, `+sum.GradeLabel, r.stdout)
 	assert.Regexp(t, `Damages:\s+`+strconv.Itoa(sum.DamageCount), r.stdout)
 	if sum.DamageCount > 0 {
-		assert.Regexp(t, `COMPONENT\s+DAMAGES\s+WORST DAMAGE\s+REPAIR`, r.stdout)
+		assert.Regexp(t, `COMPONENT\s+N\s+REPAIR\s+WORST DAMAGE`, r.stdout)
 		for c := range sum.WorstByComponent {
 			assert.Contains(t, r.stdout, c)
 		}

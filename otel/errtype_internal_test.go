@@ -59,8 +59,7 @@ func TestErrorType(t *testing.T) {
 			Err: x509.UnknownAuthorityError{}}}, "tls"},
 		{"wrong host name", 0, x509.HostnameError{Host: "openapi.paveapi.com"}, "tls"},
 		{"expired certificate", 0, x509.CertificateInvalidError{Reason: x509.Expired}, "tls"},
-		{"not TLS", 0, &url.Error{Op: "Get", Err: tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}},
-			"tls"},
+		{"not TLS", 0, &url.Error{Op: "Get", Err: tls.RecordHeaderError{Msg: "not a TLS handshake"}}, "tls"},
 		{"anything else", 0, errors.New("pave: GET /v1/sessions/ABC-0123456789: something new"), "_OTHER"},
 	}
 	for _, tt := range tests {

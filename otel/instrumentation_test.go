@@ -64,8 +64,8 @@ func TestServerAttributes(t *testing.T) {
 			"gw.example.com", 8443},
 		{"http", []paveotel.Option{paveotel.WithBaseURL("http://localhost")}, "localhost", 80},
 		{"IPv6", []paveotel.Option{paveotel.WithBaseURL("http://[::1]:8080")}, "::1", 8080},
-		{"the last wins", []paveotel.Option{paveotel.WithBaseURL("http://a.example"), paveotel.WithBaseURL("https://b.example")},
-			"b.example", 443},
+		{"the last wins", []paveotel.Option{paveotel.WithBaseURL("http://a.example"),
+			paveotel.WithBaseURL("https://b.example")}, "b.example", 443},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,12 +46,18 @@ type route struct {
 	name      string
 	start     []trace.SpanStartOption
 	operation []attribute.KeyValue // http.request.method and url.template
-	skewOpt   metric.AddOption
+	skewOpt   []metric.AddOption
+	// A success's options (operation, status class 2xx), as slices
+	// passed whole: a variadic argument built per call would escape.
+	okAdd    []metric.AddOption
+	okRecord []metric.RecordOption
 }
 
-// call is one call's state, in the context CallStart returns. The
-// pipeline calls Attempt and CallEnd one after the other, never at once.
+// call is one call's state, and the context CallStart returns (one
+// allocation rather than a context.WithValue and a state). The pipeline
+// calls Attempt and CallEnd one after the other, never at once.
 type call struct {
+	context.Context
 	span      trace.Span
 	route     *route
 	start     time.Time
@@ -63,6 +69,14 @@ type call struct {
 
 type callKey struct{}
 
+// Value returns c for callKey, else its parent's value.
+func (c *call) Value(key any) any {
+	if key == (callKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
 // route returns the route named name, building it the first time. Names
 // come from the SDK's table of operations, so there are few.
 func (o *observer) route(name string) *route {
@@ -71,7 +85,9 @@ func (o *observer) route(name string) *route {
 	}
 	method, template, _ := strings.Cut(name, " ")
 	op := []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(method), semconv.URLTemplate(template)}
-	r := &route{name: name, operation: op, skewOpt: metric.WithAttributes(op...),
+	ok := metric.WithAttributes(append(op[:len(op):len(op)], statusClassKey.String("2xx"))...)
+	r := &route{name: name, operation: op, skewOpt: []metric.AddOption{metric.WithAttributes(op...)},
+		okAdd: []metric.AddOption{ok}, okRecord: []metric.RecordOption{ok},
 		start: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient),
 			trace.WithAttributes(append(op[:len(op):len(op)], o.server...)...)}}
 	actual, _ := o.routes.LoadOrStore(name, r)
@@ -82,7 +98,7 @@ func (o *observer) route(name string) *route {
 func (o *observer) CallStart(ctx context.Context, name string) context.Context {
 	r := o.route(name)
 	ctx, span := o.tracer.Start(ctx, r.name, r.start...)
-	return context.WithValue(ctx, callKey{}, &call{span: span, route: r, start: time.Now()})
+	return &call{Context: ctx, span: span, route: r, start: time.Now()}
 }
 
 // Attempt counts retries and clock corrections and records the attempt
@@ -97,7 +113,7 @@ func (o *observer) Attempt(ctx context.Context, a pave.AttemptInfo) {
 	errType := errorType(a.Status, a.Err)
 	if a.SkewFixed {
 		c.skewFixed = true
-		o.skewFixes.Add(ctx, 1, c.route.skewOpt)
+		o.skewFixes.Add(ctx, 1, c.route.skewOpt...)
 	}
 	if a.Retry {
 		c.retries++
@@ -138,19 +154,25 @@ func (o *observer) CallEnd(ctx context.Context, status, _ int, err error) {
 	if err != nil {
 		errType = errorType(status, err)
 	}
-	attrs := make([]attribute.KeyValue, 0, 8)
-	attrs = append(attrs, c.route.operation...)
-	if class := statusClass(status); class != "" {
-		attrs = append(attrs, statusClassKey.String(class))
+	d := time.Since(c.start).Seconds()
+	if class := statusClass(status); class == "2xx" && errType == "" {
+		o.requests.Add(ctx, 1, c.route.okAdd...)
+		o.duration.Record(ctx, d, c.route.okRecord...)
+	} else {
+		attrs := append(make([]attribute.KeyValue, 0, 4), c.route.operation...)
+		if class != "" {
+			attrs = append(attrs, statusClassKey.String(class))
+		}
+		if errType != "" {
+			attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
+		}
+		opt := metric.WithAttributes(attrs...)
+		o.requests.Add(ctx, 1, opt)
+		o.duration.Record(ctx, d, opt)
 	}
-	if errType != "" {
-		attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
-	}
-	opt := metric.WithAttributes(attrs...)
-	o.requests.Add(ctx, 1, opt)
-	o.duration.Record(ctx, time.Since(c.start).Seconds(), opt)
 	if c.span.IsRecording() {
-		attrs = append(attrs[:0], attemptsKey.Int(c.attempts), retriesKey.Int(c.retries))
+		attrs := make([]attribute.KeyValue, 0, 6)
+		attrs = append(attrs, attemptsKey.Int(c.attempts), retriesKey.Int(c.retries))
 		if status != 0 {
 			attrs = append(attrs, semconv.HTTPResponseStatusCode(status))
 		}

@@ -138,7 +138,8 @@ func (o *observer) Attempt(ctx context.Context, a pave.AttemptInfo) {
 		reason = "clock_skew"
 	}
 	// A new slice: a tracer may keep the one its event was given.
-	attrs = []attribute.KeyValue{attemptKey.Int(a.N), retryReasonKey.String(reason), retryWaitKey.Float64(a.Wait.Seconds())}
+	attrs = []attribute.KeyValue{attemptKey.Int(a.N), retryReasonKey.String(reason),
+		retryWaitKey.Float64(a.Wait.Seconds())}
 	if a.RetryAfter > 0 {
 		attrs = append(attrs, retryAfterKey.Float64(a.RetryAfter.Seconds()))
 	}

@@ -49,7 +49,7 @@ func Example() {
 		fmt.Println(span.Name, span.SpanKind, span.Status.Code)
 		for _, kv := range span.Attributes {
 			if !strings.HasPrefix(string(kv.Key), "server.") { // the fake's port changes
-				fmt.Printf("  %s: %s\n", kv.Key, kv.Value.Emit())
+				fmt.Printf("  %s: %s\n", kv.Key, kv.Value.String())
 			}
 		}
 	}

@@ -36,7 +36,7 @@
 // # Metrics
 //
 //   - pave.client.requests ({request}): calls, by http.request.method,
-//     url.template, pave.status_class ("2xx" ... "5xx", absent without an
+//     url.template, pave.status_class ("1xx" ... "5xx", absent without an
 //     answer) and error.type (on failure);
 //   - pave.client.request.duration (s): a histogram of calls' durations,
 //     retries and their waits included, with the same attributes;

@@ -28,7 +28,8 @@ var (
 	ErrUnauthorized = errors.New("pave: unauthorized")
 	// ErrValidation: a request rejected for its content, either by the
 	// client before sending (*ValidationError) or by PAVE (400 with field
-	// errors or saying required fields are missing, or 422).
+	// errors or saying required fields are missing, or 422); also the
+	// documents CompareResults refuses (another vehicle, a missing VIN).
 	ErrValidation = errors.New("pave: validation failed")
 	// ErrNotReady: results were requested for a session that is not yet
 	// COMPLETE ("Session is not yet completed."), or Hotspots results
@@ -249,7 +250,11 @@ func (e *ValidationError) Error() string {
 		b.WriteString(e.Op)
 		b.WriteString(": ")
 	}
-	b.WriteString("invalid request")
+	if e.Op == "CompareResults" {
+		b.WriteString("documents not comparable")
+	} else {
+		b.WriteString("invalid request")
+	}
 	writeFieldErrors(&b, e.Errors)
 	return b.String()
 }

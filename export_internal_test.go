@@ -42,3 +42,6 @@ func clearRaw(v reflect.Value) {
 // DecodeResults is the copy-free decoder Sessions.Results and package
 // webhook use, for the tests and benchmarks of package pave_test.
 var DecodeResults = decodeResults
+
+// GradeLabel is the wording of a grade, for the tests of the labels.
+var GradeLabel = gradeLabel

@@ -305,7 +305,8 @@ func (p *DamagePhoto) UnmarshalJSON(b []byte) error {
 // Vehicle grades. PAVE's grading page documents whole numbers from
 // GradePoor (1) to GradeExcellent (5). Its condition reports use a 0 to 5
 // scale (0 labelled VERY POOR), so GradeVeryPoor (0) is accepted too:
-// observed, not documented; GradeLabel words it "Very poor condition".
+// observed, not documented; ResultsSummary.GradeLabel words it "Very poor
+// condition".
 const (
 	GradeVeryPoor  = 0
 	GradePoor      = 1

@@ -14,12 +14,12 @@ var gradeLabels = [...]string{
 	GradeExcellent: "Excellent condition",
 }
 
-// GradeLabel returns the wording of a vehicle grade, e.g. "Very good
+// gradeLabel returns the wording of a vehicle grade, e.g. "Very good
 // condition" for 4, or "" for a value that is not a grade. Grades 1 to 5
 // have PAVE's documented wording; 0 (GradeVeryPoor), which PAVE's
 // condition reports show as VERY POOR but its grading page does not list,
 // reads "Very poor condition" in the same style.
-func GradeLabel(grade int) string {
+func gradeLabel(grade int) string {
 	if grade < GradeVeryPoor || grade > GradeExcellent {
 		return ""
 	}
@@ -137,13 +137,14 @@ func (r *Results) WorstDamagePerComponent() map[string]Damage {
 // then the heavier legacy repair type (Major Body Shop Repair > Minor Body
 // Shop Repair > SMART Repair and unknown types > INFO or none).
 func (d Damage) MoreSevere(o Damage) bool {
-	if d.GradeScore != o.GradeScore {
-		return d.GradeScore > o.GradeScore
-	}
-	if a, b := repairMethodRank(d.RepairMethod), repairMethodRank(o.RepairMethod); a != b {
-		return a > b
-	}
-	return repairTypeRank(d.RepairType) > repairTypeRank(o.RepairType)
+	a, b := d.severity(), o.severity()
+	return slices.Compare(a[:], b[:]) > 0
+}
+
+// severity is the order MoreSevere compares: grade_score, the repair
+// method's rank, the repair type's rank.
+func (d *Damage) severity() [3]int64 {
+	return [3]int64{int64(d.GradeScore), int64(repairMethodRank(d.RepairMethod)), int64(repairTypeRank(d.RepairType))}
 }
 
 // normalizeVocab lower-cases s, folds runs of spaces and spells "and" as "&".
@@ -229,7 +230,7 @@ func (r *Results) Summary() ResultsSummary {
 	g, ok := r.Grade()
 	label := ""
 	if ok {
-		label = GradeLabel(g)
+		label = gradeLabel(g)
 	}
 	return ResultsSummary{
 		Grade:            g,

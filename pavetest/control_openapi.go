@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/endpoint"
 )
 
 // paveOpenAPI returns the OpenAPI document of PAVE's API as the SDK
 // describes it (JSON), or nil while there is none to merge.
-var paveOpenAPI = func() []byte { return nil }
+var paveOpenAPI = endpoint.OpenAPI
 
 // controlTag is the tag of the control API's operations in the document.
 const controlTag = "fake-control"

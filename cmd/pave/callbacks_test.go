@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/redact"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -24,7 +25,8 @@ func TestCallbacksEnsureIsIdempotent(t *testing.T) {
 	assert.Equal(t, "No callback settings.\n", mustOK(t, cli(t, env, "callbacks", "list")).stdout)
 	assert.Equal(t, "[]\n", mustOK(t, cli(t, env, "callbacks", "list", "--json")).stdout)
 
-	ensure := []string{"callbacks", "ensure", "complete", "https://crm.example/pave", "--secret-env", "PAVE_WEBHOOK_SECRET", "--header", "X-Tenant=north"}
+	ensure := []string{"callbacks", "ensure", "complete", "https://crm.example/pave", "--secret-env",
+		"PAVE_WEBHOOK_SECRET", "--header", "X-Tenant=north"}
 	r := mustOK(t, cli(t, env, ensure...))
 	assert.Contains(t, r.stdout, "Created the SESSION:COMPLETE setting.")
 	assert.Regexp(t, `Headers:\s+Authorization, X-Pave-Event, X-Tenant \(values hidden\)`, r.stdout)
@@ -77,7 +79,8 @@ func TestCallbacksEnsureIsIdempotent(t *testing.T) {
 	assert.Len(t, list, 1)
 
 	// Without a secret: a setting of its own.
-	r = mustOK(t, cli(t, env, "callbacks", "ensure", "stage-change", "https://crm.example/stages", "--header", "X-Api-Key=k-123"))
+	r = mustOK(t, cli(t, env, "callbacks", "ensure", "stage-change", "https://crm.example/stages", "--header",
+		"X-Api-Key=k-123"))
 	assert.Contains(t, r.stdout, "Created the SESSION:STAGE_CHANGE setting.")
 	assert.NotContains(t, r.stdout, "k-123")
 }
@@ -88,7 +91,8 @@ func TestCallbacksListGetRm(t *testing.T) {
 	env := fakeEnv(srv)
 	client := srv.Client()
 	for _, e := range []pave.EventName{pave.EventComplete, pave.EventStatusChange} {
-		_, err := client.Webhooks.Create(t.Context(), pave.NewCallback(e, "https://crm.example/pave?event=x&sig=s3cr3t", testWebhookSecret))
+		_, err := client.Webhooks.Create(t.Context(), pave.NewCallback(e, "https://crm.example/pave?event=x&sig=s3cr3t",
+			testWebhookSecret))
 		require.NoError(t, err)
 	}
 
@@ -122,7 +126,7 @@ func TestCallbacksListGetRm(t *testing.T) {
 	assert.Equal(t, "SESSION:STATUS_CHANGE", one["event"])
 	headers, ok := one["headers"].(map[string]any)
 	require.True(t, ok, "%v", one["headers"])
-	assert.Equal(t, redactedValue, headers["Authorization"])
+	assert.Equal(t, redact.Marker, headers["Authorization"])
 	payload, ok := one["payload"].(map[string]any)
 	require.True(t, ok, "%v", one["payload"])
 	assert.Equal(t, "SESSION:STATUS_CHANGE", payload["event"], "the payload's event is not a secret")
@@ -132,10 +136,12 @@ func TestCallbacksListGetRm(t *testing.T) {
 	_, err := client.Webhooks.Get(t.Context(), pave.EventStatusChange)
 	require.ErrorIs(t, err, pave.ErrNotFound)
 	var del map[string]any
-	require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "callbacks", "rm", "complete", "--json")).stdout), &del))
+	require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "callbacks", "rm", "complete", "--json")).stdout),
+		&del))
 	assert.Equal(t, map[string]any{"event": "SESSION:COMPLETE", "deleted": true}, del)
 
-	for _, args := range [][]string{{"callbacks", "get", "complete"}, {"callbacks", "rm", "note_insert"}, {"callbacks", "get", "sms_process", "--json"}} {
+	for _, args := range [][]string{{"callbacks", "get", "complete"}, {"callbacks", "rm", "note_insert"}, {"callbacks",
+		"get", "sms_process", "--json"}} {
 		r := cli(t, env, args...)
 		assert.Equal(t, exitNotFound, r.code, "%v: %s", args, r.stderr)
 		assert.Empty(t, r.stdout)
@@ -152,7 +158,8 @@ func TestCallbacksBadInput(t *testing.T) {
 		code int
 		want []string
 	}{
-		{[]string{"callbacks", "get", "nonsense"}, exitUsage, []string{`unknown event "nonsense"`, "SESSION:COMPLETE (complete)", "SESSION:NOTE_INSERT (note_insert)"}},
+		{[]string{"callbacks", "get", "nonsense"}, exitUsage, []string{`unknown event "nonsense"`,
+			"SESSION:COMPLETE (complete)", "SESSION:NOTE_INSERT (note_insert)"}},
 		{[]string{"callbacks", "rm", "SESSION:FINISHED"}, exitUsage, []string{"unknown event"}},
 		{[]string{"callbacks", "ensure", "done", u}, exitUsage, []string{"unknown event"}},
 		{[]string{"callbacks", "get"}, exitUsage, []string{"EVENT"}},
@@ -160,15 +167,21 @@ func TestCallbacksBadInput(t *testing.T) {
 		{[]string{"callbacks", "ensure", "complete"}, exitUsage, []string{"URL"}},
 		{[]string{"callbacks", "ensure"}, exitUsage, []string{"EVENT URL"}},
 		{[]string{"callbacks", "list", "extra"}, exitUsage, []string{"extra"}},
-		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "NOT_SET_ANYWHERE"}, exitUsage, []string{"--secret-env NOT_SET_ANYWHERE", "not set or empty"}},
-		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "EMPTY_SECRET"}, exitUsage, []string{"--secret-env EMPTY_SECRET"}},
+		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "NOT_SET_ANYWHERE"}, exitUsage,
+			[]string{"--secret-env NOT_SET_ANYWHERE", "not set or empty"}},
+		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "EMPTY_SECRET"}, exitUsage,
+			[]string{"--secret-env EMPTY_SECRET"}},
 		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", ""}, exitUsage, []string{"--secret-env"}},
-		{[]string{"callbacks", "ensure", "complete", u, "--header", "X-Tenant"}, exitUsage, []string{"--header", "NAME=VALUE"}},
+		{[]string{"callbacks", "ensure", "complete", u, "--header", "X-Tenant"}, exitUsage, []string{"--header",
+			"NAME=VALUE"}},
 		{[]string{"callbacks", "ensure", "complete", u, "--header", "=v"}, exitUsage, []string{"--header"}},
-		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "GOOD_SECRET", "--header", "authorization=Bearer x"}, exitUsage, []string{"--header", "--secret-env"}},
-		{[]string{"callbacks", "ensure", "complete", u, "--method", "TRACE"}, exitUsage, []string{"--method", "GET, POST, PUT, PATCH, DELETE"}},
+		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "GOOD_SECRET", "--header", "authorization=Bearer x"},
+			exitUsage, []string{"--header", "--secret-env"}},
+		{[]string{"callbacks", "ensure", "complete", u, "--method", "TRACE"}, exitValidation, []string{"--method", "TRACE",
+			"GET, POST, PUT, PATCH or DELETE"}},
 		{[]string{"callbacks", "ensure", "complete", u, "--method", ""}, exitUsage, []string{"--method"}},
-		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "SHORT_SECRET"}, exitValidation, []string{"Authorization", "--secret-env"}},
+		{[]string{"callbacks", "ensure", "complete", u, "--secret-env", "SHORT_SECRET"}, exitValidation,
+			[]string{"Authorization", "--secret-env"}},
 		{[]string{"callbacks", "ensure", "complete", "ftp://crm.example/pave"}, exitValidation, []string{"url", "URL"}},
 		{[]string{"callbacks", "ensure", "complete", "/pave"}, exitValidation, []string{"URL"}},
 		{[]string{"callbacks", "ensure", "complete", u, "--header", "Bad Name=v"}, exitValidation, []string{"--header"}},

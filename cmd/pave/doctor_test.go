@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -52,7 +53,7 @@ func doctorClosedPort(t *testing.T) string {
 func doctorWriteConfig(t *testing.T, creds pave.Credentials, base string, mode os.FileMode) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.json")
-	b, err := json.Marshal(configFile{Profiles: map[string]profile{"default": {
+	b, err := json.Marshal(cmdutil.ConfigFile{Profiles: map[string]cmdutil.Profile{"default": {
 		Username: creds.Username, APIKey: creds.APIKey, APISecret: creds.APISecret, BaseURL: base}}})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, b, mode))
@@ -162,7 +163,8 @@ func TestDoctor(t *testing.T) {
 				"format":      {checkFail, "PAVE_API_SECRET ends with a newline"},
 				"signed call": {checkOK, ""}, // pave trims it
 			},
-			stdout: regexp.MustCompile(`(?m)^FAIL  format: PAVE_API_SECRET ends with a newline\n      fix: set it again without`),
+			stdout: regexp.MustCompile(
+				`(?m)^FAIL  format: PAVE_API_SECRET ends with a newline\n      fix: set it again without`),
 		},
 		{
 			name: "username flag with spaces", code: exitUnauthorized,
@@ -284,24 +286,4 @@ func TestDoctorBadInput(t *testing.T) {
 		assert.Equal(t, exitUsage, r.code, "%v: %s", tt.args, r.stderr)
 		assert.Contains(t, r.stderr, tt.want)
 	}
-}
-
-func TestDoctorWhitespaceWhat(t *testing.T) {
-	t.Parallel()
-	for raw, want := range map[string]string{
-		"s3cret\n":   "ends with a newline",
-		"s3cret\r\n": "ends with a CRLF newline",
-		"s3cret ":    "ends with whitespace",
-		"\ts3cret":   "starts with whitespace",
-		" s3cret\n":  "starts with whitespace and ends with a newline",
-	} {
-		assert.Equal(t, want, whitespaceWhat(raw), "%q", raw)
-	}
-}
-
-func TestDoctorSkewText(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, "your clock is 6m12s ahead of PAVE's", skewText(6*time.Minute+12*time.Second))
-	assert.Equal(t, "your clock is 1m30s behind PAVE's", skewText(-90*time.Second))
-	assert.Contains(t, skewText(0), "agrees")
 }

@@ -1,23 +1,20 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,216 +23,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/cmd/pave/internal/cmd/fake"
 	"github.com/pave-go/pave/pavetest"
 )
 
-// longProc is a long-running run of the command (pave fake serve, pave
-// listen) in the background: its stdout is read line by line as it comes,
-// its stderr kept. Like cli, it runs the coverage-instrumented binary with
-// baseEnv, so its coverage is collected when it exits.
-type longProc struct {
-	cmd    *exec.Cmd
-	stderr longProcStderr
-
-	mu   sync.Mutex
-	out  []string      // stdout lines so far
-	eof  bool          // stdout closed
-	more chan struct{} // signalled on each line and at EOF
-	next int           // waitLine's cursor (the test goroutine's)
-
-	done chan struct{} // closed when the process has exited
-	code int           // its exit status, once done
-}
-
-// longProcStderr is a bytes.Buffer safe for a writer and readers.
-type longProcStderr struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *longProcStderr) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *longProcStderr) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startLong starts the command with args and env (added to baseEnv). The
-// process is killed at the end of the test if it is still running.
-func startLong(t *testing.T, env []string, args ...string) *longProc {
-	t.Helper()
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = append(baseEnv(t), env...)
-	p := &longProc{cmd: cmd, more: make(chan struct{}, 1), done: make(chan struct{})}
-	cmd.Stderr = &p.stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start(), "starting pave %s", strings.Join(args, " "))
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.out = append(p.out, sc.Text())
-			p.mu.Unlock()
-			p.signal()
-		}
-		p.mu.Lock()
-		p.eof = true
-		p.mu.Unlock()
-		p.signal()
-		// Wait only once every read of the pipe is done.
-		err := cmd.Wait()
-		p.code = 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			p.code = ee.ExitCode()
-		} else if err != nil {
-			p.code = -1
-		}
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
-}
-
-func (p *longProc) signal() {
-	select {
-	case p.more <- struct{}{}:
-	default:
-	}
-}
-
-// waitStartOrSkipIfBusy waits for fake serve's start line; when another
-// process took the image's fixed port between the check and the start (a
-// parallel run of these tests, say), the test is skipped, not failed.
-func (p *longProc) waitStartOrSkipIfBusy(t *testing.T, addr string) string {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		p.mu.Lock()
-		for _, l := range p.out {
-			if strings.Contains(l, "listening on http://") {
-				p.mu.Unlock()
-				return l
-			}
-		}
-		eof := p.eof
-		p.mu.Unlock()
-		if eof {
-			<-p.done
-			if strings.Contains(p.stderr.String(), "address already in use") {
-				t.Skipf("%s was taken by another process as the test started it", addr)
-			}
-			t.Fatalf("pave %s exited (status %d) before its start line\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), p.code, p.stderr.String())
-		}
-		select {
-		case <-p.more:
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	t.Fatalf("pave %s printed no start line within 30s", strings.Join(p.cmd.Args[1:], " "))
-	return ""
-}
-
-// waitLine returns the next stdout line (after those already returned)
-// that match accepts, failing the test when the process ends first or
-// none arrives within timeout.
-func (p *longProc) waitLine(t *testing.T, timeout time.Duration, what string, match func(string) bool) string {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		p.mu.Lock()
-		for p.next < len(p.out) {
-			l := p.out[p.next]
-			p.next++
-			if match(l) {
-				p.mu.Unlock()
-				return l
-			}
-		}
-		eof := p.eof
-		p.mu.Unlock()
-		if eof {
-			<-p.done
-			t.Fatalf("pave %s exited (status %d) before printing %s\nstdout:\n%s\nstderr:\n%s",
-				strings.Join(p.cmd.Args[1:], " "), p.code, what, p.stdout(), p.stderr.String())
-		}
-		select {
-		case <-p.more:
-		case <-deadline.C:
-			t.Fatalf("pave %s printed no %s within %s\nstdout:\n%s\nstderr:\n%s",
-				strings.Join(p.cmd.Args[1:], " "), what, timeout, p.stdout(), p.stderr.String())
-		}
-	}
-}
-
-// waitJSON is waitLine for a JSON line that match accepts.
-func (p *longProc) waitJSON(t *testing.T, timeout time.Duration, what string, match func(map[string]any) bool) map[string]any {
-	t.Helper()
-	var got map[string]any
-	p.waitLine(t, timeout, what, func(l string) bool {
-		var m map[string]any
-		if json.Unmarshal([]byte(l), &m) != nil || !match(m) {
-			return false
-		}
-		got = m
-		return true
-	})
-	return got
-}
-
-// stdout returns everything printed on stdout so far.
-func (p *longProc) stdout() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Join(p.out, "\n")
-}
-
-// stop interrupts the process (SIGINT, as Ctrl-C does) and checks that it
-// exits with status 0.
-func (p *longProc) stop(t *testing.T) {
-	t.Helper()
-	p.stopWith(t, os.Interrupt)
-}
-
-// stopWith is stop with another signal (SIGTERM, as docker stop sends).
-func (p *longProc) stopWith(t *testing.T, sig os.Signal) {
-	t.Helper()
-	require.NoError(t, p.cmd.Process.Signal(sig))
-	deadline := time.NewTimer(30 * time.Second)
-	defer deadline.Stop()
-	select {
-	case <-p.done:
-	case <-deadline.C:
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		t.Fatalf("pave %s did not stop after SIGINT\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), p.stderr.String())
-	}
-	require.Equal(t, 0, p.code, "exit status after SIGINT\nstderr:\n%s", p.stderr.String())
-}
-
 // fakeStart is the JSON start message of pave fake serve --json.
-type fakeStart struct {
-	BaseURL       string            `json:"base_url"`
-	Accounts      []fakeAccountJSON `json:"accounts"`
-	Control       []string          `json:"control_endpoints"`
-	TokenRequired bool              `json:"control_token_required"`
-	Timestamps    string            `json:"timestamps"`
-	Seed          int64             `json:"seed"`
-}
+type fakeStart = fake.Start
 
 // startFake runs pave fake serve --json on a free loopback port with the
 // extra args, and returns the process and its start message.
@@ -295,9 +88,15 @@ func sdkNewSession(t *testing.T, c *pave.Client) string {
 func TestFakeServeStartsAndStops(t *testing.T) {
 	t.Parallel()
 	p := startLong(t, nil, "fake", "serve", "--addr", "127.0.0.1:0")
-	line := p.waitLine(t, 30*time.Second, "the start line", func(l string) bool { return strings.Contains(l, "listening on http://") })
+	line := p.waitLine(t, 30*time.Second, "the start line", func(l string) bool {
+		return strings.Contains(l,
+			"listening on http://")
+	})
 	base := line[strings.Index(line, "http://"):]
-	p.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool { return strings.Contains(l, "Ctrl-C") })
+	p.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool {
+		return strings.Contains(l,
+			"Ctrl-C")
+	})
 	out := p.stdout()
 	assert.Contains(t, out, "/_fake/accounts")
 	assert.Contains(t, out, "sign as the default account automatically")
@@ -329,8 +128,10 @@ func TestFakeServeJSONAndAccountsFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "accounts.json")
 	require.NoError(t, os.WriteFile(file, []byte(`[
-  {"username": "lakesidehonda", "api_key": "key-lakeside-0001", "api_secret": "secret-lakeside-aaaa", "account_name": "lakeside"},
-  {"username": "northshoreauto", "api_key": "key-northshore-0002", "api_secret": "secret-northshore-bbbb", "default_theme": "lite"}
+  {"username": "lakesidehonda", "api_key": "key-lakeside-0001", "api_secret": "secret-lakeside-aaaa",
+	"account_name": "lakeside"},
+  {"username": "northshoreauto", "api_key": "key-northshore-0002", "api_secret": "secret-northshore-bbbb",
+	"default_theme": "lite"}
 ]`), 0o600))
 
 	for _, show := range []bool{false, true} {
@@ -464,28 +265,47 @@ func TestFakeServeBadFlags(t *testing.T) {
 		{"addr port out of range", nil, []string{"--addr", "127.0.0.1:99999"}, []string{"--addr", "0 to 65535"}},
 		{"addr port not a number", nil, []string{"--addr", "127.0.0.1:http"}, []string{"--addr", "0 to 65535"}},
 		{"addr missing value", nil, []string{"--addr"}, []string{"--addr"}},
-		{"non-loopback addr without token", nil, []string{"--addr", "0.0.0.0:0"}, []string{"--addr 0.0.0.0:0 is not a loopback address", "--control-token", envFakeControlToken}},
+		{"non-loopback addr without token", nil, []string{"--addr", "0.0.0.0:0"},
+			[]string{"--addr 0.0.0.0:0 is not a loopback address", "--control-token", envFakeControlToken}},
 		{"empty host without token", nil, []string{"--addr", ":0"}, []string{"not a loopback address"}},
 		{"short control token", nil, []string{"--control-token", "short"}, []string{"--control-token", "at least 16"}},
-		{"control token with a space", nil, []string{"--control-token", "a token with spaces in it"}, []string{"--control-token"}},
-		{"short control token from env", []string{envFakeControlToken + "=short"}, nil, []string{envFakeControlToken, "at least 16"}},
+		{"control token with a space", nil, []string{"--control-token", "a token with spaces in it"},
+			[]string{"--control-token"}},
+		{"short control token from env", []string{envFakeControlToken + "=short"}, nil, []string{envFakeControlToken,
+			"at least 16"}},
 		{"seed not a number", nil, []string{"--seed", "abc"}, []string{"--seed"}},
 		{"seed missing value", nil, []string{"--seed"}, []string{"--seed"}},
 		{"strict and lenient", nil, []string{"--strict", "--lenient"}, []string{"--strict", "--lenient"}},
 		{"extra argument", nil, []string{"now"}, []string{"now"}},
-		{"accounts file missing", nil, []string{"--accounts", filepath.Join(dir, "missing.json")}, []string{"--accounts", "cannot read", "no such file"}},
-		{"accounts not JSON", nil, []string{"--accounts", write("bad.json", "[{not json")}, []string{"--accounts", "invalid JSON"}},
-		{"accounts empty file", nil, []string{"--accounts", write("empty.json", "")}, []string{"--accounts", "empty or cut short"}},
-		{"accounts not a list", nil, []string{"--accounts", write("obj.json", `"accounts"`)}, []string{"--accounts", "not a JSON list"}},
-		{"accounts empty list", nil, []string{"--accounts", write("none.json", "[]")}, []string{"--accounts", "the list is empty"}},
-		{"accounts missing secret", nil, []string{"--accounts", write("nosecret.json", `[{"username": "u", "api_key": "k"}]`)}, []string{"--accounts", "account 1: missing api_secret"}},
-		{"accounts missing fields", nil, []string{"--accounts", write("nofields.json", `[`+good+`, {"account_name": "x"}]`)}, []string{"account 2: missing username, api_key, api_secret"}},
-		{"accounts bad theme", nil, []string{"--accounts", write("theme.json", `[{"username": "u", "api_key": "k", "api_secret": "s", "default_theme": "GOLD"}]`)}, []string{"--accounts", "default_theme \"GOLD\"", "LITE, PRO, CAPT"}},
-		{"accounts duplicate key", nil, []string{"--accounts", write("dup.json", `[`+good+`, {"username": "u2", "api_key": "k1", "api_secret": "s2"}]`)}, []string{"--accounts", "account 2 has the same api_key as account 1"}},
-		{"accounts unknown field", nil, []string{"--accounts", write("typo.json", `[{"username": "u", "apikey": "k", "api_secret": "s"}]`)}, []string{"--accounts", "apikey"}},
-		{"accounts wrong type", nil, []string{"--accounts", write("type.json", `[{"username": 5, "api_key": "k", "api_secret": "s"}]`)}, []string{"--accounts", "username"}},
-		{"accounts trailing data", nil, []string{"--accounts", write("trailing.json", `[`+good+`] []`)}, []string{"--accounts", "after the list"}},
-		{"accounts default flag", nil, []string{"--accounts", write("default.json", `[{"username": "u", "api_key": "k", "api_secret": "s", "default": true}]`)}, []string{"--accounts", "first account is the default"}},
+		{"accounts file missing", nil, []string{"--accounts", filepath.Join(dir, "missing.json")}, []string{"--accounts",
+			"cannot read", "no such file"}},
+		{"accounts not JSON", nil, []string{"--accounts", write("bad.json", "[{not json")}, []string{"--accounts",
+			"invalid JSON"}},
+		{"accounts empty file", nil, []string{"--accounts", write("empty.json", "")}, []string{"--accounts",
+			"empty or cut short"}},
+		{"accounts not a list", nil, []string{"--accounts", write("obj.json", `"accounts"`)}, []string{"--accounts",
+			"not a JSON list"}},
+		{"accounts empty list", nil, []string{"--accounts", write("none.json", "[]")}, []string{"--accounts",
+			"the list is empty"}},
+		{"accounts missing secret", nil, []string{"--accounts", write("nosecret.json",
+			`[{"username": "u", "api_key": "k"}]`)}, []string{"--accounts", "account 1: missing api_secret"}},
+		{"accounts missing fields", nil, []string{"--accounts", write("nofields.json", `[`+good+`, {"account_name": "x"}]`)},
+			[]string{"account 2: missing username, api_key, api_secret"}},
+		{"accounts bad theme", nil, []string{"--accounts", write("theme.json",
+			`[{"username": "u", "api_key": "k", "api_secret": "s", "default_theme": "GOLD"}]`)},
+			[]string{"--accounts", "default_theme \"GOLD\"", "LITE, PRO, CAPT"}},
+		{"accounts duplicate key", nil, []string{"--accounts", write("dup.json",
+			`[`+good+`, {"username": "u2", "api_key": "k1", "api_secret": "s2"}]`)},
+			[]string{"--accounts", "account 2 has the same api_key as account 1"}},
+		{"accounts unknown field", nil, []string{"--accounts", write("typo.json",
+			`[{"username": "u", "apikey": "k", "api_secret": "s"}]`)}, []string{"--accounts", "apikey"}},
+		{"accounts wrong type", nil, []string{"--accounts", write("type.json",
+			`[{"username": 5, "api_key": "k", "api_secret": "s"}]`)}, []string{"--accounts", "username"}},
+		{"accounts trailing data", nil, []string{"--accounts", write("trailing.json", `[`+good+`] []`)},
+			[]string{"--accounts", "after the list"}},
+		{"accounts default flag", nil, []string{"--accounts", write("default.json",
+			`[{"username": "u", "api_key": "k", "api_secret": "s", "default": true}]`)},
+			[]string{"--accounts", "first account is the default"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -507,7 +327,8 @@ func TestFakeServePortInUse(t *testing.T) {
 	defer ln.Close()
 	r := cli(t, nil, "fake", "serve", "--addr", ln.Addr().String())
 	assert.Equal(t, exitError, r.code)
-	assert.Equal(t, "pave: --addr "+ln.Addr().String()+": address already in use (another process listens there; pick another port, or port 0 for a free one)\n", r.stderr)
+	assert.Equal(t, "pave: --addr "+ln.Addr().String()+": address already in use (another process listens there; "+
+		"pick another port, or port 0 for a free one)\n", r.stderr)
 	assert.Empty(t, r.stdout)
 }
 
@@ -587,7 +408,8 @@ func TestFakeControlCommands(t *testing.T) {
 	// --json prints the session the endpoint answers; --base-url wins
 	// over the environment.
 	fresh := sdkNewSession(t, srv.Client())
-	r := mustOK(t, cli(t, []string{"PAVE_BASE_URL=http://127.0.0.1:1"}, "fake", "capture", fresh, "--photo-code", "1", "--json", "--base-url", srv.URL+"/"))
+	r := mustOK(t, cli(t, []string{"PAVE_BASE_URL=http://127.0.0.1:1"}, "fake", "capture", fresh, "--photo-code", "1",
+		"--json", "--base-url", srv.URL+"/"))
 	var sess map[string]any
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sess), r.stdout)
 	assert.Equal(t, fresh, sess["session_key"])
@@ -604,6 +426,8 @@ func TestFakeControlErrors(t *testing.T) {
 	done := sdkNewSession(t, srv.Client())
 	require.NoError(t, srv.Complete(done))
 
+	notFake := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notFake.Close)
 	// A port nothing listens on.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -617,23 +441,36 @@ func TestFakeControlErrors(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"unknown session", env, []string{"fake", "complete", "NSA-NOSUCHKEY"}, exitNotFound, []string{"NSA-NOSUCHKEY", "cannot be found"}},
+		{"unknown session", env, []string{"fake", "complete", "NSA-NOSUCHKEY"}, exitNotFound, []string{"NSA-NOSUCHKEY",
+			"cannot be found"}},
 		{"status does not allow it", env, []string{"fake", "expire", done}, exitError, []string{done, "not allowed"}},
 		{"start a complete session", env, []string{"fake", "start", done}, exitError, []string{done}},
-		{"no server", []string{"PAVE_BASE_URL=" + closed}, []string{"fake", "start", "NSA-X"}, exitError, []string{"no fake server at " + closed}},
-		{"not a fake server", []string{"PAVE_BASE_URL=" + srv.URL + "/v1"}, []string{"fake", "accounts"}, exitNotFound, []string{"is " + srv.URL + "/v1 a pave fake server?"}},
+		{"no server", []string{"PAVE_BASE_URL=" + closed}, []string{"fake", "start", "NSA-X"}, exitError,
+			[]string{"no fake server at " + closed}},
+		{"not a fake server", []string{"PAVE_BASE_URL=" + notFake.URL}, []string{"fake", "accounts"}, exitNotFound,
+			[]string{"is " + notFake.URL + " a pave fake server?"}},
+		{"a base URL with a path", []string{"PAVE_BASE_URL=" + srv.URL + "/v1"}, []string{"fake", "accounts"}, exitUsage,
+			[]string{srv.URL + "/v1", "without a path"}},
 		{"no base URL", nil, []string{"fake", "start", "NSA-X"}, exitUsage, []string{"--base-url", "PAVE_BASE_URL"}},
-		{"malformed base URL", nil, []string{"fake", "start", "NSA-X", "--base-url", "127.0.0.1:8080"}, exitUsage, []string{"--base-url", "http://"}},
-		{"short control token", env, []string{"fake", "start", "NSA-X", "--control-token", "short"}, exitUsage, []string{"--control-token"}},
-		{"missing key", env, []string{"fake", "start"}, exitUsage, []string{"missing the session key", "pave fake start KEY"}},
+		{"malformed base URL", nil, []string{"fake", "start", "NSA-X", "--base-url", "127.0.0.1:8080"}, exitUsage,
+			[]string{"--base-url", "http://"}},
+		{"short control token", env, []string{"fake", "start", "NSA-X", "--control-token", "short"}, exitUsage,
+			[]string{"--control-token"}},
+		{"missing key", env, []string{"fake", "start"}, exitUsage, []string{"missing the session key",
+			"pave fake start KEY"}},
 		{"two keys", env, []string{"fake", "complete", "A", "B"}, exitUsage, []string{"one session key only"}},
 		{"blank key", env, []string{"fake", "expire", " "}, exitUsage, []string{"is not a session key"}},
 		{"key with a slash", env, []string{"fake", "invalidate", "A/B"}, exitUsage, []string{"is not a session key"}},
-		{"capture without photo code", env, []string{"fake", "capture", done}, exitUsage, []string{"--photo-code is required"}},
-		{"photo code 0", env, []string{"fake", "capture", done, "--photo-code", "0"}, exitUsage, []string{"--photo-code 0", "1 to 13"}},
-		{"photo code 14", env, []string{"fake", "capture", done, "--photo-code", "14"}, exitUsage, []string{"--photo-code 14", "1 to 13"}},
-		{"photo code not a number", env, []string{"fake", "capture", done, "--photo-code", "front"}, exitUsage, []string{"--photo-code"}},
-		{"rejected not a bool", env, []string{"fake", "capture", done, "--photo-code", "1", "--rejected=maybe"}, exitUsage, []string{"--rejected"}},
+		{"capture without photo code", env, []string{"fake", "capture", done}, exitUsage,
+			[]string{"--photo-code is required"}},
+		{"photo code 0", env, []string{"fake", "capture", done, "--photo-code", "0"}, exitUsage, []string{"--photo-code 0",
+			"1 to 13"}},
+		{"photo code 14", env, []string{"fake", "capture", done, "--photo-code", "14"}, exitUsage,
+			[]string{"--photo-code 14", "1 to 13"}},
+		{"photo code not a number", env, []string{"fake", "capture", done, "--photo-code", "front"}, exitUsage,
+			[]string{"--photo-code"}},
+		{"rejected not a bool", env, []string{"fake", "capture", done, "--photo-code", "1", "--rejected=maybe"}, exitUsage,
+			[]string{"--rejected"}},
 		{"note without title", env, []string{"fake", "note", done}, exitUsage, []string{"--title is required"}},
 		{"note with a blank title", env, []string{"fake", "note", done, "--title", "  "}, exitUsage, []string{"--title"}},
 		{"sms with a blank message", env, []string{"fake", "sms", done, "--message", ""}, exitUsage, []string{"--message"}},
@@ -657,7 +494,8 @@ func TestFakeAccountsCommand(t *testing.T) {
 	t.Parallel()
 	srv := pavetest.NewServer(t, pavetest.WithAccounts(
 		pavetest.Account{Username: "lakesidehonda", APIKey: "key-lakeside-0001", APISecret: "secret-lakeside-aaaa"},
-		pavetest.Account{Username: "northshoreauto", APIKey: "key-northshore-0002", APISecret: "secret-northshore-bbbb", DefaultTheme: pave.ThemeCapt},
+		pavetest.Account{Username: "northshoreauto", APIKey: "key-northshore-0002", APISecret: "secret-northshore-bbbb",
+			DefaultTheme: pave.ThemeCapt},
 	))
 	env := []string{"PAVE_BASE_URL=" + srv.URL}
 
@@ -810,7 +648,7 @@ func TestDockerfileCommand(t *testing.T) {
 		require.NoError(t, ln.Close())
 	}
 	const token = "docker-control-token-0123456789"
-	p := startLong(t, []string{envFakeControlToken + "=" + token}, args...)
+	p := startProcess(t, []string{envFakeControlToken + "=" + token}, args...)
 	line := p.waitStartOrSkipIfBusy(t, addr)
 	base := line[strings.Index(line, "http://"):]
 	_, port, _ := net.SplitHostPort(addr)
@@ -846,7 +684,7 @@ func TestFakeServeStartupTiming(t *testing.T) {
 	var toStart, toSigned []time.Duration
 	for range runs {
 		t0 := time.Now()
-		p := startLong(t, nil, "fake", "serve", "--addr", "127.0.0.1:0", "--json", "--show-secrets")
+		p := startProcess(t, nil, "fake", "serve", "--addr", "127.0.0.1:0", "--json", "--show-secrets")
 		line := p.waitLine(t, 30*time.Second, "the start message", func(l string) bool { return strings.HasPrefix(l, "{") })
 		started := time.Since(t0)
 		var st fakeStart
@@ -864,7 +702,8 @@ func TestFakeServeStartupTiming(t *testing.T) {
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 		return s[len(s)/2]
 	}
-	t.Logf("pave fake serve (coverage build), median of %d runs: start line %v after exec, first signed request answered %v after exec (runs: %v / %v)",
+	t.Logf("pave fake serve, median of %d runs: start line %v after exec, "+
+		"first signed request answered %v after exec (runs: %v / %v)",
 		runs, median(toStart).Round(time.Millisecond), median(toSigned).Round(time.Millisecond), toStart, toSigned)
 }
 
@@ -879,7 +718,8 @@ func TestFakeAndListenHelp(t *testing.T) {
 		assert.Contains(t, r.stdout, "  pave "+c[0], "%v", c)
 	}
 	r := mustOK(t, cli(t, nil, "fake"))
-	for _, sub := range []string{"serve", "accounts", "start", "capture", "complete", "expire", "invalidate", "note", "sms"} {
+	for _, sub := range []string{"serve", "accounts", "start", "capture", "complete", "expire", "invalidate", "note",
+		"sms"} {
 		assert.Regexp(t, `(?m)^  `+sub+`\s`, r.stdout)
 	}
 }

@@ -35,7 +35,8 @@ func TestHotspotsUploadProcessResults(t *testing.T) {
 	assert.Equal(t, "STOCK-4411", sess.ClientID)
 
 	r := mustOK(t, cli(t, env, "hotspots", "upload", key,
-		"--photo", "front_left=https://cdn.example/fl.jpg", "--photo", "REAR=https://cdn.example/r.jpg", "--photo", "Right=https://cdn.example/ri.jpg"))
+		"--photo", "front_left=https://cdn.example/fl.jpg", "--photo", "REAR=https://cdn.example/r.jpg",
+		"--photo", "Right=https://cdn.example/ri.jpg"))
 	assert.Regexp(t, `LABEL\s+VERDICT`, r.stdout)
 	assert.Regexp(t, `Front_Left\s+accepted`, r.stdout)
 	assert.Regexp(t, `Rear\s+accepted`, r.stdout)
@@ -151,12 +152,15 @@ func TestHotspotsBadInput(t *testing.T) {
 		{[]string{"hotspots", "upload", key}, exitUsage, []string{"--photo", "at least one"}},
 		{[]string{"hotspots", "upload", key, "--photo", "front"}, exitUsage, []string{"--photo", "LABEL=URL"}},
 		{[]string{"hotspots", "upload", key, "--photo", "=" + img}, exitUsage, []string{"--photo", "LABEL=URL"}},
-		{[]string{"hotspots", "upload", key, "--photo", "roof=" + img}, exitUsage, []string{"--photo", `unknown label "roof"`, "Front_Left"}},
+		{[]string{"hotspots", "upload", key, "--photo", "roof=" + img}, exitUsage, []string{"--photo",
+			`unknown label "roof"`, "Front_Left"}},
 		{[]string{"hotspots", "upload", key, "--photo", "front="}, exitUsage, []string{"--photo", "http or https"}},
-		{[]string{"hotspots", "upload", key, "--photo", "front=ftp://cdn.example/f.jpg"}, exitUsage, []string{"--photo", "http or https"}},
+		{[]string{"hotspots", "upload", key, "--photo", "front=ftp://cdn.example/f.jpg"}, exitUsage, []string{"--photo",
+			"http or https"}},
 		{[]string{"hotspots", "upload", key, "--photo", "front=/f.jpg"}, exitUsage, []string{"--photo"}},
 		{[]string{"hotspots", "upload", "--photo", "front=" + img}, exitUsage, []string{"KEY"}},
-		{[]string{"hotspots", "upload", key, "--photo", "front=" + img, "--photo", "FRONT=" + img}, exitValidation, []string{"photo_label", "--photo"}},
+		{[]string{"hotspots", "upload", key, "--photo", "front=" + img, "--photo", "FRONT=" + img}, exitValidation,
+			[]string{"photo_label", "--photo"}},
 		{[]string{"hotspots", "results"}, exitUsage, []string{"KEY"}},
 		{[]string{"hotspots", "results", key, "--timeout", "1m"}, exitUsage, []string{"--timeout", "--wait"}},
 		{[]string{"hotspots", "results", key, "--interval", "1s"}, exitUsage, []string{"--interval", "--wait"}},
@@ -197,7 +201,8 @@ func TestHotspotsUploadRefusedPhoto(t *testing.T) {
 	}))
 	t.Cleanup(ts.Close)
 	creds := pavetest.MockCredentials()
-	env := []string{"PAVE_BASE_URL=" + ts.URL, "PAVE_USERNAME=" + creds.Username, "PAVE_API_KEY=" + creds.APIKey, "PAVE_API_SECRET=" + creds.APISecret}
+	env := []string{"PAVE_BASE_URL=" + ts.URL, "PAVE_USERNAME=" + creds.Username, "PAVE_API_KEY=" + creds.APIKey,
+		"PAVE_API_SECRET=" + creds.APISecret}
 	args := []string{"hotspots", "upload", pavetest.FixtureSessionKey,
 		"--photo", "vin=https://cdn.spin360.example/lot7/3310/vin.jpg",
 		"--photo", "left=https://cdn.spin360.example/lot7/3310/left.jpg",

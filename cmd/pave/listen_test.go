@@ -65,10 +65,18 @@ func listenTestDeliveries(t *testing.T, key string) []listenTestDelivery {
 	completeBody, err := json.Marshal(doc)
 	require.NoError(t, err)
 	return []listenTestDelivery{
-		{pave.EventSMSProcess, `{"event": "SESSION:SMS_PROCESS", "phone": "+1` + listenCustomerPhone + `", "status": "error", "message": "Undeliverable"}`},
-		{pave.EventStatusChange, `{"event": "SESSION:STATUS_CHANGE", "session_key": "` + key + `", "status": "PROCESS", "previous_status": "STARTED"}`},
-		{pave.EventStageChange, `{"event": "SESSION:STAGE_CHANGE", "session_key": "` + key + `", "photo_url": "https://images.example/` + key + `_04_ABC.jpg", "photo_status": "REJECTED", "message": "Wrong View"}`},
-		{pave.EventNoteInsert, `{"event": "SESSION:NOTE_INSERT", "session_key": "` + key + `", "note": {"title": "Scratch on bumper", "description": "` + listenCustomerFirst + ` says so"}}`},
+		{pave.EventSMSProcess,
+			`{"event": "SESSION:SMS_PROCESS", "phone": "+1` + listenCustomerPhone +
+				`", "status": "error", "message": "Undeliverable"}`},
+		{pave.EventStatusChange,
+			`{"event": "SESSION:STATUS_CHANGE", "session_key": "` + key +
+				`", "status": "PROCESS", "previous_status": "STARTED"}`},
+		{pave.EventStageChange,
+			`{"event": "SESSION:STAGE_CHANGE", "session_key": "` + key + `", "photo_url": "https://images.example/` +
+				key + `_04_ABC.jpg", "photo_status": "REJECTED", "message": "Wrong View"}`},
+		{pave.EventNoteInsert,
+			`{"event": "SESSION:NOTE_INSERT", "session_key": "` + key + `", "note": {"title": "Scratch on bumper", ` +
+				`"description": "` + listenCustomerFirst + ` says so"}}`},
 		{pave.EventComplete, string(completeBody)},
 	}
 }
@@ -79,7 +87,9 @@ func listenDeliver(t *testing.T, url, secret string, ev pave.EventName, body str
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Pave-Event", string(ev))
+	if ev != "" {
+		req.Header.Set("X-Pave-Event", string(ev))
+	}
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}
@@ -104,12 +114,21 @@ func TestListenPrintsDeliveries(t *testing.T) {
 	t.Parallel()
 	const key = "NSA-LISTEN0001"
 	p := startLong(t, nil, "listen")
-	line := p.waitLine(t, 30*time.Second, "the start line", func(l string) bool { return strings.Contains(l, "listening for PAVE webhooks on") })
+	line := p.waitLine(t, 30*time.Second, "the start line", func(l string) bool {
+		return strings.Contains(l,
+			"listening for PAVE webhooks on")
+	})
 	url := line[strings.Index(line, "http://"):]
-	secretLine := p.waitLine(t, 30*time.Second, "the secret", func(l string) bool { return strings.Contains(l, "secret ") })
+	secretLine := p.waitLine(t, 30*time.Second, "the secret", func(l string) bool {
+		return strings.Contains(l,
+			"secret ")
+	})
 	secret := strings.Fields(secretLine)[1]
 	require.GreaterOrEqual(t, len(secret), 32)
-	p.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool { return strings.Contains(l, "Ctrl-C") })
+	p.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool {
+		return strings.Contains(l,
+			"Ctrl-C")
+	})
 
 	want := map[pave.EventName]string{
 		pave.EventSMSProcess:   `SESSION:SMS_PROCESS\s+-\s+sms error \(Undeliverable\)$`,
@@ -126,19 +145,30 @@ func TestListenPrintsDeliveries(t *testing.T) {
 	for _, d := range listenTestDeliveries(t, key) {
 		code, _ := listenDeliver(t, url, secret, d.event, d.body)
 		assert.Equal(t, http.StatusNoContent, code, d.event)
-		got := p.waitLine(t, 30*time.Second, string(d.event)+" line", func(l string) bool { return strings.Contains(l, string(d.event)) })
+		got := p.waitLine(t, 30*time.Second, string(d.event)+" line", func(l string) bool {
+			return strings.Contains(l,
+				string(d.event))
+		})
 		assert.Regexp(t, `^\d\d:\d\d:\d\d  `+want[d.event], got)
 	}
 
 	// An event this SDK does not know, and a COMPLETE body that is not a
 	// results document, are printed without failing.
-	code, _ := listenDeliver(t, url, secret, "SESSION:RECALLED", `{"event": "SESSION:RECALLED", "session_key": "`+key+`", "phone": "+1`+listenCustomerPhone+`"}`)
+	code, _ := listenDeliver(t, url, secret, "SESSION:RECALLED",
+		`{"event": "SESSION:RECALLED", "session_key": "`+key+`", "phone": "+1`+listenCustomerPhone+`"}`)
 	assert.Equal(t, http.StatusNoContent, code)
-	got := p.waitLine(t, 30*time.Second, "the unknown event", func(l string) bool { return strings.Contains(l, "SESSION:RECALLED") })
+	got := p.waitLine(t, 30*time.Second, "the unknown event", func(l string) bool {
+		return strings.Contains(l,
+			"SESSION:RECALLED")
+	})
 	assert.Regexp(t, `SESSION:RECALLED\s+`+key+`\s+\(\d+ bytes\)$`, got)
-	code, _ = listenDeliver(t, url, secret, pave.EventComplete, `{"event": "SESSION:COMPLETE", "session": "not an object"}`)
+	code, _ = listenDeliver(t, url, secret, pave.EventComplete,
+		`{"event": "SESSION:COMPLETE", "session": "not an object"}`)
 	assert.Equal(t, http.StatusNoContent, code)
-	got = p.waitLine(t, 30*time.Second, "the unreadable COMPLETE", func(l string) bool { return strings.Contains(l, "SESSION:COMPLETE") })
+	got = p.waitLine(t, 30*time.Second, "the unreadable COMPLETE", func(l string) bool {
+		return strings.Contains(l,
+			"SESSION:COMPLETE")
+	})
 	assert.Contains(t, got, "body not readable as SESSION:COMPLETE")
 
 	// A wrong or missing secret is refused and reported on stderr.
@@ -183,7 +213,8 @@ func TestListenJSON(t *testing.T) {
 			for _, d := range listenTestDeliveries(t, key) {
 				code, _ := listenDeliver(t, st.URL, st.Secret, d.event, d.body)
 				require.Equal(t, http.StatusNoContent, code)
-				got := p.waitJSON(t, 30*time.Second, string(d.event), func(m map[string]any) bool { return m["event"] == string(d.event) })
+				got := p.waitJSON(t, 30*time.Second, string(d.event),
+					func(m map[string]any) bool { return m["event"] == string(d.event) })
 				assert.Equal(t, true, got["secret_ok"])
 				assert.Equal(t, float64(http.StatusNoContent), got["answered"])
 				_, err := time.Parse(time.RFC3339, got["time"].(string))
@@ -264,10 +295,17 @@ func TestListenForwards(t *testing.T) {
 	t.Cleanup(appSrv.Close)
 
 	const secret = "my-own-webhook-secret-0123456789"
-	p := startLong(t, []string{"MY_SECRET=" + secret}, "listen", "--forward-to", appSrv.URL+"/hooks/pave?tenant=7", "--secret-env", "MY_SECRET", "--events", "stage_change,SESSION:COMPLETE")
-	line := p.waitLine(t, 30*time.Second, "the start line", func(l string) bool { return strings.Contains(l, "listening for PAVE webhooks on") })
+	p := startLong(t, []string{"MY_SECRET=" + secret}, "listen", "--forward-to", appSrv.URL+"/hooks/pave?tenant=7",
+		"--secret-env", "MY_SECRET", "--events", "stage_change,SESSION:COMPLETE")
+	line := p.waitLine(t, 30*time.Second, "the start line", func(l string) bool {
+		return strings.Contains(l,
+			"listening for PAVE webhooks on")
+	})
 	url := line[strings.Index(line, "http://"):]
-	p.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool { return strings.Contains(l, "Ctrl-C") })
+	p.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool {
+		return strings.Contains(l,
+			"Ctrl-C")
+	})
 	out := p.stdout()
 	assert.NotContains(t, out, secret, "a given secret is never printed")
 	assert.Contains(t, out, "forwarding to "+appSrv.URL)
@@ -289,14 +327,20 @@ func TestListenForwards(t *testing.T) {
 	assert.Equal(t, string(pave.EventStageChange), r.Header.Get("X-Pave-Event"))
 	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 	assert.Equal(t, stage.body, app.bodies[0])
-	got := p.waitLine(t, 30*time.Second, "the STAGE_CHANGE line", func(l string) bool { return strings.Contains(l, "SESSION:STAGE_CHANGE") })
+	got := p.waitLine(t, 30*time.Second, "the STAGE_CHANGE line", func(l string) bool {
+		return strings.Contains(l,
+			"SESSION:STAGE_CHANGE")
+	})
 	assert.True(t, strings.HasSuffix(got, "-> app 202"), got)
 
 	// The app fails: PAVE is told so, and delivers again.
 	app.setStatus(http.StatusServiceUnavailable)
 	code, _ = listenDeliver(t, url, secret, complete.event, complete.body)
 	assert.Equal(t, http.StatusServiceUnavailable, code)
-	got = p.waitLine(t, 30*time.Second, "the COMPLETE line", func(l string) bool { return strings.Contains(l, "SESSION:COMPLETE") })
+	got = p.waitLine(t, 30*time.Second, "the COMPLETE line", func(l string) bool {
+		return strings.Contains(l,
+			"SESSION:COMPLETE")
+	})
 	assert.Contains(t, got, "grade ")
 	assert.True(t, strings.HasSuffix(got, "-> app 503"), got)
 	assert.Equal(t, complete.body, app.bodies[1])
@@ -316,9 +360,15 @@ func TestListenForwards(t *testing.T) {
 	appSrv.Close()
 	code, _ = listenDeliver(t, url, secret, stage.event, stage.body)
 	assert.Equal(t, http.StatusBadGateway, code)
-	got = p.waitLine(t, 30*time.Second, "the unreachable line", func(l string) bool { return strings.Contains(l, "SESSION:STAGE_CHANGE") })
+	got = p.waitLine(t, 30*time.Second, "the unreachable line", func(l string) bool {
+		return strings.Contains(l,
+			"SESSION:STAGE_CHANGE")
+	})
 	assert.True(t, strings.HasSuffix(got, "-> app unreachable"), got)
-	got = p.waitLine(t, 30*time.Second, "the forwarding failure", func(l string) bool { return strings.Contains(l, "forwarding to") })
+	got = p.waitLine(t, 30*time.Second, "the forwarding failure", func(l string) bool {
+		return strings.Contains(l,
+			"forwarding to")
+	})
 	assert.Contains(t, got, "answered PAVE 502")
 
 	p.stop(t)
@@ -339,22 +389,30 @@ func TestListenBadFlags(t *testing.T) {
 		{"addr without port", nil, []string{"--addr", "localhost"}, exitUsage, []string{"--addr", "host:port"}},
 		{"addr port out of range", nil, []string{"--addr", "127.0.0.1:70000"}, exitUsage, []string{"--addr", "0 to 65535"}},
 		{"addr missing value", nil, []string{"--addr"}, exitUsage, []string{"--addr"}},
-		{"forward-to not a URL", nil, []string{"--forward-to", "localhost:3000"}, exitUsage, []string{"--forward-to", "http://"}},
+		{"forward-to not a URL", nil, []string{"--forward-to", "localhost:3000"}, exitUsage, []string{"--forward-to",
+			"http://"}},
 		{"forward-to ftp", nil, []string{"--forward-to", "ftp://example.com/x"}, exitUsage, []string{"--forward-to"}},
 		{"forward-to empty", nil, []string{"--forward-to", ""}, exitUsage, []string{"--forward-to"}},
-		{"unknown event", nil, []string{"--events", "COMPLETE,EXPLODED"}, exitUsage, []string{"--events", "EXPLODED", "STAGE_CHANGE"}},
+		{"unknown event", nil, []string{"--events", "COMPLETE,EXPLODED"}, exitUsage, []string{"--events", "EXPLODED",
+			"STAGE_CHANGE"}},
 		{"no event", nil, []string{"--events", " , "}, exitUsage, []string{"--events", "no event"}},
 		{"short secret", nil, []string{"--secret", "short"}, exitUsage, []string{"--secret", "at least"}},
 		{"secret with a space", nil, []string{"--secret", "a secret with spaces inside it"}, exitUsage, []string{"--secret"}},
-		{"secret and secret-env", []string{"S=0123456789abcdef0123"}, []string{"--secret", "0123456789abcdef0123", "--secret-env", "S"}, exitUsage, []string{"--secret and --secret-env"}},
-		{"secret-env unset", nil, []string{"--secret-env", "NO_SUCH_VARIABLE"}, exitUsage, []string{"--secret-env NO_SUCH_VARIABLE", "not set"}},
+		{"secret and secret-env", []string{"S=0123456789abcdef0123"}, []string{"--secret", "0123456789abcdef0123",
+			"--secret-env", "S"}, exitUsage, []string{"--secret and --secret-env"}},
+		{"secret-env unset", nil, []string{"--secret-env", "NO_SUCH_VARIABLE"}, exitUsage,
+			[]string{"--secret-env NO_SUCH_VARIABLE", "not set"}},
 		{"secret-env empty name", nil, []string{"--secret-env", ""}, exitUsage, []string{"--secret-env"}},
-		{"secret-env short", []string{"S=short"}, []string{"--secret-env", "S"}, exitUsage, []string{"--secret-env S", "at least"}},
-		{"public-url without register", nil, []string{"--public-url", "https://tunnel.example/pave"}, exitUsage, []string{"--public-url", "--register"}},
-		{"public-url malformed", nil, []string{"--register", "--public-url", "tunnel.example"}, exitUsage, []string{"--public-url", "http"}},
+		{"secret-env short", []string{"S=short"}, []string{"--secret-env", "S"}, exitUsage, []string{"--secret-env S",
+			"at least"}},
+		{"public-url without register", nil, []string{"--public-url", "https://tunnel.example/pave"}, exitUsage,
+			[]string{"--public-url", "--register"}},
+		{"public-url malformed", nil, []string{"--register", "--public-url", "tunnel.example"}, exitUsage,
+			[]string{"--public-url", "http"}},
 		{"register not a bool", nil, []string{"--register=sure"}, exitUsage, []string{"--register"}},
 		{"extra argument", nil, []string{"now"}, exitUsage, []string{"now"}},
-		{"register without credentials", nil, []string{"--register"}, exitUnauthorized, []string{"--username", "PAVE_API_SECRET"}},
+		{"register without credentials", nil, []string{"--register"}, exitUnauthorized, []string{"--username",
+			"PAVE_API_SECRET"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -401,14 +459,16 @@ func TestListenRegister(t *testing.T) {
 	// A note fires NOTE_INSERT, delivered to the listener.
 	key := sdkNewSession(t, client)
 	require.NoError(t, srv.AddNote(key, "Dent", "rear door"))
-	got := p.waitJSON(t, 30*time.Second, "the NOTE_INSERT delivery", func(m map[string]any) bool { return m["event"] == string(pave.EventNoteInsert) })
+	got := p.waitJSON(t, 30*time.Second, "the NOTE_INSERT delivery",
+		func(m map[string]any) bool { return m["event"] == string(pave.EventNoteInsert) })
 	assert.Equal(t, key, got["session_key"])
 	assert.Equal(t, "Dent", got["note_title"])
 	p.stop(t)
 
 	// A tunnel's URL instead, with a given secret (not printed).
 	const secret = "tunnel-secret-0123456789abcdef"
-	p, st = startListen(t, fakeEnv(srv), "--register", "--public-url", "https://abc123.tunnel.example/pave", "--secret", secret)
+	p, st = startListen(t, fakeEnv(srv), "--register", "--public-url", "https://abc123.tunnel.example/pave", "--secret",
+		secret)
 	assert.Empty(t, st.Secret)
 	require.Len(t, st.Registered, 5)
 	for _, ev := range pave.Events() {
@@ -433,9 +493,15 @@ func TestCrossProcessFlow(t *testing.T) {
 
 	// Text output, to check what a person sees.
 	lst := startLong(t, env, "listen", "--register")
-	line := lst.waitLine(t, 30*time.Second, "the start line", func(l string) bool { return strings.Contains(l, "listening for PAVE webhooks on") })
+	line := lst.waitLine(t, 30*time.Second, "the start line", func(l string) bool {
+		return strings.Contains(l,
+			"listening for PAVE webhooks on")
+	})
 	url := line[strings.Index(line, "http://"):]
-	lst.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool { return strings.Contains(l, "Ctrl-C") })
+	lst.waitLine(t, 30*time.Second, "the end of the start message", func(l string) bool {
+		return strings.Contains(l,
+			"Ctrl-C")
+	})
 	// stderr is copied on its own pipe: it may trail stdout a little.
 	assert.Eventually(t, func() bool {
 		return strings.Contains(lst.stderr.String(), "signing as the fake server's account "+fs.Accounts[0].Username)
@@ -454,8 +520,12 @@ func TestCrossProcessFlow(t *testing.T) {
 	require.NoError(t, err)
 	grade, ok := res.Grade()
 	require.True(t, ok)
-	got := lst.waitLine(t, 30*time.Second, "the COMPLETE delivery", func(l string) bool { return strings.Contains(l, "SESSION:COMPLETE") })
-	assert.Regexp(t, `SESSION:COMPLETE\s+`+key+`\s+grade `+listenItoa(grade)+`, `+listenItoa(res.DamageCount())+` damages$`, got)
+	got := lst.waitLine(t, 30*time.Second, "the COMPLETE delivery", func(l string) bool {
+		return strings.Contains(l,
+			"SESSION:COMPLETE")
+	})
+	assert.Regexp(t, `SESSION:COMPLETE\s+`+key+`\s+grade `+listenItoa(grade)+`, `+listenItoa(res.DamageCount())+
+		` damages$`, got)
 	out := lst.stdout()
 	assert.Contains(t, out, "SESSION:STATUS_CHANGE")
 	assert.Contains(t, out, "SESSION:STAGE_CHANGE")

@@ -1,22 +1,19 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/cmd/pave/internal/cmd/probe"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -24,17 +21,18 @@ import (
 // API-Timestamp and API-Token: a strict server refuses them, a lenient one
 // accepts them. (The upper-case hex token belongs here: pavetest's strict
 // mode accepts only lowercase hex, as PAVE's docs show it.)
-var lenientOnlySteps = []string{"sign.millis", "sign.offset", "sign.python", "sign.rfc1123", "sign.unix", "sign.upper-hex"}
+var lenientOnlySteps = []string{"sign.millis", "sign.offset", "sign.python", "sign.rfc1123", "sign.unix",
+	"sign.upper-hex"}
 
-func parseProbe(t *testing.T, out string) probeReport {
+func parseProbe(t *testing.T, out string) probe.Report {
 	t.Helper()
-	var rep probeReport
+	var rep probe.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
 	return rep
 }
 
-func probeRowsByStep(rep probeReport) map[string]probeRow {
-	m := map[string]probeRow{}
+func probeRowsByStep(rep probe.Report) map[string]probe.Row {
+	m := map[string]probe.Row{}
 	for _, r := range rep.Rows {
 		m[r.Step] = r
 	}
@@ -77,7 +75,7 @@ func probeAssertRedacted(t *testing.T, creds pave.Credentials, keys []string, ou
 
 // comparableRow is what must agree between two servers: what came back,
 // not when.
-func probeComparable(r probeRow) string {
+func probeComparable(r probe.Row) string {
 	b, _ := json.Marshal(struct {
 		Status   int
 		Accepted bool
@@ -89,7 +87,7 @@ func probeComparable(r probeRow) string {
 }
 
 // diffSteps returns the steps whose rows differ between a and b.
-func probeDiffSteps(t *testing.T, a, b probeReport) []string {
+func probeDiffSteps(t *testing.T, a, b probe.Report) []string {
 	t.Helper()
 	ra, rb := probeRowsByStep(a), probeRowsByStep(b)
 	require.Len(t, rb, len(ra))
@@ -106,7 +104,7 @@ func probeDiffSteps(t *testing.T, a, b probeReport) []string {
 }
 
 // checkProbeReport checks a report from a fake in the given mode.
-func checkProbeReport(t *testing.T, rep probeReport, mode pavetest.TimestampMode) {
+func checkProbeReport(t *testing.T, rep probe.Report, mode pavetest.TimestampMode) {
 	t.Helper()
 	rows := probeRowsByStep(rep)
 	var steps []string
@@ -157,8 +155,9 @@ func TestProbeStrictVersusLenient(t *testing.T) {
 	strict := pavetest.NewServer(t)
 	lenient := pavetest.NewServer(t, pavetest.WithTimestamps(pavetest.Lenient))
 
-	reports := map[pavetest.TimestampMode]probeReport{}
-	for mode, srv := range map[pavetest.TimestampMode]*pavetest.Server{pavetest.Strict: strict, pavetest.Lenient: lenient} {
+	reports := map[pavetest.TimestampMode]probe.Report{}
+	for mode, srv := range map[pavetest.TimestampMode]*pavetest.Server{pavetest.Strict: strict,
+		pavetest.Lenient: lenient} {
 		r := mustOK(t, cli(t, fakeEnv(srv), "probe", "--yes", "--json"))
 		rep := parseProbe(t, r.stdout)
 		checkProbeReport(t, rep, mode)
@@ -192,7 +191,7 @@ func TestProbeStrictVersusLenient(t *testing.T) {
 // strict and lenient, signing as their default accounts.
 func TestProbeFakeServe(t *testing.T) {
 	t.Parallel()
-	reports := map[string]probeReport{}
+	reports := map[string]probe.Report{}
 	for _, mode := range []string{"--strict", "--lenient"} {
 		base := probeStartFakeServe(t, mode)
 		r := mustOK(t, cli(t, []string{"PAVE_BASE_URL=" + base}, "probe", "--yes", "--json"))
@@ -208,42 +207,8 @@ func TestProbeFakeServe(t *testing.T) {
 // its base URL; it is interrupted at the end of the test.
 func probeStartFakeServe(t *testing.T, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, binPath, append([]string{"fake", "serve", "--addr", "127.0.0.1:0", "--json"}, args...)...)
-	cmd.Env = baseEnv(t)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 10 * time.Second
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	first := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "{") {
-				first <- sc.Text()
-				break
-			}
-		}
-		close(first)
-	}()
-	var line string
-	select {
-	case line = <-first:
-	case <-time.After(30 * time.Second):
-		t.Fatal("pave fake serve printed no start message")
-	}
-	var start struct {
-		BaseURL string `json:"base_url"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(line), &start), line)
-	require.NotEmpty(t, start.BaseURL, line)
-	return start.BaseURL
+	_, st := startFake(t, nil, args...)
+	return st.BaseURL
 }
 
 func TestProbeAsksFirst(t *testing.T) {
@@ -359,7 +324,7 @@ func TestProbeFailures(t *testing.T) {
 		assert.Equal(t, exitUnauthorized, r.code, r.stderr)
 		assert.Contains(t, r.stderr, "run pave doctor")
 		rep := parseProbe(t, r.stdout)
-		assert.Len(t, rep.Rows, len(signVariants), "no session steps")
+		assert.Len(t, rep.Rows, len(probe.Variants), "no session steps")
 		assert.Zero(t, probeCountRequests(srv, http.MethodPost, "/"))
 		assert.NotContains(t, r.stdout+r.stderr, "not-the-secret-of-this-key")
 	})
@@ -409,7 +374,7 @@ func TestProbeShapeOf(t *testing.T) {
 	var v any
 	require.NoError(t, json.Unmarshal([]byte(`{"b":1,"a":{"y":[{"q":1},{"p":"secret value"}],"x":null},"c":[1,2]}`), &v))
 	got := map[string][]string{}
-	probeShapeOf(v, "$", 0, got)
+	probe.ShapeOf(v, "$", 0, got)
 	assert.Equal(t, map[string][]string{
 		"$":       {"a", "b", "c"},
 		"$.a":     {"x", "y"},

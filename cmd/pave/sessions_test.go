@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/cmd/pave/internal/cmd/sessions"
 	"github.com/pave-go/pave/internal/report"
 	"github.com/pave-go/pave/pavetest"
 )
@@ -110,7 +111,8 @@ func TestSessionsCreate(t *testing.T) {
 		assert.Equal(t, "Accord", body.Vehicle.Model)
 		assert.Equal(t, pave.Int(42000), body.Vehicle.OdomReading)
 		assert.Equal(t, pave.Kilometres, body.Vehicle.OdomUnit)
-		assert.Equal(t, pave.SMS{To: "+1 416 555 0199", ToName: "Maria Lopez", From: "+14165550100", By: "Lakeside Honda"}, *body.SMS)
+		assert.Equal(t, pave.SMS{To: "+1 416 555 0199", ToName: "Maria Lopez", From: "+14165550100", By: "Lakeside Honda"},
+			*body.SMS)
 	})
 
 	t.Run("no flags sends no settings", func(t *testing.T) {
@@ -131,14 +133,10 @@ func TestSessionsUsageErrors(t *testing.T) {
 		args []string
 		want string // in stderr
 	}{
-		{[]string{"sessions", "create", "--theme", "DARK"}, "--theme"},
 		{[]string{"sessions", "create", "--theme"}, "--theme"},
-		{[]string{"sessions", "create", "--odometer", "-1"}, "--odometer"},
 		{[]string{"sessions", "create", "--odometer", "many"}, "--odometer"},
 		{[]string{"sessions", "create", "--odometer-unit", "MILES"}, "--odometer-unit"},
 		{[]string{"sessions", "create", "--odometer", "5", "--odometer-unit", "furlongs"}, "--odometer-unit"},
-		{[]string{"sessions", "create", "--year", "1850"}, "--year"},
-		{[]string{"sessions", "create", "--year", "2200"}, "--year"},
 		{[]string{"sessions", "create", "--reference", "lead"}, "--reference"},
 		{[]string{"sessions", "create", "--reference", "=88127"}, "--reference"},
 		{[]string{"sessions", "create", "--language", "e n"}, "--language"},
@@ -158,8 +156,6 @@ func TestSessionsUsageErrors(t *testing.T) {
 		{[]string{"sessions", "resend"}, "KEY"},
 		{[]string{"sessions", "resend", key, "--phone", ""}, "--phone"},
 		{[]string{"sessions", "update", key}, "nothing to change"},
-		{[]string{"sessions", "update", key, "--theme", "neon"}, "--theme"},
-		{[]string{"sessions", "update", key, "--odometer", "-1"}, "--odometer"},
 		{[]string{"sessions", "update", "--theme", "PRO"}, "KEY"},
 		{[]string{"sessions", "wait", key, "--interval", "0"}, "--interval"},
 		{[]string{"sessions", "wait", key, "--interval", "1ms"}, "--interval"},
@@ -198,11 +194,19 @@ func TestSessionsValidationErrors(t *testing.T) {
 		{[]string{"sessions", "create", "--vin", "1HGCV1F39LA01234"}, []string{"vehicle.vin", "--vin"}},
 		{[]string{"sessions", "create", "--vin", "1HGCV1F39LA01234O"}, []string{"vehicle.vin", "--vin"}},
 		{[]string{"sessions", "create", "--sms-to", "12"}, []string{"sms.to", "--sms-to"}},
-		{[]string{"sessions", "create", "--vin", "SHORT", "--sms-from", "abc"}, []string{"vehicle.vin", "sms.from", "--sms-from, --vin"}},
+		{[]string{"sessions", "create", "--vin", "SHORT", "--sms-from", "abc"}, []string{"vehicle.vin", "sms.from",
+			"--sms-from, --vin"}},
 		{[]string{"sessions", "create", "--redirect-url", "not a url"}, []string{"session.redirect_url", "--redirect-url"}},
 		{[]string{"sessions", "update", key, "--sms-to", "1"}, []string{"sms.to", "--sms-to"}},
 		{[]string{"sessions", "resend", key, "--phone", "12"}, []string{"phone", "--phone"}},
 		{[]string{"sessions", "get", ".."}, []string{"session_key", "KEY"}},
+		// What the SDK validates, it validates (exit 3), naming the flag.
+		{[]string{"sessions", "create", "--theme", "DARK"}, []string{"session.theme", "--theme"}},
+		{[]string{"sessions", "create", "--odometer", "-1"}, []string{"vehicle.odom_reading", "--odometer"}},
+		{[]string{"sessions", "create", "--year", "1850"}, []string{"vehicle.year", "--year"}},
+		{[]string{"sessions", "create", "--year", "2200"}, []string{"vehicle.year", "--year"}},
+		{[]string{"sessions", "update", key, "--theme", "neon"}, []string{"session.theme", "--theme"}},
+		{[]string{"sessions", "update", key, "--odometer", "-1"}, []string{"vehicle.odom_reading", "--odometer"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -304,7 +308,7 @@ func TestSessionsLifecycle(t *testing.T) {
 	assert.Regexp(t, `Grade:\s+\d/5, `+sum.GradeLabel, r.stdout)
 	assert.Regexp(t, `Damages:\s+`+strconv.Itoa(sum.DamageCount), r.stdout)
 	if sum.DamageCount > 0 {
-		assert.Regexp(t, `COMPONENT\s+DAMAGES\s+WORST DAMAGE\s+REPAIR`, r.stdout)
+		assert.Regexp(t, `COMPONENT\s+N\s+REPAIR\s+WORST DAMAGE`, r.stdout)
 		for c := range sum.WorstByComponent {
 			assert.Contains(t, r.stdout, c)
 		}
@@ -412,7 +416,8 @@ func TestSessionsUpdateDeleteResend(t *testing.T) {
 	t.Run("update", func(t *testing.T) {
 		t.Parallel()
 		key := cliCreateSession(t, env)
-		r := mustOK(t, cli(t, env, "sessions", "update", key, "--theme", "capt", "--redirect-url", "https://crm.example/done", "--language", "EN"))
+		r := mustOK(t, cli(t, env, "sessions", "update", key, "--theme", "capt", "--redirect-url",
+			"https://crm.example/done", "--language", "EN"))
 		assert.Regexp(t, `Theme:\s+CAPT`, r.stdout)
 		assert.Regexp(t, `Redirect URL:\s+https://crm.example/done`, r.stdout)
 		sess, err := srv.Session(key)
@@ -421,11 +426,13 @@ func TestSessionsUpdateDeleteResend(t *testing.T) {
 		assert.Equal(t, "https://crm.example/done", sess.RedirectURL)
 		var body map[string]map[string]any
 		require.NoError(t, lastRequestTo(t, srv, http.MethodPut, "/v1/sessions/"+key).DecodeBody(&body))
-		assert.Equal(t, map[string]map[string]any{"session": {"theme": "CAPT", "redirect_url": "https://crm.example/done", "language": "EN"}}, body,
+		assert.Equal(t, map[string]map[string]any{"session": {"theme": "CAPT", "redirect_url": "https://crm.example/done",
+			"language": "EN"}}, body,
 			"only what changes is sent")
 
 		var got map[string]any
-		require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "update", key, "--theme", "LITE", "--json")).stdout), &got))
+		require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "update", key, "--theme", "LITE",
+			"--json")).stdout), &got))
 		assert.Equal(t, key, got["session_key"])
 		assert.Equal(t, "LITE", got["theme"])
 	})
@@ -460,7 +467,8 @@ func TestSessionsUpdateDeleteResend(t *testing.T) {
 		key = cliCreateSession(t, env, "--sms-to", "+14165550199")
 		require.NoError(t, srv.SetSMSResult(key, true, ""), "PAVE resends only an SMS reported delivered")
 		var got map[string]any
-		require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "resend", key, "--phone", "+14165550123", "--json")).stdout), &got))
+		require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "resend", key, "--phone", "+14165550123",
+			"--json")).stdout), &got))
 		assert.Equal(t, "success", got["status"])
 	})
 }
@@ -532,7 +540,7 @@ func TestSessionsOnATerminal(t *testing.T) {
 		_, link, ok := strings.Cut(r.stdout, "Capture link:")
 		require.True(t, ok, r.stdout)
 		link = strings.TrimSpace(strings.SplitN(link, "\n", 2)[0])
-		qr, err := captureQR(link)
+		qr, err := sessions.CaptureQR(link)
 		require.NoError(t, err)
 		assert.Contains(t, r.stdout, qr)
 		assert.Contains(t, r.stdout, "Scan with a phone to open the capture link.")
@@ -570,4 +578,45 @@ func TestSessionsOnATerminal(t *testing.T) {
 		assert.NotContains(t, line, "\n")
 		assert.Contains(t, report, "Grade:")
 	})
+}
+
+// TestSessionsCompare compares a first inspection with a repeat of it a
+// day later on the fake's clock (which the command follows): the chosen new
+// damage and the repaired component are named, the table fits 80 columns,
+// and --json is the comparison.
+func TestSessionsCompare(t *testing.T) {
+	t.Parallel()
+	srv := pavetest.NewServer(t)
+	env := fakeEnv(srv)
+	first := cliCreateSession(t, env, "--vin", "1HGCV1F39LA012345")
+	require.NoError(t, srv.Complete(first))
+	res, err := srv.Client().Sessions.Results(t.Context(), first)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Damages(), "the fake's first inspection has damages to repair")
+	repaired := res.Damages()[0].Component
+	srv.AdvanceClock(24 * time.Hour)
+	second := cliCreateSession(t, env, "--vin", "1HGCV1F39LA012345")
+	require.NoError(t, srv.CompleteRepeat(second, pavetest.Repeat{Previous: first, Repaired: []string{repaired},
+		NewDamages: []pavetest.RepeatDamage{{Component: "WINDSHIELD_FRONT_UNIQUE", DamageName: "CHIPPED_MINOR"}}}))
+
+	r := mustOK(t, cli(t, env, "sessions", "compare", first, second))
+	assert.Regexp(t, `(?m)^new\s+WINDSHIELD_FRONT_UNIQUE\s+CHIPPED_MINOR$`, r.stdout)
+	assert.Regexp(t, `(?m)^repaired\s+`+repaired+`\s`, r.stdout)
+	assert.Contains(t, r.stdout, "1 new")
+	for _, line := range strings.Split(r.stdout, "\n") {
+		assert.LessOrEqual(t, len(line), 80, line)
+	}
+
+	var got pave.Comparison
+	require.NoError(t, json.Unmarshal([]byte(mustOK(t, cli(t, env, "sessions", "compare", first, second, "--json")).stdout), &got))
+	assert.Equal(t, second, got.AfterSessionKey)
+	require.Len(t, got.New, 1)
+	assert.Equal(t, "WINDSHIELD_FRONT_UNIQUE", got.New[0].Component)
+
+	back := cli(t, env, "sessions", "compare", second, first)
+	assert.Equal(t, 3, back.code, "after older than before is a validation error: %s", back.stderr)
+	other := cliCreateSession(t, env, "--vin", "2T1BURHE5JC074512")
+	require.NoError(t, srv.Complete(other))
+	assert.Equal(t, 3, cli(t, env, "sessions", "compare", first, other).code, "another vehicle")
+	assert.Equal(t, 2, cli(t, env, "sessions", "compare", first).code, "two keys")
 }

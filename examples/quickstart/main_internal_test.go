@@ -52,7 +52,12 @@ func TestQuickstartEmbedded(t *testing.T) {
 	assert.Contains(t, got, "  VIN:      1HGCV1F39LA012345\n")
 	assert.Regexp(t, `  Grade: +[1-5]/5, \w+`, got)
 	assert.Regexp(t, `  Damages: +\d+\n`, got)
-	assert.Regexp(t, `  COMPONENT +DAMAGES +WORST DAMAGE +REPAIR\n`, got)
+	assert.Regexp(t, `  COMPONENT +N +REPAIR +WORST DAMAGE\n`, got)
+	for _, line := range strings.Split(got[report:], "\n") {
+		if strings.HasPrefix(line, "  ") { // the report's lines
+			assert.LessOrEqual(t, len([]rune(line)), 80, "the report fits a terminal: %q", line)
+		}
+	}
 
 	// The customer's name never reaches the output.
 	assert.NotContains(t, got, "Maria")

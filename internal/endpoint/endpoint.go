@@ -68,8 +68,14 @@ type Endpoint struct {
 	// Response the type of a successful answer's body, "[]T" for a list.
 	Request  string
 	Response string
-	// Status is the documented success status.
-	Status int
+	// Body is the schema of a successful answer's body in the OpenAPI
+	// document when it is not Response itself: an envelope around it, or
+	// the readings PAVE leaves open (a type of internal/openapi's shapes).
+	Body string
+	// Status is the documented success status; OtherStatuses are statuses
+	// other pages of PAVE's documentation show for the same answer.
+	Status        int
+	OtherStatuses []int
 	// Fixture is the success answer in fixtures/.
 	Fixture string
 	// Errors are the error answers PAVE documents (or the fake chooses

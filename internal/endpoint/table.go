@@ -11,7 +11,7 @@ var (
 		Notes: "PAVE's Create Session page shows 201 and its Deep Linking page 200 for the same body: " +
 			"any 2xx is success. Hotspots sessions are created here too.",
 		Auth: Signed, Request: "CreateSessionRequest", Response: "Session",
-		Status: http.StatusCreated, Fixture: "session_created.json", Acts: true,
+		Status: http.StatusCreated, OtherStatuses: []int{http.StatusOK}, Fixture: "session_created.json", Acts: true,
 		Errors: []Answer{{http.StatusBadRequest, "error_validation.json", "a field is missing or invalid"}},
 	}
 	GetSession = &Endpoint{
@@ -31,7 +31,7 @@ var (
 		Summary: "The notes attached to a session.",
 		Notes: "PAVE lists the page but not its answer: the SDK accepts a list or an object wrapping one " +
 			"under data or notes; the fake answers a list of {id, title, description, created_at}.",
-		Auth: Signed, Response: "[]Note", Status: http.StatusOK, Fixture: "notes.json",
+		Auth: Signed, Response: "[]Note", Body: "NoteList", Status: http.StatusOK, Fixture: "notes.json",
 		Errors: []Answer{{http.StatusNotFound, "error_not_found.json", "no such session for this API key"}},
 	}
 	Results = &Endpoint{
@@ -52,7 +52,7 @@ var (
 		Notes: "PAVE documents the success only as \"updated successfully\": the SDK takes a session from the " +
 			"answer when there is one, else reads it back. Theme only while IDLE; redirect_url and language " +
 			"before COMPLETE; sms.to before start after a failed SMS (and it texts the new number).",
-		Auth: Signed, Request: "UpdateSessionRequest", Response: "Session",
+		Auth: Signed, Request: "UpdateSessionRequest", Response: "Session", Body: "SessionUpdated",
 		Status: http.StatusOK, Fixture: "session.json",
 		Errors: []Answer{
 			{http.StatusBadRequest, "error_validation.json", "a field is invalid or may not change in this status"},
@@ -72,19 +72,19 @@ var (
 	ListCallbacks = &Endpoint{
 		Op: "Webhooks.List", Method: http.MethodGet, Pattern: "/v1/callbacks",
 		Summary: "The webhook (callback) settings of the API key.",
-		Auth:    Signed, Response: "[]Callback", Status: http.StatusOK, Fixture: "callbacks_list.json",
+		Auth:    Signed, Response: "[]Callback", Body: "CallbackList", Status: http.StatusOK, Fixture: "callbacks_list.json",
 	}
 	GetCallback = &Endpoint{
 		Op: "Webhooks.Get", Method: http.MethodGet, Pattern: "/v1/callbacks/{event}",
 		Summary: "The setting of one event, wrapped under data.",
-		Auth:    Signed, Response: "Callback", Status: http.StatusOK, Fixture: "callback.json",
+		Auth:    Signed, Response: "Callback", Body: "CallbackAnswer", Status: http.StatusOK, Fixture: "callback.json",
 		Errors: []Answer{{http.StatusNotFound, "error_callback_not_found.json", "the event has no setting"}},
 	}
 	CreateCallback = &Endpoint{
 		Op: "Webhooks.Create", Method: http.MethodPost, Pattern: "/v1/callbacks",
 		Summary: "Register where PAVE sends one event; the answer is the setting, flat, beside api_key.",
 		Notes:   "PAVE does not document the answer to an event that already has a setting; the fake answers 400.",
-		Auth:    Signed, Request: "Callback", Response: "Callback",
+		Auth:    Signed, Request: "callbackCreate", Response: "Callback", Body: "CallbackAnswer",
 		Status: http.StatusOK, Fixture: "callback_created.json", Acts: true,
 		Errors: []Answer{
 			{http.StatusBadRequest, "error_missing_fields.json", "event or url is missing"},
@@ -94,7 +94,7 @@ var (
 	UpdateCallback = &Endpoint{
 		Op: "Webhooks.Update", Method: http.MethodPut, Pattern: "/v1/callbacks/{event}",
 		Summary: "Replace the setting of one event.",
-		Auth:    Signed, Request: "Callback", Response: "Callback",
+		Auth:    Signed, Request: "callbackUpdate", Response: "Callback", Body: "CallbackAnswer",
 		Status: http.StatusOK, Fixture: "callback_created.json",
 		Errors: []Answer{
 			{http.StatusBadRequest, "error_missing_fields.json", "url is missing"},
@@ -113,7 +113,7 @@ var (
 		Summary: "Submit the URLs of photos you already have, one per standard view.",
 		Notes: "Only the beginning of the per-photo message is documented; failure shapes are not. " +
 			"Whether fewer than 13 views are accepted is not documented.",
-		Auth: KeyOnly, Request: "hotspotUploadRequest", Response: "[]HotspotUpload",
+		Auth: KeyOnly, Request: "hotspotUploadRequest", Response: "[]HotspotUpload", Body: "HotspotUploads",
 		Status: http.StatusOK, Fixture: "hotspots_upload.json", Acts: true,
 		Errors: []Answer{
 			{http.StatusBadRequest, "error_missing_fields.json", "photos is missing or empty"},

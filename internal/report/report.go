@@ -40,14 +40,38 @@ func Write(out io.Writer, res *pave.Results) {
 	}
 	slices.Sort(components)
 
-	fmt.Fprintln(out)
-	tw = Table(out)
-	fmt.Fprintln(tw, "  COMPONENT\tDAMAGES\tWORST DAMAGE\tREPAIR")
+	// The worst damage comes last and is cut to keep every line within
+	// Width columns.
+	rows := [][3]string{{"COMPONENT", "N", "REPAIR"}}
+	last := []string{"WORST DAMAGE"}
 	for _, c := range components {
 		worst := sum.WorstByComponent[c]
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", Dash(c), len(byComponent[c]), DamageName(worst.Description, worst.DamageName), Dash(worst.RepairMethod))
+		rows = append(rows, [3]string{Dash(c), fmt.Sprint(len(byComponent[c])), Dash(worst.RepairMethod)})
+		last = append(last, DamageName(worst.Description, worst.DamageName))
 	}
-	_ = tw.Flush()
+	var widths [3]int
+	for _, r := range rows {
+		for i, cell := range r {
+			widths[i] = max(widths[i], len(cell))
+		}
+	}
+	room := Width - (2 + widths[0] + 2 + widths[1] + 2 + widths[2] + 2)
+	fmt.Fprintln(out)
+	for i, r := range rows {
+		fmt.Fprintf(out, "  %-*s  %-*s  %-*s  %s\n", widths[0], r[0], widths[1], r[1], widths[2], r[2], cut(last[i], room))
+	}
+}
+
+// Width is the widest line Write prints: a terminal's 80 columns.
+const Width = 80
+
+// cut shortens s to n runes, ending with "..." when it cut.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n || n < 4 {
+		return s
+	}
+	return string(r[:n-3]) + "..."
 }
 
 // Table returns the aligned-columns writer every table uses; call Flush.
@@ -70,13 +94,10 @@ func VehicleName(v pave.Vehicle) string {
 	return Dash(strings.Join(parts, " "))
 }
 
-// DamageName is a damage's human description with its code, e.g.
-// "Scraped (SCRAPED_MEDIUM)".
+// DamageName is a damage's human description, e.g. "Scraped", or its code
+// when it has none.
 func DamageName(description, code string) string {
-	switch {
-	case description != "" && code != "":
-		return description + " (" + code + ")"
-	case description != "":
+	if description != "" {
 		return description
 	}
 	return Dash(code)

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,9 +29,9 @@ func TestWrite(t *testing.T) {
   Grade:    4/5, Very good condition
   Damages:  3
 
-  COMPONENT            DAMAGES  WORST DAMAGE  REPAIR
-  BUMPER_FRONT_UNIQUE  1        -             -
-  DOOR_REAR_LEFT       2        DENTED_MAJOR  Replace
+  COMPONENT            N  REPAIR   WORST DAMAGE
+  BUMPER_FRONT_UNIQUE  1  -        -
+  DOOR_REAR_LEFT       2  Replace  DENTED_MAJOR
 `, buf.String())
 
 	buf.Reset()
@@ -40,9 +41,27 @@ func TestWrite(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "Scraped (SCRAPED_MINOR)", DamageName("Scraped", "SCRAPED_MINOR"))
+	assert.Equal(t, "Scraped", DamageName("Scraped", "SCRAPED_MINOR"))
+	assert.Equal(t, "SCRAPED_MINOR", DamageName("", "SCRAPED_MINOR"))
+	assert.Equal(t, "Has Medium Dent - T...", cut("Has Medium Dent - Through Paint", 22))
+	assert.Equal(t, "short", cut("short", 22))
 	assert.Equal(t, "Scraped", DamageName("Scraped", ""))
 	assert.Equal(t, "-", DamageName("", ""))
 	assert.Equal(t, "2019 Tesla Model 3 LR", VehicleName(pave.Vehicle{Year: 2019, Make: "Tesla", Model: "Model 3", Trim: "LR"}))
 	assert.Equal(t, "x", Dash("x"))
+}
+
+// TestWriteFitsATerminal: whatever the damages, no line passes Width.
+func TestWriteFitsATerminal(t *testing.T) {
+	t.Parallel()
+	var res pave.Results
+	require.NoError(t, json.Unmarshal([]byte(`{"session": {"session_key": "RPT-2"}, "inspection": {"damages": [
+		{"component": "TRIM_REAR_WINDOW_BOTTOM_RIGHT", "description": "Has Medium Dent - Through Paint, with a long tail",
+		 "repair_method": "Repair & Refinish", "grade_score": 3}]}}`), &res))
+	var buf bytes.Buffer
+	Write(&buf, &res)
+	for _, line := range strings.Split(buf.String(), "\n") {
+		assert.LessOrEqual(t, len([]rune(line)), Width, line)
+	}
+	assert.Contains(t, buf.String(), "Has Medium Dent")
 }

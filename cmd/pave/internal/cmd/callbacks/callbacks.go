@@ -1,0 +1,183 @@
+// Package callbacks is pave callbacks: list, show, ensure (ensure.go) and
+// remove the callback settings that tell PAVE where to send webhooks.
+package callbacks
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+
+	"maps"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/internal/redact"
+	"github.com/pave-go/pave/internal/report"
+)
+
+// New returns pave callbacks.
+func New(f *cmdutil.Factory) *cobra.Command {
+	return cmdutil.Group(&cobra.Command{
+		Use:   "callbacks",
+		Short: "Manage where PAVE sends webhooks (callback settings)",
+		Long: `Callback settings tell PAVE where to send each webhook event for the API
+key; the event names the setting, so a key has at most one per event.
+
+EVENT is a full name (SESSION:COMPLETE) or a short one (complete,
+stage_change, status_change, sms_process, note_insert), in any case.
+
+Header values (which carry the webhook secret), payload values and URL query
+values are always printed redacted, --json included.`,
+		Example: `  pave callbacks list
+  export PAVE_WEBHOOK_SECRET=$(openssl rand -hex 32)
+  pave callbacks ensure complete https://crm.example/pave --secret-env PAVE_WEBHOOK_SECRET
+  pave callbacks rm stage_change`,
+	}, newCmdList(f), newCmdGet(f), newCmdEnsure(f), newCmdRm(f))
+}
+
+// eventOptions are the options of a verb whose first argument is an EVENT.
+type eventOptions struct {
+	*cmdutil.Factory
+	Event pave.EventName
+}
+
+// newEventCmd makes c a verb taking the arguments names, the first an
+// EVENT, running run with opts.
+func newEventCmd(opts *eventOptions, c *cobra.Command, run func([]string) error, names ...string) *cobra.Command {
+	c.Args = cmdutil.ArgsNamed(names...)
+	c.ValidArgsFunction = func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveDefault
+		}
+		return cmdutil.CompleteEvents(cmd, args, s)
+	}
+	c.RunE = func(_ *cobra.Command, args []string) (err error) {
+		if opts.Event, err = cmdutil.ParseEvent(args[0]); err != nil {
+			return err
+		}
+		return run(args)
+	}
+	opts.AddTimeoutFlag(c)
+	return c
+}
+
+// redacted is a setting as PAVE returned it, values redacted.
+func redacted(cb pave.Callback) json.RawMessage {
+	raw := cb.Raw()
+	if len(raw) == 0 {
+		raw, _ = json.Marshal(cb)
+	}
+	return redact.CallbackJSON(raw)
+}
+
+// printCallback prints one setting, values redacted.
+func printCallback(f *cmdutil.Factory, cb *pave.Callback) {
+	t := f.IO.Table()
+	t.Row("Event:", cb.Event)
+	t.Row("URL:", report.Dash(redact.URL(cb.URL)))
+	t.Row("Method:", method(cb.Method))
+	headers := "-"
+	if len(cb.Headers) > 0 {
+		headers = strings.Join(slices.Sorted(maps.Keys(cb.Headers)), ", ") + " (values hidden)"
+	}
+	t.Row("Headers:", headers)
+	if len(cb.Payload) > 0 {
+		t.Row("Payload:", strings.Join(slices.Sorted(maps.Keys(cb.Payload)), ", "))
+	}
+	t.Print()
+}
+
+func method(m string) string {
+	if m == "" {
+		return http.MethodPost
+	}
+	return strings.ToUpper(m)
+}
+
+func newCmdList(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the callback settings of the API key",
+		Long: `List the callback settings of the API key (GET /v1/callbacks), with
+header names only; --json prints them as PAVE returned them, values redacted.`,
+		Example: "  pave callbacks list\n  pave callbacks list --json | jq -r '.[].event'",
+		Args:    cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return f.WithClient(func(c *pave.Client) error {
+				cbs, err := c.Webhooks.List(f.Ctx)
+				switch {
+				case err != nil:
+					return err
+				case f.IO.JSON:
+					raws := make([]json.RawMessage, len(cbs))
+					for i, cb := range cbs {
+						raws[i] = redacted(cb)
+					}
+					return f.IO.RawList(raws, []any{})
+				case len(cbs) == 0:
+					f.IO.Printf("No callback settings.\n")
+					return nil
+				}
+				t := f.IO.Table("EVENT", "METHOD", "URL", "HEADERS")
+				for _, cb := range cbs {
+					t.Row(cb.Event, method(cb.Method), report.Dash(redact.URL(cb.URL)),
+						report.Dash(strings.Join(slices.Sorted(maps.Keys(cb.Headers)), ", ")))
+				}
+				t.Print()
+				return nil
+			})
+		},
+	}
+	f.AddTimeoutFlag(cmd)
+	return cmd
+}
+
+func newCmdGet(f *cmdutil.Factory) *cobra.Command {
+	opts := &eventOptions{Factory: f}
+	return newEventCmd(opts, &cobra.Command{
+		Use:   "get EVENT",
+		Short: "Show the callback setting of one event",
+		Long: `Show the callback setting of one event (GET /v1/callbacks/{event}), with
+header names only; --json prints it as PAVE returned it, values redacted.
+An event without a setting exits with status 4.`,
+		Example: "  pave callbacks get complete\n  pave callbacks get SESSION:STAGE_CHANGE --json",
+	}, func([]string) error {
+		return f.WithClient(func(c *pave.Client) error {
+			cb, err := c.Webhooks.Get(f.Ctx, opts.Event)
+			switch {
+			case err != nil:
+				return err
+			case f.IO.JSON:
+				return f.IO.Raw(redacted(*cb), nil)
+			}
+			printCallback(f, cb)
+			return nil
+		})
+	}, "EVENT")
+}
+
+func newCmdRm(f *cmdutil.Factory) *cobra.Command {
+	opts := &eventOptions{Factory: f}
+	return newEventCmd(opts, &cobra.Command{
+		Use:     "rm EVENT",
+		Aliases: []string{"delete"},
+		Short:   "Delete the callback setting of an event",
+		Long: `Delete the callback setting of an event (DELETE /v1/callbacks/{event}).
+An event without a setting exits with status 4.`,
+		Example: "  pave callbacks rm stage_change",
+	}, func([]string) error {
+		return f.WithClient(func(c *pave.Client) error {
+			if err := c.Webhooks.Delete(f.Ctx, opts.Event); err != nil {
+				return err
+			}
+			if f.IO.JSON {
+				return f.IO.JSONValue(map[string]any{"event": opts.Event, "deleted": true})
+			}
+			f.IO.Printf("Deleted the %s setting.\n", opts.Event)
+			return nil
+		})
+	}, "EVENT")
+}

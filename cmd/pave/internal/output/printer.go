@@ -1,0 +1,189 @@
+// Package output is the one way the pave command writes to its streams:
+// text and tables for people, with every string that comes from elsewhere
+// made inert by Sanitize, and --json exact (the API's own JSON, escaped).
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+)
+
+// Printer writes a command's output to its standard output and error.
+// Its methods are safe for concurrent use.
+type Printer struct {
+	// JSON is --json: the command prints JSON instead of text.
+	JSON bool
+
+	out, err io.Writer
+	tty      bool
+	mu       sync.Mutex
+}
+
+// New returns a Printer writing to out and err.
+func New(out, err io.Writer) *Printer {
+	return &Printer{out: out, err: err, tty: isTerminal(out)}
+}
+
+// SetTerminal overrides whether standard output counts as a terminal
+// (for tests).
+func (p *Printer) SetTerminal(tty bool) { p.tty = tty }
+
+// IsTerminal reports whether standard output is a terminal.
+func (p *Printer) IsTerminal() bool { return p.tty }
+
+// Printf writes to standard output; each argument that is text (a
+// string, an error, a Stringer) is sanitized to one line first. The format
+// is the program's own.
+func (p *Printer) Printf(format string, a ...any) {
+	p.write(p.out, fmt.Sprintf(format, inertArgs(a)...))
+}
+
+// Eprintf is Printf to standard error.
+func (p *Printer) Eprintf(format string, a ...any) {
+	p.write(p.err, fmt.Sprintf(format, inertArgs(a)...))
+}
+
+// Notef writes "pave: " and the message, sanitized, as one line to
+// standard error.
+func (p *Printer) Notef(format string, a ...any) {
+	p.write(p.err, "pave: "+Sanitize(strings.TrimPrefix(fmt.Sprintf(format, a...), "pave: "))+"\n")
+}
+
+// Text writes a block of lines composed elsewhere (a report), sanitized
+// with its newlines and tabs kept.
+func (p *Printer) Text(s string) { p.write(p.out, s) }
+
+// Writer is an io.Writer of standard output (standard error when stderr),
+// sanitized as Text, for what cobra writes: help, versions, completions.
+func (p *Printer) Writer(stderr bool) io.Writer {
+	w := p.out
+	if stderr {
+		w = p.err
+	}
+	return writerFunc(func(b []byte) (int, error) {
+		p.write(w, string(b))
+		return len(b), nil
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+// Write calls f.
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// Status rewrites the one-line status shown on a terminal (nothing
+// otherwise, or with --json); ClearStatus erases it.
+func (p *Printer) Status(format string, a ...any) {
+	if p.tty && !p.JSON {
+		p.writeRaw(p.out, "\r\033[K"+Sanitize(fmt.Sprintf(format, a...)))
+	}
+}
+
+// ClearStatus erases the status line.
+func (p *Printer) ClearStatus() {
+	if p.tty && !p.JSON {
+		p.writeRaw(p.out, "\r\033[K")
+	}
+}
+
+// Result prints an API object: as PAVE returned it with --json (raw; v
+// when there is no raw form), else with human.
+func (p *Printer) Result(raw json.RawMessage, v any, human func()) error {
+	if p.JSON {
+		return p.Raw(raw, v)
+	}
+	human()
+	return nil
+}
+
+// JSONValue writes v as indented JSON.
+func (p *Printer) JSONValue(v any) error { return p.encode(v, "  ") }
+
+// JSONLine writes v as JSON on one line (JSON Lines).
+func (p *Printer) JSONLine(v any) error { return p.encode(v, "") }
+
+// Raw writes an API object as PAVE returned it, indented, or v when raw is
+// empty or not JSON.
+func (p *Printer) Raw(raw json.RawMessage, v any) error {
+	var buf bytes.Buffer
+	if len(raw) == 0 || json.Indent(&buf, raw, "", "  ") != nil {
+		return p.JSONValue(v)
+	}
+	buf.WriteByte('\n')
+	p.writeRaw(p.out, string(escapeJSON(buf.Bytes())))
+	return nil
+}
+
+// RawList is Raw for a list of API objects.
+func (p *Printer) RawList(raws []json.RawMessage, v any) error {
+	list := []byte{'['}
+	for i, r := range raws {
+		if len(r) == 0 {
+			return p.JSONValue(v)
+		}
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = append(list, r...)
+	}
+	return p.Raw(append(list, ']'), v)
+}
+
+func (p *Printer) encode(v any, indent string) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	p.writeRaw(p.out, string(escapeJSON(buf.Bytes())))
+	return nil
+}
+
+// write writes s sanitized, lines kept.
+func (p *Printer) write(w io.Writer, s string) { p.writeRaw(w, sanitize(s, true)) }
+
+func (p *Printer) writeRaw(w io.Writer, s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, _ = io.WriteString(w, s)
+}
+
+// inertArgs sanitizes the arguments that are text; numbers stay numbers
+// for their verbs.
+func inertArgs(a []any) []any {
+	out := make([]any, len(a))
+	for i, v := range a {
+		out[i] = v
+		switch t := v.(type) {
+		case error:
+			out[i] = Sanitize(t.Error())
+		case fmt.Stringer:
+			if k := reflect.ValueOf(v).Kind(); k < reflect.Int || k > reflect.Complex128 {
+				out[i] = Sanitize(t.String())
+			}
+		default:
+			if v != nil && reflect.ValueOf(v).Kind() == reflect.String {
+				out[i] = Sanitize(reflect.ValueOf(v).String())
+			}
+		}
+	}
+	return out
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

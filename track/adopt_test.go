@@ -128,6 +128,13 @@ VALUES ('dealer1', '%s', 'creating', 'dead#1', 1, %d, %d, %d)`, ref, now, now, n
 			e.run()
 			e.waitPhase(track.Key{Ref: "lead-b"}, track.PhaseAmbiguous)
 			assert.Zero(t, e.posts())
+
+			_, err = e.store.DB().Exec(fmt.Sprintf(`INSERT INTO track_records
+  (account, ref, phase, lease_owner, lease_until, created_at, updated_at)
+VALUES ('dealer1', 'lead-c', 'creating', 'dead#2', 1, %d, %d)`, now, now))
+			require.NoError(t, err)
+			require.NoError(t, e.ledger.Abandon(context.Background(), track.Key{Ref: "lead-c"}),
+				"a create whose process died is abandoned like an ambiguous one")
 		})
 	}
 }

@@ -139,6 +139,9 @@ func TestCreateAmbiguousIsNeverPostedAgain(t *testing.T) {
 			assert.ErrorIs(t, err, track.ErrAmbiguous)
 			assert.Equal(t, "lead-7", amb.Ref)
 			assert.NotNil(t, amb.Err, "the create's own error is kept")
+			var apiErr *pave.APIError
+			var reqErr *pave.RequestError
+			assert.True(t, errors.As(err, &apiErr) || errors.As(err, &reqErr), "errors.As reaches the SDK's error")
 			assert.Contains(t, err.Error(), "may exist")
 
 			for range 2 {

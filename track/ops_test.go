@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,4 +178,47 @@ func TestRetryFetchesDroppedResults(t *testing.T) {
 	calls := e.done.list()
 	assert.Equal(t, calls[0].Results.Raw(), calls[1].Results.Raw())
 	assert.Equal(t, 2, e.gets("/results"))
+}
+
+// TestResolveWithSessionAdoptedElsewhere: an ambiguous create whose session
+// was adopted as started elsewhere (it carries no reference) is resolved
+// onto that record, which keeps its progress.
+func TestResolveWithSessionAdoptedElsewhere(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	e.ambiguous("dealer1", "lead-1")
+	sess, err := e.clients["dealer1"].Sessions.Create(ctx, request())
+	require.NoError(t, err)
+	require.NoError(t, e.srv.Complete(sess.SessionKey))
+	e.waitPhase(track.Key{SessionKey: sess.SessionKey}, track.PhaseDone)
+	r, err := e.ledger.Resolve(ctx, track.Key{Ref: "lead-1"}, sess.SessionKey)
+	require.NoError(t, err)
+	assert.Equal(t, sess.SessionKey, r.SessionKey)
+	assert.Equal(t, track.PhaseDone, r.Phase, "the adopted record took the reference")
+	list, err := e.ledger.List(ctx, track.ListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, list, 1, "the intent is gone")
+	assert.True(t, r.Phase.Finished())
+	assert.False(t, track.PhaseHandling.Finished())
+}
+
+// TestDeliveryRetriedWhenPAVEFails: a delivery whose session the ledger
+// must fetch, while PAVE fails, is applied later.
+func TestDeliveryRetriedWhenPAVEFails(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{client: []pave.Option{pave.WithMaxRetries(0)}})
+	ctx := context.Background()
+	sess, err := e.clients["dealer1"].Sessions.Create(ctx, request())
+	require.NoError(t, err)
+	e.srv.Inject(pavetest.Fault{Method: "GET", Path: "/v1/sessions/" + sess.SessionKey, Status: http.StatusBadGateway,
+		Times: 1})
+	require.NoError(t, e.srv.StartCapture(sess.SessionKey))
+	require.Eventually(t, func() bool { return strings.Contains(e.logs.String(), "delivery not yet applied") },
+		10*time.Second, 5*time.Millisecond)
+	_, err = e.ledger.Show(ctx, track.Key{SessionKey: sess.SessionKey})
+	require.ErrorIs(t, err, track.ErrNotFound)
+	e.srv.AdvanceClock(2 * time.Minute)
+	r := e.waitPhase(track.Key{SessionKey: sess.SessionKey}, track.PhaseTracking)
+	assert.Equal(t, pave.StatusStarted, r.Status)
 }

@@ -142,8 +142,8 @@ func (l *Ledger) failed(ctx context.Context, r *Record, calls int, err error) er
 func (l *Ledger) handle(ctx context.Context, r *Record) error {
 	if r.res == nil {
 		res, calls, err := l.storedResults(ctx, r)
-		if err != nil || res == nil {
-			return l.failed(ctx, r, calls, cmpErr(err, errors.New("no results")))
+		if err != nil {
+			return l.failed(ctx, r, calls, err)
 		}
 		r.res = res
 	}
@@ -216,11 +216,4 @@ func (l *Ledger) callHandler(ctx context.Context, c *Completion) (err error) {
 		}
 	}()
 	return l.cfg.OnComplete(ctx, c)
-}
-
-func cmpErr(err, def error) error {
-	if err != nil {
-		return err
-	}
-	return def
 }

@@ -104,12 +104,17 @@ type Key struct {
 	SessionKey string `json:"session_key,omitempty"`
 }
 
-// String is "ACCOUNT/REF", or "ACCOUNT/@SESSION_KEY".
+// String is "ACCOUNT/REF", or "ACCOUNT/@SESSION_KEY"; without an account,
+// "REF" or "@SESSION_KEY".
 func (k Key) String() string {
-	if k.Ref == "" {
-		return k.Account + "/@" + k.SessionKey
+	s := k.Ref
+	if s == "" {
+		s = "@" + k.SessionKey
 	}
-	return k.Account + "/" + k.Ref
+	if k.Account == "" {
+		return s
+	}
+	return k.Account + "/" + s
 }
 
 // zeroTime is "never" for NextAt and DoneAt.

@@ -355,22 +355,29 @@ func (s *session) view(o *Options) sessionJSON {
 	return out
 }
 
-type photoJSON struct {
+// resultsPhotoJSON is a photo as the results show it; photoJSON adds its
+// dates for GET photos.
+type resultsPhotoJSON struct {
 	PhotoCode       int    `json:"photo_code"`
 	PhotoLabel      string `json:"photo_label"`
 	URL             string `json:"url"`
 	Approved        bool   `json:"approved"`
 	ApprovedMessage string `json:"approved_message"`
-	CreatedAt       string `json:"created_at"`
-	UpdatedAt       string `json:"updated_at"`
+}
+
+type photoJSON struct {
+	resultsPhotoJSON
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+}
+
+func (p *photoState) resultsView() resultsPhotoJSON {
+	return resultsPhotoJSON{PhotoCode: int(p.Code), PhotoLabel: string(p.Code.Label()), URL: p.URL,
+		Approved: p.Approved, ApprovedMessage: p.Message}
 }
 
 func (p *photoState) view() photoJSON {
-	return photoJSON{
-		PhotoCode: int(p.Code), PhotoLabel: string(p.Code.Label()), URL: p.URL,
-		Approved: p.Approved, ApprovedMessage: p.Message,
-		CreatedAt: fmtOffset(p.CreatedAt), UpdatedAt: fmtOffset(p.UpdatedAt),
-	}
+	return photoJSON{p.resultsView(), fmtOffset(p.CreatedAt), fmtOffset(p.UpdatedAt)}
 }
 
 type noteJSON struct {

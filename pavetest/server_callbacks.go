@@ -30,14 +30,11 @@ type callbackFlatJSON struct {
 	callbackJSON
 }
 
-type callbackListJSON struct {
-	APIKey string         `json:"api_key"`
-	Data   []callbackJSON `json:"data"`
-}
-
-type callbackOneJSON struct {
-	APIKey string       `json:"api_key"`
-	Data   callbackJSON `json:"data"`
+// keyedData is a setting or a list of them, wrapped with the API key as GET
+// answers (and the mock kit answers) them.
+type keyedData[T any] struct {
+	APIKey string `json:"api_key"`
+	Data   T      `json:"data"`
 }
 
 type callbackMsgJSON struct {
@@ -94,7 +91,7 @@ func (acct *account) callbackFor(event string) *callback {
 func (s *Server) handleListCallbacks(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, callbackListJSON{APIKey: q.acct.APIKey, Data: viewsOf(q.acct.callbacks, (*callback).view)})
+	writeJSON(w, http.StatusOK, keyedData[[]callbackJSON]{q.acct.APIKey, viewsOf(q.acct.callbacks, (*callback).view)})
 }
 
 // setting returns the account's setting of the request's event, or
@@ -109,12 +106,8 @@ func (s *Server) setting(w http.ResponseWriter, q *apiRequest) *callback {
 	return c
 }
 
-func (s *Server) handleGetCallback(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.setting(w, q); c != nil {
-		writeJSON(w, http.StatusOK, callbackOneJSON{APIKey: q.acct.APIKey, Data: c.view()})
-	}
+func (s *Server) handleGetCallback(w http.ResponseWriter, q *apiRequest, c *callback) {
+	writeJSON(w, http.StatusOK, keyedData[callbackJSON]{q.acct.APIKey, c.view()})
 }
 
 // readCallback decodes and checks a setting body (the event required when
@@ -159,13 +152,7 @@ func (s *Server) handleCreateCallback(w http.ResponseWriter, q *apiRequest) {
 	writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: q.acct.APIKey, callbackJSON: c.view()})
 }
 
-func (s *Server) handleUpdateCallback(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.setting(w, q)
-	if c == nil {
-		return
-	}
+func (s *Server) handleUpdateCallback(w http.ResponseWriter, q *apiRequest, c *callback) {
 	if b, ok := readCallback(w, q.body, false); ok {
 		c.update(b)
 		writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: q.acct.APIKey, callbackJSON: c.view()})
@@ -186,12 +173,8 @@ func (c *callback) update(b *callbackJSON) {
 	}
 }
 
-func (s *Server) handleDeleteCallback(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.setting(w, q); c != nil {
-		q.acct.callbacks = slices.DeleteFunc(q.acct.callbacks, func(x *callback) bool { return x == c })
-		writeJSON(w, http.StatusOK, callbackMsgJSON{APIKey: q.acct.APIKey,
-			Message: fmt.Sprintf("Callback setting %s has been successfully removed.", c.Event)})
-	}
+func (s *Server) handleDeleteCallback(w http.ResponseWriter, q *apiRequest, c *callback) {
+	q.acct.callbacks = slices.DeleteFunc(q.acct.callbacks, func(x *callback) bool { return x == c })
+	writeJSON(w, http.StatusOK, callbackMsgJSON{APIKey: q.acct.APIKey,
+		Message: fmt.Sprintf("Callback setting %s has been successfully removed.", c.Event)})
 }

@@ -71,13 +71,7 @@ func validPhotoURL(raw string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess := s.own(w, q)
-	if sess == nil {
-		return
-	}
+func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest, sess *session) {
 	var b hotspotUploadBody
 	if re := decodeBody(q.body, &b, false); re != nil {
 		writeJSON(w, http.StatusBadRequest, re)
@@ -115,16 +109,12 @@ func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) handleHotspotResults(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch sess := s.own(w, q); {
-	case sess == nil:
-	case !sess.hotspotProcessed:
+func (s *Server) handleHotspotResults(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	if !sess.hotspotProcessed {
 		writeJSON(w, http.StatusOK, hotspotResultsJSON{Success: false, Message: msgNotCompleted, Data: []hotspotPhotoJSON{}})
-	default:
-		writeJSON(w, http.StatusOK, sess.hotspotResults)
+		return
 	}
+	writeJSON(w, http.StatusOK, sess.hotspotResults)
 }
 
 // processHotspotsLocked generates damages with percentage coordinates for

@@ -166,7 +166,8 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, q *apiRequest) {
 }
 
 // own returns the request's session, or answers the documented 404 (for a
-// session of another API key too: it is never leaked). Call with s.mu held.
+// session of another API key too: it is never leaked). Call with s.mu held
+// (the handlers given it by locked are).
 func (s *Server) own(w http.ResponseWriter, q *apiRequest) *session {
 	sess := s.sessions[q.key()]
 	if sess == nil || sess.acct != q.acct {
@@ -207,45 +208,29 @@ func writeViewBytes(w http.ResponseWriter, status int, b []byte, length string, 
 	writeJSONBytes(w, status, b, length)
 }
 
-func (s *Server) handleGetPhotos(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if sess := s.own(w, q); sess != nil {
-		writeJSON(w, http.StatusOK, viewsOf(sess.photos, (*photoState).view))
-	}
+func (s *Server) handleGetPhotos(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	writeJSON(w, http.StatusOK, viewsOf(sess.photos, (*photoState).view))
 }
 
-func (s *Server) handleGetNotes(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if sess := s.own(w, q); sess != nil {
-		writeJSON(w, http.StatusOK, viewsOf(sess.notes, noteState.view))
-	}
+func (s *Server) handleGetNotes(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	writeJSON(w, http.StatusOK, viewsOf(sess.notes, noteState.view))
 }
 
-func (s *Server) handleGetResults(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch sess := s.own(w, q); {
-	case sess == nil:
-	case sess.status != pave.StatusComplete || sess.results == nil:
+func (s *Server) handleGetResults(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	if sess.status != pave.StatusComplete || sess.results == nil {
 		writeJSON(w, s.opts.NotReadyStatus, msg(msgNotCompleted))
-	default:
-		writeJSON(w, http.StatusOK, sess.results)
+		return
 	}
+	writeJSON(w, http.StatusOK, sess.results)
 }
 
-func (s *Server) handleDeleteSession(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch sess := s.own(w, q); {
-	case sess == nil:
-	case sess.status != pave.StatusIdle:
+func (s *Server) handleDeleteSession(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	if sess.status != pave.StatusIdle {
 		writeJSON(w, http.StatusBadRequest, msg(fmt.Sprintf("Session %s has been started and cannot be deleted.", sess.key)))
-	default:
-		delete(s.sessions, sess.key)
-		writeJSON(w, http.StatusOK, msg(fmt.Sprintf("Session %s has been successfully removed.", sess.key)))
+		return
 	}
+	delete(s.sessions, sess.key)
+	writeJSON(w, http.StatusOK, msg(fmt.Sprintf("Session %s has been successfully removed.", sess.key)))
 }
 
 // updateRule reports the first field of b that the session's status does
@@ -292,13 +277,7 @@ func updateRule(sess *session, b *sessionBody) string {
 	return ""
 }
 
-func (s *Server) handleUpdateSession(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess := s.own(w, q)
-	if sess == nil {
-		return
-	}
+func (s *Server) handleUpdateSession(w http.ResponseWriter, q *apiRequest, sess *session) {
 	b, ok := readSessionBody(w, q.body)
 	if !ok {
 		return

@@ -163,7 +163,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, ap
 		case <-r.Context().Done():
 			t.Stop()
 			return
-		case <-s.closing:
+		case <-s.ctx.Done():
 			t.Stop()
 			dropConnection(w)
 			return
@@ -230,7 +230,7 @@ func (s *Server) switchProtocols(w http.ResponseWriter, f *Fault) {
 	}()
 	select {
 	case <-done:
-	case <-s.closing:
+	case <-s.ctx.Done():
 	}
 }
 

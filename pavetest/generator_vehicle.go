@@ -77,20 +77,6 @@ func vinCheckDigit(vin string) byte {
 	return 'X'
 }
 
-// validVINCheckDigit reports whether vin is 17 VIN characters with a
-// correct check digit.
-func validVINCheckDigit(vin string) bool {
-	if len(vin) != 17 {
-		return false
-	}
-	for i := 0; i < 17; i++ {
-		if !strings.ContainsRune(vinAlphabet, rune(vin[i])) {
-			return false
-		}
-	}
-	return vin[8] == vinCheckDigit(vin)
-}
-
 // generateVIN builds a VIN for the model and year with a valid check digit.
 func generateVIN(r *rand.Rand, wmi string, year int) string {
 	b := []byte(wmi + randString(r, vinAlphabet, 5) + "0")

@@ -73,6 +73,24 @@ func decodeBody(body []byte, v any, strict bool) *requestError {
 	return invalidFields(fe)
 }
 
+// checked is an API body with rules beyond its JSON shape.
+type checked interface{ check() *requestError }
+
+// readJSON decodes an API body into a new T (see decodeBody) and applies its
+// check, or answers the 400 saying what is wrong and returns nil.
+func readJSON[T any](w http.ResponseWriter, body []byte) *T {
+	v := new(T)
+	re := decodeBody(body, v, false)
+	if c, ok := any(v).(checked); ok && re == nil {
+		re = c.check()
+	}
+	if re != nil {
+		writeJSON(w, http.StatusBadRequest, re)
+		return nil
+	}
+	return v
+}
+
 // walkJSON records in fe what in raw does not fit type t at path.
 func walkJSON(raw json.RawMessage, t reflect.Type, path string, strict bool, fe fieldErrs) {
 	for t.Kind() == reflect.Pointer {

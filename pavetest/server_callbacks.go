@@ -3,7 +3,6 @@ package pavetest
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -61,10 +60,15 @@ func knownEvent(e string) bool { return slices.Contains(knownEvents, e) }
 
 var allowedMethods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodGet, http.MethodDelete}
 
-// checkCallback validates url and method; it returns a message or "".
-func checkCallback(b *callbackJSON) string {
-	u, err := url.Parse(b.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+// checkCallback checks a setting body (the event required when create);
+// it returns a message or "".
+func checkCallback(b *callbackJSON, create bool) string {
+	switch {
+	case create && b.Event == "" || strings.TrimSpace(b.URL) == "":
+		return msgMissingFields
+	case create && !knownEvent(b.Event):
+		return msgUnsupportedEvent
+	case !validHTTPURL(b.URL):
 		return "The url must be an absolute http or https URL."
 	}
 	if b.Method != "" && !slices.Contains(allowedMethods, strings.ToUpper(b.Method)) {
@@ -112,32 +116,22 @@ func (s *Server) handleGetCallback(w http.ResponseWriter, q *apiRequest, c *call
 
 // readCallback decodes and checks a setting body (the event required when
 // create), or answers 400.
-func readCallback(w http.ResponseWriter, body []byte, create bool) (*callbackJSON, bool) {
-	var b callbackJSON
-	problem := ""
-	if re := decodeBody(body, &b, false); re != nil {
-		writeJSON(w, http.StatusBadRequest, re)
-		return nil, false
+func readCallback(w http.ResponseWriter, body []byte, create bool) *callbackJSON {
+	b := readJSON[callbackJSON](w, body)
+	if b == nil {
+		return nil
 	}
 	b.Event = normalEvent(b.Event)
-	switch {
-	case create && b.Event == "" || strings.TrimSpace(b.URL) == "":
-		problem = msgMissingFields
-	case create && !knownEvent(b.Event):
-		problem = msgUnsupportedEvent
-	default:
-		problem = checkCallback(&b)
-	}
-	if problem != "" {
+	if problem := checkCallback(b, create); problem != "" {
 		writeJSON(w, http.StatusBadRequest, msg(problem))
-		return nil, false
+		return nil
 	}
-	return &b, true
+	return b
 }
 
 func (s *Server) handleCreateCallback(w http.ResponseWriter, q *apiRequest) {
-	b, ok := readCallback(w, q.body, true)
-	if !ok {
+	b := readCallback(w, q.body, true)
+	if b == nil {
 		return
 	}
 	s.mu.Lock()
@@ -153,7 +147,7 @@ func (s *Server) handleCreateCallback(w http.ResponseWriter, q *apiRequest) {
 }
 
 func (s *Server) handleUpdateCallback(w http.ResponseWriter, q *apiRequest, c *callback) {
-	if b, ok := readCallback(w, q.body, false); ok {
+	if b := readCallback(w, q.body, false); b != nil {
 		c.update(b)
 		writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: q.acct.APIKey, callbackJSON: c.view()})
 	}

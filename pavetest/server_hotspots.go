@@ -19,21 +19,18 @@ const (
 )
 
 type hotspotUploadBody struct {
-	Photos []struct {
-		PhotoLabel string `json:"photo_label"`
-		URL        string `json:"url"`
-	} `json:"photos"`
+	Photos []pave.HotspotPhoto `json:"photos"`
 }
 
-type hotspotUploadItem struct {
-	PhotoLabel string `json:"photo_label"`
-	URL        string `json:"url"`
-	Success    bool   `json:"success"`
-	Message    string `json:"message"`
+func (b *hotspotUploadBody) check() *requestError {
+	if len(b.Photos) == 0 {
+		return &requestError{Message: msgMissingFields}
+	}
+	return nil
 }
 
 type hotspotUploadJSON struct {
-	Data []hotspotUploadItem `json:"data"`
+	Data []pave.HotspotUpload `json:"data"`
 }
 
 type coordsJSON struct {
@@ -66,37 +63,35 @@ type hotspotResultsJSON struct {
 	Data    []hotspotPhotoJSON `json:"data"`
 }
 
-func validPhotoURL(raw string) bool {
+// validHTTPURL: an absolute http or https URL with a host.
+func validHTTPURL(raw string) bool {
 	u, err := url.Parse(raw)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest, sess *session) {
-	var b hotspotUploadBody
-	if re := decodeBody(q.body, &b, false); re != nil {
-		writeJSON(w, http.StatusBadRequest, re)
+	b := readJSON[hotspotUploadBody](w, q.body)
+	if b == nil {
 		return
 	}
-	if len(b.Photos) == 0 {
-		writeJSON(w, http.StatusBadRequest, msg(msgMissingFields))
-		return
-	}
-	out := hotspotUploadJSON{Data: make([]hotspotUploadItem, 0, len(b.Photos))}
+	out := hotspotUploadJSON{Data: make([]pave.HotspotUpload, 0, len(b.Photos))}
 	accepted := 0
 	for _, p := range b.Photos {
-		item := hotspotUploadItem{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: msgHotspotUploaded}
-		code := pave.PhotoLabel(p.PhotoLabel).Code()
+		item := pave.HotspotUpload{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: msgHotspotUploaded}
+		code := p.PhotoLabel.Code()
 		switch {
-		case strings.TrimSpace(p.PhotoLabel) == "" || strings.TrimSpace(p.URL) == "":
+		case strings.TrimSpace(string(p.PhotoLabel)) == "" || strings.TrimSpace(p.URL) == "":
 			item.Success, item.Message = false, msgMissingFields
 		case code == 0:
 			item.Success, item.Message = false, msgUnknownLabel
-		case !validPhotoURL(p.URL):
+		case !validHTTPURL(p.URL):
 			item.Success, item.Message = false, msgInvalidPhotoURL
 		default:
 			accepted++
-			sess.hotspotPhotos = slices.DeleteFunc(sess.hotspotPhotos, func(h hotspotPhoto) bool { return h.Label == code.Label() })
-			sess.hotspotPhotos = append(sess.hotspotPhotos, hotspotPhoto{Label: code.Label(), URL: p.URL})
+			sess.hotspotPhotos = slices.DeleteFunc(sess.hotspotPhotos, func(h pave.HotspotPhoto) bool {
+				return h.PhotoLabel == code.Label()
+			})
+			sess.hotspotPhotos = append(sess.hotspotPhotos, pave.HotspotPhoto{PhotoLabel: code.Label(), URL: p.URL})
 		}
 		out.Data = append(out.Data, item)
 	}
@@ -120,18 +115,18 @@ func (s *Server) handleHotspotResults(w http.ResponseWriter, _ *apiRequest, sess
 // processHotspotsLocked generates damages with percentage coordinates for
 // each uploaded photo, deterministically from the seed, key, label and URL.
 func (s *Server) processHotspotsLocked(sess *session) {
-	photos := append([]hotspotPhoto(nil), sess.hotspotPhotos...)
-	sort.Slice(photos, func(i, j int) bool { return photos[i].Label.Code() < photos[j].Label.Code() })
+	photos := slices.Clone(sess.hotspotPhotos)
+	sort.Slice(photos, func(i, j int) bool { return photos[i].PhotoLabel.Code() < photos[j].PhotoLabel.Code() })
 	res := hotspotResultsJSON{Success: true, Data: []hotspotPhotoJSON{}}
 	total := 0
 	for _, p := range photos {
-		r := newRand(s.opts.Seed, sess.key, "hotspots", string(p.Label), p.URL)
-		visible := visibleFrom(p.Label.Code())
+		r := newRand(s.opts.Seed, sess.key, "hotspots", string(p.PhotoLabel), p.URL)
+		visible := visibleFrom(p.PhotoLabel.Code())
 		n := r.IntN(4)
 		if n == 0 || len(visible) == 0 {
 			continue // a view that shows no panel (VIN, interior, cluster) shows no damage
 		}
-		entry := hotspotPhotoJSON{PhotoCode: int(p.Label.Code()), PhotoLabel: string(p.Label), URL: p.URL}
+		entry := hotspotPhotoJSON{PhotoCode: int(p.PhotoLabel.Code()), PhotoLabel: string(p.PhotoLabel), URL: p.URL}
 		for i := range n {
 			c, k := randomDamage(r, visible)
 			d := hotspotDamageJSON{
@@ -141,7 +136,7 @@ func (s *Server) processHotspotsLocked(sess *session) {
 			}
 			if s.opts.HotspotsCroppedImages {
 				d.CroppedImageURL = fmt.Sprintf("https://images-cdn.paveapi.com/hotspots/%s/%s_%02d_crop%d.jpg",
-					sess.key, sess.key, p.Label.Code(), i+1)
+					sess.key, sess.key, p.PhotoLabel.Code(), i+1)
 			}
 			entry.InspectionData = append(entry.InspectionData, d)
 		}

@@ -84,8 +84,8 @@ func validateContact(fe fieldErrs, prefix string, c *pave.Contact) {
 
 func normalTheme(t pave.Theme) pave.Theme { return pave.Theme(strings.ToUpper(string(t))) }
 
-// validate applies the fake server's field rules (see docs/pave-api.md).
-func (b *sessionBody) validate() fieldErrs {
+// check applies the fake server's field rules (see docs/pave-api.md).
+func (b *sessionBody) check() *requestError {
 	fe := fieldErrs{}
 	if s := b.Session; s != nil {
 		if s.Theme != "" && !normalTheme(s.Theme).Known() {
@@ -123,32 +123,15 @@ func (b *sessionBody) validate() fieldErrs {
 			fe.add("sms.from", "Invalid phone number")
 		}
 	}
-	return fe
-}
-
-// readSessionBody decodes and validates a session body, or answers 400.
-func readSessionBody(w http.ResponseWriter, body []byte) (*sessionBody, bool) {
-	var b sessionBody
-	re := decodeBody(body, &b, false)
-	if re == nil {
-		re = invalidFields(b.validate())
-	}
-	if re != nil {
-		writeJSON(w, http.StatusBadRequest, re)
-		return nil, false
-	}
-	if b.Vehicle != nil { // the IDs are PAVE's to give
-		b.Vehicle.VehicleID, b.Vehicle.ID, b.Vehicle.SessionKey = 0, 0, ""
-	}
-	return &b, true
+	return invalidFields(fe)
 }
 
 // stamp is the server clock truncated to whole seconds, as PAVE stores it.
 func (s *Server) stampLocked() time.Time { return s.now().UTC().Truncate(time.Second) }
 
 func (s *Server) handleCreateSession(w http.ResponseWriter, q *apiRequest) {
-	b, ok := readSessionBody(w, q.body)
-	if !ok {
+	b := readJSON[sessionBody](w, q.body)
+	if b == nil {
 		return
 	}
 	s.mu.Lock()
@@ -278,8 +261,8 @@ func updateRule(sess *session, b *sessionBody) string {
 }
 
 func (s *Server) handleUpdateSession(w http.ResponseWriter, q *apiRequest, sess *session) {
-	b, ok := readSessionBody(w, q.body)
-	if !ok {
+	b := readJSON[sessionBody](w, q.body)
+	if b == nil {
 		return
 	}
 	if text := updateRule(sess, b); text != "" {
@@ -322,6 +305,9 @@ func (sess *session) apply(b *sessionBody) {
 		if o.Reference != nil {
 			sess.reference = o.Reference
 		}
+	}
+	if v := b.Vehicle; v != nil { // the IDs are PAVE's to give
+		v.VehicleID, v.ID, v.SessionKey = 0, 0, ""
 	}
 	mergeFields(&sess.vehicle, b.Vehicle, true)
 	if sm := b.SMS; sm != nil {

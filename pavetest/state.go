@@ -104,11 +104,6 @@ type noteState struct {
 	CreatedAt   time.Time
 }
 
-type hotspotPhoto struct {
-	Label pave.PhotoLabel
-	URL   string
-}
-
 type session struct {
 	key         string
 	acct        *account
@@ -134,7 +129,7 @@ type session struct {
 	due         time.Time    // when the results of a CONFIRM session are due (zero: not waiting)
 	damages     []damageJSON // the damages of a repeat inspection (nil: generated)
 
-	hotspotPhotos    []hotspotPhoto
+	hotspotPhotos    []pave.HotspotPhoto
 	hotspotProcessed bool
 	hotspotResults   []byte
 

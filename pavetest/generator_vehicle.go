@@ -46,23 +46,19 @@ const vinYearCodes = "ABCDEFGHJKLMNPRS"
 
 var vinWeights = [17]int{8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2}
 
-// vinValue transliterates a VIN character (ISO 3779 / 49 CFR 565).
+// vinLetterValues transliterates the letters of vinAlphabet, in its
+// order, to digits (ISO 3779 / 49 CFR 565).
+const vinLetterValues = "12345678123457923456789"
+
+// vinValue transliterates a VIN character.
 func vinValue(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'A' && c <= 'H':
-		return int(c-'A') + 1
-	case c >= 'J' && c <= 'N':
-		return int(c-'J') + 1
-	case c == 'P':
-		return 7
-	case c == 'R':
-		return 9
-	case c >= 'S' && c <= 'Z':
-		return int(c-'S') + 2
+	switch i := strings.IndexByte(vinAlphabet, c); {
+	case i < 0:
+		return -1
+	case i < len(vinLetterValues):
+		return int(vinLetterValues[i] - '0')
 	}
-	return -1
+	return int(c - '0')
 }
 
 // vinCheckDigit computes the ninth character of a 17-character VIN.

@@ -385,10 +385,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte,
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return b, true
-	}
-	return b, false
+	return b, errors.As(err, &mbe)
 }
 
 // message is the common {"message": ...} error body.

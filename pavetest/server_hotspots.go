@@ -158,15 +158,11 @@ func (s *Server) processHotspotsLocked(sess *session) {
 // photo has been uploaded. (With Options.HotspotsAutoProcess every upload
 // is processed at once.)
 func (s *Server) ProcessHotspots(key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, err := s.findLocked(key)
-	if err != nil {
-		return err
-	}
-	if len(sess.hotspotPhotos) == 0 {
-		return fmt.Errorf("%w: no Hotspots photos uploaded to session %s", ErrInvalidTransition, key)
-	}
-	s.processHotspotsLocked(sess)
-	return nil
+	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
+		if len(sess.hotspotPhotos) == 0 {
+			return nil, fmt.Errorf("%w: no Hotspots photos uploaded to session %s", ErrInvalidTransition, key)
+		}
+		s.processHotspotsLocked(sess)
+		return nil, nil
+	})
 }

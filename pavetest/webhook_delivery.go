@@ -154,16 +154,20 @@ func mergePayload(base []byte, payload map[string]any) []byte {
 }
 
 // eventLocked prepares the delivery of event for sess to its account's
-// callback setting, if one exists. body must be a JSON object. Call with
-// s.mu held.
-func (s *Server) eventLocked(sess *session, event string, body []byte) []pendingDelivery {
+// callback setting, if one exists. body is a JSON object, or a value to
+// encode as one. Call with s.mu held.
+func (s *Server) eventLocked(sess *session, event string, body any) []pendingDelivery {
 	c := sess.acct.callbackFor(event)
 	if c == nil {
 		return nil
 	}
+	b, ok := body.([]byte)
+	if !ok {
+		b, _ = marshal(body)
+	}
 	return []pendingDelivery{{
 		event: event, sessionKey: sess.key, url: c.URL, method: c.Method,
-		headers: maps.Clone(c.Headers), body: mergePayload(body, c.Payload),
+		headers: maps.Clone(c.Headers), body: mergePayload(b, c.Payload),
 	}}
 }
 

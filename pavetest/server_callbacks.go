@@ -13,9 +13,10 @@ const (
 	msgUnsupportedEvent = "Unsupported event."
 )
 
-// callbackJSON is a setting as listed and returned by GET, and the body of
-// POST and PUT /v1/callbacks.
-type callbackJSON struct {
+// callback is a setting as an account keeps it and GET answers it (its
+// headers and payload never nil: {} when not set), and the body of POST
+// and PUT /v1/callbacks.
+type callback struct {
 	Event   string            `json:"event"`
 	URL     string            `json:"url"`
 	Method  string            `json:"method"`
@@ -26,7 +27,7 @@ type callbackJSON struct {
 // callbackFlatJSON is a setting with the API key, as create and update return.
 type callbackFlatJSON struct {
 	APIKey string `json:"api_key"`
-	callbackJSON
+	callback
 }
 
 // keyedData is a setting or a list of them, wrapped with the API key as GET
@@ -41,18 +42,6 @@ type callbackMsgJSON struct {
 	Message string `json:"message"`
 }
 
-func (c *callback) view() callbackJSON {
-	h := c.Headers
-	if h == nil {
-		h = map[string]string{}
-	}
-	p := c.Payload
-	if p == nil {
-		p = map[string]any{}
-	}
-	return callbackJSON{Event: c.Event, URL: c.URL, Method: c.Method, Headers: h, Payload: p}
-}
-
 // normalEvent upper-cases and trims an event name.
 func normalEvent(e string) string { return strings.ToUpper(strings.TrimSpace(e)) }
 
@@ -62,7 +51,7 @@ var allowedMethods = []string{http.MethodPost, http.MethodPut, http.MethodPatch,
 
 // checkCallback checks a setting body (the event required when create);
 // it returns a message or "".
-func checkCallback(b *callbackJSON, create bool) string {
+func checkCallback(b *callback, create bool) string {
 	switch {
 	case create && b.Event == "" || strings.TrimSpace(b.URL) == "":
 		return msgMissingFields
@@ -95,7 +84,7 @@ func (acct *account) callbackFor(event string) *callback {
 func (s *Server) handleListCallbacks(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, keyedData[[]callbackJSON]{q.acct.APIKey, viewsOf(q.acct.callbacks, (*callback).view)})
+	writeJSON(w, http.StatusOK, keyedData[[]*callback]{q.acct.APIKey, append([]*callback{}, q.acct.callbacks...)})
 }
 
 // setting returns the account's setting of the request's event, or
@@ -111,13 +100,13 @@ func (s *Server) setting(w http.ResponseWriter, q *apiRequest) *callback {
 }
 
 func (s *Server) handleGetCallback(w http.ResponseWriter, q *apiRequest, c *callback) {
-	writeJSON(w, http.StatusOK, keyedData[callbackJSON]{q.acct.APIKey, c.view()})
+	writeJSON(w, http.StatusOK, keyedData[*callback]{q.acct.APIKey, c})
 }
 
 // readCallback decodes and checks a setting body (the event required when
 // create), or answers 400.
-func readCallback(w http.ResponseWriter, body []byte, create bool) *callbackJSON {
-	b := readJSON[callbackJSON](w, body)
+func readCallback(w http.ResponseWriter, body []byte, create bool) *callback {
+	b := readJSON[callback](w, body)
 	if b == nil {
 		return nil
 	}
@@ -140,31 +129,24 @@ func (s *Server) handleCreateCallback(w http.ResponseWriter, q *apiRequest) {
 		writeJSON(w, http.StatusBadRequest, msg(fmt.Sprintf("Callback setting for the event %s already exists.", b.Event)))
 		return
 	}
-	c := &callback{Event: b.Event, Method: http.MethodPost}
+	c := &callback{Event: b.Event, Method: http.MethodPost, Headers: map[string]string{}, Payload: map[string]any{}}
 	c.update(b)
 	q.acct.callbacks = append(q.acct.callbacks, c)
-	writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: q.acct.APIKey, callbackJSON: c.view()})
+	writeJSON(w, http.StatusOK, callbackFlatJSON{q.acct.APIKey, *c})
 }
 
 func (s *Server) handleUpdateCallback(w http.ResponseWriter, q *apiRequest, c *callback) {
 	if b := readCallback(w, q.body, false); b != nil {
 		c.update(b)
-		writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: q.acct.APIKey, callbackJSON: c.view()})
+		writeJSON(w, http.StatusOK, callbackFlatJSON{q.acct.APIKey, *c})
 	}
 }
 
-// update takes the url, and the method, headers and payload when given.
-func (c *callback) update(b *callbackJSON) {
-	c.URL = b.URL
-	if b.Method != "" {
-		c.Method = strings.ToUpper(b.Method)
-	}
-	if b.Headers != nil {
-		c.Headers = b.Headers
-	}
-	if b.Payload != nil {
-		c.Payload = b.Payload
-	}
+// update takes the url, and the method, headers and payload when given;
+// the event stays the setting's own.
+func (c *callback) update(b *callback) {
+	b.Event, b.Method = c.Event, strings.ToUpper(b.Method)
+	mergeFields(c, b, true)
 }
 
 func (s *Server) handleDeleteCallback(w http.ResponseWriter, q *apiRequest, c *callback) {

@@ -65,17 +65,10 @@ func newAccount(a Account) *account {
 	return &account{Account: a, apiKey: []byte(a.APIKey), tokens: newTokenChecker(a.Credentials())}
 }
 
-type callback struct {
-	Event   string
-	URL     string
-	Method  string
-	Headers map[string]string
-	Payload map[string]any
-}
-
 // mergeFields copies the fields of src that are set into dst: all of them
 // with overwrite, else only into the fields of dst still unset. T is a
-// struct of plain values (pave.Vehicle, pave.SMS).
+// struct of plain values (pave.Vehicle, pave.SMS) or of maps taken whole
+// (a callback setting).
 func mergeFields[T any](dst, src *T, overwrite bool) {
 	if src == nil {
 		return

@@ -96,7 +96,7 @@ func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest, sess 
 		out.Data = append(out.Data, item)
 	}
 	if accepted > 0 {
-		sess.hotspotProcessed, sess.hotspotResults = false, nil
+		sess.hotspotResults = nil
 		if s.opts.HotspotsAutoProcess {
 			s.processHotspotsLocked(sess)
 		}
@@ -105,7 +105,7 @@ func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest, sess 
 }
 
 func (s *Server) handleHotspotResults(w http.ResponseWriter, _ *apiRequest, sess *session) {
-	if !sess.hotspotProcessed {
+	if sess.hotspotResults == nil {
 		writeJSON(w, http.StatusOK, hotspotResultsJSON{Success: false, Message: msgNotCompleted, Data: []hotspotPhotoJSON{}})
 		return
 	}
@@ -149,7 +149,6 @@ func (s *Server) processHotspotsLocked(sess *session) {
 		res.Message = fmt.Sprintf("%d damages found on the vehicle.", total)
 	}
 	sess.hotspotResults, _ = marshal(res)
-	sess.hotspotProcessed = true
 }
 
 // ProcessHotspots finishes the Hotspots analysis of the photos uploaded to

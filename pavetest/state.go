@@ -122,9 +122,8 @@ type session struct {
 	due         time.Time    // when the results of a CONFIRM session are due (zero: not waiting)
 	damages     []damageJSON // the damages of a repeat inspection (nil: generated)
 
-	hotspotPhotos    []pave.HotspotPhoto
-	hotspotProcessed bool
-	hotspotResults   []byte
+	hotspotPhotos  []pave.HotspotPhoto
+	hotspotResults []byte // nil until the photos uploaded are processed
 
 	// viewJSON's cache: the encoded view and its length, nil until asked
 	// for and after every change (see invalidate).

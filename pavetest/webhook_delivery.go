@@ -70,6 +70,12 @@ func (d *Delivery) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// clone returns d with its own copy of the header and body.
+func (d Delivery) clone() Delivery {
+	d.Header, d.Body = d.Header.Clone(), bytes.Clone(d.Body)
+	return d
+}
+
 // webhookUserAgent is sent with every delivery.
 const webhookUserAgent = "pavetest-webhooks/1.0"
 
@@ -94,17 +100,11 @@ func (p pendingDelivery) delivery(state string) Delivery {
 // the deliveries still queued (State "pending").
 func (s *Server) Deliveries() []Delivery {
 	s.mu.Lock()
-	out := snapshot(&s.deliveries, func(d Delivery) Delivery {
-		d.Header = d.Header.Clone()
-		d.Body = bytes.Clone(d.Body)
-		return d
-	})
+	out := snapshot(&s.deliveries, Delivery.clone)
 	s.mu.Unlock()
 	if s.queue != nil {
 		for _, p := range s.queue.queued() {
-			d := p.delivery("pending")
-			d.Body = bytes.Clone(p.body)
-			out = append(out, d)
+			out = append(out, p.delivery("pending").clone())
 		}
 	}
 	return out

@@ -332,11 +332,8 @@ func OnDeleteCallback(mt *MockTransport, event pave.EventName) {
 // photos. The hotspots_upload.json fixture shows a refused photo. key ""
 // answers every key.
 func OnUploadHotspotPhotos(mt *MockTransport, key string, uploads []pave.HotspotUpload) {
-	type data struct {
-		Data []pave.HotspotUpload `json:"data"`
-	}
 	if uploads != nil {
-		answer(mt, endpoint.UploadHotspotPhotos, key, data{uploads})
+		answer(mt, endpoint.UploadHotspotPhotos, key, hotspotUploadJSON{uploads})
 		return
 	}
 	onEndpoint(mt, endpoint.UploadHotspotPhotos, key, func(req *http.Request) (*http.Response, error) {
@@ -350,7 +347,7 @@ func OnUploadHotspotPhotos(mt *MockTransport, key string, uploads []pave.Hotspot
 		for i, p := range in.Photos {
 			out[i] = pave.HotspotUpload{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: msgHotspotUploaded}
 		}
-		return JSONResponder(http.StatusOK, data{out})(req)
+		return JSONResponder(http.StatusOK, hotspotUploadJSON{out})(req)
 	})
 }
 

@@ -1,6 +1,7 @@
 package pavetest
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -221,41 +222,37 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, _ *apiRequest, sess 
 func updateRule(sess *session, b *sessionBody) string {
 	closed := sess.status == pave.StatusComplete || sess.status == pave.StatusExpired || sess.status == pave.StatusInvalid
 	idle := sess.status == pave.StatusIdle
+	st, o := cmp.Or(b.Session, &pave.SessionSettings{}), cmp.Or(b.Options, &pave.SessionOptions{})
+	sm := cmp.Or(b.SMS, &pave.SMS{})
 	notStarted := func(field string) string {
 		return field + " can only be changed before the session has started."
 	}
-	if st := b.Session; st != nil {
-		if st.Theme != "" && !idle {
-			return "session.theme can only be changed while the session is IDLE."
-		}
-		if st.RedirectURL != "" && closed {
-			return "session.redirect_url can only be changed before the session is COMPLETE."
-		}
-		if st.Language != "" && closed {
-			return "session.language can only be changed before the session is COMPLETE."
-		}
-		switch {
-		case st.ClientID != "" && !idle:
-			return notStarted("session.client_id")
-		case st.Contact != nil && !idle:
-			return notStarted("session.contact")
-		case st.Reference != nil && !idle:
-			return notStarted("session.reference")
-		}
-	}
-	if o := b.Options; o != nil && (o.ClientID != "" || o.Contact != nil || o.Reference != nil) && !idle {
+	const smsTo = "sms.to can only be changed before the session has started and after the previous SMS delivery failed."
+	switch {
+	case st.Theme != "" && !idle:
+		return "session.theme can only be changed while the session is IDLE."
+	case st.RedirectURL != "" && closed:
+		return "session.redirect_url can only be changed before the session is COMPLETE."
+	case st.Language != "" && closed:
+		return "session.language can only be changed before the session is COMPLETE."
+	case idle && sm.To != "" && sess.smsStatus != smsFailed:
+		return smsTo
+	case idle: // everything below may change before the session has started
+		return ""
+	case st.ClientID != "":
+		return notStarted("session.client_id")
+	case st.Contact != nil:
+		return notStarted("session.contact")
+	case st.Reference != nil:
+		return notStarted("session.reference")
+	case o.ClientID != "" || o.Contact != nil || o.Reference != nil:
 		return notStarted("options")
-	}
-	if b.Vehicle != nil && !idle {
+	case b.Vehicle != nil:
 		return notStarted("vehicle")
-	}
-	if sm := b.SMS; sm != nil {
-		if sm.To != "" && (!idle || sess.smsStatus != smsFailed) {
-			return "sms.to can only be changed before the session has started and after the previous SMS delivery failed."
-		}
-		if (sm.ToName != "" || sm.From != "" || sm.By != "" || sm.SendResultsToPhototaker != nil) && !idle {
-			return notStarted("sms")
-		}
+	case sm.To != "":
+		return smsTo
+	case sm.ToName != "" || sm.From != "" || sm.By != "" || sm.SendResultsToPhototaker != nil:
+		return notStarted("sms")
 	}
 	return ""
 }

@@ -18,6 +18,13 @@ type fieldErrs map[string][]string
 
 func (f fieldErrs) add(field, text string) { f[field] = append(f[field], text) }
 
+// addIf adds text at field when bad.
+func (f fieldErrs) addIf(bad bool, field, text string) {
+	if bad {
+		f.add(field, text)
+	}
+}
+
 // requestError is a 400 answer in PAVE's validation shape: a message and,
 // where fields are at fault, the messages by dotted field path.
 type requestError struct {

@@ -224,7 +224,8 @@ func (sess *session) resultsDocument(r *rand.Rand, o *Options, n int) []byte {
 			CaptureDuration: int(sess.endedAt.Sub(sess.startedAt).Seconds()),
 			InspectDuration: int(sess.updatedAt.Sub(sess.endedAt).Seconds()),
 			CreatedAt:       fmtOffset(sess.createdAt), UpdatedAt: fmtOffset(sess.updatedAt), Language: sess.language,
-			Options: optionsJSON{ClientID: sess.clientID, SMS: sms, Contact: sess.contact, Reference: sess.reference},
+			Options: optionsJSON{ClientID: sess.options.ClientID, SMS: sms, Contact: sess.options.Contact,
+				Reference: sess.options.Reference},
 			UserAccount: userAccountJSON{
 				Username: a.Username, FirstName: first, LastName: last,
 				Email: strings.ToLower(first) + "@" + a.AccountName + ".example.com",
@@ -303,8 +304,8 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 	a := Account{Username: cmp.Or(opts.Username, "pavetest"), APIName: cmp.Or(opts.APIName, "pavetest")}
 	a.AccountName = cmp.Or(opts.AccountName, strings.ToLower(a.Username))
 	sess := &session{key: key, acct: &account{Account: a}, theme: cmp.Or(string(opts.Theme), string(pave.ThemePro)),
-		language: cmp.Or(opts.Language, "EN"), redirectURL: opts.RedirectURL, clientID: opts.ClientID,
-		contact: opts.Contact, reference: opts.Reference}
+		language: cmp.Or(opts.Language, "EN"), redirectURL: opts.RedirectURL,
+		options: pave.SessionOptions{ClientID: opts.ClientID, Contact: opts.Contact, Reference: opts.Reference}}
 	mergeFields(&sess.vehicle, opts.Vehicle, true)
 	d := generateVehicle(newRand(seed, key, "vehicle"), sess.vehicle.VIN)
 	d.VehicleID = pave.Int(50000 + r.IntN(900000))

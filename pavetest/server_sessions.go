@@ -72,14 +72,9 @@ func validLanguage(l string) bool {
 }
 
 func validateContact(fe fieldErrs, prefix string, c *pave.Contact) {
-	if c == nil {
-		return
-	}
-	if strings.TrimSpace(c.FirstName) == "" {
-		fe.add(prefix+".first_name", "The first name field is required.")
-	}
-	if strings.TrimSpace(c.LastName) == "" {
-		fe.add(prefix+".last_name", "The last name field is required.")
+	if c != nil {
+		fe.addIf(strings.TrimSpace(c.FirstName) == "", prefix+".first_name", "The first name field is required.")
+		fe.addIf(strings.TrimSpace(c.LastName) == "", prefix+".last_name", "The last name field is required.")
 	}
 }
 
@@ -88,42 +83,25 @@ func normalTheme(t pave.Theme) pave.Theme { return pave.Theme(strings.ToUpper(st
 // check applies the fake server's field rules (see docs/pave-api.md).
 func (b *sessionBody) check() *requestError {
 	fe := fieldErrs{}
-	if s := b.Session; s != nil {
-		if s.Theme != "" && !normalTheme(s.Theme).Known() {
-			fe.add("session.theme", "The selected theme is invalid.")
-		}
-		if s.RedirectURL != "" && !validAbsoluteURL(s.RedirectURL) {
-			fe.add("session.redirect_url", "Invalid redirect url")
-		}
-		if s.Language != "" && !validLanguage(string(s.Language)) {
-			fe.add("session.language", "Invalid language code")
-		}
-		validateContact(fe, "session.contact", s.Contact)
+	st, sm := cmp.Or(b.Session, &pave.SessionSettings{}), cmp.Or(b.SMS, &pave.SMS{})
+	fe.addIf(st.Theme != "" && !normalTheme(st.Theme).Known(), "session.theme", "The selected theme is invalid.")
+	fe.addIf(st.RedirectURL != "" && !validAbsoluteURL(st.RedirectURL), "session.redirect_url", "Invalid redirect url")
+	fe.addIf(st.Language != "" && !validLanguage(string(st.Language)), "session.language", "Invalid language code")
+	validateContact(fe, "session.contact", st.Contact)
+	validateContact(fe, "options.contact", cmp.Or(b.Options, &pave.SessionOptions{}).Contact)
+	switch vin := cmp.Or(b.Vehicle, &pave.Vehicle{}).VIN; {
+	case vin == "":
+	case len(vin) < 17:
+		fe.add("vehicle.vin", "VIN is too short, it must be 17 characters")
+	case len(vin) > 17:
+		fe.add("vehicle.vin", "VIN is too long, it must be 17 characters")
+	case strings.ContainsFunc(vin, func(r rune) bool {
+		return (r < '0' || r > '9') && (r < 'A' || r > 'Z') && (r < 'a' || r > 'z')
+	}):
+		fe.add("vehicle.vin", "VIN contains invalid characters")
 	}
-	if o := b.Options; o != nil {
-		validateContact(fe, "options.contact", o.Contact)
-	}
-	if v := b.Vehicle; v != nil {
-		switch {
-		case v.VIN == "":
-		case len(v.VIN) < 17:
-			fe.add("vehicle.vin", "VIN is too short, it must be 17 characters")
-		case len(v.VIN) > 17:
-			fe.add("vehicle.vin", "VIN is too long, it must be 17 characters")
-		case strings.ContainsFunc(v.VIN, func(r rune) bool {
-			return (r < '0' || r > '9') && (r < 'A' || r > 'Z') && (r < 'a' || r > 'z')
-		}):
-			fe.add("vehicle.vin", "VIN contains invalid characters")
-		}
-	}
-	if s := b.SMS; s != nil {
-		if s.To != "" && !validPhone(s.To) {
-			fe.add("sms.to", "Invalid phone number")
-		}
-		if s.From != "" && !validPhone(s.From) {
-			fe.add("sms.from", "Invalid phone number")
-		}
-	}
+	fe.addIf(sm.To != "" && !validPhone(sm.To), "sms.to", "Invalid phone number")
+	fe.addIf(sm.From != "" && !validPhone(sm.From), "sms.from", "Invalid phone number")
 	return invalidFields(fe)
 }
 
@@ -288,21 +266,8 @@ func (sess *session) apply(b *sessionBody) {
 			sess.language = string(st.Language)
 		}
 	}
-	for _, o := range []*pave.SessionOptions{sessionAsOptions(b.Session), b.Options} {
-		if o == nil {
-			continue
-		}
-		if o.ClientID != "" {
-			sess.clientID = o.ClientID
-		}
-		if o.Contact != nil {
-			c := *o.Contact
-			sess.contact = &c
-		}
-		if o.Reference != nil {
-			sess.reference = o.Reference
-		}
-	}
+	mergeFields(&sess.options, sessionAsOptions(b.Session), true)
+	mergeFields(&sess.options, b.Options, true)
 	if v := b.Vehicle; v != nil { // the IDs are PAVE's to give
 		v.VehicleID, v.ID, v.SessionKey = 0, 0, ""
 	}

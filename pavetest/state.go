@@ -108,9 +108,7 @@ type session struct {
 	updatedAt   time.Time
 	startedAt   time.Time
 	endedAt     time.Time
-	clientID    string
-	contact     *pave.Contact
-	reference   map[string]any
+	options     pave.SessionOptions // client_id, contact and reference (its SMS is unused: see sms)
 	sms         *pave.SMS
 	smsStatus   smsState
 	resent      bool
@@ -332,7 +330,8 @@ func (s *session) view(o *Options) sessionJSON {
 		CaptureURL:       s.captureURL(o.CaptureHost),
 	}
 	v, sms := s.shown(o)
-	out.Options = optionsJSON{ClientID: s.clientID, SMS: sms, Contact: s.contact, Reference: s.reference}
+	out.Options = optionsJSON{ClientID: s.options.ClientID, SMS: sms, Contact: s.options.Contact,
+		Reference: s.options.Reference}
 	if v != (pave.Vehicle{}) {
 		out.Vehicle = &sessionVehJSON{Vehicle: v}
 		if v.OdomReading != 0 {

@@ -132,9 +132,7 @@ func walkJSON(raw json.RawMessage, t reflect.Type, path string, strict bool, fe 
 			}
 		}
 		for _, f := range fields {
-			if strict && f.required && f.missing(obj) {
-				fe.add(joinPath(path, f.name), joinPath(path, f.name)+" is required")
-			}
+			fe.addIf(strict && f.required && f.missing(obj), joinPath(path, f.name), joinPath(path, f.name)+" is required")
 		}
 	case (t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 || t.Kind() == reflect.Map) && !custom:
 		var items map[string]json.RawMessage
@@ -156,9 +154,7 @@ func walkJSON(raw json.RawMessage, t reflect.Type, path string, strict bool, fe 
 			walkJSON(it, t.Elem(), joinPath(path, k), strict, fe)
 		}
 	default:
-		if json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
-			fe.add(path, name+" must be "+kindName(t))
-		}
+		fe.addIf(json.Unmarshal(raw, reflect.New(t).Interface()) != nil, path, name+" must be "+kindName(t))
 	}
 }
 

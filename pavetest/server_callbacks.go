@@ -59,8 +59,7 @@ func checkCallback(b *callback, create bool) string {
 		return msgUnsupportedEvent
 	case !validHTTPURL(b.URL):
 		return "The url must be an absolute http or https URL."
-	}
-	if b.Method != "" && !slices.Contains(allowedMethods, strings.ToUpper(b.Method)) {
+	case b.Method != "" && !slices.Contains(allowedMethods, strings.ToUpper(b.Method)):
 		return "Unsupported method."
 	}
 	for k, v := range b.Headers {

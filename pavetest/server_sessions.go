@@ -59,16 +59,8 @@ func validAbsoluteURL(raw string) bool {
 }
 
 func validLanguage(l string) bool {
-	if len(l) != 2 {
-		return false
-	}
-	for i := 0; i < 2; i++ {
-		c := l[i] | 0x20
-		if c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return true
+	letter := func(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+	return len(l) == 2 && letter(l[0]) && letter(l[1])
 }
 
 func validateContact(fe fieldErrs, prefix string, c *pave.Contact) {

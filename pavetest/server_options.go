@@ -211,7 +211,7 @@ func (o Options) normalize() (Options, error) {
 	if err != nil {
 		return o, fmt.Errorf("pavetest: Addr %q: %v", o.Addr, err)
 	}
-	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) && o.ControlToken == "" {
+	if !loopback(host) && o.ControlToken == "" {
 		return o, fmt.Errorf("pavetest: Addr %q is not a loopback address; set ControlToken to listen on it", o.Addr)
 	}
 	if o.ControlToken != "" && (len(o.ControlToken) < 16 || strings.ContainsFunc(o.ControlToken, func(r rune) bool { return r <= ' ' || r == 0x7f })) {

@@ -180,7 +180,8 @@ var (
 			id := s.Inject(b.fault())
 			return injectedFaultJSON{ID: id, Remaining: max(-1, b.Times), faultBody: *b}, nil
 		})
-	ctlClearFaults = act(http.MethodDelete, "/_fake/faults", "Remove every fault.", "Faults cleared.", (*Server).ResetFaults)
+	ctlClearFaults = act(http.MethodDelete, "/_fake/faults", "Remove every fault.", "Faults cleared.",
+		(*Server).ResetFaults)
 	ctlRemoveFault = ctl(http.MethodDelete, "/_fake/faults/{id}", "Remove one fault.", nil,
 		func(s *Server, r *http.Request, _ *noBody) (message, error) {
 			id, err := strconv.Atoi(r.PathValue("id"))
@@ -196,7 +197,8 @@ var (
 			s.AdvanceClock(time.Duration(b.AdvanceSeconds * float64(time.Second)))
 			return s.clockView(), nil
 		})
-	ctlRepeat = sessionCtl(sessionPath+"/repeat", "Complete a session as a repeat inspection of an earlier session's vehicle.",
+	ctlRepeat = sessionCtl(sessionPath+"/repeat",
+		"Complete a session as a repeat inspection of an earlier session's vehicle.",
 		&Repeat{Previous: "NSA-7K2D5MZ8WP", NewDamages: []RepeatDamage{{"DOOR_FRONT_LEFT", "SCRATCHED_MINOR"}},
 			Repaired: []string{"BUMPER_FRONT_UNIQUE"}},
 		func(s *Server, key string, b *Repeat) error { return s.CompleteRepeat(key, *b) })

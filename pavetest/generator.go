@@ -239,7 +239,7 @@ func (sess *session) resultsDocument(r *rand.Rand, o *Options, n int) []byte {
 		},
 		Inspection: inspectionJSON{Grade: vehicleGrade(damages), DamageCount: len(damages), Damages: damages},
 	}
-	for _, code := range photoCodes() {
+	for _, code := range photoCodes {
 		if p := sess.photo(code); p != nil {
 			doc.Photos = append(doc.Photos, p.resultsView())
 		}
@@ -310,7 +310,7 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 	d := generateVehicle(newRand(seed, key, "vehicle"), sess.vehicle.VIN)
 	d.VehicleID = pave.Int(50000 + r.IntN(900000))
 	mergeFields(&sess.vehicle, &d, false)
-	for _, code := range photoCodes() {
+	for _, code := range photoCodes {
 		url := photoURL(newRand(seed, key, "photo", string(code.Label())), key, code)
 		sess.photos = append(sess.photos, &photoState{Code: code, URL: url, Approved: true, Message: "ACCEPTED"})
 	}

@@ -37,7 +37,7 @@ func v2Status(sess *session) string {
 	case pave.StatusStarted:
 		return "IN_PROGRESS"
 	case pave.StatusProcess:
-		if len(sess.photos) == len(photoCodes()) {
+		if len(sess.photos) == len(photoCodes) {
 			return "SUBMITTED"
 		}
 		return "IN_PROGRESS"

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,13 +154,7 @@ func (s *session) viewJSON(o *Options) ([]byte, string, error) {
 func (s *session) invalidate() { s.cachedJSON, s.cachedLen = nil, "" }
 
 // photoCodes lists the 13 standard views in code order.
-func photoCodes() []pave.PhotoCode {
-	out := make([]pave.PhotoCode, 0, 13)
-	for c := pave.PhotoVIN; c <= pave.PhotoRearLeft; c++ {
-		out = append(out, c)
-	}
-	return out
-}
+var photoCodes = slices.Sorted(slices.Values(captureOrder))
 
 func (s *session) photo(code pave.PhotoCode) *photoState {
 	for _, p := range s.photos {
@@ -171,7 +166,7 @@ func (s *session) photo(code pave.PhotoCode) *photoState {
 }
 
 func (s *session) allAccepted() bool {
-	for _, c := range photoCodes() {
+	for _, c := range photoCodes {
 		if p := s.photo(c); p == nil || !p.Approved {
 			return false
 		}

@@ -94,8 +94,7 @@ func (s *Server) chaotic(batch []pendingDelivery) []pendingDelivery {
 	for _, p := range batch {
 		switch drop, dup := r.Float64() < c.Drop, r.Float64() < c.Duplicate; {
 		case drop:
-			dropped = append(dropped, Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method,
-				Body: p.body, State: "dropped"})
+			dropped = append(dropped, p.delivery("dropped"))
 		case dup:
 			twin := p
 			twin.duplicate = true

@@ -40,10 +40,22 @@ func ctl[B, R any](method, path, summary string, example *B, serve func(*Server,
 	return c
 }
 
-// sessionCtl is a control route changing a session, answered with the
-// session as GET /v1/sessions/{key} shows it.
+// act is a control route without a body that does something and answers
+// done.
+func act(method, path, summary, done string, do func(*Server)) *controlRoute {
+	return ctl(method, path, summary, nil, func(s *Server, _ *http.Request, _ *noBody) (message, error) {
+		do(s)
+		return msg(done), nil
+	})
+}
+
+// sessionPath is the path of a session's control routes.
+const sessionPath = "/_fake/sessions/{session_key}"
+
+// sessionCtl is a control route changing the session of its path (POST),
+// answered with the session as GET /v1/sessions/{key} shows it.
 func sessionCtl[B any](path, summary string, example *B, change func(s *Server, key string, b *B) error) *controlRoute {
-	return ctl(http.MethodPost, "/_fake/sessions/{session_key}"+path, summary, example,
+	return ctl(http.MethodPost, path, summary, example,
 		func(s *Server, r *http.Request, b *B) (sessionJSON, error) {
 			key := r.PathValue("session_key")
 			if err := change(s, key, b); err != nil {
@@ -106,53 +118,42 @@ var (
 		func(s *Server, _ *http.Request, _ *noBody) (accountsJSON, error) {
 			return accountsJSON{s.Accounts()}, nil
 		})
-	ctlSession = ctl(http.MethodGet, "/_fake/sessions/{session_key}", "A session of any account.", nil,
+	ctlSession = ctl(http.MethodGet, sessionPath, "A session of any account.", nil,
 		func(s *Server, r *http.Request, _ *noBody) (sessionJSON, error) {
 			return s.sessionView(r.PathValue("session_key"))
 		})
-	ctlStart = sessionCtl("/start", "Start the capture of an IDLE session, as the user opening the link.", nil,
+	ctlStart = sessionCtl(sessionPath+"/start", "Start the capture of an IDLE session, as the user opening the link.", nil,
 		func(s *Server, key string, _ *noBody) error { return s.StartCapture(key) })
-	ctlCapture = sessionCtl("/capture", "Capture one photo, accepted or rejected (REJECTED: Wrong View).",
+	ctlCapture = sessionCtl(sessionPath+"/capture", "Capture one photo, accepted or rejected (REJECTED: Wrong View).",
 		&captureBody{PhotoCode: 4}, func(s *Server, key string, b *captureBody) error {
 			return s.CapturePhoto(key, pave.PhotoCode(b.PhotoCode), b.Accepted == nil || *b.Accepted)
 		})
-	ctlComplete = sessionCtl("/complete", "Run the rest of the lifecycle up to COMPLETE, with results.", nil,
+	ctlComplete = sessionCtl(sessionPath+"/complete", "Run the rest of the lifecycle up to COMPLETE, with results.", nil,
 		func(s *Server, key string, _ *noBody) error { return s.Complete(key) })
-	ctlExpire = sessionCtl("/expire", "Expire an IDLE, STARTED or PROCESS session.", nil,
+	ctlExpire = sessionCtl(sessionPath+"/expire", "Expire an IDLE, STARTED or PROCESS session.", nil,
 		func(s *Server, key string, _ *noBody) error { return s.Expire(key) })
-	ctlInvalidate = sessionCtl("/invalidate", "Mark a session INVALID (rejected during processing).", nil,
+	ctlInvalidate = sessionCtl(sessionPath+"/invalidate", "Mark a session INVALID (rejected during processing).", nil,
 		func(s *Server, key string, _ *noBody) error { return s.Invalidate(key) })
-	ctlNote = sessionCtl("/notes", "Attach a note (fires SESSION:NOTE_INSERT).",
+	ctlNote = sessionCtl(sessionPath+"/notes", "Attach a note (fires SESSION:NOTE_INSERT).",
 		&noteBody{Title: "Scratch on bumper"}, func(s *Server, key string, b *noteBody) error {
 			return s.AddNote(key, b.Title, b.Description)
 		})
-	ctlSMS = sessionCtl("/sms", "Report the capture-link SMS delivered or failed (fires SESSION:SMS_PROCESS).",
+	ctlSMS = sessionCtl(sessionPath+"/sms", "Report the capture-link SMS delivered or failed (fires SESSION:SMS_PROCESS).",
 		&smsResultBody{Message: "Undeliverable"}, func(s *Server, key string, b *smsResultBody) error {
 			return s.SetSMSResult(key, b.Success == nil || *b.Success, b.Message)
 		})
-	ctlHotspots = ctl(http.MethodPost, "/_fake/hotspots/{session_key}/process",
+	ctlHotspots = sessionCtl("/_fake/hotspots/{session_key}/process",
 		"Finish the Hotspots analysis of the photos uploaded so far.", nil,
-		func(s *Server, r *http.Request, _ *noBody) (sessionJSON, error) {
-			if err := s.ProcessHotspots(r.PathValue("session_key")); err != nil {
-				return sessionJSON{}, err
-			}
-			return s.sessionView(r.PathValue("session_key"))
-		})
+		func(s *Server, key string, _ *noBody) error { return s.ProcessHotspots(key) })
 	ctlRequests = ctl(http.MethodGet, "/_fake/requests", "The API requests received, oldest first.", nil,
 		func(s *Server, _ *http.Request, _ *noBody) ([]Request, error) { return s.Requests(), nil })
-	ctlClearRequests = ctl(http.MethodDelete, "/_fake/requests", "Forget the recorded requests.", nil,
-		func(s *Server, _ *http.Request, _ *noBody) (message, error) {
-			s.ResetRequests()
-			return msg("Requests cleared."), nil
-		})
+	ctlClearRequests = act(http.MethodDelete, "/_fake/requests", "Forget the recorded requests.", "Requests cleared.",
+		(*Server).ResetRequests)
 	ctlDeliveries = ctl(http.MethodGet, "/_fake/deliveries",
 		"Every webhook delivery attempt so far, and those still pending, with their state.", nil,
 		func(s *Server, _ *http.Request, _ *noBody) ([]Delivery, error) { return s.Deliveries(), nil })
-	ctlClearDeliveries = ctl(http.MethodDelete, "/_fake/deliveries", "Forget the recorded deliveries.", nil,
-		func(s *Server, _ *http.Request, _ *noBody) (message, error) {
-			s.ResetDeliveries()
-			return msg("Deliveries cleared."), nil
-		})
+	ctlClearDeliveries = act(http.MethodDelete, "/_fake/deliveries", "Forget the recorded deliveries.",
+		"Deliveries cleared.", (*Server).ResetDeliveries)
 	ctlFlush = ctl(http.MethodPost, "/_fake/deliveries/flush",
 		"Wait until no delivery is pending (bounded by the request's own deadline).", nil,
 		func(s *Server, r *http.Request, _ *noBody) (message, error) {
@@ -179,11 +180,8 @@ var (
 			id := s.Inject(b.fault())
 			return injectedFaultJSON{ID: id, Remaining: max(-1, b.Times), faultBody: *b}, nil
 		})
-	ctlClearFaults = ctl(http.MethodDelete, "/_fake/faults", "Remove every fault.", nil,
-		func(s *Server, _ *http.Request, _ *noBody) (message, error) {
-			s.ResetFaults()
-			return msg("Faults cleared."), nil
-		})
+	ctlClearFaults = act(http.MethodDelete, "/_fake/faults", "Remove every fault.", "Faults cleared.",
+		(*Server).ResetFaults)
 	ctlRemoveFault = ctl(http.MethodDelete, "/_fake/faults/{id}", "Remove one fault.", nil,
 		func(s *Server, r *http.Request, _ *noBody) (message, error) {
 			id, err := strconv.Atoi(r.PathValue("id"))
@@ -199,7 +197,8 @@ var (
 			s.AdvanceClock(time.Duration(b.AdvanceSeconds * float64(time.Second)))
 			return s.clockView(), nil
 		})
-	ctlRepeat = sessionCtl("/repeat", "Complete a session as a repeat inspection of an earlier session's vehicle.",
+	ctlRepeat = sessionCtl(sessionPath+"/repeat",
+		"Complete a session as a repeat inspection of an earlier session's vehicle.",
 		&Repeat{Previous: "NSA-7K2D5MZ8WP", NewDamages: []RepeatDamage{{"DOOR_FRONT_LEFT", "SCRATCHED_MINOR"}},
 			Repaired: []string{"BUMPER_FRONT_UNIQUE"}},
 		func(s *Server, key string, b *Repeat) error { return s.CompleteRepeat(key, *b) })
@@ -210,9 +209,9 @@ var (
 		func(s *Server, _ *http.Request, b *chaosJSON) (chaosJSON, error) {
 			return b.Chaos.json(), s.SetChaos(b.chaos())
 		})
-	ctlReset = ctl(http.MethodPost, "/_fake/reset",
-		"Back to the start state: sessions, callback settings, faults, logs and clock (accounts and seed kept).", nil,
-		func(s *Server, _ *http.Request, _ *noBody) (message, error) { s.Reset(); return msg("Reset."), nil })
+	ctlReset = act(http.MethodPost, "/_fake/reset",
+		"Back to the start state: sessions, callback settings, faults, logs and clock (accounts and seed kept).",
+		"Reset.", (*Server).Reset)
 )
 
 // controlTable lists every control route (set in init: the document's

@@ -158,10 +158,17 @@ func (c *ControlClient) scrub(err error) error {
 	return &scrubbedError{text: "pavetest: control request: " + c.redact.Text(err.Error()), err: err}
 }
 
+// get calls route and decodes its answer as a T.
+func get[T any](ctx context.Context, c *ControlClient, route *controlRoute, in any, args ...string) (T, error) {
+	var out T
+	err := c.call(ctx, route, in, &out, args...)
+	return out, err
+}
+
 // session calls a session route and decodes the session it answers.
 func (c *ControlClient) session(ctx context.Context, route *controlRoute, key string, in any) (*pave.Session, error) {
-	var s pave.Session
-	if err := c.call(ctx, route, in, &s, key); err != nil {
+	s, err := get[pave.Session](ctx, c, route, in, key)
+	if err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -172,8 +179,7 @@ func (c *ControlClient) Health(ctx context.Context) error { return c.call(ctx, c
 
 // Accounts lists the fake's accounts, secrets included, the default first.
 func (c *ControlClient) Accounts(ctx context.Context) ([]Account, error) {
-	var out accountsJSON
-	err := c.call(ctx, ctlAccounts, nil, &out)
+	out, err := get[accountsJSON](ctx, c, ctlAccounts, nil)
 	return out.Accounts, err
 }
 
@@ -234,15 +240,14 @@ func (c *ControlClient) ProcessHotspots(ctx context.Context, key string) (*pave.
 
 // Inject adds a fault (Server.Inject) and returns its id.
 func (c *ControlClient) Inject(ctx context.Context, f Fault) (int, error) {
-	var out injectedFaultJSON
-	err := c.call(ctx, ctlInject, faultBodyOf(f), &out)
+	out, err := get[injectedFaultJSON](ctx, c, ctlInject, faultBodyOf(f))
 	return out.ID, err
 }
 
 // Faults lists the active faults (Server.Faults).
 func (c *ControlClient) Faults(ctx context.Context) ([]InjectedFault, error) {
-	var out []injectedFaultJSON
-	if err := c.call(ctx, ctlFaults, nil, &out); err != nil {
+	out, err := get[[]injectedFaultJSON](ctx, c, ctlFaults, nil)
+	if err != nil {
 		return nil, err
 	}
 	faults := make([]InjectedFault, len(out))
@@ -277,8 +282,8 @@ func (c *ControlClient) AdvanceClock(ctx context.Context, d time.Duration) (time
 }
 
 func (c *ControlClient) clock(ctx context.Context, route *controlRoute, in any) (time.Time, error) {
-	var out clockJSON
-	if err := c.call(ctx, route, in, &out); err != nil {
+	out, err := get[clockJSON](ctx, c, route, in)
+	if err != nil {
 		return time.Time{}, err
 	}
 	t, err := time.Parse(time.RFC3339Nano, out.Now)
@@ -290,9 +295,7 @@ func (c *ControlClient) clock(ctx context.Context, route *controlRoute, in any) 
 
 // Requests returns the API requests the fake received, oldest first.
 func (c *ControlClient) Requests(ctx context.Context) ([]Request, error) {
-	var out []Request
-	err := c.call(ctx, ctlRequests, nil, &out)
-	return out, err
+	return get[[]Request](ctx, c, ctlRequests, nil)
 }
 
 // ResetRequests forgets the recorded requests.
@@ -302,9 +305,7 @@ func (c *ControlClient) ResetRequests(ctx context.Context) error {
 
 // Deliveries returns the webhook delivery attempts, then those pending.
 func (c *ControlClient) Deliveries(ctx context.Context) ([]Delivery, error) {
-	var out []Delivery
-	err := c.call(ctx, ctlDeliveries, nil, &out)
-	return out, err
+	return get[[]Delivery](ctx, c, ctlDeliveries, nil)
 }
 
 // ResetDeliveries forgets the recorded deliveries.
@@ -327,15 +328,12 @@ func (c *ControlClient) SetChaos(ctx context.Context, ch Chaos) (Chaos, error) {
 }
 
 func (c *ControlClient) chaos(ctx context.Context, route *controlRoute, in any) (Chaos, error) {
-	var out chaosJSON
-	err := c.call(ctx, route, in, &out)
+	out, err := get[chaosJSON](ctx, c, route, in)
 	return out.chaos(), err
 }
 
 // OpenAPI returns the OpenAPI 3.1 document of PAVE's API and the control
 // API, as JSON.
 func (c *ControlClient) OpenAPI(ctx context.Context) ([]byte, error) {
-	var out json.RawMessage
-	err := c.call(ctx, ctlOpenAPI, nil, &out)
-	return out, err
+	return get[json.RawMessage](ctx, c, ctlOpenAPI, nil)
 }

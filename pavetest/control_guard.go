@@ -57,12 +57,12 @@ func (s *Server) ownHost(host string) bool {
 	}
 	h, port, err := net.SplitHostPort(host)
 	_, ownPort, _ := net.SplitHostPort(s.addr)
-	if err != nil || port != ownPort {
-		return false
-	}
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
+	return err == nil && port == ownPort && loopback(h)
+}
+
+// loopback reports whether host names this machine: localhost or a
+// loopback IP address.
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()
 }

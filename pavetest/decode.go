@@ -18,6 +18,13 @@ type fieldErrs map[string][]string
 
 func (f fieldErrs) add(field, text string) { f[field] = append(f[field], text) }
 
+// addIf adds text at field when bad.
+func (f fieldErrs) addIf(bad bool, field, text string) {
+	if bad {
+		f.add(field, text)
+	}
+}
+
 // requestError is a 400 answer in PAVE's validation shape: a message and,
 // where fields are at fault, the messages by dotted field path.
 type requestError struct {
@@ -73,6 +80,24 @@ func decodeBody(body []byte, v any, strict bool) *requestError {
 	return invalidFields(fe)
 }
 
+// checked is an API body with rules beyond its JSON shape.
+type checked interface{ check() *requestError }
+
+// readJSON decodes an API body into a new T (see decodeBody) and applies its
+// check, or answers the 400 saying what is wrong and returns nil.
+func readJSON[T any](w http.ResponseWriter, body []byte) *T {
+	v := new(T)
+	re := decodeBody(body, v, false)
+	if c, ok := any(v).(checked); ok && re == nil {
+		re = c.check()
+	}
+	if re != nil {
+		writeJSON(w, http.StatusBadRequest, re)
+		return nil
+	}
+	return v
+}
+
 // walkJSON records in fe what in raw does not fit type t at path.
 func walkJSON(raw json.RawMessage, t reflect.Type, path string, strict bool, fe fieldErrs) {
 	for t.Kind() == reflect.Pointer {
@@ -107,9 +132,7 @@ func walkJSON(raw json.RawMessage, t reflect.Type, path string, strict bool, fe 
 			}
 		}
 		for _, f := range fields {
-			if strict && f.required && f.missing(obj) {
-				fe.add(joinPath(path, f.name), joinPath(path, f.name)+" is required")
-			}
+			fe.addIf(strict && f.required && f.missing(obj), joinPath(path, f.name), joinPath(path, f.name)+" is required")
 		}
 	case (t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 || t.Kind() == reflect.Map) && !custom:
 		var items map[string]json.RawMessage
@@ -131,9 +154,7 @@ func walkJSON(raw json.RawMessage, t reflect.Type, path string, strict bool, fe 
 			walkJSON(it, t.Elem(), joinPath(path, k), strict, fe)
 		}
 	default:
-		if json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
-			fe.add(path, name+" must be "+kindName(t))
-		}
+		fe.addIf(json.Unmarshal(raw, reflect.New(t).Interface()) != nil, path, name+" must be "+kindName(t))
 	}
 }
 

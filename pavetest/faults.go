@@ -1,7 +1,6 @@
 package pavetest
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"math"
@@ -163,7 +162,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, ap
 		case <-r.Context().Done():
 			t.Stop()
 			return
-		case <-s.closing:
+		case <-s.ctx.Done():
 			t.Stop()
 			dropConnection(w)
 			return
@@ -191,15 +190,10 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, ap
 		_, _ = w.Write(body)
 		return
 	}
-	conn, buf, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	defer conn.Close()
 	header.Set("Content-Length", strconv.Itoa(len(body)))
 	header.Set("Connection", "close")
-	writeRawResponse(buf.Writer, status, header, body[:len(body)/2])
-	_ = buf.Flush()
+	conn := hijack(w, status, header, body[:len(body)/2])
+	defer conn.Close()
 	if f.ResetMidBody {
 		if tc, ok := conn.(*net.TCPConn); ok {
 			_ = tc.SetLinger(0)
@@ -210,17 +204,12 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, ap
 // switchProtocols answers a 1xx status on the raw connection and then
 // holds it open without a word, as an upgraded connection does.
 func (s *Server) switchProtocols(w http.ResponseWriter, f *Fault) {
-	conn, buf, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	defer conn.Close()
 	header := http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"}}
 	for k, v := range f.Header {
 		header[http.CanonicalHeaderKey(k)] = v
 	}
-	writeRawResponse(buf.Writer, f.Status, header, nil)
-	_ = buf.Flush()
+	conn := hijack(w, f.Status, header, nil)
+	defer conn.Close()
 	done := make(chan struct{})
 	go func() {
 		// Returns when the client closes the connection (or sends
@@ -230,7 +219,7 @@ func (s *Server) switchProtocols(w http.ResponseWriter, f *Fault) {
 	}()
 	select {
 	case <-done:
-	case <-s.closing:
+	case <-s.ctx.Done():
 	}
 }
 
@@ -281,9 +270,17 @@ func contentTypeOf(body []byte) string {
 	return "text/plain; charset=utf-8"
 }
 
-func writeRawResponse(w *bufio.Writer, status int, header http.Header, partial []byte) {
-	fmt.Fprintf(w, "HTTP/1.1 %03d %s\r\n", status, http.StatusText(status))
-	_ = header.Write(w)
-	_, _ = w.WriteString("\r\n")
-	_, _ = w.Write(partial)
+// hijack takes the client's connection over and writes on it a response
+// head and the start of its body; the caller closes the connection.
+func hijack(w http.ResponseWriter, status int, header http.Header, partial []byte) net.Conn {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	fmt.Fprintf(buf, "HTTP/1.1 %03d %s\r\n", status, http.StatusText(status))
+	_ = header.Write(buf)
+	_, _ = buf.WriteString("\r\n")
+	_, _ = buf.Write(partial)
+	_ = buf.Flush()
+	return conn
 }

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pave-go/pave"
@@ -28,23 +26,6 @@ const (
 	// the API key of MockCredentials.
 	FixtureAPIKey = "5d0c2f7a-91e4-4b6a-8c3e-7a1f0b9d2e64"
 )
-
-// fixtureSet reads the fixtures of the endpoint table once.
-var fixtureSet = sync.OnceValue(func() map[string][]byte {
-	out := map[string][]byte{}
-	for _, name := range endpoint.FixtureNames() {
-		out[name] = endpoint.Fixture(name)
-	}
-	return out
-})
-
-// fixtureName accepts a name with or without its .json extension.
-func fixtureName(name string) string {
-	if !strings.HasSuffix(name, ".json") {
-		name += ".json"
-	}
-	return name
-}
 
 // Fixture returns a copy of the embedded JSON fixture name ("session.json",
 // or "session" without the extension), or nil if there is no such fixture.
@@ -70,11 +51,10 @@ func fixtureName(name string) string {
 //	                         not_found, not_ready, unauthorized, rate_limited,
 //	                         callback_not_found, resend_finalized, resend_not_found
 func Fixture(name string) []byte {
-	b, ok := fixtureSet()[fixtureName(name)]
-	if !ok {
-		return nil
+	if strings.Contains(name, "/") {
+		return nil // a fixture is named by its file name alone
 	}
-	return bytes.Clone(b)
+	return endpoint.Fixture(strings.TrimSuffix(name, ".json") + ".json")
 }
 
 // MustFixture is Fixture for tests: it fails tb at once when there is no
@@ -89,15 +69,7 @@ func MustFixture(tb testing.TB, name string) []byte {
 }
 
 // FixtureNames returns the names of the embedded fixtures, sorted.
-func FixtureNames() []string {
-	set := fixtureSet()
-	names := make([]string, 0, len(set))
-	for n := range set {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+func FixtureNames() []string { return endpoint.FixtureNames() }
 
 // renderFixture returns fixture name for req: the session key and the
 // event of req's path replace FixtureSessionKey and FixtureEvent. It

@@ -1,6 +1,7 @@
 package pavetest
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -106,13 +107,15 @@ func randomDamage(r *rand.Rand, pool []component) (component, damageKind) {
 func generateDamages(r *rand.Rand, n int) []damageJSON {
 	out := make([]damageJSON, 0, n)
 	for range n {
-		c, k := randomDamage(r, components)
-		out = append(out, damageJSON{
-			DamageGroup: c.group, Component: c.code, DamageName: k.name, Description: k.description,
-			RepairMethod: k.repair, GradeScore: k.score, PhotoCode: int(c.photo),
-		})
+		out = append(out, damageOf(randomDamage(r, components)))
 	}
 	return out
+}
+
+// damageOf is the damage of kind k on component c.
+func damageOf(c component, k damageKind) damageJSON {
+	return damageJSON{DamageGroup: c.group, Component: c.code, DamageName: k.name, Description: k.description,
+		RepairMethod: k.repair, GradeScore: k.score, PhotoCode: int(c.photo)}
 }
 
 // vehicleGrade maps the summed damage scores to a grade 5 (excellent) to 1.
@@ -125,13 +128,6 @@ func vehicleGrade(damages []damageJSON) int {
 }
 
 // --- results document (the fake's choice for the undocumented parts) ---
-
-type resultsOptionsJSON struct {
-	ClientID  string         `json:"client_id,omitempty"`
-	SMS       *pave.SMS      `json:"sms,omitempty"`
-	Contact   *pave.Contact  `json:"contact,omitempty"`
-	Reference map[string]any `json:"reference,omitempty"`
-}
 
 type userAccountJSON struct {
 	Username  string  `json:"username"`
@@ -147,21 +143,21 @@ type sourceJSON struct {
 }
 
 type resultsSessionJSON struct {
-	SessionKey       string             `json:"session_key"`
-	Theme            string             `json:"theme"`
-	Active           bool               `json:"active"`
-	Status           string             `json:"status"`
-	RedirectURL      *string            `json:"redirect_url"`
-	InspectStartedAt string             `json:"inspect_started_at"`
-	InspectEndedAt   string             `json:"inspect_ended_at"`
-	CaptureDuration  int                `json:"capture_duration"`
-	InspectDuration  int                `json:"inspect_duration"`
-	CreatedAt        string             `json:"created_at"`
-	UpdatedAt        string             `json:"updated_at"`
-	Language         string             `json:"language"`
-	Options          resultsOptionsJSON `json:"options"`
-	UserAccount      userAccountJSON    `json:"user_account"`
-	Source           sourceJSON         `json:"source"`
+	SessionKey       string          `json:"session_key"`
+	Theme            string          `json:"theme"`
+	Active           bool            `json:"active"`
+	Status           string          `json:"status"`
+	RedirectURL      *string         `json:"redirect_url"`
+	InspectStartedAt string          `json:"inspect_started_at"`
+	InspectEndedAt   string          `json:"inspect_ended_at"`
+	CaptureDuration  int             `json:"capture_duration"`
+	InspectDuration  int             `json:"inspect_duration"`
+	CreatedAt        string          `json:"created_at"`
+	UpdatedAt        string          `json:"updated_at"`
+	Language         string          `json:"language"`
+	Options          optionsJSON     `json:"options"`
+	UserAccount      userAccountJSON `json:"user_account"`
+	Source           sourceJSON      `json:"source"`
 	// Vehicle is set instead of the top-level one with VehicleInSession.
 	Vehicle *resultsVehicleJSON `json:"vehicle,omitempty"`
 }
@@ -186,14 +182,6 @@ type resultsVehicleJSON struct {
 	OdomUnit     string  `json:"odom_unit"`
 }
 
-type resultsPhotoJSON struct {
-	PhotoCode       int    `json:"photo_code"`
-	PhotoLabel      string `json:"photo_label"`
-	URL             string `json:"url"`
-	Approved        bool   `json:"approved"`
-	ApprovedMessage string `json:"approved_message"`
-}
-
 type locationJSON struct {
 	Latitude  float64 `json:"latitude"`
 	Longitude float64 `json:"longitude"`
@@ -215,48 +203,35 @@ type resultsJSON struct {
 	Inspection inspectionJSON      `json:"inspection"`
 }
 
-// resultsInput is what a results document is built from.
-type resultsInput struct {
-	key                           string
-	theme, redirectURL, language  string
-	username, accountName         string
-	apiName                       string
-	options                       resultsOptionsJSON
-	vehicle                       pave.Vehicle
-	photos                        []resultsPhotoJSON
-	created, started, ended, done time.Time
-	captureDur, inspectDur        int
-	damages                       int
-	fixed                         []damageJSON // the damages, when not generated
-	vehicleInSession              bool
-}
-
-// buildResults draws the user account, location and damages from r and
-// assembles the document.
-func buildResults(r *rand.Rand, in resultsInput) []byte {
+// resultsDocument builds the results document of a completed session as
+// answers show it (see shown), drawing the user account, the location and,
+// unless the session has its own, n damages from r.
+func (sess *session) resultsDocument(r *rand.Rand, o *Options, n int) []byte {
 	first, last := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
 	c := cities[r.IntN(len(cities))]
-	damages := in.fixed
+	damages := sess.damages
 	if damages == nil {
-		damages = generateDamages(r, in.damages)
+		damages = generateDamages(r, n)
 	}
-	v := in.vehicle
+	v, sms := sess.shown(o)
+	a := sess.acct
 	doc := resultsJSON{
 		Event: eventComplete,
 		Session: resultsSessionJSON{
-			SessionKey: in.key, Theme: in.theme, Active: true, Status: string(pave.StatusComplete),
-			RedirectURL:      optString(in.redirectURL),
-			InspectStartedAt: fmtOffset(in.started), InspectEndedAt: fmtOffset(in.ended),
-			CaptureDuration: in.captureDur, InspectDuration: in.inspectDur,
-			CreatedAt: fmtOffset(in.created), UpdatedAt: fmtOffset(in.done),
-			Language: in.language, Options: in.options,
+			SessionKey: sess.key, Theme: sess.theme, Active: true, Status: string(pave.StatusComplete),
+			RedirectURL:      optString(sess.redirectURL),
+			InspectStartedAt: fmtOffset(sess.startedAt), InspectEndedAt: fmtOffset(sess.endedAt),
+			CaptureDuration: int(sess.endedAt.Sub(sess.startedAt).Seconds()),
+			InspectDuration: int(sess.updatedAt.Sub(sess.endedAt).Seconds()),
+			CreatedAt:       fmtOffset(sess.createdAt), UpdatedAt: fmtOffset(sess.updatedAt), Language: sess.language,
+			Options: optionsJSON{ClientID: sess.options.ClientID, SMS: sms, Contact: sess.options.Contact,
+				Reference: sess.options.Reference},
 			UserAccount: userAccountJSON{
-				Username: in.username, FirstName: first, LastName: last,
-				Email: strings.ToLower(first) + "@" + in.accountName + ".example.com",
+				Username: a.Username, FirstName: first, LastName: last,
+				Email: strings.ToLower(first) + "@" + a.AccountName + ".example.com",
 			},
-			Source: sourceJSON{Type: "api", Properties: map[string]string{"api_name": in.apiName}},
+			Source: sourceJSON{Type: "api", Properties: map[string]string{"api_name": a.APIName}},
 		},
-		Photos: in.photos,
 		Location: locationJSON{
 			Latitude:  round(c.lat+(r.Float64()-0.5)/10, 4),
 			Longitude: round(c.lng+(r.Float64()-0.5)/10, 4),
@@ -264,14 +239,19 @@ func buildResults(r *rand.Rand, in resultsInput) []byte {
 		},
 		Inspection: inspectionJSON{Grade: vehicleGrade(damages), DamageCount: len(damages), Damages: damages},
 	}
+	for _, code := range photoCodes {
+		if p := sess.photo(code); p != nil {
+			doc.Photos = append(doc.Photos, p.resultsView())
+		}
+	}
 	veh := &resultsVehicleJSON{
-		ID: int64(v.VehicleID), SessionKey: in.key, VIN: v.VIN, VRM: optString(v.VRM), Year: int64(v.Year),
+		ID: int64(v.VehicleID), SessionKey: sess.key, VIN: v.VIN, VRM: optString(v.VRM), Year: int64(v.Year),
 		Make: v.Make, Model: v.Model, BodyType: v.BodyType, Trim: v.Trim,
 		Transmission: v.Transmission, Drivetrain: v.Drivetrain, EngineType: v.EngineType,
 		FuelType: v.FuelType, ExtCol: v.ExtCol, IntCol: v.IntCol,
 		OdomReading: int64(v.OdomReading), OdomUnit: string(v.OdomUnit),
 	}
-	if in.vehicleInSession {
+	if o.ResultsVehicleInSession {
 		doc.Session.Vehicle = veh
 	} else {
 		doc.Vehicle = veh
@@ -321,78 +301,29 @@ func GenerateResults(seed int64, key string, opts GenerateOptions) []byte {
 		key = newSessionKey(newRand(seed, "session-keys"))
 	}
 	r := newRand(seed, key, "results")
-	in := resultsInput{
-		key: key, theme: string(pave.ThemePro), language: "EN",
-		username: "pavetest", accountName: "pavetest", apiName: "pavetest",
-		redirectURL: opts.RedirectURL, vehicleInSession: opts.VehicleInSession,
-		options: resultsOptionsJSON{ClientID: opts.ClientID, Contact: opts.Contact, Reference: opts.Reference},
-	}
-	if opts.Theme != "" {
-		in.theme = string(opts.Theme)
-	}
-	if opts.Language != "" {
-		in.language = opts.Language
-	}
-	if opts.Username != "" {
-		in.username = opts.Username
-		in.accountName = strings.ToLower(opts.Username)
-	}
-	if opts.AccountName != "" {
-		in.accountName = opts.AccountName
-	}
-	if opts.APIName != "" {
-		in.apiName = opts.APIName
-	}
-	mergeFields(&in.vehicle, opts.Vehicle, true)
-	d := generateVehicle(newRand(seed, key, "vehicle"), in.vehicle.VIN)
+	a := Account{Username: cmp.Or(opts.Username, "pavetest"), APIName: cmp.Or(opts.APIName, "pavetest")}
+	a.AccountName = cmp.Or(opts.AccountName, strings.ToLower(a.Username))
+	sess := &session{key: key, acct: &account{Account: a}, theme: cmp.Or(string(opts.Theme), string(pave.ThemePro)),
+		language: cmp.Or(opts.Language, "EN"), redirectURL: opts.RedirectURL,
+		options: pave.SessionOptions{ClientID: opts.ClientID, Contact: opts.Contact, Reference: opts.Reference}}
+	mergeFields(&sess.vehicle, opts.Vehicle, true)
+	d := generateVehicle(newRand(seed, key, "vehicle"), sess.vehicle.VIN)
 	d.VehicleID = pave.Int(50000 + r.IntN(900000))
-	mergeFields(&in.vehicle, &d, false)
-	for _, code := range photoCodes() {
-		in.photos = append(in.photos, resultsPhotoJSON{
-			PhotoCode: int(code), PhotoLabel: string(code.Label()),
-			URL:      photoURL(newRand(seed, key, "photo", string(code.Label())), key, code),
-			Approved: true, ApprovedMessage: "ACCEPTED",
-		})
+	mergeFields(&sess.vehicle, &d, false)
+	for _, code := range photoCodes {
+		url := photoURL(newRand(seed, key, "photo", string(code.Label())), key, code)
+		sess.photos = append(sess.photos, &photoState{Code: code, URL: url, Approved: true, Message: "ACCEPTED"})
 	}
-	in.created = opts.CreatedAt.UTC().Truncate(time.Second)
+	sess.createdAt = opts.CreatedAt.UTC().Truncate(time.Second)
 	if opts.CreatedAt.IsZero() {
-		in.created = time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(r.IntN(365*24*3600)) * time.Second)
+		sess.createdAt = time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(r.IntN(365*24*3600)) * time.Second)
 	}
-	in.started = in.created.Add(time.Duration(60+r.IntN(3600)) * time.Second)
-	in.captureDur = 180 + r.IntN(120)
-	in.inspectDur = 400 + r.IntN(300)
-	in.ended = in.started.Add(time.Duration(in.captureDur) * time.Second)
-	in.done = in.ended.Add(time.Duration(in.inspectDur) * time.Second)
-	switch {
-	case opts.Damages > 0:
-		in.damages = opts.Damages
-	case opts.Damages == 0:
-		in.damages = r.IntN(11)
+	sess.startedAt = sess.createdAt.Add(time.Duration(60+r.IntN(3600)) * time.Second)
+	sess.endedAt = sess.startedAt.Add(time.Duration(180+r.IntN(120)) * time.Second)
+	sess.updatedAt = sess.endedAt.Add(time.Duration(400+r.IntN(300)) * time.Second)
+	n := max(opts.Damages, 0)
+	if opts.Damages == 0 {
+		n = r.IntN(11)
 	}
-	return buildResults(r, in)
-}
-
-// resultsLocked builds the results of a completed session from its state.
-// Call with s.mu held.
-func (s *Server) resultsLocked(sess *session) []byte {
-	r := newRand(s.opts.Seed, sess.key, "results")
-	veh, sms := sess.shown(&s.opts)
-	in := resultsInput{
-		key: sess.key, theme: sess.theme, redirectURL: sess.redirectURL, language: sess.language,
-		username: sess.acct.Username, accountName: sess.acct.AccountName, apiName: sess.acct.APIName,
-		options: resultsOptionsJSON{ClientID: sess.clientID, SMS: sms, Contact: sess.contact, Reference: sess.reference},
-		vehicle: veh, vehicleInSession: s.opts.ResultsVehicleInSession,
-		created: sess.createdAt, started: sess.startedAt, ended: sess.endedAt, done: sess.updatedAt,
-		captureDur: int(sess.endedAt.Sub(sess.startedAt).Seconds()), inspectDur: int(sess.updatedAt.Sub(sess.endedAt).Seconds()),
-	}
-	for _, code := range photoCodes() {
-		if p := sess.photo(code); p != nil {
-			in.photos = append(in.photos, resultsPhotoJSON{
-				PhotoCode: int(code), PhotoLabel: string(code.Label()), URL: p.URL,
-				Approved: p.Approved, ApprovedMessage: p.Message,
-			})
-		}
-	}
-	in.damages, in.fixed = r.IntN(11), sess.damages
-	return buildResults(r, in)
+	return sess.resultsDocument(r, &Options{ResultsVehicleInSession: opts.VehicleInSession}, n)
 }

@@ -2,6 +2,7 @@ package pavetest
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,4 +129,18 @@ func BenchmarkGenerateResults(b *testing.B) {
 	for b.Loop() {
 		_ = GenerateResults(1, "LKH-7Q2M9XK4TB", GenerateOptions{Damages: 200})
 	}
+}
+
+// validVINCheckDigit reports whether vin is 17 VIN characters with a
+// correct check digit.
+func validVINCheckDigit(vin string) bool {
+	if len(vin) != 17 {
+		return false
+	}
+	for i := 0; i < 17; i++ {
+		if !strings.ContainsRune(vinAlphabet, rune(vin[i])) {
+			return false
+		}
+	}
+	return vin[8] == vinCheckDigit(vin)
 }

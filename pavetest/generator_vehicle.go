@@ -46,23 +46,19 @@ const vinYearCodes = "ABCDEFGHJKLMNPRS"
 
 var vinWeights = [17]int{8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2}
 
-// vinValue transliterates a VIN character (ISO 3779 / 49 CFR 565).
+// vinLetterValues transliterates the letters of vinAlphabet, in its
+// order, to digits (ISO 3779 / 49 CFR 565).
+const vinLetterValues = "12345678123457923456789"
+
+// vinValue transliterates a VIN character.
 func vinValue(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'A' && c <= 'H':
-		return int(c-'A') + 1
-	case c >= 'J' && c <= 'N':
-		return int(c-'J') + 1
-	case c == 'P':
-		return 7
-	case c == 'R':
-		return 9
-	case c >= 'S' && c <= 'Z':
-		return int(c-'S') + 2
+	switch i := strings.IndexByte(vinAlphabet, c); {
+	case i < 0:
+		return -1
+	case i < len(vinLetterValues):
+		return int(vinLetterValues[i] - '0')
 	}
-	return -1
+	return int(c - '0')
 }
 
 // vinCheckDigit computes the ninth character of a 17-character VIN.
@@ -75,20 +71,6 @@ func vinCheckDigit(vin string) byte {
 		return byte('0' + d)
 	}
 	return 'X'
-}
-
-// validVINCheckDigit reports whether vin is 17 VIN characters with a
-// correct check digit.
-func validVINCheckDigit(vin string) bool {
-	if len(vin) != 17 {
-		return false
-	}
-	for i := 0; i < 17; i++ {
-		if !strings.ContainsRune(vinAlphabet, rune(vin[i])) {
-			return false
-		}
-	}
-	return vin[8] == vinCheckDigit(vin)
 }
 
 // generateVIN builds a VIN for the model and year with a valid check digit.

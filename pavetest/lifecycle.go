@@ -79,8 +79,7 @@ func (s *Server) setStatusLocked(sess *session, to pave.SessionStatus) []pending
 	if s.opts.RichWebhooks {
 		ev.PreviousStatus, ev.UpdatedAt = string(from), fmtMicro(sess.updatedAt)
 	}
-	body, _ := marshal(ev)
-	return s.eventLocked(sess, eventStatusChange, body)
+	return s.eventLocked(sess, eventStatusChange, ev)
 }
 
 func (s *Server) startLocked(sess *session) []pendingDelivery {
@@ -150,8 +149,7 @@ func (s *Server) captureLocked(sess *session, code pave.PhotoCode, accepted bool
 		s.decodeVehicleLocked(sess)
 	}
 	sess.updatedAt = now
-	body, _ := marshal(stage)
-	batch = append(batch, s.eventLocked(sess, eventStageChange, body)...)
+	batch = append(batch, s.eventLocked(sess, eventStageChange, stage)...)
 	if sess.status == pave.StatusStarted {
 		batch = append(batch, s.setStatusLocked(sess, pave.StatusProcess)...)
 	}
@@ -220,8 +218,8 @@ func (s *Server) AddNote(key, title, description string) error {
 		s.nextNoteID++
 		n := noteState{ID: s.nextNoteID, Title: title, Description: description, CreatedAt: s.stampLocked()}
 		sess.notes = append(sess.notes, n)
-		body, _ := marshal(noteInsertJSON{Event: s.richEvent(eventNoteInsert), SessionKey: sess.key, Note: n.view()})
-		return s.eventLocked(sess, eventNoteInsert, body), nil
+		ev := noteInsertJSON{Event: s.richEvent(eventNoteInsert), SessionKey: sess.key, Note: n.view()}
+		return s.eventLocked(sess, eventNoteInsert, ev), nil
 	})
 }
 
@@ -255,8 +253,7 @@ func (s *Server) SetSMSResult(key string, success bool, message string) error {
 		if message != "" {
 			ev.Message = &message
 		}
-		body, _ := marshal(ev)
-		return s.eventLocked(sess, eventSMSProcess, body), nil
+		return s.eventLocked(sess, eventSMSProcess, ev), nil
 	})
 }
 

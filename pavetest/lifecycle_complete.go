@@ -105,7 +105,8 @@ func (s *Server) finishLocked(sess *session) []pendingDelivery {
 		sess.updatedAt = sess.due
 	}
 	sess.due = time.Time{}
-	sess.results = s.resultsLocked(sess)
+	r := newRand(s.opts.Seed, sess.key, "results")
+	sess.results = sess.resultsDocument(r, &s.opts, r.IntN(11))
 	return append(batch, s.eventLocked(sess, eventComplete, sess.results)...)
 }
 
@@ -201,8 +202,7 @@ func knownDamage(component, name string) (damageJSON, bool) {
 	for _, c := range components {
 		for _, k := range damageKinds[c.group] {
 			if c.code == component && k.name == name {
-				return damageJSON{DamageGroup: c.group, Component: c.code, DamageName: k.name, Description: k.description,
-					RepairMethod: k.repair, GradeScore: k.score, PhotoCode: int(c.photo)}, true
+				return damageOf(c, k), true
 			}
 		}
 	}

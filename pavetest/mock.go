@@ -141,35 +141,28 @@ func mockPathOf(s string) string {
 // requests that route's responder answered. Requests nothing answered are
 // not counted. Use mt.GetCallCountInfo for the full table.
 func Calls(mt *MockTransport, method, path string) int {
-	want := path
-	regexpRoute := strings.HasPrefix(path, "=~")
-	if !regexpRoute {
-		want = mockPathOf(path)
-	}
 	n := 0
 	for key, count := range mt.GetCallCountInfo() {
-		m, route, ok := strings.Cut(key, " ")
-		if !ok || m != method {
-			continue
-		}
+		m, route, _ := strings.Cut(key, " ")
 		// A responder registered with a matcher is listed as
 		// "METHOD route <matcher name>".
-		if strings.HasSuffix(route, ">") {
-			if i := strings.LastIndex(route, " <"); i >= 0 {
-				route = route[:i]
-			}
+		if i := strings.LastIndex(route, " <"); i >= 0 && strings.HasSuffix(route, ">") {
+			route = route[:i]
 		}
-		if strings.HasPrefix(route, "=~") {
-			if regexpRoute && route == want {
-				n += count
-			}
-			continue
-		}
-		if !regexpRoute && mockPathOf(route) == want {
+		if m == method && callRoute(route) == callRoute(path) {
 			n += count
 		}
 	}
 	return n
+}
+
+// callRoute is a route as Calls compares it: a regexp route as it is, a
+// path as httpmock matches it.
+func callRoute(route string) string {
+	if strings.HasPrefix(route, "=~") {
+		return route
+	}
+	return mockPathOf(route)
 }
 
 // ErrBadSignature is matched (errors.Is) by the errors of CheckSignature.

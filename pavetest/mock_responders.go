@@ -17,14 +17,12 @@ import (
 	"github.com/pave-go/pave/internal/endpoint"
 )
 
-// Messages of the mock responses (PAVE's documented wording).
-const (
-	mockMsgValidation     = "Required fields are missing or invalid."
-	mockMsgMissingFields  = "Missing required fields."
-	mockMsgUploaded       = "Photo URL has been successfully uploaded."
-	mockMsgNotFound       = "Not Found."
-	mockMaxEchoedBodySize = 1 << 20
-)
+// The mock answers PAVE's documented messages, those of the fake server
+// (msgValidation...), and this one to a request of no known endpoint.
+const mockMsgNotFound = "Not Found."
+
+// mockMaxEchoedBodySize bounds what a responder reads of a request body.
+const mockMaxEchoedBodySize = 1 << 20
 
 // mockReply is a JSON response to req.
 func mockReply(req *http.Request, status int, body []byte) *http.Response {
@@ -91,9 +89,7 @@ func FixtureResponder(status int, name string) httpmock.Responder {
 // ErrorResponder returns a responder answering status with PAVE's error
 // shape, {"message": message}.
 func ErrorResponder(status int, message string) httpmock.Responder {
-	return JSONResponder(status, struct {
-		Message string `json:"message"`
-	}{message})
+	return JSONResponder(status, msg(message))
 }
 
 // RateLimitedResponder returns a responder answering 429 {"message": "Too
@@ -252,10 +248,7 @@ func mockWrapped(set bool, data any) httpmock.Responder {
 		return nil
 	}
 	return func(req *http.Request) (*http.Response, error) {
-		return JSONResponder(http.StatusOK, struct {
-			APIKey string `json:"api_key"`
-			Data   any    `json:"data"`
-		}{mockAPIKeyOf(req), data})(req)
+		return JSONResponder(http.StatusOK, keyedData[any]{mockAPIKeyOf(req), data})(req)
 	}
 }
 
@@ -298,7 +291,7 @@ func mockCallbackResponder(cb *pave.Callback) httpmock.Responder {
 				return nil, fmt.Errorf("pavetest: encoding response body: %v", err)
 			}
 		} else if mockReadJSON(req, &m) != nil || m == nil {
-			return ErrorResponder(http.StatusBadRequest, mockMsgMissingFields)(req)
+			return ErrorResponder(http.StatusBadRequest, msgMissingFields)(req)
 		}
 		if ev, _ := m["event"].(string); params["event"] != "" && (cb == nil || ev == "") {
 			m["event"] = params["event"]
@@ -307,7 +300,7 @@ func mockCallbackResponder(cb *pave.Callback) httpmock.Responder {
 			ev, _ := m["event"].(string)
 			u, _ := m["url"].(string)
 			if strings.TrimSpace(ev) == "" || strings.TrimSpace(u) == "" {
-				return ErrorResponder(http.StatusBadRequest, mockMsgMissingFields)(req)
+				return ErrorResponder(http.StatusBadRequest, msgMissingFields)(req)
 			}
 			if s, _ := m["method"].(string); s == "" {
 				m["method"] = http.MethodPost
@@ -339,11 +332,8 @@ func OnDeleteCallback(mt *MockTransport, event pave.EventName) {
 // photos. The hotspots_upload.json fixture shows a refused photo. key ""
 // answers every key.
 func OnUploadHotspotPhotos(mt *MockTransport, key string, uploads []pave.HotspotUpload) {
-	type data struct {
-		Data []pave.HotspotUpload `json:"data"`
-	}
 	if uploads != nil {
-		answer(mt, endpoint.UploadHotspotPhotos, key, data{uploads})
+		answer(mt, endpoint.UploadHotspotPhotos, key, hotspotUploadJSON{uploads})
 		return
 	}
 	onEndpoint(mt, endpoint.UploadHotspotPhotos, key, func(req *http.Request) (*http.Response, error) {
@@ -351,13 +341,13 @@ func OnUploadHotspotPhotos(mt *MockTransport, key string, uploads []pave.Hotspot
 			Photos []pave.HotspotPhoto `json:"photos"`
 		}
 		if mockReadJSON(req, &in) != nil || len(in.Photos) == 0 {
-			return ErrorResponder(http.StatusBadRequest, mockMsgMissingFields)(req)
+			return ErrorResponder(http.StatusBadRequest, msgMissingFields)(req)
 		}
 		out := make([]pave.HotspotUpload, len(in.Photos))
 		for i, p := range in.Photos {
-			out[i] = pave.HotspotUpload{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: mockMsgUploaded}
+			out[i] = pave.HotspotUpload{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: msgHotspotUploaded}
 		}
-		return JSONResponder(http.StatusOK, data{out})(req)
+		return JSONResponder(http.StatusOK, hotspotUploadJSON{out})(req)
 	})
 }
 
@@ -399,10 +389,7 @@ func OnValidationError(mt *MockTransport, method, path string, errs map[string][
 		mt.RegisterResponder(method, path, FixtureResponder(http.StatusBadRequest, "error_validation.json"))
 		return
 	}
-	mt.RegisterResponder(method, path, JSONResponder(http.StatusBadRequest, struct {
-		Message string              `json:"message"`
-		Errors  map[string][]string `json:"errors"`
-	}{mockMsgValidation, errs}))
+	mt.RegisterResponder(method, path, JSONResponder(http.StatusBadRequest, requestError{msgValidation, errs}))
 }
 
 // OnRateLimited answers method and path with 429, every time, with a

@@ -50,14 +50,11 @@ func (m *MockTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	if p, ok := apiPath(req.URL.Path); ok && p != req.URL.Path {
-		r2 := req.Clone(req.Context())
-		r2.Body = req.Body
-		u := *req.URL
-		u.Path, u.RawPath = p, ""
+		r2 := req.Clone(req.Context()) // its own URL, the same body
+		r2.URL.Path, r2.URL.RawPath = p, ""
 		if raw, ok := apiPath(req.URL.EscapedPath()); ok {
-			u.RawPath = raw
+			r2.URL.RawPath = raw
 		}
-		r2.URL = &u
 		req = r2
 	}
 	m.mu.Lock()

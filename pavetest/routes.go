@@ -42,19 +42,33 @@ type bodyKey struct{}
 var apiBehaviour = map[string]apiHandler{
 	endpoint.CreateSession.Op:       (*Server).handleCreateSession,
 	endpoint.GetSession.Op:          (*Server).handleGetSession,
-	endpoint.Photos.Op:              (*Server).handleGetPhotos,
-	endpoint.Notes.Op:               (*Server).handleGetNotes,
-	endpoint.Results.Op:             (*Server).handleGetResults,
-	endpoint.UpdateSession.Op:       (*Server).handleUpdateSession,
-	endpoint.DeleteSession.Op:       (*Server).handleDeleteSession,
+	endpoint.Photos.Op:              locked((*Server).own, (*Server).handleGetPhotos),
+	endpoint.Notes.Op:               locked((*Server).own, (*Server).handleGetNotes),
+	endpoint.Results.Op:             locked((*Server).own, (*Server).handleGetResults),
+	endpoint.UpdateSession.Op:       locked((*Server).own, (*Server).handleUpdateSession),
+	endpoint.DeleteSession.Op:       locked((*Server).own, (*Server).handleDeleteSession),
 	endpoint.ListCallbacks.Op:       (*Server).handleListCallbacks,
-	endpoint.GetCallback.Op:         (*Server).handleGetCallback,
+	endpoint.GetCallback.Op:         locked((*Server).setting, (*Server).handleGetCallback),
 	endpoint.CreateCallback.Op:      (*Server).handleCreateCallback,
-	endpoint.UpdateCallback.Op:      (*Server).handleUpdateCallback,
-	endpoint.DeleteCallback.Op:      (*Server).handleDeleteCallback,
-	endpoint.UploadHotspotPhotos.Op: (*Server).handleHotspotUpload,
-	endpoint.HotspotResults.Op:      (*Server).handleHotspotResults,
+	endpoint.UpdateCallback.Op:      locked((*Server).setting, (*Server).handleUpdateCallback),
+	endpoint.DeleteCallback.Op:      locked((*Server).setting, (*Server).handleDeleteCallback),
+	endpoint.UploadHotspotPhotos.Op: locked((*Server).own, (*Server).handleHotspotUpload),
+	endpoint.HotspotResults.Op:      locked((*Server).own, (*Server).handleHotspotResults),
 	endpoint.ResendSMS.Op:           (*Server).handleResend,
+}
+
+// locked adapts a handler of one thing the request names, its session or
+// its callback setting: find looks it up under the server's lock, or
+// answers the documented 404, and h runs with the lock still held.
+func locked[T any](find func(*Server, http.ResponseWriter, *apiRequest) *T,
+	h func(*Server, http.ResponseWriter, *apiRequest, *T)) apiHandler {
+	return func(s *Server, w http.ResponseWriter, q *apiRequest) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if v := find(s, w, q); v != nil {
+			h(s, w, q, v)
+		}
+	}
 }
 
 // apiRoutes builds the API's mux from the endpoint table: each operation's

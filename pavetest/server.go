@@ -65,8 +65,7 @@ type Server struct {
 
 	date atomic.Pointer[httpDate] // the Date header of the current second
 
-	closing   chan struct{} // closed by Close: aborts fault delays
-	ctx       context.Context
+	ctx       context.Context // cancelled by Close: aborts fault delays and deliveries
 	cancel    context.CancelFunc
 	closeOnce sync.Once
 
@@ -119,7 +118,6 @@ func Start(opts ...Option) (*Server, error) {
 		opts:      o,
 		sessions:  map[string]*session{},
 		keyRand:   newRand(o.Seed, "session-keys"),
-		closing:   make(chan struct{}),
 		serveDone: make(chan struct{}),
 		chaos:     o.Chaos,
 	}
@@ -165,7 +163,6 @@ func Start(opts ...Option) (*Server, error) {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.cancel()
-		close(s.closing)
 		s.closed.Store(true)
 		_ = s.httpSrv.Close()
 		<-s.serveDone
@@ -388,10 +385,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte,
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return b, true
-	}
-	return b, false
+	return b, errors.As(err, &mbe)
 }
 
 // message is the common {"message": ...} error body.

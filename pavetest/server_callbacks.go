@@ -3,7 +3,6 @@ package pavetest
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -14,9 +13,10 @@ const (
 	msgUnsupportedEvent = "Unsupported event."
 )
 
-// callbackJSON is a setting as listed and returned by GET, and the body of
-// POST and PUT /v1/callbacks.
-type callbackJSON struct {
+// callback is a setting as an account keeps it and GET answers it (its
+// headers and payload never nil: {} when not set), and the body of POST
+// and PUT /v1/callbacks.
+type callback struct {
 	Event   string            `json:"event"`
 	URL     string            `json:"url"`
 	Method  string            `json:"method"`
@@ -27,34 +27,19 @@ type callbackJSON struct {
 // callbackFlatJSON is a setting with the API key, as create and update return.
 type callbackFlatJSON struct {
 	APIKey string `json:"api_key"`
-	callbackJSON
+	callback
 }
 
-type callbackListJSON struct {
-	APIKey string         `json:"api_key"`
-	Data   []callbackJSON `json:"data"`
-}
-
-type callbackOneJSON struct {
-	APIKey string       `json:"api_key"`
-	Data   callbackJSON `json:"data"`
+// keyedData is a setting or a list of them, wrapped with the API key as GET
+// answers (and the mock kit answers) them.
+type keyedData[T any] struct {
+	APIKey string `json:"api_key"`
+	Data   T      `json:"data"`
 }
 
 type callbackMsgJSON struct {
 	APIKey  string `json:"api_key"`
 	Message string `json:"message"`
-}
-
-func (c *callback) view() callbackJSON {
-	h := c.Headers
-	if h == nil {
-		h = map[string]string{}
-	}
-	p := c.Payload
-	if p == nil {
-		p = map[string]any{}
-	}
-	return callbackJSON{Event: c.Event, URL: c.URL, Method: c.Method, Headers: h, Payload: p}
 }
 
 // normalEvent upper-cases and trims an event name.
@@ -64,13 +49,17 @@ func knownEvent(e string) bool { return slices.Contains(knownEvents, e) }
 
 var allowedMethods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodGet, http.MethodDelete}
 
-// checkCallback validates url and method; it returns a message or "".
-func checkCallback(b *callbackJSON) string {
-	u, err := url.Parse(b.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+// checkCallback checks a setting body (the event required when create);
+// it returns a message or "".
+func checkCallback(b *callback, create bool) string {
+	switch {
+	case create && b.Event == "" || strings.TrimSpace(b.URL) == "":
+		return msgMissingFields
+	case create && !knownEvent(b.Event):
+		return msgUnsupportedEvent
+	case !validHTTPURL(b.URL):
 		return "The url must be an absolute http or https URL."
-	}
-	if b.Method != "" && !slices.Contains(allowedMethods, strings.ToUpper(b.Method)) {
+	case b.Method != "" && !slices.Contains(allowedMethods, strings.ToUpper(b.Method)):
 		return "Unsupported method."
 	}
 	for k, v := range b.Headers {
@@ -94,7 +83,7 @@ func (acct *account) callbackFor(event string) *callback {
 func (s *Server) handleListCallbacks(w http.ResponseWriter, q *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, callbackListJSON{APIKey: q.acct.APIKey, Data: viewsOf(q.acct.callbacks, (*callback).view)})
+	writeJSON(w, http.StatusOK, keyedData[[]*callback]{q.acct.APIKey, append([]*callback{}, q.acct.callbacks...)})
 }
 
 // setting returns the account's setting of the request's event, or
@@ -109,42 +98,28 @@ func (s *Server) setting(w http.ResponseWriter, q *apiRequest) *callback {
 	return c
 }
 
-func (s *Server) handleGetCallback(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.setting(w, q); c != nil {
-		writeJSON(w, http.StatusOK, callbackOneJSON{APIKey: q.acct.APIKey, Data: c.view()})
-	}
+func (s *Server) handleGetCallback(w http.ResponseWriter, q *apiRequest, c *callback) {
+	writeJSON(w, http.StatusOK, keyedData[*callback]{q.acct.APIKey, c})
 }
 
 // readCallback decodes and checks a setting body (the event required when
 // create), or answers 400.
-func readCallback(w http.ResponseWriter, body []byte, create bool) (*callbackJSON, bool) {
-	var b callbackJSON
-	problem := ""
-	if re := decodeBody(body, &b, false); re != nil {
-		writeJSON(w, http.StatusBadRequest, re)
-		return nil, false
+func readCallback(w http.ResponseWriter, body []byte, create bool) *callback {
+	b := readJSON[callback](w, body)
+	if b == nil {
+		return nil
 	}
 	b.Event = normalEvent(b.Event)
-	switch {
-	case create && b.Event == "" || strings.TrimSpace(b.URL) == "":
-		problem = msgMissingFields
-	case create && !knownEvent(b.Event):
-		problem = msgUnsupportedEvent
-	default:
-		problem = checkCallback(&b)
-	}
-	if problem != "" {
+	if problem := checkCallback(b, create); problem != "" {
 		writeJSON(w, http.StatusBadRequest, msg(problem))
-		return nil, false
+		return nil
 	}
-	return &b, true
+	return b
 }
 
 func (s *Server) handleCreateCallback(w http.ResponseWriter, q *apiRequest) {
-	b, ok := readCallback(w, q.body, true)
-	if !ok {
+	b := readCallback(w, q.body, true)
+	if b == nil {
 		return
 	}
 	s.mu.Lock()
@@ -153,45 +128,28 @@ func (s *Server) handleCreateCallback(w http.ResponseWriter, q *apiRequest) {
 		writeJSON(w, http.StatusBadRequest, msg(fmt.Sprintf("Callback setting for the event %s already exists.", b.Event)))
 		return
 	}
-	c := &callback{Event: b.Event, Method: http.MethodPost}
+	c := &callback{Event: b.Event, Method: http.MethodPost, Headers: map[string]string{}, Payload: map[string]any{}}
 	c.update(b)
 	q.acct.callbacks = append(q.acct.callbacks, c)
-	writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: q.acct.APIKey, callbackJSON: c.view()})
+	writeJSON(w, http.StatusOK, callbackFlatJSON{q.acct.APIKey, *c})
 }
 
-func (s *Server) handleUpdateCallback(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.setting(w, q)
-	if c == nil {
-		return
-	}
-	if b, ok := readCallback(w, q.body, false); ok {
+func (s *Server) handleUpdateCallback(w http.ResponseWriter, q *apiRequest, c *callback) {
+	if b := readCallback(w, q.body, false); b != nil {
 		c.update(b)
-		writeJSON(w, http.StatusOK, callbackFlatJSON{APIKey: q.acct.APIKey, callbackJSON: c.view()})
+		writeJSON(w, http.StatusOK, callbackFlatJSON{q.acct.APIKey, *c})
 	}
 }
 
-// update takes the url, and the method, headers and payload when given.
-func (c *callback) update(b *callbackJSON) {
-	c.URL = b.URL
-	if b.Method != "" {
-		c.Method = strings.ToUpper(b.Method)
-	}
-	if b.Headers != nil {
-		c.Headers = b.Headers
-	}
-	if b.Payload != nil {
-		c.Payload = b.Payload
-	}
+// update takes the url, and the method, headers and payload when given;
+// the event stays the setting's own.
+func (c *callback) update(b *callback) {
+	b.Event, b.Method = c.Event, strings.ToUpper(b.Method)
+	mergeFields(c, b, true)
 }
 
-func (s *Server) handleDeleteCallback(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.setting(w, q); c != nil {
-		q.acct.callbacks = slices.DeleteFunc(q.acct.callbacks, func(x *callback) bool { return x == c })
-		writeJSON(w, http.StatusOK, callbackMsgJSON{APIKey: q.acct.APIKey,
-			Message: fmt.Sprintf("Callback setting %s has been successfully removed.", c.Event)})
-	}
+func (s *Server) handleDeleteCallback(w http.ResponseWriter, q *apiRequest, c *callback) {
+	q.acct.callbacks = slices.DeleteFunc(q.acct.callbacks, func(x *callback) bool { return x == c })
+	writeJSON(w, http.StatusOK, callbackMsgJSON{APIKey: q.acct.APIKey,
+		Message: fmt.Sprintf("Callback setting %s has been successfully removed.", c.Event)})
 }

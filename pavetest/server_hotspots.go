@@ -19,21 +19,18 @@ const (
 )
 
 type hotspotUploadBody struct {
-	Photos []struct {
-		PhotoLabel string `json:"photo_label"`
-		URL        string `json:"url"`
-	} `json:"photos"`
+	Photos []pave.HotspotPhoto `json:"photos"`
 }
 
-type hotspotUploadItem struct {
-	PhotoLabel string `json:"photo_label"`
-	URL        string `json:"url"`
-	Success    bool   `json:"success"`
-	Message    string `json:"message"`
+func (b *hotspotUploadBody) check() *requestError {
+	if len(b.Photos) == 0 {
+		return &requestError{Message: msgMissingFields}
+	}
+	return nil
 }
 
 type hotspotUploadJSON struct {
-	Data []hotspotUploadItem `json:"data"`
+	Data []pave.HotspotUpload `json:"data"`
 }
 
 type coordsJSON struct {
@@ -66,48 +63,40 @@ type hotspotResultsJSON struct {
 	Data    []hotspotPhotoJSON `json:"data"`
 }
 
-func validPhotoURL(raw string) bool {
+// validHTTPURL: an absolute http or https URL with a host.
+func validHTTPURL(raw string) bool {
 	u, err := url.Parse(raw)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess := s.own(w, q)
-	if sess == nil {
+func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest, sess *session) {
+	b := readJSON[hotspotUploadBody](w, q.body)
+	if b == nil {
 		return
 	}
-	var b hotspotUploadBody
-	if re := decodeBody(q.body, &b, false); re != nil {
-		writeJSON(w, http.StatusBadRequest, re)
-		return
-	}
-	if len(b.Photos) == 0 {
-		writeJSON(w, http.StatusBadRequest, msg(msgMissingFields))
-		return
-	}
-	out := hotspotUploadJSON{Data: make([]hotspotUploadItem, 0, len(b.Photos))}
+	out := hotspotUploadJSON{Data: make([]pave.HotspotUpload, 0, len(b.Photos))}
 	accepted := 0
 	for _, p := range b.Photos {
-		item := hotspotUploadItem{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: msgHotspotUploaded}
-		code := pave.PhotoLabel(p.PhotoLabel).Code()
+		item := pave.HotspotUpload{PhotoLabel: p.PhotoLabel, URL: p.URL, Success: true, Message: msgHotspotUploaded}
+		code := p.PhotoLabel.Code()
 		switch {
-		case strings.TrimSpace(p.PhotoLabel) == "" || strings.TrimSpace(p.URL) == "":
+		case strings.TrimSpace(string(p.PhotoLabel)) == "" || strings.TrimSpace(p.URL) == "":
 			item.Success, item.Message = false, msgMissingFields
 		case code == 0:
 			item.Success, item.Message = false, msgUnknownLabel
-		case !validPhotoURL(p.URL):
+		case !validHTTPURL(p.URL):
 			item.Success, item.Message = false, msgInvalidPhotoURL
 		default:
 			accepted++
-			sess.hotspotPhotos = slices.DeleteFunc(sess.hotspotPhotos, func(h hotspotPhoto) bool { return h.Label == code.Label() })
-			sess.hotspotPhotos = append(sess.hotspotPhotos, hotspotPhoto{Label: code.Label(), URL: p.URL})
+			sess.hotspotPhotos = slices.DeleteFunc(sess.hotspotPhotos, func(h pave.HotspotPhoto) bool {
+				return h.PhotoLabel == code.Label()
+			})
+			sess.hotspotPhotos = append(sess.hotspotPhotos, pave.HotspotPhoto{PhotoLabel: code.Label(), URL: p.URL})
 		}
 		out.Data = append(out.Data, item)
 	}
 	if accepted > 0 {
-		sess.hotspotProcessed, sess.hotspotResults = false, nil
+		sess.hotspotResults = nil
 		if s.opts.HotspotsAutoProcess {
 			s.processHotspotsLocked(sess)
 		}
@@ -115,33 +104,29 @@ func (s *Server) handleHotspotUpload(w http.ResponseWriter, q *apiRequest) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) handleHotspotResults(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch sess := s.own(w, q); {
-	case sess == nil:
-	case !sess.hotspotProcessed:
+func (s *Server) handleHotspotResults(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	if sess.hotspotResults == nil {
 		writeJSON(w, http.StatusOK, hotspotResultsJSON{Success: false, Message: msgNotCompleted, Data: []hotspotPhotoJSON{}})
-	default:
-		writeJSON(w, http.StatusOK, sess.hotspotResults)
+		return
 	}
+	writeJSON(w, http.StatusOK, sess.hotspotResults)
 }
 
 // processHotspotsLocked generates damages with percentage coordinates for
 // each uploaded photo, deterministically from the seed, key, label and URL.
 func (s *Server) processHotspotsLocked(sess *session) {
-	photos := append([]hotspotPhoto(nil), sess.hotspotPhotos...)
-	sort.Slice(photos, func(i, j int) bool { return photos[i].Label.Code() < photos[j].Label.Code() })
+	photos := slices.Clone(sess.hotspotPhotos)
+	sort.Slice(photos, func(i, j int) bool { return photos[i].PhotoLabel.Code() < photos[j].PhotoLabel.Code() })
 	res := hotspotResultsJSON{Success: true, Data: []hotspotPhotoJSON{}}
 	total := 0
 	for _, p := range photos {
-		r := newRand(s.opts.Seed, sess.key, "hotspots", string(p.Label), p.URL)
-		visible := visibleFrom(p.Label.Code())
+		r := newRand(s.opts.Seed, sess.key, "hotspots", string(p.PhotoLabel), p.URL)
+		visible := visibleFrom(p.PhotoLabel.Code())
 		n := r.IntN(4)
 		if n == 0 || len(visible) == 0 {
 			continue // a view that shows no panel (VIN, interior, cluster) shows no damage
 		}
-		entry := hotspotPhotoJSON{PhotoCode: int(p.Label.Code()), PhotoLabel: string(p.Label), URL: p.URL}
+		entry := hotspotPhotoJSON{PhotoCode: int(p.PhotoLabel.Code()), PhotoLabel: string(p.PhotoLabel), URL: p.URL}
 		for i := range n {
 			c, k := randomDamage(r, visible)
 			d := hotspotDamageJSON{
@@ -151,7 +136,7 @@ func (s *Server) processHotspotsLocked(sess *session) {
 			}
 			if s.opts.HotspotsCroppedImages {
 				d.CroppedImageURL = fmt.Sprintf("https://images-cdn.paveapi.com/hotspots/%s/%s_%02d_crop%d.jpg",
-					sess.key, sess.key, p.Label.Code(), i+1)
+					sess.key, sess.key, p.PhotoLabel.Code(), i+1)
 			}
 			entry.InspectionData = append(entry.InspectionData, d)
 		}
@@ -164,7 +149,6 @@ func (s *Server) processHotspotsLocked(sess *session) {
 		res.Message = fmt.Sprintf("%d damages found on the vehicle.", total)
 	}
 	sess.hotspotResults, _ = marshal(res)
-	sess.hotspotProcessed = true
 }
 
 // ProcessHotspots finishes the Hotspots analysis of the photos uploaded to
@@ -173,15 +157,11 @@ func (s *Server) processHotspotsLocked(sess *session) {
 // photo has been uploaded. (With Options.HotspotsAutoProcess every upload
 // is processed at once.)
 func (s *Server) ProcessHotspots(key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, err := s.findLocked(key)
-	if err != nil {
-		return err
-	}
-	if len(sess.hotspotPhotos) == 0 {
-		return fmt.Errorf("%w: no Hotspots photos uploaded to session %s", ErrInvalidTransition, key)
-	}
-	s.processHotspotsLocked(sess)
-	return nil
+	return s.control(key, func(sess *session) ([]pendingDelivery, error) {
+		if len(sess.hotspotPhotos) == 0 {
+			return nil, fmt.Errorf("%w: no Hotspots photos uploaded to session %s", ErrInvalidTransition, key)
+		}
+		s.processHotspotsLocked(sess)
+		return nil, nil
+	})
 }

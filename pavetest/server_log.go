@@ -2,6 +2,7 @@ package pavetest
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,14 +30,7 @@ func (r *logRing[T]) add(v T, max int) int {
 // snapshot returns the entries, oldest first, each passed through clone
 // so callers cannot reach the log's own headers and bodies.
 func snapshot[T, V any](r *logRing[T], clone func(T) V) []V {
-	out := make([]V, 0, len(r.items))
-	for _, v := range r.items[r.head:] {
-		out = append(out, clone(v))
-	}
-	for _, v := range r.items[:r.head] {
-		out = append(out, clone(v))
-	}
-	return out
+	return viewsOf(slices.Concat(r.items[r.head:], r.items[:r.head]), clone)
 }
 
 // reset forgets every entry.

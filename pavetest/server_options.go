@@ -1,6 +1,7 @@
 package pavetest
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net"
@@ -205,14 +206,12 @@ func WithAsyncWebhooks() Option { return func(o *Options) { o.AsyncWebhooks = tr
 
 // normalize fills defaults and validates.
 func (o Options) normalize() (Options, error) {
-	if o.Addr == "" {
-		o.Addr = "127.0.0.1:0"
-	}
+	o.Addr = cmp.Or(o.Addr, "127.0.0.1:0")
 	host, _, err := net.SplitHostPort(o.Addr)
 	if err != nil {
 		return o, fmt.Errorf("pavetest: Addr %q: %v", o.Addr, err)
 	}
-	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) && o.ControlToken == "" {
+	if !loopback(host) && o.ControlToken == "" {
 		return o, fmt.Errorf("pavetest: Addr %q is not a loopback address; set ControlToken to listen on it", o.Addr)
 	}
 	if o.ControlToken != "" && (len(o.ControlToken) < 16 || strings.ContainsFunc(o.ControlToken, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
@@ -235,30 +234,13 @@ func (o Options) normalize() (Options, error) {
 	} else if o.NotReadyStatus < 200 || o.NotReadyStatus > 599 {
 		return o, fmt.Errorf("pavetest: NotReadyStatus %d is not an HTTP status", o.NotReadyStatus)
 	}
-	if o.TimestampWindow <= 0 {
-		o.TimestampWindow = DefaultTimestampWindow
-	}
-	if o.CaptureHost == "" {
-		o.CaptureHost = DefaultCaptureHost
-	}
-	switch {
-	case o.WebhookRetries == 0:
-		o.WebhookRetries = DefaultWebhookRetries
-	case o.WebhookRetries < 0:
-		o.WebhookRetries = 0
-	}
-	if o.WebhookRetryWait <= 0 {
-		o.WebhookRetryWait = DefaultWebhookRetryWait
-	}
-	if o.WebhookTimeout <= 0 {
-		o.WebhookTimeout = DefaultWebhookTimeout
-	}
-	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if o.MaxRecordedRequests <= 0 {
-		o.MaxRecordedRequests = DefaultMaxRecordedRequests
-	}
+	o.TimestampWindow = positiveOr(o.TimestampWindow, DefaultTimestampWindow)
+	o.CaptureHost = cmp.Or(o.CaptureHost, DefaultCaptureHost)
+	o.WebhookRetries = max(cmp.Or(o.WebhookRetries, DefaultWebhookRetries), 0) // negative: none
+	o.WebhookRetryWait = positiveOr(o.WebhookRetryWait, DefaultWebhookRetryWait)
+	o.WebhookTimeout = positiveOr(o.WebhookTimeout, DefaultWebhookTimeout)
+	o.MaxBodyBytes = positiveOr(o.MaxBodyBytes, DefaultMaxBodyBytes)
+	o.MaxRecordedRequests = positiveOr(o.MaxRecordedRequests, DefaultMaxRecordedRequests)
 	if len(o.Accounts) == 0 {
 		o.Accounts = []Account{generateAccount(o.Seed)}
 	}
@@ -272,20 +254,22 @@ func (o Options) normalize() (Options, error) {
 			return o, fmt.Errorf("pavetest: account %d: duplicate API key", i)
 		}
 		seen[a.APIKey] = true
-		if a.AccountName == "" {
-			a.AccountName = strings.ToLower(a.Username)
-		}
-		if a.DefaultTheme == "" {
-			a.DefaultTheme = pave.ThemePro
-		}
+		a.AccountName = cmp.Or(a.AccountName, strings.ToLower(a.Username))
+		a.DefaultTheme = cmp.Or(a.DefaultTheme, pave.ThemePro)
+		a.APIName = cmp.Or(a.APIName, "pavetest")
 		if !a.DefaultTheme.Known() {
 			return o, fmt.Errorf("pavetest: account %d: unknown default theme %q", i, a.DefaultTheme)
-		}
-		if a.APIName == "" {
-			a.APIName = "pavetest"
 		}
 		accts[i] = a
 	}
 	o.Accounts = accts
 	return o, nil
+}
+
+// positiveOr is v, or def when v is zero or negative.
+func positiveOr[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }

@@ -171,7 +171,6 @@ func (s *Server) ResetRequests() {
 
 // clone returns r with its own copy of the header and body.
 func (r Request) clone() Request {
-	r.Header = r.Header.Clone()
-	r.Body = bytes.Clone(r.Body)
+	r.Header, r.Body = r.Header.Clone(), bytes.Clone(r.Body)
 	return r
 }

@@ -37,7 +37,7 @@ func v2Status(sess *session) string {
 	case pave.StatusStarted:
 		return "IN_PROGRESS"
 	case pave.StatusProcess:
-		if len(sess.photos) == len(photoCodes()) {
+		if len(sess.photos) == len(photoCodes) {
 			return "SUBMITTED"
 		}
 		return "IN_PROGRESS"
@@ -46,66 +46,45 @@ func v2Status(sess *session) string {
 }
 
 func (s *Server) handleResend(w http.ResponseWriter, q *apiRequest) {
-	key := q.key()
-	fail := func(status int, text string, extra func(*resendJSON)) {
-		out := resendJSON{Status: "error", Message: text, SessionKey: key}
-		if extra != nil {
-			extra(&out)
-		}
-		writeJSON(w, status, out)
-	}
+	out := resendJSON{Status: "error", SessionKey: q.key()}
 	var b resendBody
 	if re := decodeBody(q.body, &b, false); re != nil {
-		fail(http.StatusBadRequest, re.Error(), nil)
+		out.Message = re.Error()
+		writeJSON(w, http.StatusBadRequest, out)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.sessions[key]
+	sess := s.sessions[out.SessionKey]
 	if sess == nil || sess.acct != q.acct {
-		fail(http.StatusNotFound, "Session not found", nil)
+		out.Message = "Session not found"
+		writeJSON(w, http.StatusNotFound, out)
 		return
 	}
-	switch st := v2Status(sess); st {
-	case "PENDING", "IN_PROGRESS", "SUBMITTED":
-	default:
-		fail(http.StatusBadRequest, "Session is already finalized and cannot be resent",
-			func(o *resendJSON) { o.SessionStatus = st })
-		return
-	}
-	age := int(s.now().Sub(sess.createdAt) / (24 * time.Hour))
-	if age < 0 {
-		age = 0
-	}
-	if age > resendMaxAgeDays {
-		fail(http.StatusBadRequest, "Session is older than 7 days and cannot be resent",
-			func(o *resendJSON) { o.SessionAgeDays = &age })
-		return
-	}
-	if sess.resent {
-		fail(http.StatusBadRequest, "SMS has already been resent for this session", nil)
-		return
-	}
-	if sess.smsStatus == smsPending || sess.smsStatus == smsFailed { // an original SMS, not reported delivered
-		fail(http.StatusBadRequest, "The original SMS has not been reported delivered, so it cannot be resent", nil)
-		return
-	}
+	age := max(0, int(s.now().Sub(sess.createdAt)/(24*time.Hour)))
 	phone := strings.TrimSpace(b.Phone)
 	if phone == "" && sess.sms != nil {
 		phone = sess.sms.To
 	}
-	switch {
+	switch st := v2Status(sess); {
+	case st != "PENDING" && st != "IN_PROGRESS" && st != "SUBMITTED":
+		out.Message, out.SessionStatus = "Session is already finalized and cannot be resent", st
+	case age > resendMaxAgeDays:
+		out.Message, out.SessionAgeDays = "Session is older than 7 days and cannot be resent", &age
+	case sess.resent:
+		out.Message = "SMS has already been resent for this session"
+	case sess.smsStatus == smsPending || sess.smsStatus == smsFailed: // an original SMS, not reported delivered
+		out.Message = "The original SMS has not been reported delivered, so it cannot be resent"
 	case phone == "":
-		fail(http.StatusBadRequest, "No phone number to send the SMS to", nil)
-		return
+		out.Message = "No phone number to send the SMS to"
 	case !validPhone(phone):
-		fail(http.StatusBadRequest, "Invalid phone number", nil)
+		out.Message = "Invalid phone number"
+	default:
+		sess.resent = true
+		remaining := resendMaxAgeDays - age
+		writeJSON(w, http.StatusOK, resendJSON{Status: "success", Message: "SMS resend has been processed",
+			SessionKey: out.SessionKey, Phone: phone, SessionAgeDays: &age, DaysRemaining: &remaining})
 		return
 	}
-	sess.resent = true
-	remaining := resendMaxAgeDays - age
-	writeJSON(w, http.StatusOK, resendJSON{
-		Status: "success", Message: "SMS resend has been processed", SessionKey: key, Phone: phone,
-		SessionAgeDays: &age, DaysRemaining: &remaining,
-	})
+	writeJSON(w, http.StatusBadRequest, out)
 }

@@ -1,6 +1,7 @@
 package pavetest
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -58,97 +59,50 @@ func validAbsoluteURL(raw string) bool {
 }
 
 func validLanguage(l string) bool {
-	if len(l) != 2 {
-		return false
-	}
-	for i := 0; i < 2; i++ {
-		c := l[i] | 0x20
-		if c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return true
+	letter := func(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+	return len(l) == 2 && letter(l[0]) && letter(l[1])
 }
 
 func validateContact(fe fieldErrs, prefix string, c *pave.Contact) {
-	if c == nil {
-		return
-	}
-	if strings.TrimSpace(c.FirstName) == "" {
-		fe.add(prefix+".first_name", "The first name field is required.")
-	}
-	if strings.TrimSpace(c.LastName) == "" {
-		fe.add(prefix+".last_name", "The last name field is required.")
+	if c != nil {
+		fe.addIf(strings.TrimSpace(c.FirstName) == "", prefix+".first_name", "The first name field is required.")
+		fe.addIf(strings.TrimSpace(c.LastName) == "", prefix+".last_name", "The last name field is required.")
 	}
 }
 
 func normalTheme(t pave.Theme) pave.Theme { return pave.Theme(strings.ToUpper(string(t))) }
 
-// validate applies the fake server's field rules (see docs/pave-api.md).
-func (b *sessionBody) validate() fieldErrs {
+// check applies the fake server's field rules (see docs/pave-api.md).
+func (b *sessionBody) check() *requestError {
 	fe := fieldErrs{}
-	if s := b.Session; s != nil {
-		if s.Theme != "" && !normalTheme(s.Theme).Known() {
-			fe.add("session.theme", "The selected theme is invalid.")
-		}
-		if s.RedirectURL != "" && !validAbsoluteURL(s.RedirectURL) {
-			fe.add("session.redirect_url", "Invalid redirect url")
-		}
-		if s.Language != "" && !validLanguage(string(s.Language)) {
-			fe.add("session.language", "Invalid language code")
-		}
-		validateContact(fe, "session.contact", s.Contact)
+	st, sm := cmp.Or(b.Session, &pave.SessionSettings{}), cmp.Or(b.SMS, &pave.SMS{})
+	fe.addIf(st.Theme != "" && !normalTheme(st.Theme).Known(), "session.theme", "The selected theme is invalid.")
+	fe.addIf(st.RedirectURL != "" && !validAbsoluteURL(st.RedirectURL), "session.redirect_url", "Invalid redirect url")
+	fe.addIf(st.Language != "" && !validLanguage(string(st.Language)), "session.language", "Invalid language code")
+	validateContact(fe, "session.contact", st.Contact)
+	validateContact(fe, "options.contact", cmp.Or(b.Options, &pave.SessionOptions{}).Contact)
+	switch vin := cmp.Or(b.Vehicle, &pave.Vehicle{}).VIN; {
+	case vin == "":
+	case len(vin) < 17:
+		fe.add("vehicle.vin", "VIN is too short, it must be 17 characters")
+	case len(vin) > 17:
+		fe.add("vehicle.vin", "VIN is too long, it must be 17 characters")
+	case strings.ContainsFunc(vin, func(r rune) bool {
+		return (r < '0' || r > '9') && (r < 'A' || r > 'Z') && (r < 'a' || r > 'z')
+	}):
+		fe.add("vehicle.vin", "VIN contains invalid characters")
 	}
-	if o := b.Options; o != nil {
-		validateContact(fe, "options.contact", o.Contact)
-	}
-	if v := b.Vehicle; v != nil {
-		switch {
-		case v.VIN == "":
-		case len(v.VIN) < 17:
-			fe.add("vehicle.vin", "VIN is too short, it must be 17 characters")
-		case len(v.VIN) > 17:
-			fe.add("vehicle.vin", "VIN is too long, it must be 17 characters")
-		case strings.ContainsFunc(v.VIN, func(r rune) bool {
-			return (r < '0' || r > '9') && (r < 'A' || r > 'Z') && (r < 'a' || r > 'z')
-		}):
-			fe.add("vehicle.vin", "VIN contains invalid characters")
-		}
-	}
-	if s := b.SMS; s != nil {
-		if s.To != "" && !validPhone(s.To) {
-			fe.add("sms.to", "Invalid phone number")
-		}
-		if s.From != "" && !validPhone(s.From) {
-			fe.add("sms.from", "Invalid phone number")
-		}
-	}
-	return fe
-}
-
-// readSessionBody decodes and validates a session body, or answers 400.
-func readSessionBody(w http.ResponseWriter, body []byte) (*sessionBody, bool) {
-	var b sessionBody
-	re := decodeBody(body, &b, false)
-	if re == nil {
-		re = invalidFields(b.validate())
-	}
-	if re != nil {
-		writeJSON(w, http.StatusBadRequest, re)
-		return nil, false
-	}
-	if b.Vehicle != nil { // the IDs are PAVE's to give
-		b.Vehicle.VehicleID, b.Vehicle.ID, b.Vehicle.SessionKey = 0, 0, ""
-	}
-	return &b, true
+	fe.addIf(sm.To != "" && !validPhone(sm.To), "sms.to", "Invalid phone number")
+	fe.addIf(sm.From != "" && !validPhone(sm.From), "sms.from", "Invalid phone number")
+	return invalidFields(fe)
 }
 
 // stamp is the server clock truncated to whole seconds, as PAVE stores it.
 func (s *Server) stampLocked() time.Time { return s.now().UTC().Truncate(time.Second) }
 
 func (s *Server) handleCreateSession(w http.ResponseWriter, q *apiRequest) {
-	b, ok := readSessionBody(w, q.body)
-	if !ok {
+	b := readJSON[sessionBody](w, q.body)
+	if b == nil {
 		return
 	}
 	s.mu.Lock()
@@ -166,7 +120,8 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, q *apiRequest) {
 }
 
 // own returns the request's session, or answers the documented 404 (for a
-// session of another API key too: it is never leaked). Call with s.mu held.
+// session of another API key too: it is never leaked). Call with s.mu held
+// (the handlers given it by locked are).
 func (s *Server) own(w http.ResponseWriter, q *apiRequest) *session {
 	sess := s.sessions[q.key()]
 	if sess == nil || sess.acct != q.acct {
@@ -207,45 +162,29 @@ func writeViewBytes(w http.ResponseWriter, status int, b []byte, length string, 
 	writeJSONBytes(w, status, b, length)
 }
 
-func (s *Server) handleGetPhotos(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if sess := s.own(w, q); sess != nil {
-		writeJSON(w, http.StatusOK, viewsOf(sess.photos, (*photoState).view))
-	}
+func (s *Server) handleGetPhotos(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	writeJSON(w, http.StatusOK, viewsOf(sess.photos, (*photoState).view))
 }
 
-func (s *Server) handleGetNotes(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if sess := s.own(w, q); sess != nil {
-		writeJSON(w, http.StatusOK, viewsOf(sess.notes, noteState.view))
-	}
+func (s *Server) handleGetNotes(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	writeJSON(w, http.StatusOK, viewsOf(sess.notes, noteState.view))
 }
 
-func (s *Server) handleGetResults(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch sess := s.own(w, q); {
-	case sess == nil:
-	case sess.status != pave.StatusComplete || sess.results == nil:
+func (s *Server) handleGetResults(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	if sess.status != pave.StatusComplete || sess.results == nil {
 		writeJSON(w, s.opts.NotReadyStatus, msg(msgNotCompleted))
-	default:
-		writeJSON(w, http.StatusOK, sess.results)
+		return
 	}
+	writeJSON(w, http.StatusOK, sess.results)
 }
 
-func (s *Server) handleDeleteSession(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch sess := s.own(w, q); {
-	case sess == nil:
-	case sess.status != pave.StatusIdle:
+func (s *Server) handleDeleteSession(w http.ResponseWriter, _ *apiRequest, sess *session) {
+	if sess.status != pave.StatusIdle {
 		writeJSON(w, http.StatusBadRequest, msg(fmt.Sprintf("Session %s has been started and cannot be deleted.", sess.key)))
-	default:
-		delete(s.sessions, sess.key)
-		writeJSON(w, http.StatusOK, msg(fmt.Sprintf("Session %s has been successfully removed.", sess.key)))
+		return
 	}
+	delete(s.sessions, sess.key)
+	writeJSON(w, http.StatusOK, msg(fmt.Sprintf("Session %s has been successfully removed.", sess.key)))
 }
 
 // updateRule reports the first field of b that the session's status does
@@ -253,54 +192,44 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, q *apiRequest) {
 func updateRule(sess *session, b *sessionBody) string {
 	closed := sess.status == pave.StatusComplete || sess.status == pave.StatusExpired || sess.status == pave.StatusInvalid
 	idle := sess.status == pave.StatusIdle
+	st, o := cmp.Or(b.Session, &pave.SessionSettings{}), cmp.Or(b.Options, &pave.SessionOptions{})
+	sm := cmp.Or(b.SMS, &pave.SMS{})
 	notStarted := func(field string) string {
 		return field + " can only be changed before the session has started."
 	}
-	if st := b.Session; st != nil {
-		if st.Theme != "" && !idle {
-			return "session.theme can only be changed while the session is IDLE."
-		}
-		if st.RedirectURL != "" && closed {
-			return "session.redirect_url can only be changed before the session is COMPLETE."
-		}
-		if st.Language != "" && closed {
-			return "session.language can only be changed before the session is COMPLETE."
-		}
-		switch {
-		case st.ClientID != "" && !idle:
-			return notStarted("session.client_id")
-		case st.Contact != nil && !idle:
-			return notStarted("session.contact")
-		case st.Reference != nil && !idle:
-			return notStarted("session.reference")
-		}
-	}
-	if o := b.Options; o != nil && (o.ClientID != "" || o.Contact != nil || o.Reference != nil) && !idle {
+	const smsTo = "sms.to can only be changed before the session has started and after the previous SMS delivery failed."
+	switch {
+	case st.Theme != "" && !idle:
+		return "session.theme can only be changed while the session is IDLE."
+	case st.RedirectURL != "" && closed:
+		return "session.redirect_url can only be changed before the session is COMPLETE."
+	case st.Language != "" && closed:
+		return "session.language can only be changed before the session is COMPLETE."
+	case idle && sm.To != "" && sess.smsStatus != smsFailed:
+		return smsTo
+	case idle: // everything below may change before the session has started
+		return ""
+	case st.ClientID != "":
+		return notStarted("session.client_id")
+	case st.Contact != nil:
+		return notStarted("session.contact")
+	case st.Reference != nil:
+		return notStarted("session.reference")
+	case o.ClientID != "" || o.Contact != nil || o.Reference != nil:
 		return notStarted("options")
-	}
-	if b.Vehicle != nil && !idle {
+	case b.Vehicle != nil:
 		return notStarted("vehicle")
-	}
-	if sm := b.SMS; sm != nil {
-		if sm.To != "" && (!idle || sess.smsStatus != smsFailed) {
-			return "sms.to can only be changed before the session has started and after the previous SMS delivery failed."
-		}
-		if (sm.ToName != "" || sm.From != "" || sm.By != "" || sm.SendResultsToPhototaker != nil) && !idle {
-			return notStarted("sms")
-		}
+	case sm.To != "":
+		return smsTo
+	case sm.ToName != "" || sm.From != "" || sm.By != "" || sm.SendResultsToPhototaker != nil:
+		return notStarted("sms")
 	}
 	return ""
 }
 
-func (s *Server) handleUpdateSession(w http.ResponseWriter, q *apiRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess := s.own(w, q)
-	if sess == nil {
-		return
-	}
-	b, ok := readSessionBody(w, q.body)
-	if !ok {
+func (s *Server) handleUpdateSession(w http.ResponseWriter, q *apiRequest, sess *session) {
+	b := readJSON[sessionBody](w, q.body)
+	if b == nil {
 		return
 	}
 	if text := updateRule(sess, b); text != "" {
@@ -329,20 +258,10 @@ func (sess *session) apply(b *sessionBody) {
 			sess.language = string(st.Language)
 		}
 	}
-	for _, o := range []*pave.SessionOptions{sessionAsOptions(b.Session), b.Options} {
-		if o == nil {
-			continue
-		}
-		if o.ClientID != "" {
-			sess.clientID = o.ClientID
-		}
-		if o.Contact != nil {
-			c := *o.Contact
-			sess.contact = &c
-		}
-		if o.Reference != nil {
-			sess.reference = o.Reference
-		}
+	mergeFields(&sess.options, sessionAsOptions(b.Session), true)
+	mergeFields(&sess.options, b.Options, true)
+	if v := b.Vehicle; v != nil { // the IDs are PAVE's to give
+		v.VehicleID, v.ID, v.SessionKey = 0, 0, ""
 	}
 	mergeFields(&sess.vehicle, b.Vehicle, true)
 	if sm := b.SMS; sm != nil {

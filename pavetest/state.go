@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,17 +66,10 @@ func newAccount(a Account) *account {
 	return &account{Account: a, apiKey: []byte(a.APIKey), tokens: newTokenChecker(a.Credentials())}
 }
 
-type callback struct {
-	Event   string
-	URL     string
-	Method  string
-	Headers map[string]string
-	Payload map[string]any
-}
-
 // mergeFields copies the fields of src that are set into dst: all of them
 // with overwrite, else only into the fields of dst still unset. T is a
-// struct of plain values (pave.Vehicle, pave.SMS).
+// struct of plain values (pave.Vehicle, pave.SMS) or of maps taken whole
+// (a callback setting).
 func mergeFields[T any](dst, src *T, overwrite bool) {
 	if src == nil {
 		return
@@ -104,11 +98,6 @@ type noteState struct {
 	CreatedAt   time.Time
 }
 
-type hotspotPhoto struct {
-	Label pave.PhotoLabel
-	URL   string
-}
-
 type session struct {
 	key         string
 	acct        *account
@@ -120,9 +109,7 @@ type session struct {
 	updatedAt   time.Time
 	startedAt   time.Time
 	endedAt     time.Time
-	clientID    string
-	contact     *pave.Contact
-	reference   map[string]any
+	options     pave.SessionOptions // client_id, contact and reference (its SMS is unused: see sms)
 	sms         *pave.SMS
 	smsStatus   smsState
 	resent      bool
@@ -134,9 +121,8 @@ type session struct {
 	due         time.Time    // when the results of a CONFIRM session are due (zero: not waiting)
 	damages     []damageJSON // the damages of a repeat inspection (nil: generated)
 
-	hotspotPhotos    []hotspotPhoto
-	hotspotProcessed bool
-	hotspotResults   []byte
+	hotspotPhotos  []pave.HotspotPhoto
+	hotspotResults []byte // nil until the photos uploaded are processed
 
 	// viewJSON's cache: the encoded view and its length, nil until asked
 	// for and after every change (see invalidate).
@@ -168,13 +154,7 @@ func (s *session) viewJSON(o *Options) ([]byte, string, error) {
 func (s *session) invalidate() { s.cachedJSON, s.cachedLen = nil, "" }
 
 // photoCodes lists the 13 standard views in code order.
-func photoCodes() []pave.PhotoCode {
-	out := make([]pave.PhotoCode, 0, 13)
-	for c := pave.PhotoVIN; c <= pave.PhotoRearLeft; c++ {
-		out = append(out, c)
-	}
-	return out
-}
+var photoCodes = slices.Sorted(slices.Values(captureOrder))
 
 func (s *session) photo(code pave.PhotoCode) *photoState {
 	for _, p := range s.photos {
@@ -186,7 +166,7 @@ func (s *session) photo(code pave.PhotoCode) *photoState {
 }
 
 func (s *session) allAccepted() bool {
-	for _, c := range photoCodes() {
+	for _, c := range photoCodes {
 		if p := s.photo(c); p == nil || !p.Approved {
 			return false
 		}
@@ -345,7 +325,8 @@ func (s *session) view(o *Options) sessionJSON {
 		CaptureURL:       s.captureURL(o.CaptureHost),
 	}
 	v, sms := s.shown(o)
-	out.Options = optionsJSON{ClientID: s.clientID, SMS: sms, Contact: s.contact, Reference: s.reference}
+	out.Options = optionsJSON{ClientID: s.options.ClientID, SMS: sms, Contact: s.options.Contact,
+		Reference: s.options.Reference}
 	if v != (pave.Vehicle{}) {
 		out.Vehicle = &sessionVehJSON{Vehicle: v}
 		if v.OdomReading != 0 {
@@ -355,22 +336,29 @@ func (s *session) view(o *Options) sessionJSON {
 	return out
 }
 
-type photoJSON struct {
+// resultsPhotoJSON is a photo as the results show it; photoJSON adds its
+// dates for GET photos.
+type resultsPhotoJSON struct {
 	PhotoCode       int    `json:"photo_code"`
 	PhotoLabel      string `json:"photo_label"`
 	URL             string `json:"url"`
 	Approved        bool   `json:"approved"`
 	ApprovedMessage string `json:"approved_message"`
-	CreatedAt       string `json:"created_at"`
-	UpdatedAt       string `json:"updated_at"`
+}
+
+type photoJSON struct {
+	resultsPhotoJSON
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+}
+
+func (p *photoState) resultsView() resultsPhotoJSON {
+	return resultsPhotoJSON{PhotoCode: int(p.Code), PhotoLabel: string(p.Code.Label()), URL: p.URL,
+		Approved: p.Approved, ApprovedMessage: p.Message}
 }
 
 func (p *photoState) view() photoJSON {
-	return photoJSON{
-		PhotoCode: int(p.Code), PhotoLabel: string(p.Code.Label()), URL: p.URL,
-		Approved: p.Approved, ApprovedMessage: p.Message,
-		CreatedAt: fmtOffset(p.CreatedAt), UpdatedAt: fmtOffset(p.UpdatedAt),
-	}
+	return photoJSON{p.resultsView(), fmtOffset(p.CreatedAt), fmtOffset(p.UpdatedAt)}
 }
 
 type noteJSON struct {
@@ -387,21 +375,10 @@ func (n noteState) view() noteJSON {
 // thousands formats n with comma separators ("41,250").
 func thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
 	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return s
 }
 
 // notFoundMessage is the documented 404 body text.

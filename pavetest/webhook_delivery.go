@@ -6,10 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 )
@@ -70,6 +70,12 @@ func (d *Delivery) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// clone returns d with its own copy of the header and body.
+func (d Delivery) clone() Delivery {
+	d.Header, d.Body = d.Header.Clone(), bytes.Clone(d.Body)
+	return d
+}
+
 // webhookUserAgent is sent with every delivery.
 const webhookUserAgent = "pavetest-webhooks/1.0"
 
@@ -85,20 +91,20 @@ type pendingDelivery struct {
 	duplicate  bool // a second sending made by Chaos
 }
 
+// delivery is the Delivery that records p in state.
+func (p pendingDelivery) delivery(state string) Delivery {
+	return Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method, Body: p.body, State: state}
+}
+
 // Deliveries returns every delivery attempt so far, oldest first, then
 // the deliveries still queued (State "pending").
 func (s *Server) Deliveries() []Delivery {
 	s.mu.Lock()
-	out := snapshot(&s.deliveries, func(d Delivery) Delivery {
-		d.Header = d.Header.Clone()
-		d.Body = bytes.Clone(d.Body)
-		return d
-	})
+	out := snapshot(&s.deliveries, Delivery.clone)
 	s.mu.Unlock()
 	if s.queue != nil {
 		for _, p := range s.queue.queued() {
-			out = append(out, Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method,
-				Body: bytes.Clone(p.body), State: "pending"})
+			out = append(out, p.delivery("pending").clone())
 		}
 	}
 	return out
@@ -128,56 +134,40 @@ func (s *Server) FlushDeliveries(ctx context.Context) error {
 // mergePayload appends the setting's payload keys that the event body does
 // not already have, in sorted order, at the top level of the object.
 func mergePayload(base []byte, payload map[string]any) []byte {
-	if len(payload) == 0 {
-		return base
-	}
 	var present map[string]json.RawMessage
-	if json.Unmarshal(base, &present) != nil {
+	if len(payload) == 0 || json.Unmarshal(base, &present) != nil {
 		return base
 	}
-	keys := make([]string, 0, len(payload))
-	for k := range payload {
-		if _, ok := present[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	if len(keys) == 0 {
-		return base
-	}
-	sort.Strings(keys)
 	out := bytes.TrimRight(bytes.Clone(base), " \n")
 	out = out[:len(out)-1] // drop the closing brace
-	for _, k := range keys {
-		kb, err1 := marshal(k)
-		vb, err2 := marshal(payload[k])
-		if err1 != nil || err2 != nil {
+	for _, k := range slices.Sorted(maps.Keys(payload)) {
+		member, err := marshal(map[string]any{k: payload[k]}) // {"k":v}
+		if _, ok := present[k]; ok || err != nil {
 			continue
 		}
 		if len(out) > 1 {
 			out = append(out, ',')
 		}
-		out = append(out, kb...)
-		out = append(out, ':')
-		out = append(out, vb...)
+		out = append(out, member[1:len(member)-1]...)
 	}
 	return append(out, '}')
 }
 
 // eventLocked prepares the delivery of event for sess to its account's
-// callback setting, if one exists. body must be a JSON object. Call with
-// s.mu held.
-func (s *Server) eventLocked(sess *session, event string, body []byte) []pendingDelivery {
+// callback setting, if one exists. body is a JSON object, or a value to
+// encode as one. Call with s.mu held.
+func (s *Server) eventLocked(sess *session, event string, body any) []pendingDelivery {
 	c := sess.acct.callbackFor(event)
 	if c == nil {
 		return nil
 	}
-	headers := make(map[string]string, len(c.Headers))
-	for k, v := range c.Headers {
-		headers[k] = v
+	b, ok := body.([]byte)
+	if !ok {
+		b, _ = marshal(body)
 	}
 	return []pendingDelivery{{
 		event: event, sessionKey: sess.key, url: c.URL, method: c.Method,
-		headers: headers, body: mergePayload(body, c.Payload),
+		headers: maps.Clone(c.Headers), body: mergePayload(b, c.Payload),
 	}}
 }
 
@@ -217,8 +207,8 @@ func (s *Server) deliver(p pendingDelivery) {
 
 // attempt makes one delivery attempt and records it.
 func (s *Server) attempt(p pendingDelivery, n int) bool {
-	d := Delivery{Event: p.event, SessionKey: p.sessionKey, URL: p.url, Method: p.method, Body: p.body, Attempt: n,
-		Duplicate: p.duplicate}
+	d := p.delivery("failed")
+	d.Attempt, d.Duplicate = n, p.duplicate
 	ctx, cancel := context.WithTimeout(s.ctx, s.opts.WebhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, p.method, p.url, bytes.NewReader(p.body))
@@ -241,7 +231,6 @@ func (s *Server) attempt(p pendingDelivery, n int) bool {
 	if err != nil {
 		d.Err = err.Error()
 	}
-	d.State = "failed"
 	if d.Delivered {
 		d.State = "delivered"
 	}

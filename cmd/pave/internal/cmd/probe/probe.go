@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pave-go/pave"
-	"github.com/pave-go/pave/cmd/pave/internal/cmd/sign"
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
 	"github.com/pave-go/pave/cmd/pave/internal/output"
 	"github.com/pave-go/pave/internal/redact"
@@ -67,43 +66,45 @@ var redactions = []string{
 	"every response value: only status, message text and key names are kept",
 }
 
-// variant is one way of signing GET /v1/callbacks.
+// variant is one way of signing GET /v1/callbacks: the API-Timestamp in
+// form (a time layout, or unixSeconds), age in the past.
 type variant struct {
-	step, what, form string
-	ts               func(now time.Time) string
-	upperHex         bool
-	lowerHeaders     bool
+	step, what, form       string
+	age                    time.Duration
+	upperHex, lowerHeaders bool
+}
+
+// unixSeconds is the form of a timestamp in Unix seconds.
+const unixSeconds = "unix seconds"
+
+// timestamp is the API-Timestamp v sends at now.
+func (v variant) timestamp(now time.Time) string {
+	if v.form == unixSeconds {
+		return strconv.FormatInt(now.Unix(), 10)
+	}
+	return now.Add(-v.age).UTC().Format(v.form)
 }
 
 // canonicalStep is the variant the SDK sends; the session steps run only
 // when PAVE accepts it.
 const canonicalStep = "sign.canonical"
 
-func layout(l string, age time.Duration) func(time.Time) string {
-	return func(t time.Time) string { return t.Add(-age).UTC().Format(l) }
-}
-
 // Variants are the signing variants, in the order they are sent.
 var Variants = []variant{
-	{step: canonicalStep, what: "canonical timestamp, as the SDK sends it", form: pave.TimestampLayout,
-		ts: layout(pave.TimestampLayout, 0)},
-	{step: "sign.offset", what: "+00:00 instead of Z", form: sign.LayoutOffset, ts: layout(sign.LayoutOffset, 0)},
-	{step: "sign.millis", what: "milliseconds (JavaScript toJSON())", form: sign.LayoutMillis,
-		ts: layout(sign.LayoutMillis, 0)},
-	{step: "sign.python", what: "microseconds and +00:00 (Python isoformat())", form: "2006-01-02T15:04:05.000000+00:00",
-		ts: layout("2006-01-02T15:04:05.000000+00:00", 0)},
-	{step: "sign.unix", what: "Unix seconds (Hotspots samples)", form: "unix seconds",
-		ts: func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }},
-	{step: "sign.rfc1123", what: "RFC 1123 (client code seen in the wild)", form: http.TimeFormat,
-		ts: layout(http.TimeFormat, 0)},
+	{step: canonicalStep, what: "canonical timestamp, as the SDK sends it", form: pave.TimestampLayout},
+	{step: "sign.offset", what: "+00:00 instead of Z", form: "2006-01-02T15:04:05+00:00"},
+	{step: "sign.millis", what: "milliseconds (JavaScript toJSON())", form: "2006-01-02T15:04:05.000Z"},
+	{step: "sign.python", what: "microseconds and +00:00 (Python isoformat())", form: "2006-01-02T15:04:05.000000+00:00"},
+	{step: "sign.unix", what: "Unix seconds (Hotspots samples)", form: unixSeconds},
+	{step: "sign.rfc1123", what: "RFC 1123 (client code seen in the wild)", form: http.TimeFormat},
 	{step: "sign.upper-hex", what: "canonical timestamp, token in upper-case hex", form: pave.TimestampLayout,
-		upperHex: true, ts: layout(pave.TimestampLayout, 0)},
+		upperHex: true},
 	{step: "sign.lower-headers", what: "canonical, header names in lower case (api-key...; HTTP/2 always sends them so)",
-		form: pave.TimestampLayout, lowerHeaders: true, ts: layout(pave.TimestampLayout, 0)},
+		form: pave.TimestampLayout, lowerHeaders: true},
 	{step: "sign.age-4m30s", what: "canonical timestamp 4m30s in the past", form: pave.TimestampLayout,
-		ts: layout(pave.TimestampLayout, 270*time.Second)},
+		age: 270 * time.Second},
 	{step: "sign.age-5m30s", what: "canonical timestamp 5m30s in the past", form: pave.TimestampLayout,
-		ts: layout(pave.TimestampLayout, 330*time.Second)},
+		age: 330 * time.Second},
 }
 
 // options are the options of pave probe.

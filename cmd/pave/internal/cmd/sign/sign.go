@@ -114,13 +114,6 @@ func checkPath(p string) error {
 	return nil
 }
 
-// Timestamp forms PAVE's samples show beside the canonical one
-// (docs/pave-api.md, section 2).
-const (
-	LayoutOffset = "2006-01-02T15:04:05+00:00"
-	LayoutMillis = "2006-01-02T15:04:05.000Z"
-)
-
 // timestampForm accepts the canonical form (form "") and the other forms
 // PAVE's samples show, naming the one it is.
 func timestampForm(ts string) (form string, err error) {

@@ -25,9 +25,15 @@ type Printer struct {
 	mu       sync.Mutex
 }
 
-// New returns a Printer writing to out and err.
+// New returns a Printer writing to out and err; out is a terminal when it
+// is a character device.
 func New(out, err io.Writer) *Printer {
-	return &Printer{out: out, err: err, tty: isTerminal(out)}
+	p := &Printer{out: out, err: err}
+	if f, ok := out.(*os.File); ok {
+		st, err := f.Stat()
+		p.tty = err == nil && st.Mode()&os.ModeCharDevice != 0
+	}
+	return p
 }
 
 // SetTerminal overrides whether standard output counts as a terminal
@@ -86,11 +92,7 @@ func (p *Printer) Status(format string, a ...any) {
 }
 
 // ClearStatus erases the status line.
-func (p *Printer) ClearStatus() {
-	if p.tty && !p.JSON {
-		p.writeRaw(p.out, "\r\033[K")
-	}
-}
+func (p *Printer) ClearStatus() { p.Status("") }
 
 // Result prints an API object: as PAVE returned it with --json (raw; v
 // when there is no raw form), else with human.
@@ -176,14 +178,4 @@ func inertArgs(a []any) []any {
 		}
 	}
 	return out
-}
-
-// isTerminal reports whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

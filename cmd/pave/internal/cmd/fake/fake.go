@@ -166,13 +166,9 @@ status does not allow it, or no fake server at the URL.`,
 // sessionCall makes a control call on the session key and prints the
 // session's new status.
 func sessionCall(f *cmdutil.Factory, key string, call call) error {
-	c, err := f.FakeControl()
-	if err != nil {
-		return err
-	}
-	sess, err := call(c.ControlClient, f.Ctx, key)
-	if err != nil {
-		return c.Err(err, key)
-	}
-	return f.IO.Result(sess.Raw(), sess, func() { f.IO.Printf("%s: %s\n", sess.SessionKey, sess.Status) })
+	return fakeCall(f, key, func(c *pavetest.ControlClient, ctx context.Context) (*pave.Session, error) {
+		return call(c, ctx, key)
+	}, func(sess *pave.Session) error {
+		return f.IO.Result(sess.Raw(), sess, func() { f.IO.Printf("%s: %s\n", sess.SessionKey, sess.Status) })
+	})
 }

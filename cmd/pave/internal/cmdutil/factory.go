@@ -235,12 +235,28 @@ func (f *Factory) fakeClock(t Target) (time.Duration, bool) {
 	return time.Until(now), err == nil
 }
 
-// WithClient runs fn with a client of the resolved target.
-func (f *Factory) WithClient(fn func(c *pave.Client) error) error {
-	c, _, err := f.Client()
-	if err != nil {
-		return err
+// API completes c, a command of the API: it takes the arguments names
+// (none: no argument) and --timeout (unless it has its own), and runs run
+// with a client of the target and the arguments, a validation error
+// naming the flag or argument that sets the field (FlagHint with fields).
+// A check of the flags belongs in c.PreRunE: it runs before credentials
+// are looked up.
+func (f *Factory) API(c *cobra.Command, fields map[string]string, run func(cl *pave.Client, args []string) error,
+	names ...string) *cobra.Command {
+	c.Args = cobra.NoArgs
+	if len(names) > 0 {
+		c.Args = ArgsNamed(names...)
 	}
-	defer c.CloseIdleConnections()
-	return fn(c)
+	if c.Flags().Lookup("timeout") == nil {
+		f.AddTimeoutFlag(c)
+	}
+	c.RunE = func(_ *cobra.Command, args []string) error {
+		cl, _, err := f.Client()
+		if err != nil {
+			return err
+		}
+		defer cl.CloseIdleConnections()
+		return FlagHint(c, run(cl, args), fields)
+	}
+	return c
 }

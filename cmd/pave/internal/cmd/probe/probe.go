@@ -107,16 +107,10 @@ var Variants = []variant{
 		age: 330 * time.Second},
 }
 
-// options are the options of pave probe.
-type options struct {
-	*cmdutil.Factory
-	Yes bool
-	Out string
-}
-
 // New returns pave probe.
 func New(f *cmdutil.Factory) *cobra.Command {
-	opts := &options{Factory: f}
+	var yes bool
+	var out string
 	cmd := &cobra.Command{
 		Use:   "probe",
 		Short: "Ask the live API (with a TEST key) what it accepts, and print a report for an issue",
@@ -140,36 +134,36 @@ when a session step failed or the session could not be deleted.`,
   pave probe --yes --json --out pave-probe.json
   pave probe --base-url http://127.0.0.1:8080 --yes   # against pave fake serve`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return run(opts) },
+		RunE: func(*cobra.Command, []string) error { return run(f, yes, out) },
 	}
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before starting (for scripts)")
-	cmd.Flags().StringVar(&opts.Out, "out", "", "write the report to this file instead of standard output")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before starting (for scripts)")
+	cmd.Flags().StringVar(&out, "out", "", "write the report to this file instead of standard output")
 	return cmd
 }
 
-func run(opts *options) error {
-	if opts.Out != "" {
-		if st, err := os.Stat(opts.Out); err == nil && st.IsDir() {
-			return cmdutil.Usagef("--out %s: is a directory", opts.Out)
+func run(f *cmdutil.Factory, yes bool, out string) error {
+	if out != "" {
+		if st, err := os.Stat(out); err == nil && st.IsDir() {
+			return cmdutil.Usagef("--out %s: is a directory", out)
 		}
-		if st, err := os.Stat(filepath.Dir(opts.Out)); err != nil || !st.IsDir() {
-			return cmdutil.Usagef("--out %s: no directory %s", opts.Out, filepath.Dir(opts.Out))
+		if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+			return cmdutil.Usagef("--out %s: no directory %s", out, filepath.Dir(out))
 		}
 	}
-	t, err := opts.Target()
+	t, err := f.Target()
 	if err != nil {
 		return err
 	}
 	base := strings.TrimRight(t.BaseURL, "/")
-	plan(opts.IO, base, t.Creds)
-	if !opts.Yes {
-		if err := confirm(opts); err != nil {
+	plan(f.IO, base, t.Creds)
+	if !yes {
+		if err := confirm(f); err != nil {
 			return err
 		}
 	}
 	p := newProber(t.Creds, base)
-	rep, outcome := p.run(opts.Ctx)
-	if err := write(opts, rep, p); err != nil {
+	rep, outcome := p.run(f.Ctx)
+	if err := write(f, out, rep, p); err != nil {
 		return err
 	}
 	return outcome
@@ -204,16 +198,16 @@ func maskKey(k string) string {
 
 // confirm asks on stderr and reads one line of stdin. Nothing to read (no
 // terminal, stdin closed or empty) is a usage error pointing at --yes.
-func confirm(opts *options) error {
-	opts.IO.Eprintf("Proceed? [y/N] ")
+func confirm(f *cmdutil.Factory) error {
+	f.IO.Eprintf("Proceed? [y/N] ")
 	var line string
 	var err error
-	if opts.In != nil {
-		line, err = bufio.NewReader(opts.In).ReadString('\n')
+	if f.In != nil {
+		line, err = bufio.NewReader(f.In).ReadString('\n')
 	}
-	opts.IO.Eprintf("\n")
+	f.IO.Eprintf("\n")
 	switch {
-	case strings.TrimSpace(line) == "" && (err != nil || opts.In == nil):
+	case strings.TrimSpace(line) == "" && (err != nil || f.In == nil):
 		return cmdutil.Usagef("--yes: no answer on standard input (not a terminal?): pass --yes to run without asking")
 	case !slices.Contains([]string{"y", "yes"}, strings.ToLower(strings.TrimSpace(line))):
 		return cmdutil.Exitf(cmdutil.ExitError, "probe: not confirmed; nothing was sent")
@@ -222,14 +216,14 @@ func confirm(opts *options) error {
 }
 
 // write renders the report (text, or JSON with --json), scrubs it and
-// writes it to --out or standard output.
-func write(opts *options, rep Report, p *prober) error {
+// writes it to the file out ("": standard output).
+func write(f *cmdutil.Factory, out string, rep Report, p *prober) error {
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
 		r.Message, r.Error, r.Request = p.scrubText(r.Message), p.scrubText(r.Error), p.scrubText(r.Request)
 	}
 	var buf bytes.Buffer
-	if opts.IO.JSON {
+	if f.IO.JSON {
 		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
@@ -240,22 +234,18 @@ func write(opts *options, rep Report, p *prober) error {
 	}
 	data := p.scrub(buf.String())
 	switch {
-	case opts.Out != "" && opts.IO.JSON:
-		return writeFile(opts, data)
-	case opts.Out != "":
-		return writeFile(opts, output.SanitizeLines(data))
-	case opts.IO.JSON:
-		return opts.IO.Raw(json.RawMessage(data), rep)
+	case out == "" && f.IO.JSON:
+		return f.IO.Raw(json.RawMessage(data), rep)
+	case out == "":
+		f.IO.Text(data)
+		return nil
+	case !f.IO.JSON:
+		data = output.SanitizeLines(data)
 	}
-	opts.IO.Text(data)
-	return nil
-}
-
-func writeFile(opts *options, data string) error {
-	if err := os.WriteFile(opts.Out, []byte(data), 0o644); err != nil {
+	if err := os.WriteFile(out, []byte(data), 0o644); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	opts.IO.Notef("wrote the probe report to %s", opts.Out)
+	f.IO.Notef("wrote the probe report to %s", out)
 	return nil
 }
 

@@ -115,3 +115,30 @@ func TestTable(t *testing.T) {
 	assert.Contains(t, out.String(), "x…")
 	assert.Contains(t, out.String(), "end")
 }
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	type item struct{ Raw, Name string }
+	raw := func(it item) json.RawMessage { return json.RawMessage(it.Raw) }
+	cells := func(it item) []any { return []any{it.Name} }
+	for _, tc := range []struct {
+		name  string
+		json  bool
+		items []item
+		raw   func(item) json.RawMessage
+		want  string
+	}{
+		{"table", false, []item{{`{}`, "a\x1b"}, {`{}`, "b"}}, raw, "NAME\na^[\nb\n"},
+		{"none", false, nil, raw, "nothing\n"},
+		{"raw JSON", true, []item{{`{"n":1}`, "a"}}, raw, "[\n  {\n    \"n\": 1\n  }\n]\n"},
+		{"no raw form", true, []item{{``, "a"}}, raw, "[\n  \"v\"\n]\n"},
+		{"no raw function", true, []item{{`{"n":1}`, "a"}}, nil, "[\n  \"v\"\n]\n"},
+		{"empty JSON", true, nil, raw, "[]\n"},
+	} {
+		var out bytes.Buffer
+		p := New(&out, &out)
+		p.JSON = tc.json
+		require.NoError(t, List(p, tc.items, []string{"v"}, tc.raw, "nothing", []string{"NAME"}, cells), tc.name)
+		assert.Equal(t, tc.want, out.String(), tc.name)
+	}
+}

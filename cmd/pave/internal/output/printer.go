@@ -137,6 +137,32 @@ func (p *Printer) RawList(raws []json.RawMessage, v any) error {
 	return p.Raw(append(list, ']'), v)
 }
 
+// List prints a list: with --json each item as raw gives it (v as JSON
+// when raw is nil or an item has no raw form), else none when the list is
+// empty, else a table of header and a row of cells per item.
+func List[T any](p *Printer, items []T, v any, raw func(T) json.RawMessage, none string, header []string,
+	cells func(T) []any) error {
+	if p.JSON {
+		raws := make([]json.RawMessage, len(items))
+		for i, it := range items {
+			if raw != nil {
+				raws[i] = raw(it)
+			}
+		}
+		return p.RawList(raws, v)
+	}
+	if len(items) == 0 {
+		p.Printf("%s\n", none)
+		return nil
+	}
+	t := p.Table(header...)
+	for _, it := range items {
+		t.Row(cells(it)...)
+	}
+	t.Print()
+	return nil
+}
+
 func (p *Printer) encode(v any, indent string) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

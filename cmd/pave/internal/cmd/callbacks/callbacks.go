@@ -13,6 +13,7 @@ import (
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/cmd/pave/internal/output"
 	"github.com/pave-go/pave/internal/redact"
 	"github.com/pave-go/pave/internal/report"
 )
@@ -97,26 +98,14 @@ header names only; --json prints them as PAVE returned them, values redacted.`,
 		Example: "  pave callbacks list\n  pave callbacks list --json | jq -r '.[].event'",
 	}, nil, func(c *pave.Client, _ []string) error {
 		cbs, err := c.Webhooks.List(f.Ctx)
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
-		case f.IO.JSON:
-			raws := make([]json.RawMessage, len(cbs))
-			for i, cb := range cbs {
-				raws[i] = redacted(cb)
-			}
-			return f.IO.RawList(raws, []any{})
-		case len(cbs) == 0:
-			f.IO.Printf("No callback settings.\n")
-			return nil
 		}
-		t := f.IO.Table("EVENT", "METHOD", "URL", "HEADERS")
-		for _, cb := range cbs {
-			t.Row(cb.Event, method(cb.Method), report.Dash(redact.URL(cb.URL)),
-				report.Dash(strings.Join(slices.Sorted(maps.Keys(cb.Headers)), ", ")))
-		}
-		t.Print()
-		return nil
+		head := []string{"EVENT", "METHOD", "URL", "HEADERS"}
+		return output.List(f.IO, cbs, []any{}, redacted, "No callback settings.", head, func(cb pave.Callback) []any {
+			return []any{cb.Event, method(cb.Method), report.Dash(redact.URL(cb.URL)),
+				report.Dash(strings.Join(slices.Sorted(maps.Keys(cb.Headers)), ", "))}
+		})
 	})
 }
 

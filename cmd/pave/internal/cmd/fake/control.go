@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/cmd/pave/internal/output"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -141,20 +142,15 @@ func newCmdFaultList(f *cmdutil.Factory) *cobra.Command {
 				for i, x := range faults {
 					out[i] = map[string]any{"id": x.ID, "remaining": x.Remaining, "fault": x.Fault}
 				}
-				if f.IO.JSON || len(faults) == 0 {
-					return f.IO.Result(nil, out, func() { f.IO.Printf("No faults.\n") })
-				}
-				t := f.IO.Table("ID", "METHOD", "PATH", "DOES", "REMAINING")
-				for _, x := range faults {
+				head := []string{"ID", "METHOD", "PATH", "DOES", "REMAINING"}
+				return output.List(f.IO, faults, out, nil, "No faults.", head, func(x pavetest.InjectedFault) []any {
 					remaining := strconv.Itoa(x.Remaining)
 					if x.Remaining < 0 {
 						remaining = "until removed"
 					}
-					t.Row(x.ID, cmp.Or(x.Fault.Method, "any"), cmp.Or(x.Fault.Path, x.Fault.PathPrefix+"*"), does(x.Fault),
-						remaining)
-				}
-				t.Print()
-				return nil
+					return []any{x.ID, cmp.Or(x.Fault.Method, "any"), cmp.Or(x.Fault.Path, x.Fault.PathPrefix+"*"),
+						does(x.Fault), remaining}
+				})
 			})
 		},
 	}

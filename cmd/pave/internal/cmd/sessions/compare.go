@@ -64,23 +64,23 @@ func runCompare(f *cmdutil.Factory, c *pave.Client, beforeKey, afterKey string, 
 	side("Before", before, cmp.GradeBefore, cmp.OdometerBefore, cmp.OdometerUnitBefore)
 	side("After", after, cmp.GradeAfter, cmp.OdometerAfter, cmp.OdometerUnitAfter)
 	f.IO.Printf("\n")
+	name := func(d pave.Damage) string { return report.DamageName(d.DamageName, d.Label) }
 	t := f.IO.Table("CHANGE", "COMPONENT", "DAMAGE").Fit(80, 2)
-	rows := func(change string, list []pave.Damage) {
-		for _, d := range list {
-			t.Row(change, report.Dash(d.Component), report.Dash(damageName(d)))
-		}
+	for _, d := range cmp.New {
+		t.Row("new", report.Dash(d.Component), name(d))
 	}
-	rows("new", cmp.New)
-	rows("repaired", cmp.Repaired)
+	for _, d := range cmp.Repaired {
+		t.Row("repaired", report.Dash(d.Component), name(d))
+	}
 	for _, ch := range cmp.Worsened {
-		t.Row("worse", report.Dash(ch.After.Component), damageName(ch.Before)+" -> "+damageName(ch.After))
+		t.Row("worse", report.Dash(ch.After.Component), name(ch.Before)+" -> "+name(ch.After))
 	}
 	for _, ch := range cmp.Improved {
-		t.Row("better", report.Dash(ch.After.Component), damageName(ch.Before)+" -> "+damageName(ch.After))
+		t.Row("better", report.Dash(ch.After.Component), name(ch.Before)+" -> "+name(ch.After))
 	}
-	if all {
-		for _, ch := range cmp.Unchanged {
-			t.Row("same", report.Dash(ch.After.Component), damageName(ch.After))
+	for _, ch := range cmp.Unchanged {
+		if all {
+			t.Row("same", report.Dash(ch.After.Component), name(ch.After))
 		}
 	}
 	t.Print()
@@ -89,12 +89,4 @@ func runCompare(f *cmdutil.Factory, c *pave.Client, beforeKey, afterKey string, 
 		f.IO.Printf("note: %s\n", n)
 	}
 	return nil
-}
-
-// damageName is a damage's name as the results print it.
-func damageName(d pave.Damage) string {
-	if d.DamageName != "" {
-		return d.DamageName
-	}
-	return report.Dash(d.Label)
 }

@@ -6,7 +6,6 @@ package sessions
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/cmd/pave/internal/output"
 	"github.com/pave-go/pave/internal/report"
 )
 
@@ -108,29 +108,6 @@ func timeOrDash(t pave.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// printList prints a list of API objects: as PAVE returned them with
-// --json, else none (nothing yet) or a table of one row per item.
-func printList[T interface{ Raw() json.RawMessage }](f *cmdutil.Factory, items []T, none string, header []string,
-	row func(T) []any) error {
-	if f.IO.JSON {
-		raws := make([]json.RawMessage, len(items))
-		for i, it := range items {
-			raws[i] = it.Raw()
-		}
-		return f.IO.RawList(raws, items)
-	}
-	if len(items) == 0 {
-		f.IO.Printf("%s\n", none)
-		return nil
-	}
-	t := f.IO.Table(header...)
-	for _, it := range items {
-		t.Row(row(it)...)
-	}
-	t.Print()
-	return nil
-}
-
 func newCmdPhotos(f *cmdutil.Factory) *cobra.Command {
 	return keyCmd(f, &cobra.Command{
 		Use:   "photos KEY",
@@ -143,7 +120,7 @@ capture order, with the quality-check verdict of each.`,
 		if err != nil {
 			return err
 		}
-		return printList(f, photos, "No photos yet.", []string{"CODE", "LABEL", "VERDICT"}, func(p pave.Photo) []any {
+		return output.List(f.IO, photos, photos, pave.Photo.Raw, "No photos yet.", []string{"CODE", "LABEL", "VERDICT"}, func(p pave.Photo) []any {
 			label := p.PhotoLabel
 			if label == "" {
 				label = p.PhotoCode.Label()
@@ -170,7 +147,7 @@ func newCmdNotes(f *cmdutil.Factory) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return printList(f, notes, "No notes.", []string{"TITLE", "CREATED"}, func(n pave.Note) []any {
+		return output.List(f.IO, notes, notes, pave.Note.Raw, "No notes.", []string{"TITLE", "CREATED"}, func(n pave.Note) []any {
 			return []any{report.Dash(cmp.Or(n.Title, n.Description)), timeOrDash(n.CreatedAt)}
 		})
 	})

@@ -57,19 +57,17 @@ X-Pave-Event and {"event": EVENT} in the body. The secret is never printed.`,
 		if err != nil {
 			return err
 		}
-		if f.IO.JSON {
-			return f.IO.JSONValue(map[string]any{"outcome": did, "callback": redacted(*after)})
-		}
-		say := map[pave.EnsureOutcome]string{
-			pave.EnsureCreated: "Created the %s setting.\n",
-			pave.EnsureUpdated: "Updated the %s setting.\n",
-		}[did]
-		if say == "" {
-			say = "The %s setting already matched; nothing written.\n"
-		}
-		f.IO.Printf(say, ev)
-		printCallback(f, after)
-		return nil
+		return f.IO.Result(nil, map[string]any{"outcome": did, "callback": redacted(*after)}, func() {
+			say := map[pave.EnsureOutcome]string{
+				pave.EnsureCreated: "Created the %s setting.\n",
+				pave.EnsureUpdated: "Updated the %s setting.\n",
+			}[did]
+			if say == "" {
+				say = "The %s setting already matched; nothing written.\n"
+			}
+			f.IO.Printf(say, ev)
+			printCallback(f, after)
+		})
 	}, "EVENT", "URL")
 }
 

@@ -60,17 +60,16 @@ fail, warn, skip.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			checks := run(f)
-			if f.IO.JSON {
-				if err := f.IO.JSONValue(checks); err != nil {
-					return err
-				}
-			} else {
+			err := f.IO.Result(nil, checks, func() {
 				for _, c := range checks {
 					f.IO.Printf("%-5s %s: %s\n", strings.Replace(c.Status, Fail, "FAIL", 1), c.Name, c.Detail)
 					if c.Fix != "" && c.Status != OK {
 						f.IO.Printf("      fix: %s\n", c.Fix)
 					}
 				}
+			})
+			if err != nil {
+				return err
 			}
 			return exit(checks)
 		},

@@ -88,14 +88,12 @@ func run(opts *options) error {
 	headers := map[string]string{pave.HeaderAPIKey: t.Creds.APIKey, pave.HeaderAPITimestamp: ts,
 		pave.HeaderAPIToken: t.Creds.Token(ts)}
 	curl := curlCommand(m, strings.TrimRight(t.BaseURL, "/")+opts.Path, headers, opts.Body)
-	if opts.IO.JSON {
-		return opts.IO.JSONValue(Output{Headers: headers, Curl: curl})
-	}
-	for _, h := range headerOrder {
-		opts.IO.Printf("%s: %s\n", h, headers[h])
-	}
-	opts.IO.Printf("\n%s\n", curl)
-	return nil
+	return opts.IO.Result(nil, Output{Headers: headers, Curl: curl}, func() {
+		for _, h := range headerOrder {
+			opts.IO.Printf("%s: %s\n", h, headers[h])
+		}
+		opts.IO.Printf("\n%s\n", curl)
+	})
 }
 
 var headerOrder = []string{pave.HeaderAPIKey, pave.HeaderAPITimestamp, pave.HeaderAPIToken}

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -19,17 +20,13 @@ import (
 // reachCheck connects to the base URL's host (through the proxy the
 // environment names, when it names one) and times the connection.
 func reachCheck(f *cmdutil.Factory, u *url.URL) Check {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	hostPort := func(u *url.URL) string {
+		port := cmp.Or(u.Port(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+		return net.JoinHostPort(u.Hostname(), port)
 	}
-	target, via := net.JoinHostPort(u.Hostname(), port), ""
+	target, via := hostPort(u), ""
 	if proxy, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && proxy != nil {
-		pp := proxy.Port()
-		if pp == "" {
-			pp = map[string]string{"http": "80", "https": "443"}[proxy.Scheme]
-		}
-		target, via = net.JoinHostPort(proxy.Hostname(), pp), " (the proxy the environment names)"
+		target, via = hostPort(proxy), " (the proxy the environment names)"
 	}
 	ctx, cancel := context.WithTimeout(f.Ctx, 10*time.Second)
 	defer cancel()

@@ -85,13 +85,11 @@ func (v variant) timestamp(now time.Time) string {
 	return now.Add(-v.age).UTC().Format(v.form)
 }
 
-// canonicalStep is the variant the SDK sends; the session steps run only
-// when PAVE accepts it.
-const canonicalStep = "sign.canonical"
-
-// Variants are the signing variants, in the order they are sent.
+// Variants are the signing variants, in the order they are sent. The
+// first is the one the SDK sends: the session steps run only when PAVE
+// accepts it.
 var Variants = []variant{
-	{step: canonicalStep, what: "canonical timestamp, as the SDK sends it", form: pave.TimestampLayout},
+	{step: "sign.canonical", what: "canonical timestamp, as the SDK sends it", form: pave.TimestampLayout},
 	{step: "sign.offset", what: "+00:00 instead of Z", form: "2006-01-02T15:04:05+00:00"},
 	{step: "sign.millis", what: "milliseconds (JavaScript toJSON())", form: "2006-01-02T15:04:05.000Z"},
 	{step: "sign.python", what: "microseconds and +00:00 (Python isoformat())", form: "2006-01-02T15:04:05.000000+00:00"},

@@ -43,19 +43,16 @@ func newProber(creds pave.Credentials, base string) *prober {
 func (p *prober) run(ctx context.Context) (rep Report, outcome error) {
 	rep = Report{Tool: "pave probe", Version: pave.Version, BaseURL: p.base,
 		Time: time.Now().UTC().Format(pave.TimestampLayout), Redacted: redactions}
-	var canonical Row
 	for _, v := range Variants {
 		row := p.variant(ctx, v)
 		rep.Rows = append(rep.Rows, row)
-		if v.step == canonicalStep {
-			canonical = row
-		}
 		if row.Accepted {
 			rep.Accepted = append(rep.Accepted, v.step)
 		} else {
 			rep.Refused = append(rep.Refused, v.step)
 		}
 	}
+	canonical := rep.Rows[0] // the first variant is the SDK's own
 	fail := func(code int, format string, a ...any) (Report, error) { return rep, cmdutil.Exitf(code, format, a...) }
 	switch {
 	case ctx.Err() != nil:

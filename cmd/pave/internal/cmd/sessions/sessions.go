@@ -120,7 +120,8 @@ capture order, with the quality-check verdict of each.`,
 		if err != nil {
 			return err
 		}
-		return output.List(f.IO, photos, photos, pave.Photo.Raw, "No photos yet.", []string{"CODE", "LABEL", "VERDICT"}, func(p pave.Photo) []any {
+		head := []string{"CODE", "LABEL", "VERDICT"}
+		return output.List(f.IO, photos, photos, pave.Photo.Raw, "No photos yet.", head, func(p pave.Photo) []any {
 			label := p.PhotoLabel
 			if label == "" {
 				label = p.PhotoCode.Label()
@@ -147,7 +148,8 @@ func newCmdNotes(f *cmdutil.Factory) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return output.List(f.IO, notes, notes, pave.Note.Raw, "No notes.", []string{"TITLE", "CREATED"}, func(n pave.Note) []any {
+		head := []string{"TITLE", "CREATED"}
+		return output.List(f.IO, notes, notes, pave.Note.Raw, "No notes.", head, func(n pave.Note) []any {
 			return []any{report.Dash(cmp.Or(n.Title, n.Description)), timeOrDash(n.CreatedAt)}
 		})
 	})

@@ -3,6 +3,7 @@
 package callbacks
 
 import (
+	"cmp"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -82,12 +83,8 @@ func printCallback(f *cmdutil.Factory, cb *pave.Callback) {
 	t.Print()
 }
 
-func method(m string) string {
-	if m == "" {
-		return http.MethodPost
-	}
-	return strings.ToUpper(m)
-}
+// method is the HTTP method PAVE calls a setting's URL with.
+func method(m string) string { return strings.ToUpper(cmp.Or(m, http.MethodPost)) }
 
 func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	return f.API(&cobra.Command{

@@ -57,8 +57,8 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if s := (pave.SessionSettings{ClientID: strings.TrimSpace(clientID), Reference: references}); s.ClientID != "" ||
-			references != nil {
+		s := pave.SessionSettings{ClientID: strings.TrimSpace(clientID), Reference: references}
+		if s.ClientID != "" || references != nil {
 			req.Session = &s
 		}
 		return nil

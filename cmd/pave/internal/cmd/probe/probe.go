@@ -5,6 +5,7 @@ package probe
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -276,15 +277,8 @@ func renderText(w *bytes.Buffer, rep Report) {
 			fmt.Fprintf(w, "    keys %s: %s\n", output.Sanitize(path), output.Sanitize(strings.Join(r.Shape[path], ", ")))
 		}
 	}
-	fmt.Fprintf(w, "\nsigning accepted: %s\n", join(rep.Accepted))
-	fmt.Fprintf(w, "signing refused:  %s\n", join(rep.Refused))
-}
-
-func join(s []string) string {
-	if len(s) == 0 {
-		return "(none)"
-	}
-	return strings.Join(s, ", ")
+	fmt.Fprintf(w, "\nsigning accepted: %s\n", cmp.Or(strings.Join(rep.Accepted, ", "), "(none)"))
+	fmt.Fprintf(w, "signing refused:  %s\n", cmp.Or(strings.Join(rep.Refused, ", "), "(none)"))
 }
 
 // scrub removes every credential, in any encoding, and the session key

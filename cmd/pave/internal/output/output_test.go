@@ -78,11 +78,14 @@ func TestPrinter(t *testing.T) {
 	require.NoError(t, p.Raw(nil, map[string]string{"u": "https://x/?a=1&b=2"}))
 	assert.Equal(t, "{\n  \"u\": \"https://x/?a=1&b=2\"\n}\n", out.String())
 	out.Reset()
-	require.NoError(t, p.RawList([]json.RawMessage{[]byte(`{"a":1}`), []byte(`{"a":2}`)}, nil))
+	p.JSON = true
+	self := func(r json.RawMessage) json.RawMessage { return r }
+	require.NoError(t, List(p, []json.RawMessage{[]byte(`{"a":1}`), []byte(`{"a":2}`)}, nil, self, "", nil, nil))
 	assert.JSONEq(t, `[{"a":1},{"a":2}]`, out.String())
 	out.Reset()
-	require.NoError(t, p.RawList([]json.RawMessage{[]byte(`{"a":1}`), nil}, []int{1, 2}))
+	require.NoError(t, List(p, []json.RawMessage{[]byte(`{"a":1}`), nil}, []int{1, 2}, self, "", nil, nil))
 	assert.Equal(t, "[\n  1,\n  2\n]\n", out.String(), "a list with an object without raw form")
+	p.JSON = false
 	out.Reset()
 	require.NoError(t, p.JSONLine(map[string]string{"e": "\u009b"}))
 	assert.Equal(t, "{\"e\":\"\\u009b\"}\n", out.String())

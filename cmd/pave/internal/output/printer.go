@@ -122,34 +122,21 @@ func (p *Printer) Raw(raw json.RawMessage, v any) error {
 	return nil
 }
 
-// RawList is Raw for a list of API objects.
-func (p *Printer) RawList(raws []json.RawMessage, v any) error {
-	list := []byte{'['}
-	for i, r := range raws {
-		if len(r) == 0 {
-			return p.JSONValue(v)
-		}
-		if i > 0 {
-			list = append(list, ',')
-		}
-		list = append(list, r...)
-	}
-	return p.Raw(append(list, ']'), v)
-}
-
 // List prints a list: with --json each item as raw gives it (v as JSON
 // when raw is nil or an item has no raw form), else none when the list is
 // empty, else a table of header and a row of cells per item.
 func List[T any](p *Printer, items []T, v any, raw func(T) json.RawMessage, none string, header []string,
 	cells func(T) []any) error {
 	if p.JSON {
-		raws := make([]json.RawMessage, len(items))
+		raws := make([][]byte, len(items))
 		for i, it := range items {
-			if raw != nil {
-				raws[i] = raw(it)
+			if raw == nil || len(raw(it)) == 0 {
+				return p.JSONValue(v)
 			}
+			raws[i] = raw(it)
 		}
-		return p.RawList(raws, v)
+		list := append([]byte{'['}, bytes.Join(raws, []byte{','})...)
+		return p.Raw(append(list, ']'), v)
 	}
 	if len(items) == 0 {
 		p.Printf("%s\n", none)

@@ -91,10 +91,10 @@ func Complete(values ...string) cobra.CompletionFunc {
 }
 
 // FlagHint adds to a validation error the flags (or arguments) of cmd
-// that set the fields it names: those fields maps each field's path to,
-// or the path of the nearest field holding it ("headers" for
-// headers.X-Tenant, "photos" for photos[0].url), in lower case. Any other
-// error is returned as is.
+// that set the fields it names. fields maps a field's path, in lower
+// case, to its flag; a field without one takes that of the nearest field
+// holding it ("headers" for headers.X-Tenant, "photos" for photos[0].url).
+// Any other error is returned as is.
 func FlagHint(cmd *cobra.Command, err error, fields map[string]string) error {
 	if !errors.Is(err, pave.ErrValidation) {
 		return err

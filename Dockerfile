@@ -23,7 +23,9 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 # cmd/pave is a module of its own that requires the SDK's module at ../..
+# and the track module at ../../track (for pave track).
 COPY go.mod go.sum ./
+COPY track/go.mod track/go.sum track/
 COPY cmd/pave/go.mod cmd/pave/go.sum cmd/pave/
 RUN cd cmd/pave && GOWORK=off go mod download
 # Only the packages the command is built from.
@@ -31,6 +33,7 @@ COPY *.go ./
 COPY internal/ internal/
 COPY pavetest/ pavetest/
 COPY webhook/ webhook/
+COPY track/ track/
 COPY cmd/ cmd/
 RUN CGO_ENABLED=0 GOWORK=off go build -C ./cmd/pave -trimpath -ldflags "-s -w" -o /out/pave .
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pave-go/pave/internal/endpoint"
 	"github.com/pave-go/pave/internal/redact"
+	"github.com/pave-go/pave/internal/transport"
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -118,17 +119,20 @@ func (s *HotspotsService) UploadPhotos(ctx context.Context, key string, photos [
 		return nil, err
 	}
 	cl := newCall(endpoint.UploadHotspotPhotos, hotspotUploadRequest{Photos: photos}, key)
-	res, err := s.c.do(ctx, cl)
+	var out []HotspotUpload
+	err = s.c.do(ctx, cl, func(res *transport.Result) error {
+		list, failed, err := decodeHotspotUploads(res.Body)
+		switch {
+		case err != nil:
+			return badResponse(cl, res, err)
+		case failed != nil:
+			return s.c.apiError(cl, res, *failed)
+		}
+		out = list
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	body := res.Body
-	out, failed, err := decodeHotspotUploads(body)
-	if err != nil {
-		return nil, badResponse(cl, res, err)
-	}
-	if failed != nil {
-		return nil, s.c.apiError(cl, res, *failed)
 	}
 	return out, nil
 }
@@ -254,20 +258,21 @@ func (s *HotspotsService) Results(ctx context.Context, key string, opts ...CallO
 		return nil, err
 	}
 	cl := newCall(endpoint.HotspotResults, nil, key)
-	res, err := s.c.do(ctx, cl)
+	var out *HotspotResults
+	err = s.c.do(ctx, cl, func(res *transport.Result) (err error) {
+		switch out, err = decodeHotspotResults(res.Body); {
+		case err != nil:
+			return badResponse(cl, res, err)
+		case !out.document:
+			// Neither a success flag nor photos: a bare message, or nothing.
+			return s.c.messageOnly(cl, res, out.Message)
+		case !out.Success:
+			return s.c.apiError(cl, res, out.Message)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	out, err := decodeHotspotResults(res.Body)
-	if err != nil {
-		return nil, badResponse(cl, res, err)
-	}
-	if !out.document {
-		// Neither a success flag nor photos: a bare message, or nothing.
-		return nil, s.c.messageOnly(cl, res, out.Message)
-	}
-	if !out.Success {
-		return nil, s.c.apiError(cl, res, out.Message)
 	}
 	return out, nil
 }

@@ -40,6 +40,7 @@ type Client struct {
 	Hotspots *HotspotsService
 
 	pipe     *transport.Pipeline
+	observer Observer // nil unless WithObserver
 	username string
 	// ownsTransport: the SDK built the transport (no WithHTTPClient
 	// transport was given), so CloseIdleConnections may close its pool.
@@ -346,8 +347,8 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		ownsTransport: owns,
 	}
 	if o := s.observer; o != nil {
-		c.pipe.Hooks = &transport.Hooks{Start: o.CallStart, End: o.CallEnd,
-			Attempt: func(ctx context.Context, a transport.AttemptInfo) { o.Attempt(ctx, AttemptInfo(a)) }}
+		c.observer = o
+		c.pipe.OnAttempt = func(ctx context.Context, a transport.AttemptInfo) { o.Attempt(ctx, AttemptInfo(a)) }
 	}
 	c.Sessions = &SessionsService{c: c}
 	c.Webhooks = &WebhooksService{c: c}
@@ -461,24 +462,41 @@ func newCall(ep *endpoint.Endpoint, body any, args ...string) *call {
 		Acts: ep.Acts, GoneIsDone: ep.GoneIsDone}
 }
 
-// do sends cl through the pipeline and returns the successful answer, or
-// the error the SDK promises: an *APIError for a non-2xx answer, a
-// *RequestError when no usable answer came.
-func (c *Client) do(ctx context.Context, cl *call) (*transport.Result, error) {
+// do sends cl through the pipeline and decodes a successful answer with
+// decode (nil: nothing to decode). It returns the error the SDK promises:
+// an *APIError for a non-2xx answer, a *RequestError when no usable answer
+// came, or decode's. The observer sees the call from its start to that
+// end, with the SDK's own error.
+func (c *Client) do(ctx context.Context, cl *call, decode func(*transport.Result) error) error {
+	if c.observer != nil && ctx != nil {
+		ctx = c.observer.CallStart(ctx, cl.Route)
+	}
 	res, err := c.pipe.Do(ctx, cl)
-	if cfg, _ := ctxValue(ctx); cfg != nil {
-		var se *transport.StatusError
-		switch {
-		case res != nil:
-			*cfg.into = res.HTTP
-		case errors.As(err, &se):
-			*cfg.into = se.HTTP
+	var se *transport.StatusError
+	if res == nil && errors.As(err, &se) {
+		res = se.Result
+	}
+	if cfg, _ := ctxValue(ctx); cfg != nil && res != nil {
+		*cfg.into = res.HTTP
+	}
+	switch {
+	case err != nil:
+		err = c.fail(cl, err)
+	case decode != nil:
+		err = decode(res)
+	}
+	if c.observer != nil && ctx != nil {
+		status, attempts := 0, 0
+		if res != nil {
+			status, attempts = res.Status, res.Attempts
 		}
+		var re *RequestError
+		if errors.As(err, &re) && re.Attempts > attempts {
+			attempts = re.Attempts
+		}
+		c.observer.CallEnd(ctx, status, attempts, err)
 	}
-	if err != nil {
-		return nil, c.fail(cl, err)
-	}
-	return res, nil
+	return err
 }
 
 // ctxValue returns the call options ctx carries.

@@ -575,7 +575,7 @@ func TestContextAlreadyCancelled(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	var re *pave.RequestError
 	require.ErrorAs(t, err, &re)
-	assert.Equal(t, 1, re.Attempts)
+	assert.Equal(t, 0, re.Attempts, "nothing was sent")
 	assert.Nil(t, re.Last)
 	assert.Empty(t, pavetest.Sent(mt), "an attempt was started for a cancelled context")
 }
@@ -884,6 +884,7 @@ type recordingObserver struct {
 	routes   []string
 	attempts []pave.AttemptInfo
 	ends     []string
+	errs     []error
 }
 
 type obsKey struct{}
@@ -905,6 +906,7 @@ func (o *recordingObserver) CallEnd(ctx context.Context, status, attempts int, e
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.ends = append(o.ends, fmt.Sprintf("%v %d %d %t", ctx.Value(obsKey{}), status, attempts, err == nil))
+	o.errs = append(o.errs, err)
 }
 
 // TestObserverSeesEveryCall: each operation is named by its route
@@ -935,7 +937,17 @@ func TestObserverSeesEveryCall(t *testing.T) {
 	assert.Equal(t, 2, obs.attempts[2].N)
 	assert.False(t, obs.attempts[2].Retry)
 	assert.Equal(t, []string{"POST /v1/sessions 201 1 true", "GET /v1/sessions/{session_key} 200 2 true",
-		"GET /v1/sessions/{session_key}/results 200 1 true"}, obs.ends, "a not-ready 200 is a successful exchange")
+		"GET /v1/sessions/{session_key}/results 200 1 false"}, obs.ends)
+	assert.ErrorIs(t, obs.errs[2], pave.ErrNotReady, "the call ends with the SDK's own error: a not-ready 200")
+	var apiErr *pave.APIError
+	assert.ErrorAs(t, obs.errs[2], &apiErr)
+
+	// An answer the SDK cannot decode ends the call with ErrBadResponse,
+	// though its status was 200.
+	srv.Inject(pavetest.Fault{Method: http.MethodGet, Path: "/v1/sessions/*", Status: 200, Body: "{not json", Times: 1})
+	_, err = client.Sessions.Get(ctx, sess.SessionKey)
+	require.ErrorIs(t, err, pave.ErrBadResponse)
+	assert.ErrorIs(t, obs.errs[len(obs.errs)-1], pave.ErrBadResponse)
 }
 
 // TestWithResponseInto: a call stores PAVE's HTTP answer, successful or

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pave-go/pave/internal/endpoint"
+	"github.com/pave-go/pave/internal/transport"
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -101,7 +102,21 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 	}
 	cl := newCall(endpoint.ResendSMS, body, key)
 	cl.Header = http.Header{canonicalAccessToken: s.c.accessToken()}
-	res, err := s.c.do(ctx, cl)
+	var out ResendResult
+	err = s.c.do(ctx, cl, func(res *transport.Result) error {
+		if wire.IsNull(res.Body) {
+			return nil // a 2xx means PAVE processed the resend, even without a body
+		}
+		if err := json.Unmarshal(res.Body, &out); err != nil {
+			// Still a 2xx: the SMS was most likely sent, so do not resend
+			// because of this error.
+			return badResponse(cl, res, fmt.Errorf("decoding response: %w", err))
+		}
+		if strings.EqualFold(out.Status, "error") {
+			return s.c.apiError(cl, res, out.Message)
+		}
+		return nil
+	})
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
@@ -110,24 +125,6 @@ func (s *SessionsService) ResendSMS(ctx context.Context, key string, req *Resend
 			}
 		}
 		return nil, err
-	}
-	raw := res.Body
-	var out ResendResult
-	if wire.IsNull(raw) {
-		// A 2xx means PAVE processed the resend, even without a body.
-		return &out, nil
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		// Still a 2xx: the SMS was most likely sent, so do not resend
-		// because of this error.
-		return nil, badResponse(cl, res, fmt.Errorf("decoding response: %w", err))
-	}
-	if strings.EqualFold(out.Status, "error") {
-		apiErr := s.c.apiError(cl, res, out.Message)
-		if rerr := classifyResendError(apiErr); rerr != nil {
-			return nil, rerr
-		}
-		return nil, apiErr
 	}
 	return &out, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pave-go/pave/internal/endpoint"
 	"github.com/pave-go/pave/internal/redact"
+	"github.com/pave-go/pave/internal/transport"
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -49,24 +50,22 @@ func (s *SessionsService) Create(ctx context.Context, req *CreateSessionRequest,
 
 // session runs cl and decodes the session it answers. A 2xx without a
 // session key is not a session: ErrBadResponse, never an empty Session.
-func (s *SessionsService) session(ctx context.Context, cl *call, opts ...CallOption) (*Session, error) {
-	ctx, err := withCall(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.c.do(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeSession(res.Body)
-	if err != nil {
-		if cl.Method == http.MethodPost {
-			err = fmt.Errorf("%w; PAVE answered %d, so the session may exist%s: look it up (client_id, reference) before creating another",
-				err, res.Status, keyHint(res.Body))
+func (s *SessionsService) session(ctx context.Context, cl *call) (*Session, error) {
+	var out *Session
+	err := s.c.do(ctx, cl, func(res *transport.Result) (err error) {
+		if out, err = decodeSession(res.Body); err != nil {
+			if cl.Method == http.MethodPost {
+				err = fmt.Errorf("%w; PAVE answered %d, so the session may exist%s: look it up (client_id, reference) "+
+					"before creating another", err, res.Status, keyHint(res.Body))
+			}
+			return badResponse(cl, res, err)
 		}
-		return nil, badResponse(cl, res, err)
+		s.fillCaptureURL(out)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	s.fillCaptureURL(out)
 	return out, nil
 }
 
@@ -147,19 +146,13 @@ func (s *SessionsService) Notes(ctx context.Context, key string, opts ...CallOpt
 
 // getList GETs a JSON list that may come bare or wrapped in an object
 // under "data" or under the given key.
-func (s *SessionsService) getList(ctx context.Context, cl *call, out any, key string, opts ...CallOption) error {
-	ctx, err := withCall(ctx, opts)
-	if err != nil {
-		return err
-	}
-	res, err := s.c.do(ctx, cl)
-	if err != nil {
-		return err
-	}
-	if err := decodeList(res.Body, out, key); err != nil {
-		return badResponse(cl, res, err)
-	}
-	return nil
+func (s *SessionsService) getList(ctx context.Context, cl *call, out any, key string) error {
+	return s.c.do(ctx, cl, func(res *transport.Result) error {
+		if err := decodeList(res.Body, out, key); err != nil {
+			return badResponse(cl, res, err)
+		}
+		return nil
+	})
 }
 
 func decodeList(body []byte, out any, key string) error {
@@ -188,24 +181,26 @@ func (s *SessionsService) Results(ctx context.Context, key string, opts ...CallO
 		return nil, err
 	}
 	cl := newCall(endpoint.Results, nil, key)
-	res, err := s.c.do(ctx, cl)
+	var out *Results
+	err = s.c.do(ctx, cl, func(res *transport.Result) (err error) {
+		if out, err = decodeResults(res.Body); err != nil {
+			return badResponse(cl, res, fmt.Errorf("decoding results: %w", err))
+		}
+		if out.Session.SessionKey == "" {
+			// No session: PAVE's "not yet completed" sample is a 200 with a
+			// message alone.
+			var m struct {
+				Message string `json:"message"`
+			}
+			_ = wire.Decode(res.Body, &m)
+			return s.c.messageOnly(cl, res, m.Message)
+		}
+		s.fillCaptureURL(&out.Session)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeResults(res.Body)
-	if err != nil {
-		return nil, badResponse(cl, res, fmt.Errorf("decoding results: %w", err))
-	}
-	if out.Session.SessionKey == "" {
-		// No session: PAVE's "not yet completed" sample is a 200 with a
-		// message alone.
-		var m struct {
-			Message string `json:"message"`
-		}
-		_ = wire.Decode(res.Body, &m)
-		return nil, s.c.messageOnly(cl, res, m.Message)
-	}
-	s.fillCaptureURL(&out.Session)
 	return out, nil
 }
 
@@ -232,13 +227,16 @@ func (s *SessionsService) Update(ctx context.Context, key string, req *UpdateSes
 	// is sent at most once.
 	cl := newCall(endpoint.UpdateSession, req, key)
 	cl.Acts = req.SMS != nil
-	res, err := s.c.do(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	if out, err := decodeSession(res.Body); err == nil {
-		s.fillCaptureURL(out)
-		return out, nil
+	var out *Session
+	err = s.c.do(ctx, cl, func(res *transport.Result) error {
+		if sess, err := decodeSession(res.Body); err == nil {
+			s.fillCaptureURL(sess)
+			out = sess
+		}
+		return nil // the body is undocumented: the session is read back below
+	})
+	if err != nil || out != nil {
+		return out, err
 	}
 	return s.Get(ctx, key)
 }
@@ -253,8 +251,7 @@ func (s *SessionsService) Delete(ctx context.Context, key string, opts ...CallOp
 	if err := checkSessionKey("Sessions.Delete", key); err != nil {
 		return err
 	}
-	_, err = s.c.do(ctx, newCall(endpoint.DeleteSession, nil, key))
-	return err
+	return s.c.do(ctx, newCall(endpoint.DeleteSession, nil, key), nil)
 }
 
 // fillCaptureURL builds the documented capture link when the answer lacks

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pave-go/pave/internal/endpoint"
 	"github.com/pave-go/pave/internal/redact"
+	"github.com/pave-go/pave/internal/transport"
 	"github.com/pave-go/pave/internal/wire"
 )
 
@@ -348,16 +349,17 @@ func (s *WebhooksService) List(ctx context.Context, opts ...CallOption) ([]Callb
 		return nil, err
 	}
 	cl := newCall(endpoint.ListCallbacks, nil)
-	res, err := s.c.do(ctx, cl)
+	list := []Callback{}
+	err = s.c.do(ctx, cl, func(res *transport.Result) error {
+		got, _, err := decodeCallbacks(res.Body)
+		if err != nil {
+			return badResponse(cl, res, err)
+		}
+		list = append(list, got...)
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	list, _, err := decodeCallbacks(res.Body)
-	if err != nil {
-		return nil, badResponse(cl, res, err)
-	}
-	if list == nil {
-		list = []Callback{}
 	}
 	return list, nil
 }
@@ -378,11 +380,7 @@ func (s *WebhooksService) Get(ctx context.Context, event EventName, opts ...Call
 }
 
 // get reads the setting of event; secrets are scrubbed from its errors.
-func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []string, opts ...CallOption) (*Callback, error) {
-	ctx, err := withCall(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
+func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []string) (*Callback, error) {
 	cl := newCall(endpoint.GetCallback, nil, string(event))
 	cl.Secrets = secrets
 	cb, err := s.send(ctx, cl, event)
@@ -395,18 +393,16 @@ func (s *WebhooksService) get(ctx context.Context, event EventName, secrets []st
 
 // send runs cl and returns the setting for event its answer holds, nil
 // when it holds none.
-func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName, opts ...CallOption) (*Callback, error) {
-	ctx, err := withCall(ctx, opts)
+func (s *WebhooksService) send(ctx context.Context, cl *call, event EventName) (*Callback, error) {
+	var cb *Callback
+	err := s.c.do(ctx, cl, func(res *transport.Result) (err error) {
+		if cb, err = pickCallback(res.Body, event); err != nil {
+			return badResponse(cl, res, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	res, err := s.c.do(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	cb, err := pickCallback(res.Body, event)
-	if err != nil {
-		return nil, badResponse(cl, res, err)
 	}
 	return cb, nil
 }
@@ -429,11 +425,7 @@ func (s *WebhooksService) Create(ctx context.Context, cb *Callback, opts ...Call
 	return s.create(ctx, cb, cb.secrets())
 }
 
-func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []string, opts ...CallOption) (*Callback, error) {
-	ctx, err := withCall(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
+func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []string) (*Callback, error) {
 	cl := newCall(endpoint.CreateCallback, callbackCreate{Event: cb.Event, callbackUpdate: callbackFields(cb)})
 	cl.Secrets = secrets
 	return s.sendOrGet(ctx, cl, cb.Event)
@@ -441,11 +433,7 @@ func (s *WebhooksService) create(ctx context.Context, cb *Callback, secrets []st
 
 // sendOrGet runs cl and returns the setting its answer echoes, or reads it
 // when the answer echoes none.
-func (s *WebhooksService) sendOrGet(ctx context.Context, cl *call, event EventName, opts ...CallOption) (*Callback, error) {
-	ctx, err := withCall(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
+func (s *WebhooksService) sendOrGet(ctx context.Context, cl *call, event EventName) (*Callback, error) {
 	out, err := s.send(ctx, cl, event)
 	if err != nil || out != nil {
 		return out, err
@@ -503,11 +491,7 @@ func (s *WebhooksService) Update(ctx context.Context, event EventName, cb *Callb
 	return s.update(ctx, event, cb, cb.secrets())
 }
 
-func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callback, secrets []string, opts ...CallOption) (*Callback, error) {
-	ctx, err := withCall(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
+func (s *WebhooksService) update(ctx context.Context, event EventName, cb *Callback, secrets []string) (*Callback, error) {
 	cl := newCall(endpoint.UpdateCallback, callbackFields(cb), string(event))
 	cl.Secrets = secrets
 	return s.sendOrGet(ctx, cl, event)
@@ -523,8 +507,7 @@ func (s *WebhooksService) Delete(ctx context.Context, event EventName, opts ...C
 	if err := checkEventSegment("Webhooks.Delete", event); err != nil {
 		return err
 	}
-	_, err = s.c.do(ctx, newCall(endpoint.DeleteCallback, nil, string(event)))
-	return err
+	return s.c.do(ctx, newCall(endpoint.DeleteCallback, nil, string(event)), nil)
 }
 
 // decodeCallbacks reads any of the shapes PAVE wraps settings in: a list

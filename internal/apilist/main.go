@@ -18,8 +18,10 @@ import (
 	"strings"
 )
 
-// packages are the SDK's public packages of the root module.
-var packages = []string{"github.com/pave-go/pave", "github.com/pave-go/pave/webhook", "github.com/pave-go/pave/pavetest"}
+// packages are the SDK's public packages: the root module's, and the
+// instrumentation's.
+var packages = []string{"github.com/pave-go/pave", "github.com/pave-go/pave/webhook", "github.com/pave-go/pave/pavetest",
+	"github.com/pave-go/pave/otel"}
 
 func main() {
 	imp := importer.ForCompiler(token.NewFileSet(), "source", nil)

@@ -78,20 +78,7 @@ type Result struct {
 	HTTP *http.Response
 }
 
-// Hooks observe the pipeline's calls for instrumentation; each may be nil.
-// They run on the request path: keep them fast.
-type Hooks struct {
-	// Start is called before a call's first attempt with its route; the
-	// context it returns is the call's (a span's).
-	Start func(ctx context.Context, route string) context.Context
-	// Attempt is called after each attempt.
-	Attempt func(ctx context.Context, a AttemptInfo)
-	// End is called once with the call's last status (0 for none), its
-	// attempts and its error (nil on success).
-	End func(ctx context.Context, status, attempts int, err error)
-}
-
-// AttemptInfo is how one attempt went, for Hooks.Attempt.
+// AttemptInfo is how one attempt went, for Pipeline.OnAttempt.
 type AttemptInfo struct {
 	N        int           // the attempt's number, 1 for the first
 	Status   int           // the answer's status, 0 for none
@@ -137,8 +124,9 @@ type Pipeline struct {
 	Clock     *Clock
 	// Redactor scrubs the client's credentials from what servers echo.
 	Redactor redact.Redactor
-	// Hooks, when set, observe every call.
-	Hooks *Hooks
+	// OnAttempt, when set, is called after each attempt, on the request
+	// path: keep it fast.
+	OnAttempt func(ctx context.Context, a AttemptInfo)
 }
 
 // jsonValue is the value slice of Accept and Content-Type, shared by every
@@ -151,32 +139,7 @@ func (p *Pipeline) Do(ctx context.Context, c *Call) (*Result, error) {
 	if ctx == nil {
 		return nil, &Failure{Err: errors.New("nil context")}
 	}
-	h := p.Hooks
-	if h == nil {
-		return p.do(ctx, c, nil)
-	}
-	if h.Start != nil {
-		ctx = h.Start(ctx, c.Route)
-	}
-	res, err := p.do(ctx, c, h)
-	if h.End != nil {
-		status, attempts := 0, 0
-		var se *StatusError
-		var f *Failure
-		switch {
-		case res != nil:
-			status, attempts = res.Status, res.Attempts
-		case errors.As(err, &se):
-			status, attempts = se.Status, se.Attempts
-		case errors.As(err, &f):
-			attempts = f.Attempts
-		}
-		h.End(ctx, status, attempts, err)
-	}
-	return res, err
-}
 
-func (p *Pipeline) do(ctx context.Context, c *Call, h *Hooks) (*Result, error) {
 	var payload []byte
 	if c.Body != nil {
 		var err error
@@ -195,7 +158,7 @@ func (p *Pipeline) do(ctx context.Context, c *Call, h *Hooks) (*Result, error) {
 		// net/http's Transport checks the context, a custom RoundTripper
 		// may not: never start an attempt for a context that has ended.
 		if err := ctx.Err(); err != nil {
-			return nil, &Failure{Err: err, Attempts: n, Last: last}
+			return nil, &Failure{Err: err, Attempts: n - 1, Last: last}
 		}
 		start := time.Now()
 		res, err := p.attempt(ctx, c, target, payload)
@@ -207,18 +170,18 @@ func (p *Pipeline) do(ctx context.Context, c *Call, h *Hooks) (*Result, error) {
 		a := Attempt{N: n - resends, Method: c.Method, Acts: c.Acts, Err: err}
 		switch {
 		case err != nil && ctx.Err() != nil:
-			observe(ctx, h, info)
+			p.observe(ctx, info)
 			return nil, &Failure{Err: ctx.Err(), Attempts: n, Last: last}
 		case err != nil:
 			last = &Failure{Err: err, Attempts: n}
 		case res.Status >= 200 && res.Status <= 299:
 			res.Body, res.Attempts = p.Redactor.SuccessData(res.Body, res.Tokens), n
-			observe(ctx, h, info)
+			p.observe(ctx, info)
 			return res, nil
 		case res.Status == http.StatusNotFound && c.GoneIsDone && mayHaveActed:
 			p.Logger.LogAttrs(ctx, slog.LevelInfo, "pave: retried DELETE found nothing; an earlier attempt removed it",
 				slog.String("method", c.Method), slog.String("path", c.Path), slog.Int("attempt", n))
-			observe(ctx, h, info)
+			p.observe(ctx, info)
 			return &Result{Status: res.Status, Header: res.Header, Attempts: n, Gone: true, HTTP: res.HTTP}, nil
 		default:
 			res.Attempts = n
@@ -230,7 +193,7 @@ func (p *Pipeline) do(ctx context.Context, c *Call, h *Hooks) (*Result, error) {
 					// to send again at once, a POST included.
 					p.logSkew(ctx, c, v.fixed)
 					info.SkewFixed = true
-					observe(ctx, h, info)
+					p.observe(ctx, info)
 					resends++
 					last = &StatusError{res}
 					continue
@@ -243,7 +206,7 @@ func (p *Pipeline) do(ctx context.Context, c *Call, h *Hooks) (*Result, error) {
 		mayHaveActed = mayHaveActed || MayHaveActed(a.Status, a.Err)
 		retry, wait := p.Policy.Decide(a)
 		info.Retry, info.Wait, info.RetryAfter = retry, wait, a.RetryAfter
-		observe(ctx, h, info)
+		p.observe(ctx, info)
 		if !retry {
 			return nil, last
 		}
@@ -320,10 +283,10 @@ func (p *Pipeline) attempt(ctx context.Context, c *Call, target string, payload 
 	return res, nil
 }
 
-// observe hands an attempt to the hooks.
-func observe(ctx context.Context, h *Hooks, a AttemptInfo) {
-	if h != nil && h.Attempt != nil {
-		h.Attempt(ctx, a)
+// observe hands an attempt to OnAttempt.
+func (p *Pipeline) observe(ctx context.Context, a AttemptInfo) {
+	if p.OnAttempt != nil {
+		p.OnAttempt(ctx, a)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/pave-go/pave/cmd/pave/internal/cmd/probe"
 	"github.com/pave-go/pave/cmd/pave/internal/cmd/sessions"
 	"github.com/pave-go/pave/cmd/pave/internal/cmd/sign"
+	"github.com/pave-go/pave/cmd/pave/internal/cmd/track"
 	"github.com/pave-go/pave/cmd/pave/internal/cmd/version"
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
 )
@@ -57,7 +58,7 @@ ready (results before COMPLETE, or a wait that gave up at its --timeout);
 	})
 	f.AddGlobalFlags(root)
 	root.AddCommand(sessions.New(f), callbacks.New(f), hotspots.New(f), fake.New(f), listen.New(f),
-		doctor.New(f), probe.New(f), sign.New(f), version.New(f))
+		track.New(f), doctor.New(f), probe.New(f), sign.New(f), version.New(f))
 	return root
 }
 

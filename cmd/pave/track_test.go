@@ -138,6 +138,10 @@ func TestTrackErrors(t *testing.T) {
 	}{
 		{"no database", noDB, []string{"track", "ls"}, cmdutil.ExitUsage, "PAVE_TRACK_DSN"},
 		{"bad DSN", append(noDB, "PAVE_TRACK_DSN=mysql://x"), []string{"track", "ls"}, cmdutil.ExitUsage, "--db"},
+		{"no such SQLite file", append(noDB, "PAVE_TRACK_DSN=sqlite:"+filepath.Join(t.TempDir(), "typo.db")),
+			[]string{"track", "ls"}, cmdutil.ExitUsage, "no ledger at"},
+		{"no such bare path", noDB, []string{"track", "ls", "--db", filepath.Join(t.TempDir(), "typo.db")},
+			cmdutil.ExitUsage, "no such file"},
 		{"unknown reference", e.env, []string{"track", "show", "lead-9"}, cmdutil.ExitNotFound, "no such record"},
 		{"no record named", e.env, []string{"track", "show"}, cmdutil.ExitUsage, "REF, or --session"},
 		{"retry an unresolved create", e.env, []string{"track", "retry", "lead-2"}, cmdutil.ExitUsage, "phase"},

@@ -7,6 +7,8 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,6 +55,13 @@ func (o *options) open(accounts map[string]*pave.Client) (*ledger.Ledger, func()
 	dsn := cmp.Or(o.DB, o.Getenv(EnvDSN))
 	if dsn == "" {
 		return nil, nil, cmdutil.Usagef("no ledger database: set --db or $%s (sqlite:FILE or postgres://...)", EnvDSN)
+	}
+	if path := sqlitePath(dsn); path != "" {
+		// An operator reads an existing ledger: opening a mistyped path
+		// would create an empty one and list nothing.
+		if _, err := os.Stat(path); err != nil {
+			return nil, nil, cmdutil.Usagef("--db: no ledger at %s: %v", path, errors.Unwrap(err))
+		}
 	}
 	store, err := ledger.Open(o.Ctx, dsn)
 	if err != nil {
@@ -313,4 +322,19 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// sqlitePath is the file a SQLite DSN (sqlite:PATH, file:PATH or a bare
+// path) names, "" for a PostgreSQL one.
+func sqlitePath(dsn string) string {
+	dsn = strings.TrimSpace(dsn)
+	scheme, rest, ok := strings.Cut(dsn, ":")
+	switch {
+	case ok && (strings.EqualFold(scheme, "sqlite") || strings.EqualFold(scheme, "file")):
+		dsn = strings.TrimPrefix(rest, "//")
+	case strings.Contains(dsn, "://") || strings.Contains(dsn, "="):
+		return ""
+	}
+	path, _, _ := strings.Cut(dsn, "?")
+	return path
 }

@@ -91,14 +91,22 @@ func Complete(values ...string) cobra.CompletionFunc {
 }
 
 // FlagHint adds to a validation error the flags (or arguments) of cmd
-// that set the fields it names; any other error is returned as is.
+// that set the fields it names. fields maps a field's path, in lower
+// case, to its flag; a field without one takes that of the nearest field
+// holding it ("headers" for headers.X-Tenant, "photos" for photos[0].url).
+// Any other error is returned as is.
 func FlagHint(cmd *cobra.Command, err error, fields map[string]string) error {
 	if !errors.Is(err, pave.ErrValidation) {
 		return err
 	}
 	var flags []string
 	for path := range pave.FieldErrors(err) {
-		f, ok := fields[strings.TrimPrefix(path, "options.")]
+		p := strings.ToLower(strings.TrimPrefix(path, "options."))
+		f, ok := fields[p]
+		for i := strings.LastIndexAny(p, ".["); !ok && i > 0; i = strings.LastIndexAny(p, ".[") {
+			p = p[:i]
+			f, ok = fields[p]
+		}
 		has := ok && (strings.HasPrefix(f, "--") && cmd.Flags().Lookup(f[2:]) != nil || strings.Contains(cmd.Use, f))
 		if has && !slices.Contains(flags, f) {
 			flags = append(flags, f)

@@ -54,4 +54,16 @@ func TestFlagHint(t *testing.T) {
 	year := &pave.ValidationError{Op: "X", Errors: map[string][]string{"vehicle.year": {"bad"}, "session_key": {"bad"}}}
 	assert.True(t, strings.HasSuffix(FlagHint(cmd, year, fields).Error(), "(check KEY)"), FlagHint(cmd, year,
 		fields).Error())
+	// A field inside another is the other's flag unless it has its own;
+	// paths are compared in lower case.
+	cmd.Flags().String("header", "", "")
+	cmd.Flags().String("secret-env", "", "")
+	nested := map[string]string{"headers": "--header", "headers.authorization": "--secret-env"}
+	for path, want := range map[string]string{"headers.X-Tenant": "(check --header)",
+		"Headers.Authorization": "(check --secret-env)", "headers[0].name": "(check --header)"} {
+		err := &pave.ValidationError{Op: "X", Errors: map[string][]string{path: {"bad"}}}
+		assert.True(t, strings.HasSuffix(FlagHint(cmd, err, nested).Error(), want), path)
+	}
+	other := &pave.ValidationError{Op: "X", Errors: map[string][]string{"headersx.y": {"bad"}}}
+	assert.Equal(t, other.Error(), FlagHint(cmd, other, nested).Error())
 }

@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,23 +49,14 @@ func (f *Factory) ConfigDir() string {
 
 // ConfigPath is --config, else $PAVE_CONFIG, else config.json in ConfigDir.
 func (f *Factory) ConfigPath() string {
-	for _, p := range []string{f.Config, f.Getenv("PAVE_CONFIG")} {
-		if p != "" {
-			return p
-		}
-	}
-	return filepath.Join(f.ConfigDir(), "config.json")
+	return cmp.Or(f.Config, f.Getenv("PAVE_CONFIG"), filepath.Join(f.ConfigDir(), "config.json"))
 }
 
 // ProfileName is --profile, else $PAVE_PROFILE, else "default"; explicit
 // reports one was named.
 func (f *Factory) ProfileName() (name string, explicit bool) {
-	for _, n := range []string{f.Profile, f.Getenv("PAVE_PROFILE")} {
-		if n != "" {
-			return n, true
-		}
-	}
-	return "default", false
+	name = cmp.Or(f.Profile, f.Getenv("PAVE_PROFILE"))
+	return cmp.Or(name, "default"), name != ""
 }
 
 // LoadProfile reads the selected profile. A missing file is no profile

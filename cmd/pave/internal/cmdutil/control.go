@@ -26,7 +26,9 @@ type Control struct {
 }
 
 // ControlToken is --control-token, else $PAVE_FAKE_CONTROL_TOKEN.
-func (f *Factory) ControlToken() string { return pick(f.ControlTokenFlag, f.Getenv(EnvControlToken)) }
+func (f *Factory) ControlToken() string {
+	return cmp.Or(strings.TrimSpace(f.ControlTokenFlag), strings.TrimSpace(f.Getenv(EnvControlToken)))
+}
 
 // FakeControl returns the control client of the fake server the base URL
 // names; PAVE's own host is none.

@@ -42,13 +42,6 @@ func Exitf(code int, format string, a ...any) error {
 	return &StatusError{Code: code, Msg: fmt.Sprintf(format, a...)}
 }
 
-// IsStatus reports whether err is a StatusError: a command chose its exit
-// status and message.
-func IsStatus(err error) bool {
-	var se *StatusError
-	return errors.As(err, &se)
-}
-
 // Usagef returns a usage error (ExitUsage).
 func Usagef(format string, a ...any) error { return Exitf(ExitUsage, format, a...) }
 

@@ -81,17 +81,6 @@ type Target struct {
 	Fake bool
 }
 
-// Base resolves the base URL and where it came from, checked by the SDK's
-// rules (https, or http to a loopback host).
-func (f *Factory) Base() (base, from string, err error) {
-	p, _, err := f.LoadProfile()
-	if err != nil {
-		return "", "", err
-	}
-	base, from = f.rawBase(p)
-	return base, from, CheckBase(base, from)
-}
-
 // rawBase is the base URL (not checked) and where it came from.
 func (f *Factory) rawBase(p Profile) (base, from string) {
 	for _, c := range []struct{ v, from string }{{f.BaseURL, "--base-url"}, {f.Getenv(EnvBaseURL), EnvBaseURL},
@@ -116,38 +105,64 @@ func CheckBase(base, from string) error {
 	return nil
 }
 
-// Target resolves the base URL, checked, and the credentials.
+// Target resolves the base URL, checked by the SDK's rules (https, or
+// http to a loopback host), and the credentials.
 func (f *Factory) Target() (Target, error) {
-	if _, _, err := f.Base(); err != nil {
+	p, _, err := f.LoadProfile()
+	if err != nil {
+		return Target{}, err
+	}
+	if err := CheckBase(f.rawBase(p)); err != nil {
 		return Target{}, err
 	}
 	return f.Credentials()
 }
 
-// Credentials resolves the credentials (flags, then the environment, then
-// the profile, field by field, each trimmed) and the base URL, not checked.
-// With none set and a base URL other than PAVE's, a pave fake server there
-// lends its default account.
+// credentials names the flag, variable and config-file field of the
+// username, API key and API secret, in that order.
+var credentials = [3]struct{ flag, env, key string }{{"--username", pave.EnvUsername, "username"},
+	{"--api-key", pave.EnvAPIKey, "api_key"}, {"--api-secret", pave.EnvAPISecret, "api_secret"}}
+
+// Sources says where the username, API key and API secret come from: for
+// each, the first of its flag, variable and profile field p that is not
+// blank, as raw as given there, and its name ("" for none).
+func (f *Factory) Sources(p Profile) (where, raw [3]string) {
+	profile, _ := f.ProfileName()
+	values := [3][3]string{{f.Username, f.Getenv(pave.EnvUsername), p.Username},
+		{f.APIKey, f.Getenv(pave.EnvAPIKey), p.APIKey}, {f.APISecret, f.Getenv(pave.EnvAPISecret), p.APISecret}}
+	for i, c := range credentials {
+		names := [3]string{c.flag, c.env, fmt.Sprintf("%q of profile %s in %s", c.key, profile, f.ConfigPath())}
+		for j, v := range values[i] {
+			if strings.TrimSpace(v) != "" {
+				where[i], raw[i] = names[j], v
+				break
+			}
+		}
+	}
+	return where, raw
+}
+
+// Credentials resolves the credentials (see Sources; each trimmed: a
+// secret pasted with its newline would make every token wrong) and the
+// base URL, not checked. With none set and a base URL other than PAVE's,
+// a pave fake server there lends its default account.
 func (f *Factory) Credentials() (Target, error) {
 	p, _, err := f.LoadProfile()
 	base, from := f.rawBase(p)
 	if err != nil {
 		return Target{BaseURL: base, BaseFrom: from}, err
 	}
-	t := Target{BaseURL: base, BaseFrom: from, Creds: pave.Credentials{
-		Username:  pick(f.Username, f.Getenv(pave.EnvUsername), p.Username),
-		APIKey:    pick(f.APIKey, f.Getenv(pave.EnvAPIKey), p.APIKey),
-		APISecret: pick(f.APISecret, f.Getenv(pave.EnvAPISecret), p.APISecret),
-	}}
+	where, raw := f.Sources(p)
+	t := Target{BaseURL: base, BaseFrom: from, Creds: pave.Credentials{Username: strings.TrimSpace(raw[0]),
+		APIKey: strings.TrimSpace(raw[1]), APISecret: strings.TrimSpace(raw[2])}}
 	var missing []string
-	for _, m := range []struct{ v, flag, env string }{{t.Creds.Username, "--username", pave.EnvUsername},
-		{t.Creds.APIKey, "--api-key", pave.EnvAPIKey}, {t.Creds.APISecret, "--api-secret", pave.EnvAPISecret}} {
-		if m.v == "" {
-			missing = append(missing, m.flag+" or "+m.env)
+	for i, w := range where {
+		if w == "" {
+			missing = append(missing, credentials[i].flag+" or "+credentials[i].env)
 		}
 	}
 	if len(missing) == 3 && from != "" {
-		accts, err := f.fakeAccounts(base)
+		accts, err := askFake(f, base, (*pavetest.ControlClient).Accounts)
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return t, Exitf(ExitError,
 				"cannot connect to %s (from %s): nothing listens there; start a fake with pave fake serve",
@@ -172,20 +187,22 @@ func (f *Factory) IsFake(t Target) bool {
 	if t.Fake || t.BaseFrom == "" {
 		return t.Fake
 	}
-	_, err := f.fakeAccounts(t.BaseURL)
+	_, err := askFake(f, t.BaseURL, (*pavetest.ControlClient).Accounts)
 	return err == nil
 }
 
-// fakeAccounts asks the fake server at base, if it is one, for its
-// accounts, within 10 seconds.
-func (f *Factory) fakeAccounts(base string) ([]pavetest.Account, error) {
+// askFake makes call to the fake server at base, if it is one, within 10
+// seconds.
+func askFake[T any](f *Factory, base string, call func(*pavetest.ControlClient, context.Context) (T, error)) (T,
+	error) {
 	c, err := f.Control(base)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
 	ctx, cancel := context.WithTimeout(f.Ctx, 10*time.Second)
 	defer cancel()
-	return c.Accounts(ctx)
+	return call(c.ControlClient, ctx)
 }
 
 // Client returns a client of the resolved target, with --timeout.
@@ -214,36 +231,32 @@ func (f *Factory) fakeClock(t Target) (time.Duration, bool) {
 	if !t.Fake && !strings.HasPrefix(t.BaseURL, "http://") {
 		return 0, false
 	}
-	c, err := f.Control(t.BaseURL)
-	if err != nil {
-		return 0, false
-	}
-	ctx, cancel := context.WithTimeout(f.Ctx, 10*time.Second)
-	defer cancel()
-	now, err := c.Clock(ctx)
-	if err != nil {
-		return 0, false
-	}
-	return time.Until(now), true
+	now, err := askFake(f, t.BaseURL, (*pavetest.ControlClient).Clock)
+	return time.Until(now), err == nil
 }
 
-// WithClient runs fn with a client of the resolved target.
-func (f *Factory) WithClient(fn func(c *pave.Client) error) error {
-	c, _, err := f.Client()
-	if err != nil {
-		return err
+// API completes c, a command of the API: it takes the arguments names
+// (none: no argument) and --timeout (unless it has its own), and runs run
+// with a client of the target and the arguments, a validation error
+// naming the flag or argument that sets the field (FlagHint with fields).
+// A check of the flags belongs in c.PreRunE: it runs before credentials
+// are looked up.
+func (f *Factory) API(c *cobra.Command, fields map[string]string, run func(cl *pave.Client, args []string) error,
+	names ...string) *cobra.Command {
+	c.Args = cobra.NoArgs
+	if len(names) > 0 {
+		c.Args = ArgsNamed(names...)
 	}
-	defer c.CloseIdleConnections()
-	return fn(c)
-}
-
-// pick returns the first value that is not blank, trimmed (a secret pasted
-// with its newline would make every token wrong).
-func pick(vals ...string) string {
-	for _, v := range vals {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
+	if c.Flags().Lookup("timeout") == nil {
+		f.AddTimeoutFlag(c)
+	}
+	c.RunE = func(_ *cobra.Command, args []string) error {
+		cl, _, err := f.Client()
+		if err != nil {
+			return err
 		}
+		defer cl.CloseIdleConnections()
+		return FlagHint(c, run(cl, args), fields)
 	}
-	return ""
+	return c
 }

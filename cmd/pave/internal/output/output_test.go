@@ -78,11 +78,14 @@ func TestPrinter(t *testing.T) {
 	require.NoError(t, p.Raw(nil, map[string]string{"u": "https://x/?a=1&b=2"}))
 	assert.Equal(t, "{\n  \"u\": \"https://x/?a=1&b=2\"\n}\n", out.String())
 	out.Reset()
-	require.NoError(t, p.RawList([]json.RawMessage{[]byte(`{"a":1}`), []byte(`{"a":2}`)}, nil))
+	p.JSON = true
+	self := func(r json.RawMessage) json.RawMessage { return r }
+	require.NoError(t, List(p, []json.RawMessage{[]byte(`{"a":1}`), []byte(`{"a":2}`)}, nil, self, "", nil, nil))
 	assert.JSONEq(t, `[{"a":1},{"a":2}]`, out.String())
 	out.Reset()
-	require.NoError(t, p.RawList([]json.RawMessage{[]byte(`{"a":1}`), nil}, []int{1, 2}))
+	require.NoError(t, List(p, []json.RawMessage{[]byte(`{"a":1}`), nil}, []int{1, 2}, self, "", nil, nil))
 	assert.Equal(t, "[\n  1,\n  2\n]\n", out.String(), "a list with an object without raw form")
+	p.JSON = false
 	out.Reset()
 	require.NoError(t, p.JSONLine(map[string]string{"e": "\u009b"}))
 	assert.Equal(t, "{\"e\":\"\\u009b\"}\n", out.String())
@@ -114,4 +117,31 @@ func TestTable(t *testing.T) {
 	}
 	assert.Contains(t, out.String(), "x…")
 	assert.Contains(t, out.String(), "end")
+}
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	type item struct{ Raw, Name string }
+	raw := func(it item) json.RawMessage { return json.RawMessage(it.Raw) }
+	cells := func(it item) []any { return []any{it.Name} }
+	for _, tc := range []struct {
+		name  string
+		json  bool
+		items []item
+		raw   func(item) json.RawMessage
+		want  string
+	}{
+		{"table", false, []item{{`{}`, "a\x1b"}, {`{}`, "b"}}, raw, "NAME\na^[\nb\n"},
+		{"none", false, nil, raw, "nothing\n"},
+		{"raw JSON", true, []item{{`{"n":1}`, "a"}}, raw, "[\n  {\n    \"n\": 1\n  }\n]\n"},
+		{"no raw form", true, []item{{``, "a"}}, raw, "[\n  \"v\"\n]\n"},
+		{"no raw function", true, []item{{`{"n":1}`, "a"}}, nil, "[\n  \"v\"\n]\n"},
+		{"empty JSON", true, nil, raw, "[]\n"},
+	} {
+		var out bytes.Buffer
+		p := New(&out, &out)
+		p.JSON = tc.json
+		require.NoError(t, List(p, tc.items, []string{"v"}, tc.raw, "nothing", []string{"NAME"}, cells), tc.name)
+		assert.Equal(t, tc.want, out.String(), tc.name)
+	}
 }

@@ -25,9 +25,15 @@ type Printer struct {
 	mu       sync.Mutex
 }
 
-// New returns a Printer writing to out and err.
+// New returns a Printer writing to out and err; out is a terminal when it
+// is a character device.
 func New(out, err io.Writer) *Printer {
-	return &Printer{out: out, err: err, tty: isTerminal(out)}
+	p := &Printer{out: out, err: err}
+	if f, ok := out.(*os.File); ok {
+		st, err := f.Stat()
+		p.tty = err == nil && st.Mode()&os.ModeCharDevice != 0
+	}
+	return p
 }
 
 // SetTerminal overrides whether standard output counts as a terminal
@@ -86,11 +92,7 @@ func (p *Printer) Status(format string, a ...any) {
 }
 
 // ClearStatus erases the status line.
-func (p *Printer) ClearStatus() {
-	if p.tty && !p.JSON {
-		p.writeRaw(p.out, "\r\033[K")
-	}
-}
+func (p *Printer) ClearStatus() { p.Status("") }
 
 // Result prints an API object: as PAVE returned it with --json (raw; v
 // when there is no raw form), else with human.
@@ -120,19 +122,32 @@ func (p *Printer) Raw(raw json.RawMessage, v any) error {
 	return nil
 }
 
-// RawList is Raw for a list of API objects.
-func (p *Printer) RawList(raws []json.RawMessage, v any) error {
-	list := []byte{'['}
-	for i, r := range raws {
-		if len(r) == 0 {
-			return p.JSONValue(v)
+// List prints a list: with --json each item as raw gives it (v as JSON
+// when raw is nil or an item has no raw form), else none when the list is
+// empty, else a table of header and a row of cells per item.
+func List[T any](p *Printer, items []T, v any, raw func(T) json.RawMessage, none string, header []string,
+	cells func(T) []any) error {
+	if p.JSON {
+		raws := make([][]byte, len(items))
+		for i, it := range items {
+			if raw == nil || len(raw(it)) == 0 {
+				return p.JSONValue(v)
+			}
+			raws[i] = raw(it)
 		}
-		if i > 0 {
-			list = append(list, ',')
-		}
-		list = append(list, r...)
+		list := append([]byte{'['}, bytes.Join(raws, []byte{','})...)
+		return p.Raw(append(list, ']'), v)
 	}
-	return p.Raw(append(list, ']'), v)
+	if len(items) == 0 {
+		p.Printf("%s\n", none)
+		return nil
+	}
+	t := p.Table(header...)
+	for _, it := range items {
+		t.Row(cells(it)...)
+	}
+	t.Print()
+	return nil
 }
 
 func (p *Printer) encode(v any, indent string) error {
@@ -176,14 +191,4 @@ func inertArgs(a []any) []any {
 		}
 	}
 	return out
-}
-
-// isTerminal reports whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -3,7 +3,6 @@ package output
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // Sanitize returns s made inert on a terminal and kept to one line: C0
@@ -19,9 +18,6 @@ func SanitizeLines(s string) string { return sanitize(s, true) }
 
 // sanitize is Sanitize; block keeps newlines and tabs.
 func sanitize(s string, block bool) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !inert(r, block) }) {
-		return s
-	}
 	var b strings.Builder
 	for _, r := range s { // a byte that is not UTF-8 comes as U+FFFD
 		switch {
@@ -63,12 +59,8 @@ func bidi(r rune) bool {
 // terminal may act on (C1 controls, DEL, bidirectional overrides): they can
 // only stand inside strings, whose value the escape keeps.
 func escapeJSON(b []byte) []byte {
-	s := string(b)
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r >= 0x20 && !inert(r, false) }) {
-		return b
-	}
 	var out strings.Builder
-	for _, r := range s {
+	for _, r := range string(b) {
 		if r >= 0x20 && !inert(r, false) {
 			fmt.Fprintf(&out, `\u%04x`, r)
 			continue

@@ -57,10 +57,7 @@ func (t *Table) Print() {
 		line := ""
 		for i, c := range r {
 			c = cut(c, widths[i])
-			if i < len(r)-1 {
-				c += strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2)
-			}
-			line += c
+			line += c + strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2)
 		}
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}

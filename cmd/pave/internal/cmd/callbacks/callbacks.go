@@ -3,17 +3,18 @@
 package callbacks
 
 import (
+	"cmp"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
-
-	"maps"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/cmd/pave/internal/output"
 	"github.com/pave-go/pave/internal/redact"
 	"github.com/pave-go/pave/internal/report"
 )
@@ -25,7 +26,6 @@ func New(f *cmdutil.Factory) *cobra.Command {
 		Short: "Manage where PAVE sends webhooks (callback settings)",
 		Long: `Callback settings tell PAVE where to send each webhook event for the API
 key; the event names the setting, so a key has at most one per event.
-
 EVENT is a full name (SESSION:COMPLETE) or a short one (complete,
 stage_change, status_change, sms_process, note_insert), in any case.
 
@@ -38,29 +38,22 @@ values are always printed redacted, --json included.`,
 	}, newCmdList(f), newCmdGet(f), newCmdEnsure(f), newCmdRm(f))
 }
 
-// eventOptions are the options of a verb whose first argument is an EVENT.
-type eventOptions struct {
-	*cmdutil.Factory
-	Event pave.EventName
-}
-
-// newEventCmd makes c a verb taking the arguments names, the first an
-// EVENT, running run with opts.
-func newEventCmd(opts *eventOptions, c *cobra.Command, run func([]string) error, names ...string) *cobra.Command {
-	c.Args = cmdutil.ArgsNamed(names...)
+// eventArg makes c read its first argument, an EVENT, into ev before it
+// runs, then run check (nil: none); the EVENT completes with the short
+// names.
+func eventArg(c *cobra.Command, ev *pave.EventName, check func(args []string) error) *cobra.Command {
+	c.PreRunE = func(_ *cobra.Command, args []string) (err error) {
+		if *ev, err = cmdutil.ParseEvent(args[0]); err == nil && check != nil {
+			err = check(args)
+		}
+		return err
+	}
 	c.ValidArgsFunction = func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveDefault
 		}
 		return cmdutil.CompleteEvents(cmd, args, s)
 	}
-	c.RunE = func(_ *cobra.Command, args []string) (err error) {
-		if opts.Event, err = cmdutil.ParseEvent(args[0]); err != nil {
-			return err
-		}
-		return run(args)
-	}
-	opts.AddTimeoutFlag(c)
 	return c
 }
 
@@ -90,94 +83,62 @@ func printCallback(f *cmdutil.Factory, cb *pave.Callback) {
 	t.Print()
 }
 
-func method(m string) string {
-	if m == "" {
-		return http.MethodPost
-	}
-	return strings.ToUpper(m)
-}
+// method is the HTTP method PAVE calls a setting's URL with.
+func method(m string) string { return strings.ToUpper(cmp.Or(m, http.MethodPost)) }
 
 func newCmdList(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
+	return f.API(&cobra.Command{
 		Use:   "list",
 		Short: "List the callback settings of the API key",
 		Long: `List the callback settings of the API key (GET /v1/callbacks), with
 header names only; --json prints them as PAVE returned them, values redacted.`,
 		Example: "  pave callbacks list\n  pave callbacks list --json | jq -r '.[].event'",
-		Args:    cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return f.WithClient(func(c *pave.Client) error {
-				cbs, err := c.Webhooks.List(f.Ctx)
-				switch {
-				case err != nil:
-					return err
-				case f.IO.JSON:
-					raws := make([]json.RawMessage, len(cbs))
-					for i, cb := range cbs {
-						raws[i] = redacted(cb)
-					}
-					return f.IO.RawList(raws, []any{})
-				case len(cbs) == 0:
-					f.IO.Printf("No callback settings.\n")
-					return nil
-				}
-				t := f.IO.Table("EVENT", "METHOD", "URL", "HEADERS")
-				for _, cb := range cbs {
-					t.Row(cb.Event, method(cb.Method), report.Dash(redact.URL(cb.URL)),
-						report.Dash(strings.Join(slices.Sorted(maps.Keys(cb.Headers)), ", ")))
-				}
-				t.Print()
-				return nil
-			})
-		},
-	}
-	f.AddTimeoutFlag(cmd)
-	return cmd
+	}, nil, func(c *pave.Client, _ []string) error {
+		cbs, err := c.Webhooks.List(f.Ctx)
+		if err != nil {
+			return err
+		}
+		head := []string{"EVENT", "METHOD", "URL", "HEADERS"}
+		return output.List(f.IO, cbs, []any{}, redacted, "No callback settings.", head, func(cb pave.Callback) []any {
+			return []any{cb.Event, method(cb.Method), report.Dash(redact.URL(cb.URL)),
+				report.Dash(strings.Join(slices.Sorted(maps.Keys(cb.Headers)), ", "))}
+		})
+	})
 }
 
 func newCmdGet(f *cmdutil.Factory) *cobra.Command {
-	opts := &eventOptions{Factory: f}
-	return newEventCmd(opts, &cobra.Command{
+	var ev pave.EventName
+	return f.API(eventArg(&cobra.Command{
 		Use:   "get EVENT",
 		Short: "Show the callback setting of one event",
 		Long: `Show the callback setting of one event (GET /v1/callbacks/{event}), with
 header names only; --json prints it as PAVE returned it, values redacted.
 An event without a setting exits with status 4.`,
 		Example: "  pave callbacks get complete\n  pave callbacks get SESSION:STAGE_CHANGE --json",
-	}, func([]string) error {
-		return f.WithClient(func(c *pave.Client) error {
-			cb, err := c.Webhooks.Get(f.Ctx, opts.Event)
-			switch {
-			case err != nil:
-				return err
-			case f.IO.JSON:
-				return f.IO.Raw(redacted(*cb), nil)
-			}
-			printCallback(f, cb)
-			return nil
-		})
+	}, &ev, nil), nil, func(c *pave.Client, _ []string) error {
+		cb, err := c.Webhooks.Get(f.Ctx, ev)
+		if err != nil {
+			return err
+		}
+		return f.IO.Result(redacted(*cb), nil, func() { printCallback(f, cb) })
 	}, "EVENT")
 }
 
 func newCmdRm(f *cmdutil.Factory) *cobra.Command {
-	opts := &eventOptions{Factory: f}
-	return newEventCmd(opts, &cobra.Command{
+	var ev pave.EventName
+	return f.API(eventArg(&cobra.Command{
 		Use:     "rm EVENT",
 		Aliases: []string{"delete"},
 		Short:   "Delete the callback setting of an event",
 		Long: `Delete the callback setting of an event (DELETE /v1/callbacks/{event}).
 An event without a setting exits with status 4.`,
 		Example: "  pave callbacks rm stage_change",
-	}, func([]string) error {
-		return f.WithClient(func(c *pave.Client) error {
-			if err := c.Webhooks.Delete(f.Ctx, opts.Event); err != nil {
-				return err
-			}
-			if f.IO.JSON {
-				return f.IO.JSONValue(map[string]any{"event": opts.Event, "deleted": true})
-			}
-			f.IO.Printf("Deleted the %s setting.\n", opts.Event)
-			return nil
+	}, &ev, nil), nil, func(c *pave.Client, _ []string) error {
+		if err := c.Webhooks.Delete(f.Ctx, ev); err != nil {
+			return err
+		}
+		return f.IO.Result(nil, map[string]any{"event": ev, "deleted": true}, func() {
+			f.IO.Printf("Deleted the %s setting.\n", ev)
 		})
 	}, "EVENT")
 }

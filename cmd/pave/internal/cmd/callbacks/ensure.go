@@ -9,18 +9,22 @@ import (
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
 )
 
-// ensureOptions are the options of pave callbacks ensure.
-type ensureOptions struct {
-	eventOptions
-	cmd               *cobra.Command
-	URL               string
-	Headers           []string
-	SecretEnv, Method string
+// ensureFields points a setting's field errors at the flag or argument
+// that sets the field; the Authorization header is --secret-env's.
+var ensureFields = map[string]string{"event": "EVENT", "url": "URL", "method": "--method", "headers": "--header",
+	"headers.authorization": "--secret-env"}
+
+// ensureFlags are the flags of pave callbacks ensure.
+type ensureFlags struct {
+	headers           []string
+	secretEnv, method string
 }
 
 func newCmdEnsure(f *cmdutil.Factory) *cobra.Command {
-	opts := &ensureOptions{eventOptions: eventOptions{Factory: f}}
-	opts.cmd = &cobra.Command{
+	var ev pave.EventName
+	var fl ensureFlags
+	var cb *pave.Callback
+	cmd := &cobra.Command{
 		Use:   "ensure EVENT URL",
 		Short: "Make the callback setting of an event be exactly this one",
 		Long: `Make PAVE's callback setting for EVENT send to URL with these headers,
@@ -36,79 +40,54 @@ X-Pave-Event and {"event": EVENT} in the body. The secret is never printed.`,
   pave callbacks ensure complete https://crm.example/pave --secret-env PAVE_WEBHOOK_SECRET
   pave callbacks ensure SESSION:STATUS_CHANGE https://crm.example/pave --header X-Tenant=north --method PUT`,
 	}
-	fl := opts.cmd.Flags()
-	fl.StringArrayVar(&opts.Headers, "header", nil, "extra header PAVE sends, as NAME=VALUE (repeatable)")
-	fl.StringVar(&opts.SecretEnv, "secret-env", "",
+	cmd.Flags().StringArrayVar(&fl.headers, "header", nil, "extra header PAVE sends, as NAME=VALUE (repeatable)")
+	cmd.Flags().StringVar(&fl.secretEnv, "secret-env", "",
 		"environment variable holding the webhook secret (sent as Authorization: Bearer)")
-	fl.StringVar(&opts.Method, "method", "",
+	cmd.Flags().StringVar(&fl.method, "method", "",
 		"HTTP method PAVE calls URL with: GET, POST (the default), PUT, PATCH or DELETE")
-	_ = opts.cmd.RegisterFlagCompletionFunc("method", cmdutil.Complete("GET", "POST", "PUT", "PATCH", "DELETE"))
-	return newEventCmd(&opts.eventOptions, opts.cmd, func(args []string) error {
-		opts.URL = strings.TrimSpace(args[1])
-		return runEnsure(opts)
+	_ = cmd.RegisterFlagCompletionFunc("method", cmdutil.Complete("GET", "POST", "PUT", "PATCH", "DELETE"))
+	eventArg(cmd, &ev, func(args []string) (err error) {
+		if cb, err = fl.setting(f, cmd, ev, strings.TrimSpace(args[1])); err == nil {
+			err = cmdutil.FlagHint(cmd, cb.Validate(), ensureFields)
+		}
+		return err
+	})
+	return f.API(cmd, ensureFields, func(c *pave.Client, _ []string) error {
+		after, did, err := c.Webhooks.Ensure(f.Ctx, cb)
+		if err != nil {
+			return err
+		}
+		return f.IO.Result(nil, map[string]any{"outcome": did, "callback": redacted(*after)}, func() {
+			say := map[pave.EnsureOutcome]string{
+				pave.EnsureCreated: "Created the %s setting.\n",
+				pave.EnsureUpdated: "Updated the %s setting.\n",
+			}[did]
+			if say == "" {
+				say = "The %s setting already matched; nothing written.\n"
+			}
+			f.IO.Printf(say, ev)
+			printCallback(f, after)
+		})
 	}, "EVENT", "URL")
 }
 
-// fieldFlags points a setting's field errors at the flag or argument that
-// sets the field; the Authorization header is --secret-env's.
-func fieldFlags(err error) map[string]string {
-	m := map[string]string{"event": "EVENT", "url": "URL", "method": "--method", "headers": "--header"}
-	for path := range pave.FieldErrors(err) {
-		if name, ok := strings.CutPrefix(path, "headers."); ok {
-			m[path] = "--header"
-			if strings.EqualFold(name, "Authorization") {
-				m[path] = "--secret-env"
-			}
-		}
-	}
-	return m
-}
-
-func runEnsure(opts *ensureOptions) error {
-	cb, err := opts.setting()
-	if err != nil {
-		return err
-	}
-	if err := cb.Validate(); err != nil {
-		return cmdutil.FlagHint(opts.cmd, err, fieldFlags(err))
-	}
-	return opts.WithClient(func(c *pave.Client) error {
-		after, did, err := c.Webhooks.Ensure(opts.Ctx, cb)
-		if err != nil {
-			return cmdutil.FlagHint(opts.cmd, err, fieldFlags(err))
-		}
-		if opts.IO.JSON {
-			return opts.IO.JSONValue(map[string]any{"outcome": did, "callback": redacted(*after)})
-		}
-		say := map[pave.EnsureOutcome]string{
-			pave.EnsureCreated: "Created the %s setting.\n",
-			pave.EnsureUpdated: "Updated the %s setting.\n",
-		}[did]
-		if say == "" {
-			say = "The %s setting already matched; nothing written.\n"
-		}
-		opts.IO.Printf(say, opts.Event)
-		printCallback(opts.Factory, after)
-		return nil
-	})
-}
-
-// setting builds the setting the flags ask for.
-func (opts *ensureOptions) setting() (*pave.Callback, error) {
-	cb := &pave.Callback{Event: opts.Event, URL: opts.URL}
-	withSecret := opts.cmd.Flags().Changed("secret-env")
+// setting builds the setting of ev and url the flags ask for.
+func (fl *ensureFlags) setting(f *cmdutil.Factory, cmd *cobra.Command, ev pave.EventName, url string) (*pave.Callback,
+	error) {
+	cb := &pave.Callback{Event: ev, URL: url}
+	withSecret := cmd.Flags().Changed("secret-env")
 	if withSecret {
-		name := strings.TrimSpace(opts.SecretEnv)
+		name := strings.TrimSpace(fl.secretEnv)
 		if name == "" {
 			return nil, cmdutil.Usagef("--secret-env: name an environment variable holding the webhook secret")
 		}
-		secret := strings.TrimSpace(opts.Getenv(name))
+		secret := strings.TrimSpace(f.Getenv(name))
 		if secret == "" {
 			return nil, cmdutil.Usagef("--secret-env %s: the variable is not set or empty", name)
 		}
-		cb = pave.NewCallback(opts.Event, opts.URL, secret)
+		cb = pave.NewCallback(ev, url, secret)
 	}
-	for _, h := range opts.Headers {
+	for _, h := range fl.headers {
 		k, v, err := cmdutil.SplitKeyValue("--header", h, "NAME=VALUE")
 		if err != nil {
 			return nil, err
@@ -126,8 +105,8 @@ func (opts *ensureOptions) setting() (*pave.Callback, error) {
 		}
 		cb.Headers[k] = v
 	}
-	if opts.cmd.Flags().Changed("method") {
-		if cb.Method = strings.ToUpper(strings.TrimSpace(opts.Method)); cb.Method == "" {
+	if cmd.Flags().Changed("method") {
+		if cb.Method = strings.ToUpper(strings.TrimSpace(fl.method)); cb.Method == "" {
 			return nil, cmdutil.Usagef("--method: must not be empty")
 		}
 	}

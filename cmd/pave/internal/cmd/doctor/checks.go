@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -13,22 +14,19 @@ import (
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/internal/transport"
 )
 
 // reachCheck connects to the base URL's host (through the proxy the
 // environment names, when it names one) and times the connection.
 func reachCheck(f *cmdutil.Factory, u *url.URL) Check {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	hostPort := func(u *url.URL) string {
+		port := cmp.Or(u.Port(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+		return net.JoinHostPort(u.Hostname(), port)
 	}
-	target, via := net.JoinHostPort(u.Hostname(), port), ""
+	target, via := hostPort(u), ""
 	if proxy, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && proxy != nil {
-		pp := proxy.Port()
-		if pp == "" {
-			pp = map[string]string{"http": "80", "https": "443"}[proxy.Scheme]
-		}
-		target, via = net.JoinHostPort(proxy.Hostname(), pp), " (the proxy the environment names)"
+		target, via = hostPort(proxy), " (the proxy the environment names)"
 	}
 	ctx, cancel := context.WithTimeout(f.Ctx, 10*time.Second)
 	defer cancel()
@@ -70,19 +68,11 @@ func clockCheck(err error) Check {
 	var ae *pave.APIError
 	switch {
 	case errors.As(err, &ae) && ae.ClockSkew != 0:
-		return Check{Name: "clock", Status: Fail, auth: true, Detail: skewText(ae.ClockSkew), Fix: syncFix}
+		return Check{Name: "clock", Status: Fail, auth: true, Detail: transport.DescribeSkew(ae.ClockSkew), Fix: syncFix}
 	case err == nil || ae != nil:
 		return Check{Name: "clock", Status: OK, Detail: "your clock agrees with PAVE's (no skew of more than four minutes)"}
 	}
 	return Check{Name: "clock", Status: Skip, Detail: "the signed call got no answer"}
-}
-
-// skewText says how far this machine's clock is from PAVE's.
-func skewText(ahead time.Duration) string {
-	if ahead = ahead.Round(time.Second); ahead < 0 {
-		return fmt.Sprintf("your clock is %s behind PAVE's", -ahead)
-	}
-	return fmt.Sprintf("your clock is %s ahead of PAVE's", ahead)
 }
 
 // signedCallCheck reports the outcome of GET /v1/callbacks.
@@ -112,7 +102,7 @@ func signedCallCheck(list []pave.Callback, err error) Check {
 		case strings.Contains(lower, "expired"):
 			c.Detail += ": the token was refused as expired"
 			if ae.ClockSkew != 0 {
-				c.Detail += ", " + skewText(ae.ClockSkew)
+				c.Detail += ", " + transport.DescribeSkew(ae.ClockSkew)
 			}
 			c.Fix = syncFix
 		case strings.Contains(lower, "token"):

@@ -60,17 +60,16 @@ fail, warn, skip.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			checks := run(f)
-			if f.IO.JSON {
-				if err := f.IO.JSONValue(checks); err != nil {
-					return err
-				}
-			} else {
+			err := f.IO.Result(nil, checks, func() {
 				for _, c := range checks {
 					f.IO.Printf("%-5s %s: %s\n", strings.Replace(c.Status, Fail, "FAIL", 1), c.Name, c.Detail)
 					if c.Fix != "" && c.Status != OK {
 						f.IO.Printf("      fix: %s\n", c.Fix)
 					}
 				}
+			})
+			if err != nil {
+				return err
 			}
 			return exit(checks)
 		},
@@ -101,26 +100,6 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// field is one credential as each source has it, unprocessed.
-type field struct {
-	what, flag, env, key string // "API secret", "--api-secret", PAVE_API_SECRET, "api_secret"
-	flagV, envV, profV   string
-}
-
-// source returns where the value in use comes from ("" for none) and its
-// raw form there.
-func (f field) source(profile, path string) (where, raw string) {
-	switch {
-	case strings.TrimSpace(f.flagV) != "":
-		return f.flag, f.flagV
-	case strings.TrimSpace(f.envV) != "":
-		return f.env, f.envV
-	case strings.TrimSpace(f.profV) != "":
-		return fmt.Sprintf("%q of profile %s in %s", f.key, profile, path), f.profV
-	}
-	return "", ""
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -158,15 +137,9 @@ func run(f *cmdutil.Factory) []Check {
 		add(Check{Name: "config", Status: OK, Detail: fmt.Sprintf("no config file at %s (optional)", path)})
 	}
 
-	fields := []field{
-		{"username", "--username", pave.EnvUsername, "username", f.Username, f.Getenv(pave.EnvUsername), prof.Username},
-		{"API key", "--api-key", pave.EnvAPIKey, "api_key", f.APIKey, f.Getenv(pave.EnvAPIKey), prof.APIKey},
-		{"API secret", "--api-secret", pave.EnvAPISecret, "api_secret", f.APISecret, f.Getenv(pave.EnvAPISecret),
-			prof.APISecret},
-	}
 	t, cerr := f.Credentials()
 	if perr == nil {
-		add(credentialChecks(t, cerr, fields, profile, path)...)
+		add(credentialChecks(f, prof, t, cerr)...)
 	}
 
 	if err := cmdutil.CheckBase(t.BaseURL, t.BaseFrom); err != nil {
@@ -181,11 +154,10 @@ func run(f *cmdutil.Factory) []Check {
 	add(Check{Name: "base URL", Status: OK, Detail: detail})
 
 	u, _ := url.Parse(t.BaseURL)
-	if reach := reachCheck(f, u); reach.Status == Fail {
-		add(reach)
+	reach := reachCheck(f, u)
+	add(reach)
+	if reach.Status == Fail {
 		return skipRest("host not reachable", "signed call", "clock")
-	} else {
-		add(reach)
 	}
 	if cerr != nil || perr != nil {
 		return skipRest("no credentials", "signed call", "clock")
@@ -206,21 +178,21 @@ func run(f *cmdutil.Factory) []Check {
 
 // credentialChecks says where the credentials come from and checks their
 // form, never quoting a value.
-func credentialChecks(t cmdutil.Target, err error, fields []field, profile, path string) []Check {
+func credentialChecks(f *cmdutil.Factory, p cmdutil.Profile, t cmdutil.Target, err error) []Check {
 	if err != nil {
 		return []Check{{Name: "credentials", Status: Fail, auth: true, Detail: strings.TrimPrefix(err.Error(), "pave: "),
 			Fix: "set " + pave.EnvUsername + ", " + pave.EnvAPIKey + " and " + pave.EnvAPISecret +
 				" (or the flags, or a config-file profile) to the values from Dashboard > Developer > API Keys"}}
 	}
 	var from, bad []string
-	for _, fl := range fields {
-		where, raw := fl.source(profile, path)
-		if where == "" {
+	where, raw := f.Sources(p)
+	for i, what := range []string{"username", "API key", "API secret"} {
+		if where[i] == "" {
 			continue
 		}
-		from = append(from, fl.what+" from "+where)
-		if what := formProblem(raw); what != "" {
-			bad = append(bad, where+" "+what)
+		from = append(from, what+" from "+where[i])
+		if problem := formProblem(raw[i]); problem != "" {
+			bad = append(bad, where[i]+" "+problem)
 		}
 	}
 	c := []Check{{Name: "credentials", Status: OK, Detail: strings.Join(from, ", ")}}

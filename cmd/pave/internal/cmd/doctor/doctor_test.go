@@ -2,7 +2,6 @@ package doctor
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -21,11 +20,4 @@ func TestDoctorWhitespaceWhat(t *testing.T) {
 	} {
 		assert.Equal(t, want, formProblem(raw), "%q", raw)
 	}
-}
-
-func TestDoctorSkewText(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, "your clock is 6m12s ahead of PAVE's", skewText(6*time.Minute+12*time.Second))
-	assert.Equal(t, "your clock is 1m30s behind PAVE's", skewText(-90*time.Second))
-	assert.Equal(t, "your clock is 0s ahead of PAVE's", skewText(400*time.Millisecond))
 }

@@ -72,19 +72,10 @@ only with --show-secrets.`,
 		Example: "  pave fake accounts\n  pave fake accounts --json --show-secrets",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			c, err := f.FakeControl()
-			if err != nil {
-				return err
-			}
-			accts, err := c.Accounts(f.Ctx)
-			if err != nil {
-				return c.Err(err, "")
-			}
-			if f.IO.JSON {
-				return f.IO.JSONValue(map[string]any{"accounts": listed(accts, secrets)})
-			}
-			printAccounts(f, listed(accts, secrets), secrets)
-			return nil
+			return fakeCall(f, "", (*pavetest.ControlClient).Accounts, func(accts []pavetest.Account) error {
+				list := listed(accts, secrets)
+				return f.IO.Result(nil, map[string]any{"accounts": list}, func() { printAccounts(f, list, secrets) })
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&secrets, "show-secrets", false, "print the API secrets")

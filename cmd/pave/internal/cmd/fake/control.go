@@ -1,35 +1,39 @@
 package fake
 
 import (
-	"fmt"
+	"cmp"
+	"context"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/cmd/pave/internal/output"
 	"github.com/pave-go/pave/pavetest"
 )
 
-// control makes a control call without a session, do, and prints what
-// it did, or with --json the value it answered (nil: {"done": did}).
-func control(f *cmdutil.Factory, do func(c *pavetest.ControlClient) (v any, did string, err error)) error {
+// fakeCall makes one control call, about the session key ("" for none),
+// and prints its answer with print.
+func fakeCall[T any](f *cmdutil.Factory, key string, call func(*pavetest.ControlClient, context.Context) (T, error),
+	print func(T) error) error {
 	c, err := f.FakeControl()
 	if err != nil {
 		return err
 	}
-	v, done, err := do(c.ControlClient)
-	switch {
-	case err != nil:
-		return c.Err(err, "")
-	case f.IO.JSON && v == nil:
-		return f.IO.JSONValue(map[string]string{"done": done})
-	case f.IO.JSON:
-		return f.IO.JSONValue(v)
+	v, err := call(c.ControlClient, f.Ctx)
+	if err != nil {
+		return c.Err(err, key)
 	}
-	f.IO.Printf("%s\n", done)
-	return nil
+	return print(v)
+}
+
+// fakeDo makes a control call without an answer and prints what it did
+// ({"done": did} with --json).
+func fakeDo(f *cmdutil.Factory, call func(*pavetest.ControlClient, context.Context) error, did string) error {
+	return fakeCall(f, "", func(c *pavetest.ControlClient, ctx context.Context) (map[string]string, error) {
+		return map[string]string{"done": did}, call(c, ctx)
+	}, func(v map[string]string) error { return f.IO.Result(nil, v, func() { f.IO.Printf("%s\n", did) }) })
 }
 
 func newCmdReset(f *cmdutil.Factory) *cobra.Command {
@@ -43,9 +47,7 @@ accounts and seed stay, so the same calls give the same session keys again
 		Example: "  pave fake reset",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return control(f, func(c *pavetest.ControlClient) (any, string, error) {
-				return nil, "The fake server is back in its start state.", c.Reset(f.Ctx)
-			})
+			return fakeDo(f, (*pavetest.ControlClient).Reset, "The fake server is back in its start state.")
 		},
 	}
 }
@@ -60,15 +62,9 @@ in any language.`,
 		Example: "  pave fake openapi > pave-fake.json",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			c, err := f.FakeControl()
-			if err != nil {
-				return err
-			}
-			doc, err := c.OpenAPI(f.Ctx)
-			if err != nil {
-				return c.Err(err, "")
-			}
-			return f.IO.Raw(doc, string(doc))
+			return fakeCall(f, "", (*pavetest.ControlClient).OpenAPI, func(doc []byte) error {
+				return f.IO.Raw(doc, string(doc))
+			})
 		},
 	}
 }
@@ -92,14 +88,8 @@ results are then ready (pave hotspots results KEY).`,
 	})
 }
 
-// faultOptions are the options of pave fake fault add.
-type faultOptions struct {
-	pavetest.Fault
-	RetryAfter, Delay time.Duration
-}
-
 func newCmdFault(f *cmdutil.Factory) *cobra.Command {
-	var opts faultOptions
+	var fault pavetest.Fault
 	add := &cobra.Command{
 		Use:   "add",
 		Short: "Make matching API requests misbehave",
@@ -112,24 +102,25 @@ until removed. It prints the fault's id, for pave fake fault rm.`,
   pave fake fault add --path-prefix /v1/ --delay 3s`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			opts.Fault.RetryAfter, opts.Fault.Delay = opts.RetryAfter, opts.Delay
-			return control(f, func(c *pavetest.ControlClient) (any, string, error) {
-				id, err := c.Inject(f.Ctx, opts.Fault)
-				return map[string]int{"id": id}, fmt.Sprintf("Added fault %d (pave fake fault rm %d removes it).", id, id), err
+			inject := func(c *pavetest.ControlClient, ctx context.Context) (int, error) { return c.Inject(ctx, fault) }
+			return fakeCall(f, "", inject, func(id int) error {
+				return f.IO.Result(nil, map[string]int{"id": id}, func() {
+					f.IO.Printf("Added fault %d (pave fake fault rm %d removes it).\n", id, id)
+				})
 			})
 		},
 	}
 	fl := add.Flags()
-	fl.StringVar(&opts.Method, "method", "", "HTTP method matched (default any)")
-	fl.StringVar(&opts.Path, "path", "", "path matched, exactly or as a pattern (* within a segment)")
-	fl.StringVar(&opts.PathPrefix, "path-prefix", "", "path prefix matched")
-	fl.IntVar(&opts.Status, "status", 0, "answer with this HTTP status")
-	fl.StringVar(&opts.Body, "body", "", `body of the --status answer (default {"message": "<status text>."})`)
-	fl.DurationVar(&opts.RetryAfter, "retry-after", 0, "add a Retry-After header")
-	fl.DurationVar(&opts.Delay, "delay", 0, "wait this long before answering")
-	fl.BoolVar(&opts.DropConnection, "drop", false, "close the connection without answering")
-	fl.BoolVar(&opts.TruncateBody, "truncate", false, "send half the body, then close the connection")
-	fl.IntVar(&opts.Times, "times", 0, "how many requests it applies to (default every one, until removed)")
+	fl.StringVar(&fault.Method, "method", "", "HTTP method matched (default any)")
+	fl.StringVar(&fault.Path, "path", "", "path matched, exactly or as a pattern (* within a segment)")
+	fl.StringVar(&fault.PathPrefix, "path-prefix", "", "path prefix matched")
+	fl.IntVar(&fault.Status, "status", 0, "answer with this HTTP status")
+	fl.StringVar(&fault.Body, "body", "", `body of the --status answer (default {"message": "<status text>."})`)
+	fl.DurationVar(&fault.RetryAfter, "retry-after", 0, "add a Retry-After header")
+	fl.DurationVar(&fault.Delay, "delay", 0, "wait this long before answering")
+	fl.BoolVar(&fault.DropConnection, "drop", false, "close the connection without answering")
+	fl.BoolVar(&fault.TruncateBody, "truncate", false, "send half the body, then close the connection")
+	fl.IntVar(&fault.Times, "times", 0, "how many requests it applies to (default every one, until removed)")
 	return cmdutil.Group(&cobra.Command{
 		Use:   "fault",
 		Short: "Add, list and remove the faults of a running fake server",
@@ -146,31 +137,21 @@ func newCmdFaultList(f *cmdutil.Factory) *cobra.Command {
 		Example: "  pave fake fault list --json",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			c, err := f.FakeControl()
-			if err != nil {
-				return err
-			}
-			faults, err := c.Faults(f.Ctx)
-			switch {
-			case err != nil:
-				return c.Err(err, "")
-			case f.IO.JSON:
+			return fakeCall(f, "", (*pavetest.ControlClient).Faults, func(faults []pavetest.InjectedFault) error {
 				out := make([]map[string]any, len(faults))
 				for i, x := range faults {
 					out[i] = map[string]any{"id": x.ID, "remaining": x.Remaining, "fault": x.Fault}
 				}
-				return f.IO.JSONValue(out)
-			case len(faults) == 0:
-				f.IO.Printf("No faults.\n")
-				return nil
-			}
-			t := f.IO.Table("ID", "METHOD", "PATH", "DOES", "REMAINING")
-			for _, x := range faults {
-				t.Row(x.ID, cmp(x.Fault.Method, "any"), cmp(x.Fault.Path, x.Fault.PathPrefix+"*"), does(x.Fault),
-					cmp(strconv.Itoa(x.Remaining), "until removed", x.Remaining < 0))
-			}
-			t.Print()
-			return nil
+				head := []string{"ID", "METHOD", "PATH", "DOES", "REMAINING"}
+				return output.List(f.IO, faults, out, nil, "No faults.", head, func(x pavetest.InjectedFault) []any {
+					remaining := strconv.Itoa(x.Remaining)
+					if x.Remaining < 0 {
+						remaining = "until removed"
+					}
+					return []any{x.ID, cmp.Or(x.Fault.Method, "any"), cmp.Or(x.Fault.Path, x.Fault.PathPrefix+"*"),
+						does(x.Fault), remaining}
+				})
+			})
 		},
 	}
 }
@@ -190,14 +171,6 @@ func does(x pavetest.Fault) string {
 	return strings.Join(what, ", ")
 }
 
-// cmp is v, or alt when v is empty or when is set.
-func cmp(v, alt string, when ...bool) string {
-	if v == "" || len(when) > 0 && when[0] {
-		return alt
-	}
-	return v
-}
-
 func newCmdFaultRm(f *cmdutil.Factory) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
@@ -212,17 +185,14 @@ func newCmdFaultRm(f *cmdutil.Factory) *cobra.Command {
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			if all {
-				return control(f, func(c *pavetest.ControlClient) (any, string, error) {
-					return nil, "Removed every fault.", c.ResetFaults(f.Ctx)
-				})
+				return fakeDo(f, (*pavetest.ControlClient).ResetFaults, "Removed every fault.")
 			}
 			id, err := strconv.Atoi(args[0])
 			if err != nil {
 				return cmdutil.Usagef("fake fault rm %q: want a fault's numeric ID (see pave fake fault list)", args[0])
 			}
-			return control(f, func(c *pavetest.ControlClient) (any, string, error) {
-				return nil, "Removed fault " + args[0] + ".", c.RemoveFault(f.Ctx, id)
-			})
+			return fakeDo(f, func(c *pavetest.ControlClient, ctx context.Context) error { return c.RemoveFault(ctx, id) },
+				"Removed fault "+args[0]+".")
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "remove every fault")

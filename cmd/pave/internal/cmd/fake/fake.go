@@ -46,76 +46,6 @@ from --base-url or PAVE_BASE_URL, and send the control token
 // call is a control call on one session.
 type call func(c *pavetest.ControlClient, ctx context.Context, key string) (*pave.Session, error)
 
-// op is a control operation on a session: call, or the call its flags
-// make (flags adds them).
-type op struct {
-	name, short, example string
-	call                 call
-	flags                func(cmd *cobra.Command) func() (call, error)
-}
-
-var ops = []op{
-	{name: "start", short: "Start the capture of an IDLE session (the user opened the link)",
-		example: "  pave fake start NSA-7K2D5MZ8WP", call: (*pavetest.ControlClient).Start},
-	{name: "capture", short: "Capture one photo of a session, accepted or rejected",
-		example: "  pave fake capture NSA-7K2D5MZ8WP --photo-code 4\n" +
-			"  pave fake capture NSA-7K2D5MZ8WP --photo-code 1 --rejected",
-		flags: func(cmd *cobra.Command) func() (call, error) {
-			var codes []string
-			for c := pave.PhotoCode(1); c <= 13; c++ {
-				codes = append(codes, fmt.Sprintf("%d %s", c, c.Label()))
-			}
-			code := cmd.Flags().Int("photo-code", 0, "the view captured (required): "+strings.Join(codes, ", "))
-			rejected := cmd.Flags().Bool("rejected", false, "the photo fails the quality check (REJECTED: Wrong View)")
-			return func() (call, error) {
-				switch {
-				case !cmd.Flags().Changed("photo-code"):
-					return nil, cmdutil.Usagef("fake capture: --photo-code is required (a view code 1-13)")
-				case *code < 1 || *code > 13:
-					return nil, cmdutil.Usagef("--photo-code %d: out of range, want a view code from 1 to 13", *code)
-				}
-				return func(c *pavetest.ControlClient, ctx context.Context, key string) (*pave.Session, error) {
-					return c.Capture(ctx, key, pave.PhotoCode(*code), !*rejected)
-				}, nil
-			}
-		}},
-	{name: "complete", short: "Run the rest of a session's lifecycle up to COMPLETE, with results",
-		example: "  pave fake complete NSA-7K2D5MZ8WP\n  pave fake complete NSA-7K2D5MZ8WP --json",
-		call:    (*pavetest.ControlClient).Complete},
-	{name: "expire", short: "Expire an IDLE, STARTED or PROCESS session",
-		example: "  pave fake expire NSA-7K2D5MZ8WP", call: (*pavetest.ControlClient).Expire},
-	{name: "invalidate", short: "Mark a session INVALID (rejected during processing)",
-		example: "  pave fake invalidate NSA-7K2D5MZ8WP", call: (*pavetest.ControlClient).Invalidate},
-	{name: "note", short: "Attach a note to a session (fires SESSION:NOTE_INSERT)",
-		example: `  pave fake note NSA-7K2D5MZ8WP --title "Scratch on bumper" --description "Customer mentioned it"`,
-		flags: func(cmd *cobra.Command) func() (call, error) {
-			title := cmd.Flags().String("title", "", "the note's title (required)")
-			desc := cmd.Flags().String("description", "", "the note's text")
-			return func() (call, error) {
-				if strings.TrimSpace(*title) == "" {
-					return nil, cmdutil.Usagef("fake note: --title is required and must not be blank")
-				}
-				return func(c *pavetest.ControlClient, ctx context.Context, key string) (*pave.Session, error) {
-					return c.AddNote(ctx, key, *title, *desc)
-				}, nil
-			}
-		}},
-	{name: "sms", short: "Report the capture-link SMS as delivered or failed (fires SESSION:SMS_PROCESS)",
-		example: "  pave fake sms NSA-7K2D5MZ8WP\n  pave fake sms NSA-7K2D5MZ8WP --failed --message Undeliverable",
-		flags: func(cmd *cobra.Command) func() (call, error) {
-			failed := cmd.Flags().Bool("failed", false, "the SMS was not delivered")
-			message := cmd.Flags().String("message", "", "the provider's message (e.g. Undeliverable)")
-			return func() (call, error) {
-				if cmd.Flags().Changed("message") && strings.TrimSpace(*message) == "" {
-					return nil, cmdutil.Usagef("--message: must not be blank")
-				}
-				return func(c *pavetest.ControlClient, ctx context.Context, key string) (*pave.Session, error) {
-					return c.SetSMSResult(ctx, key, !*failed, *message)
-				}, nil
-			}
-		}},
-}
-
 // keyArg checks the KEY argument of a control command.
 func keyArg(cmd *cobra.Command, args []string) error {
 	switch {
@@ -130,13 +60,12 @@ func keyArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-func newOpCmds(f *cmdutil.Factory) []*cobra.Command {
-	var cmds []*cobra.Command
-	for _, o := range ops {
-		cmd := &cobra.Command{
-			Use:   o.name + " KEY",
-			Short: o.short,
-			Long: o.short + `.
+// opCmd is the control operation call on a session as a command.
+func opCmd(f *cmdutil.Factory, name, short, example string, call call) *cobra.Command {
+	return &cobra.Command{
+		Use:   name + " KEY",
+		Short: short,
+		Long: short + `.
 
 It drives a fake running in another process (pave fake serve) through its
 control API, found from --base-url or PAVE_BASE_URL, and prints the
@@ -144,35 +73,89 @@ session's new status (--json: the session as the fake answers it). The fake
 delivers the webhooks the change fires in the background, as PAVE does
 (before it answers when it runs with --async-webhooks=false). Exit status 4: no such session; 1: the session's
 status does not allow it, or no fake server at the URL.`,
-			Example: o.example,
-			Args:    keyArg,
-		}
-		build := func() (call, error) { return o.call, nil }
-		if o.flags != nil {
-			build = o.flags(cmd)
-		}
-		cmd.RunE = func(_ *cobra.Command, args []string) error {
-			call, err := build()
-			if err != nil {
-				return err
-			}
-			return sessionCall(f, args[0], call)
-		}
-		cmds = append(cmds, cmd)
+		Example: example,
+		Args:    keyArg,
+		RunE:    func(_ *cobra.Command, args []string) error { return sessionCall(f, args[0], call) },
 	}
-	return cmds
+}
+
+// newOpCmds returns the control operations on a session.
+func newOpCmds(f *cmdutil.Factory) []*cobra.Command {
+	var code int
+	var rejected bool
+	capture := opCmd(f, "capture", "Capture one photo of a session, accepted or rejected",
+		"  pave fake capture NSA-7K2D5MZ8WP --photo-code 4\n  pave fake capture NSA-7K2D5MZ8WP --photo-code 1 --rejected",
+		func(c *pavetest.ControlClient, ctx context.Context, key string) (*pave.Session, error) {
+			return c.Capture(ctx, key, pave.PhotoCode(code), !rejected)
+		})
+	var codes []string
+	for c := pave.PhotoCode(1); c <= 13; c++ {
+		codes = append(codes, fmt.Sprintf("%d %s", c, c.Label()))
+	}
+	capture.Flags().IntVar(&code, "photo-code", 0, "the view captured (required): "+strings.Join(codes, ", "))
+	capture.Flags().BoolVar(&rejected, "rejected", false, "the photo fails the quality check (REJECTED: Wrong View)")
+	capture.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		switch {
+		case !cmd.Flags().Changed("photo-code"):
+			return cmdutil.Usagef("fake capture: --photo-code is required (a view code 1-13)")
+		case code < 1 || code > 13:
+			return cmdutil.Usagef("--photo-code %d: out of range, want a view code from 1 to 13", code)
+		}
+		return nil
+	}
+
+	var title, desc string
+	note := opCmd(f, "note", "Attach a note to a session (fires SESSION:NOTE_INSERT)",
+		`  pave fake note NSA-7K2D5MZ8WP --title "Scratch on bumper" --description "Customer mentioned it"`,
+		func(c *pavetest.ControlClient, ctx context.Context, key string) (*pave.Session, error) {
+			return c.AddNote(ctx, key, title, desc)
+		})
+	note.Flags().StringVar(&title, "title", "", "the note's title (required)")
+	note.Flags().StringVar(&desc, "description", "", "the note's text")
+	note.PreRunE = func(*cobra.Command, []string) error {
+		if strings.TrimSpace(title) == "" {
+			return cmdutil.Usagef("fake note: --title is required and must not be blank")
+		}
+		return nil
+	}
+
+	var failed bool
+	var message string
+	sms := opCmd(f, "sms", "Report the capture-link SMS as delivered or failed (fires SESSION:SMS_PROCESS)",
+		"  pave fake sms NSA-7K2D5MZ8WP\n  pave fake sms NSA-7K2D5MZ8WP --failed --message Undeliverable",
+		func(c *pavetest.ControlClient, ctx context.Context, key string) (*pave.Session, error) {
+			return c.SetSMSResult(ctx, key, !failed, message)
+		})
+	sms.Flags().BoolVar(&failed, "failed", false, "the SMS was not delivered")
+	sms.Flags().StringVar(&message, "message", "", "the provider's message (e.g. Undeliverable)")
+	sms.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd.Flags().Changed("message") && strings.TrimSpace(message) == "" {
+			return cmdutil.Usagef("--message: must not be blank")
+		}
+		return nil
+	}
+
+	return []*cobra.Command{
+		opCmd(f, "start", "Start the capture of an IDLE session (the user opened the link)",
+			"  pave fake start NSA-7K2D5MZ8WP", (*pavetest.ControlClient).Start),
+		capture,
+		opCmd(f, "complete", "Run the rest of a session's lifecycle up to COMPLETE, with results",
+			"  pave fake complete NSA-7K2D5MZ8WP\n  pave fake complete NSA-7K2D5MZ8WP --json",
+			(*pavetest.ControlClient).Complete),
+		opCmd(f, "expire", "Expire an IDLE, STARTED or PROCESS session",
+			"  pave fake expire NSA-7K2D5MZ8WP", (*pavetest.ControlClient).Expire),
+		opCmd(f, "invalidate", "Mark a session INVALID (rejected during processing)",
+			"  pave fake invalidate NSA-7K2D5MZ8WP", (*pavetest.ControlClient).Invalidate),
+		note, sms,
+	}
 }
 
 // sessionCall makes a control call on the session key and prints the
 // session's new status.
 func sessionCall(f *cmdutil.Factory, key string, call call) error {
-	c, err := f.FakeControl()
-	if err != nil {
-		return err
-	}
-	sess, err := call(c.ControlClient, f.Ctx, key)
-	if err != nil {
-		return c.Err(err, key)
-	}
-	return f.IO.Result(sess.Raw(), sess, func() { f.IO.Printf("%s: %s\n", sess.SessionKey, sess.Status) })
+	return fakeCall(f, key, func(c *pavetest.ControlClient, ctx context.Context) (*pave.Session, error) {
+		return call(c, ctx, key)
+	}, func(sess *pave.Session) error {
+		return f.IO.Result(sess.Raw(), sess, func() { f.IO.Printf("%s: %s\n", sess.SessionKey, sess.Status) })
+	})
 }

@@ -118,7 +118,6 @@ func runServe(opts *serveOptions) error {
 			"ControlToken", "--control-token (or $"+cmdutil.EnvControlToken+")", "NotReadyStatus", "--not-ready-status",
 			"ResultsDelay", "--results-delay").Replace(err.Error()))
 	}
-	defer srv.Close()
 	printStart(opts, srv, o)
 	<-opts.Ctx.Done()
 	srv.Close()

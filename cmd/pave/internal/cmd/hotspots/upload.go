@@ -11,17 +11,10 @@ import (
 	"github.com/pave-go/pave/internal/report"
 )
 
-// uploadOptions are the options of pave hotspots upload.
-type uploadOptions struct {
-	*cmdutil.Factory
-	cmd    *cobra.Command
-	Key    string
-	Photos []string
-}
-
 func newCmdUpload(f *cmdutil.Factory) *cobra.Command {
-	opts := &uploadOptions{Factory: f}
-	opts.cmd = &cobra.Command{
+	var photos []string
+	var list []pave.HotspotPhoto
+	cmd := &cobra.Command{
 		Use:   "upload KEY --photo LABEL=URL...",
 		Short: "Submit photo URLs to a Hotspots session",
 		Long: `Submit photos by URL to a Hotspots session (POST
@@ -31,45 +24,30 @@ Exit status 1 when PAVE refused any photo (the others were accepted).`,
 		Example: `  pave hotspots upload NSA-7K2D5MZ8WP \
       --photo front_left=https://cdn.example/fl.jpg \
       --photo Rear=https://cdn.example/r.jpg`,
-		Args: cmdutil.ArgsNamed("KEY"),
-		RunE: func(_ *cobra.Command, args []string) error {
-			opts.Key = args[0]
-			return runUpload(opts)
-		},
 	}
-	opts.cmd.Flags().StringArrayVar(&opts.Photos, "photo", nil,
+	cmd.Flags().StringArrayVar(&photos, "photo", nil,
 		"a photo as LABEL=URL, e.g. front_left=https://cdn.example/fl.jpg (repeatable)")
-	f.AddTimeoutFlag(opts.cmd)
-	return opts.cmd
-}
-
-func runUpload(opts *uploadOptions) error {
-	if len(opts.Photos) == 0 {
-		return cmdutil.Usagef("--photo: give at least one LABEL=URL")
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if len(photos) == 0 {
+			return cmdutil.Usagef("--photo: give at least one LABEL=URL")
+		}
+		for _, p := range photos {
+			hp, err := parsePhoto(p)
+			if err != nil {
+				return err
+			}
+			list = append(list, hp)
+		}
+		return nil
 	}
-	list := make([]pave.HotspotPhoto, 0, len(opts.Photos))
-	for _, p := range opts.Photos {
-		hp, err := parsePhoto(p)
+	return f.API(cmd, map[string]string{"session_key": "KEY", "photos": "--photo"}, func(c *pave.Client,
+		args []string) error {
+		ups, err := c.Hotspots.UploadPhotos(f.Ctx, args[0], list)
 		if err != nil {
 			return err
 		}
-		list = append(list, hp)
-	}
-	return opts.WithClient(func(c *pave.Client) error {
-		ups, err := c.Hotspots.UploadPhotos(opts.Ctx, opts.Key, list)
-		if err != nil {
-			fields := map[string]string{"session_key": "KEY", "photos": "--photo"}
-			for path := range pave.FieldErrors(err) {
-				if strings.HasPrefix(path, "photos[") {
-					fields[path] = "--photo"
-				}
-			}
-			return cmdutil.FlagHint(opts.cmd, err, fields)
-		}
-		if opts.IO.JSON {
-			err = opts.IO.JSONValue(ups)
-		} else {
-			t := opts.IO.Table("LABEL", "VERDICT")
+		err = f.IO.Result(nil, ups, func() {
+			t := f.IO.Table("LABEL", "VERDICT")
 			for _, u := range ups {
 				verdict := "accepted"
 				if !u.Success {
@@ -78,12 +56,12 @@ func runUpload(opts *uploadOptions) error {
 				t.Row(report.Dash(string(u.PhotoLabel)), verdict)
 			}
 			t.Print()
-		}
+		})
 		if failed := pave.FailedUploads(ups); err == nil && len(failed) > 0 {
 			return cmdutil.Exitf(cmdutil.ExitError, "PAVE refused %d of %d photos", len(failed), len(ups))
 		}
 		return err
-	})
+	}, "KEY")
 }
 
 // parsePhoto reads one --photo LABEL=URL.

@@ -5,6 +5,7 @@
 package listen
 
 import (
+	"cmp"
 	"context"
 	"net"
 	"net/http"
@@ -98,15 +99,17 @@ func run(opts *options) error {
 	if err != nil {
 		return err
 	}
-	var public *url.URL
-	register := opts.register()
+	var public string // the URL to register, when not the listener's
+	registering := opts.register()
 	if opts.cmd.Flags().Changed("public-url") {
-		if !register {
+		if !registering {
 			return cmdutil.Usagef("--public-url: only used with --register (it is the URL registered with PAVE)")
 		}
-		if public, err = parseURL("--public-url", opts.PublicURL); err != nil {
+		u, err := parseURL("--public-url", opts.PublicURL)
+		if err != nil {
 			return err
 		}
+		public = u.String()
 	}
 	if err := cmdutil.CheckListenAddr("--addr", opts.Addr); err != nil {
 		return err
@@ -135,17 +138,11 @@ func run(opts *options) error {
 		_ = srv.Shutdown(ctx)
 	}()
 
-	if register {
-		reg := start.URL
-		if public != nil {
-			reg = public.String()
-		}
-		r, err := newRegistrar(opts)
+	if registering {
+		var undo func()
+		start.Registered, undo, err = register(opts, l.events, cmp.Or(public, start.URL), secret)
+		defer undo()
 		if err != nil {
-			return err
-		}
-		defer r.undo()
-		if start.Registered, err = r.register(l.events, reg, secret); err != nil {
 			return err
 		}
 	}

@@ -2,12 +2,14 @@ package listen
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +23,7 @@ type listener struct {
 	opts    *options
 	secret  string
 	events  []pave.EventName
-	only    map[pave.EventName]bool // nil: every event
+	only    bool // --events: only those
 	forward *url.URL
 	fwd     *http.Client
 }
@@ -34,10 +36,7 @@ func newListener(opts *options) (*listener, error) {
 		if l.events, err = parseEvents(opts.Events); err != nil {
 			return nil, err
 		}
-		l.only = map[pave.EventName]bool{}
-		for _, e := range l.events {
-			l.only[e] = true
-		}
+		l.only = true
 	}
 	if opts.cmd.Flags().Changed("forward-to") {
 		l.forward, err = parseURL("--forward-to", opts.ForwardTo)
@@ -96,7 +95,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.refused(&d)
 		return
 	}
-	if l.only != nil && !l.only[ev.Name.Canonical()] {
+	if l.only && !slices.Contains(l.events, ev.Name.Canonical()) {
 		w.WriteHeader(http.StatusNoContent) // acknowledged, neither printed nor forwarded
 		return
 	}
@@ -155,39 +154,26 @@ func (l *listener) forwardTo(w http.ResponseWriter, r *http.Request, ev *webhook
 // describe reads the fields that matter for the event.
 func describe(ev *webhook.Event, d *Delivery) {
 	d.Event, d.SessionKey, d.BodyBytes = ev.Name, ev.SessionKey, len(ev.Body)
-	key := func(k string) {
-		if d.SessionKey == "" {
-			d.SessionKey = k
-		}
-	}
-	with := func(msg string) string {
-		if d.Message != "" {
-			return msg + " (" + d.Message + ")"
-		}
-		return msg
-	}
+	var key string // the session key inside the body
 	var err error
 	switch ev.Name.Canonical() {
 	case pave.EventStageChange:
 		var sc *webhook.StageChange
 		if sc, err = ev.StageChange(); err == nil {
 			d.PhotoCode, d.PhotoLabel, d.PhotoStatus = int(sc.PhotoCode), string(sc.PhotoLabel), string(sc.PhotoStatus)
-			d.Message = sc.Message
-			key(sc.SessionKey)
-			d.summary = with(fmt.Sprintf("photo %02d %s %s", d.PhotoCode, report.Dash(d.PhotoLabel), report.Dash(d.PhotoStatus)))
+			d.Message, key = sc.Message, sc.SessionKey
+			d.summary = fmt.Sprintf("photo %02d %s %s", d.PhotoCode, report.Dash(d.PhotoLabel), report.Dash(d.PhotoStatus))
 		}
 	case pave.EventSMSProcess:
 		var sp *webhook.SMSProcess
 		if sp, err = ev.SMSProcess(); err == nil {
-			d.Status, d.Message = string(sp.Status), sp.Message // never sp.Phone
-			key(sp.SessionKey)
-			d.summary = with("sms " + report.Dash(d.Status))
+			d.Status, d.Message, key = string(sp.Status), sp.Message, sp.SessionKey // never sp.Phone
+			d.summary = "sms " + report.Dash(d.Status)
 		}
 	case pave.EventStatusChange:
 		var sc *webhook.StatusChange
 		if sc, err = ev.StatusChange(); err == nil {
-			d.Status, d.PreviousStatus = string(sc.Status), string(sc.PreviousStatus)
-			key(sc.SessionKey)
+			d.Status, d.PreviousStatus, key = string(sc.Status), string(sc.PreviousStatus), sc.SessionKey
 			d.summary = "status " + report.Dash(d.Status)
 			if d.PreviousStatus != "" {
 				d.summary = "status " + d.PreviousStatus + " -> " + report.Dash(d.Status)
@@ -196,9 +182,8 @@ func describe(ev *webhook.Event, d *Delivery) {
 	case pave.EventComplete:
 		var res *pave.Results
 		if res, err = ev.Complete(); err == nil {
-			key(res.Session.SessionKey)
 			n := res.DamageCount()
-			d.Damages, d.summary = &n, fmt.Sprintf("no grade, %d damages", n)
+			d.Damages, d.summary, key = &n, fmt.Sprintf("no grade, %d damages", n), res.Session.SessionKey
 			if g, ok := res.Grade(); ok {
 				d.Grade, d.summary = &g, fmt.Sprintf("grade %d, %d damages", g, n)
 			}
@@ -206,12 +191,15 @@ func describe(ev *webhook.Event, d *Delivery) {
 	case pave.EventNoteInsert:
 		var ni *webhook.NoteInsert
 		if ni, err = ev.NoteInsert(); err == nil {
-			d.NoteTitle = ni.Note.Title
-			key(ni.SessionKey)
+			d.NoteTitle, key = ni.Note.Title, ni.SessionKey
 			d.summary = fmt.Sprintf("note %q", d.NoteTitle)
 		}
 	default:
 		d.summary = fmt.Sprintf("(%d bytes)", len(ev.Body))
+	}
+	d.SessionKey = cmp.Or(d.SessionKey, key)
+	if d.Message != "" {
+		d.summary += " (" + d.Message + ")"
 	}
 	if err != nil {
 		d.Problem = "body not readable as " + string(ev.Name)
@@ -264,7 +252,7 @@ func (l *listener) printStart(s Start) {
 		secret = " " + s.Secret + " (kept for the next runs)"
 	}
 	io.Printf("  secret%s: deliveries must carry \"Authorization: Bearer <secret>\"\n", secret)
-	if l.only != nil {
+	if l.only {
 		io.Printf("  events %s (others are acknowledged and dropped)\n",
 			strings.ReplaceAll(strings.Trim(fmt.Sprint(s.Events), "[]"), " ", ", "))
 	}

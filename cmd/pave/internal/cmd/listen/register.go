@@ -70,72 +70,61 @@ func (opts *options) keptSecret() (string, error) {
 	return s, nil
 }
 
-// registrar registers the listener's callback settings and, on exit,
-// removes what it created and restores what it replaced.
-type registrar struct {
-	opts   *options
-	client *pave.Client
-	undos  []func(context.Context) error
-}
-
-func newRegistrar(opts *options) (*registrar, error) {
+// register points the callback settings of events at url with secret,
+// and returns what it registered and an undo, to call on exit whatever
+// happened, that removes what it created and restores what it replaced.
+func register(opts *options, events []pave.EventName, url, secret string) ([]Registration, func(), error) {
 	c, t, err := opts.Client()
 	if err != nil {
-		return nil, err
+		return nil, func() {}, err
 	}
 	if !opts.IsFake(t) && opts.PublicURL == "" {
 		opts.IO.Notef("warning: registering this machine's address with %s, which cannot reach it; use --public-url "+
 			"with a tunnel", t.BaseURL)
 	}
-	return &registrar{opts: opts, client: c}, nil
-}
-
-// register points the settings of events at url with secret.
-func (r *registrar) register(events []pave.EventName, url, secret string) ([]Registration, error) {
+	var undos []func(context.Context) error
+	undo := func() {
+		defer c.CloseIdleConnections()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var failed []string
+		for _, u := range undos {
+			if err := u(ctx); err != nil {
+				failed = append(failed, err.Error())
+			}
+		}
+		if len(failed) > 0 {
+			opts.IO.Notef("could not remove every callback setting it registered: %s", strings.Join(failed, "; "))
+		} else if len(undos) > 0 {
+			opts.IO.Notef("removed the callback settings it registered")
+		}
+	}
 	var out []Registration
 	for _, ev := range events {
-		ctx, cancel := context.WithTimeout(r.opts.Ctx, time.Minute)
-		prev, err := r.client.Webhooks.Get(ctx, ev)
+		ctx, cancel := context.WithTimeout(opts.Ctx, time.Minute)
+		prev, err := c.Webhooks.Get(ctx, ev)
 		if errors.Is(err, pave.ErrNotFound) {
 			err = nil
 		}
 		var did pave.EnsureOutcome
 		if err == nil {
-			_, did, err = r.client.Webhooks.Ensure(ctx, pave.NewCallback(ev, url, secret))
+			_, did, err = c.Webhooks.Ensure(ctx, pave.NewCallback(ev, url, secret))
 		}
 		cancel()
 		if err != nil {
 			msg := strings.TrimPrefix(err.Error(), "pave: ")
-			return nil, cmdutil.Exitf(cmdutil.Code(r.opts.Ctx, err), "--register %s: %s", ev, msg)
+			return nil, undo, cmdutil.Exitf(cmdutil.Code(opts.Ctx, err), "--register %s: %s", ev, msg)
 		}
 		switch did {
 		case pave.EnsureCreated:
-			r.undos = append(r.undos, func(ctx context.Context) error { return r.client.Webhooks.Delete(ctx, ev) })
+			undos = append(undos, func(ctx context.Context) error { return c.Webhooks.Delete(ctx, ev) })
 		case pave.EnsureUpdated:
-			r.undos = append(r.undos, func(ctx context.Context) error {
-				_, _, err := r.client.Webhooks.Ensure(ctx, prev)
+			undos = append(undos, func(ctx context.Context) error {
+				_, _, err := c.Webhooks.Ensure(ctx, prev)
 				return err
 			})
 		}
 		out = append(out, Registration{Event: ev, URL: url})
 	}
-	return out, nil
-}
-
-// undo removes what register created and restores what it replaced.
-func (r *registrar) undo() {
-	defer r.client.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var failed []string
-	for _, u := range r.undos {
-		if err := u(ctx); err != nil {
-			failed = append(failed, err.Error())
-		}
-	}
-	if len(failed) > 0 {
-		r.opts.IO.Notef("could not remove every callback setting it registered: %s", strings.Join(failed, "; "))
-	} else if len(r.undos) > 0 {
-		r.opts.IO.Notef("removed the callback settings it registered")
-	}
+	return out, undo, nil
 }

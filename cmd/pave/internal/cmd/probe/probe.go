@@ -5,6 +5,7 @@ package probe
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -19,7 +20,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pave-go/pave"
-	"github.com/pave-go/pave/cmd/pave/internal/cmd/sign"
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
 	"github.com/pave-go/pave/cmd/pave/internal/output"
 	"github.com/pave-go/pave/internal/redact"
@@ -67,55 +67,49 @@ var redactions = []string{
 	"every response value: only status, message text and key names are kept",
 }
 
-// variant is one way of signing GET /v1/callbacks.
+// variant is one way of signing GET /v1/callbacks: the API-Timestamp in
+// form (a time layout, or unixSeconds), age in the past.
 type variant struct {
-	step, what, form string
-	ts               func(now time.Time) string
-	upperHex         bool
-	lowerHeaders     bool
+	step, what, form       string
+	age                    time.Duration
+	upperHex, lowerHeaders bool
 }
 
-// canonicalStep is the variant the SDK sends; the session steps run only
-// when PAVE accepts it.
-const canonicalStep = "sign.canonical"
+// unixSeconds is the form of a timestamp in Unix seconds.
+const unixSeconds = "unix seconds"
 
-func layout(l string, age time.Duration) func(time.Time) string {
-	return func(t time.Time) string { return t.Add(-age).UTC().Format(l) }
+// timestamp is the API-Timestamp v sends at now.
+func (v variant) timestamp(now time.Time) string {
+	if v.form == unixSeconds {
+		return strconv.FormatInt(now.Unix(), 10)
+	}
+	return now.Add(-v.age).UTC().Format(v.form)
 }
 
-// Variants are the signing variants, in the order they are sent.
+// Variants are the signing variants, in the order they are sent. The
+// first is the one the SDK sends: the session steps run only when PAVE
+// accepts it.
 var Variants = []variant{
-	{step: canonicalStep, what: "canonical timestamp, as the SDK sends it", form: pave.TimestampLayout,
-		ts: layout(pave.TimestampLayout, 0)},
-	{step: "sign.offset", what: "+00:00 instead of Z", form: sign.LayoutOffset, ts: layout(sign.LayoutOffset, 0)},
-	{step: "sign.millis", what: "milliseconds (JavaScript toJSON())", form: sign.LayoutMillis,
-		ts: layout(sign.LayoutMillis, 0)},
-	{step: "sign.python", what: "microseconds and +00:00 (Python isoformat())", form: "2006-01-02T15:04:05.000000+00:00",
-		ts: layout("2006-01-02T15:04:05.000000+00:00", 0)},
-	{step: "sign.unix", what: "Unix seconds (Hotspots samples)", form: "unix seconds",
-		ts: func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }},
-	{step: "sign.rfc1123", what: "RFC 1123 (client code seen in the wild)", form: http.TimeFormat,
-		ts: layout(http.TimeFormat, 0)},
+	{step: "sign.canonical", what: "canonical timestamp, as the SDK sends it", form: pave.TimestampLayout},
+	{step: "sign.offset", what: "+00:00 instead of Z", form: "2006-01-02T15:04:05+00:00"},
+	{step: "sign.millis", what: "milliseconds (JavaScript toJSON())", form: "2006-01-02T15:04:05.000Z"},
+	{step: "sign.python", what: "microseconds and +00:00 (Python isoformat())", form: "2006-01-02T15:04:05.000000+00:00"},
+	{step: "sign.unix", what: "Unix seconds (Hotspots samples)", form: unixSeconds},
+	{step: "sign.rfc1123", what: "RFC 1123 (client code seen in the wild)", form: http.TimeFormat},
 	{step: "sign.upper-hex", what: "canonical timestamp, token in upper-case hex", form: pave.TimestampLayout,
-		upperHex: true, ts: layout(pave.TimestampLayout, 0)},
+		upperHex: true},
 	{step: "sign.lower-headers", what: "canonical, header names in lower case (api-key...; HTTP/2 always sends them so)",
-		form: pave.TimestampLayout, lowerHeaders: true, ts: layout(pave.TimestampLayout, 0)},
+		form: pave.TimestampLayout, lowerHeaders: true},
 	{step: "sign.age-4m30s", what: "canonical timestamp 4m30s in the past", form: pave.TimestampLayout,
-		ts: layout(pave.TimestampLayout, 270*time.Second)},
+		age: 270 * time.Second},
 	{step: "sign.age-5m30s", what: "canonical timestamp 5m30s in the past", form: pave.TimestampLayout,
-		ts: layout(pave.TimestampLayout, 330*time.Second)},
-}
-
-// options are the options of pave probe.
-type options struct {
-	*cmdutil.Factory
-	Yes bool
-	Out string
+		age: 330 * time.Second},
 }
 
 // New returns pave probe.
 func New(f *cmdutil.Factory) *cobra.Command {
-	opts := &options{Factory: f}
+	var yes bool
+	var out string
 	cmd := &cobra.Command{
 		Use:   "probe",
 		Short: "Ask the live API (with a TEST key) what it accepts, and print a report for an issue",
@@ -139,36 +133,36 @@ when a session step failed or the session could not be deleted.`,
   pave probe --yes --json --out pave-probe.json
   pave probe --base-url http://127.0.0.1:8080 --yes   # against pave fake serve`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return run(opts) },
+		RunE: func(*cobra.Command, []string) error { return run(f, yes, out) },
 	}
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before starting (for scripts)")
-	cmd.Flags().StringVar(&opts.Out, "out", "", "write the report to this file instead of standard output")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before starting (for scripts)")
+	cmd.Flags().StringVar(&out, "out", "", "write the report to this file instead of standard output")
 	return cmd
 }
 
-func run(opts *options) error {
-	if opts.Out != "" {
-		if st, err := os.Stat(opts.Out); err == nil && st.IsDir() {
-			return cmdutil.Usagef("--out %s: is a directory", opts.Out)
+func run(f *cmdutil.Factory, yes bool, out string) error {
+	if out != "" {
+		if st, err := os.Stat(out); err == nil && st.IsDir() {
+			return cmdutil.Usagef("--out %s: is a directory", out)
 		}
-		if st, err := os.Stat(filepath.Dir(opts.Out)); err != nil || !st.IsDir() {
-			return cmdutil.Usagef("--out %s: no directory %s", opts.Out, filepath.Dir(opts.Out))
+		if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+			return cmdutil.Usagef("--out %s: no directory %s", out, filepath.Dir(out))
 		}
 	}
-	t, err := opts.Target()
+	t, err := f.Target()
 	if err != nil {
 		return err
 	}
 	base := strings.TrimRight(t.BaseURL, "/")
-	plan(opts.IO, base, t.Creds)
-	if !opts.Yes {
-		if err := confirm(opts); err != nil {
+	plan(f.IO, base, t.Creds)
+	if !yes {
+		if err := confirm(f); err != nil {
 			return err
 		}
 	}
 	p := newProber(t.Creds, base)
-	rep, outcome := p.run(opts.Ctx)
-	if err := write(opts, rep, p); err != nil {
+	rep, outcome := p.run(f.Ctx)
+	if err := write(f, out, rep, p); err != nil {
 		return err
 	}
 	return outcome
@@ -203,16 +197,16 @@ func maskKey(k string) string {
 
 // confirm asks on stderr and reads one line of stdin. Nothing to read (no
 // terminal, stdin closed or empty) is a usage error pointing at --yes.
-func confirm(opts *options) error {
-	opts.IO.Eprintf("Proceed? [y/N] ")
+func confirm(f *cmdutil.Factory) error {
+	f.IO.Eprintf("Proceed? [y/N] ")
 	var line string
 	var err error
-	if opts.In != nil {
-		line, err = bufio.NewReader(opts.In).ReadString('\n')
+	if f.In != nil {
+		line, err = bufio.NewReader(f.In).ReadString('\n')
 	}
-	opts.IO.Eprintf("\n")
+	f.IO.Eprintf("\n")
 	switch {
-	case strings.TrimSpace(line) == "" && (err != nil || opts.In == nil):
+	case strings.TrimSpace(line) == "" && (err != nil || f.In == nil):
 		return cmdutil.Usagef("--yes: no answer on standard input (not a terminal?): pass --yes to run without asking")
 	case !slices.Contains([]string{"y", "yes"}, strings.ToLower(strings.TrimSpace(line))):
 		return cmdutil.Exitf(cmdutil.ExitError, "probe: not confirmed; nothing was sent")
@@ -221,14 +215,14 @@ func confirm(opts *options) error {
 }
 
 // write renders the report (text, or JSON with --json), scrubs it and
-// writes it to --out or standard output.
-func write(opts *options, rep Report, p *prober) error {
+// writes it to the file out ("": standard output).
+func write(f *cmdutil.Factory, out string, rep Report, p *prober) error {
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
 		r.Message, r.Error, r.Request = p.scrubText(r.Message), p.scrubText(r.Error), p.scrubText(r.Request)
 	}
 	var buf bytes.Buffer
-	if opts.IO.JSON {
+	if f.IO.JSON {
 		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
@@ -239,22 +233,18 @@ func write(opts *options, rep Report, p *prober) error {
 	}
 	data := p.scrub(buf.String())
 	switch {
-	case opts.Out != "" && opts.IO.JSON:
-		return writeFile(opts, data)
-	case opts.Out != "":
-		return writeFile(opts, output.SanitizeLines(data))
-	case opts.IO.JSON:
-		return opts.IO.Raw(json.RawMessage(data), rep)
+	case out == "" && f.IO.JSON:
+		return f.IO.Raw(json.RawMessage(data), rep)
+	case out == "":
+		f.IO.Text(data)
+		return nil
+	case !f.IO.JSON:
+		data = output.SanitizeLines(data)
 	}
-	opts.IO.Text(data)
-	return nil
-}
-
-func writeFile(opts *options, data string) error {
-	if err := os.WriteFile(opts.Out, []byte(data), 0o644); err != nil {
+	if err := os.WriteFile(out, []byte(data), 0o644); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	opts.IO.Notef("wrote the probe report to %s", opts.Out)
+	f.IO.Notef("wrote the probe report to %s", out)
 	return nil
 }
 
@@ -287,15 +277,8 @@ func renderText(w *bytes.Buffer, rep Report) {
 			fmt.Fprintf(w, "    keys %s: %s\n", output.Sanitize(path), output.Sanitize(strings.Join(r.Shape[path], ", ")))
 		}
 	}
-	fmt.Fprintf(w, "\nsigning accepted: %s\n", join(rep.Accepted))
-	fmt.Fprintf(w, "signing refused:  %s\n", join(rep.Refused))
-}
-
-func join(s []string) string {
-	if len(s) == 0 {
-		return "(none)"
-	}
-	return strings.Join(s, ", ")
+	fmt.Fprintf(w, "\nsigning accepted: %s\n", cmp.Or(strings.Join(rep.Accepted, ", "), "(none)"))
+	fmt.Fprintf(w, "signing refused:  %s\n", cmp.Or(strings.Join(rep.Refused, ", "), "(none)"))
 }
 
 // scrub removes every credential, in any encoding, and the session key

@@ -43,19 +43,16 @@ func newProber(creds pave.Credentials, base string) *prober {
 func (p *prober) run(ctx context.Context) (rep Report, outcome error) {
 	rep = Report{Tool: "pave probe", Version: pave.Version, BaseURL: p.base,
 		Time: time.Now().UTC().Format(pave.TimestampLayout), Redacted: redactions}
-	var canonical Row
 	for _, v := range Variants {
 		row := p.variant(ctx, v)
 		rep.Rows = append(rep.Rows, row)
-		if v.step == canonicalStep {
-			canonical = row
-		}
 		if row.Accepted {
 			rep.Accepted = append(rep.Accepted, v.step)
 		} else {
 			rep.Refused = append(rep.Refused, v.step)
 		}
 	}
+	canonical := rep.Rows[0] // the first variant is the SDK's own
 	fail := func(code int, format string, a ...any) (Report, error) { return rep, cmdutil.Exitf(code, format, a...) }
 	switch {
 	case ctx.Err() != nil:
@@ -77,27 +74,21 @@ func (p *prober) run(ctx context.Context) (rep Report, outcome error) {
 // variant sends GET /v1/callbacks signed as v says, with net/http alone.
 func (p *prober) variant(ctx context.Context, v variant) Row {
 	row := Row{Step: v.step, What: v.what, Request: "GET /v1/callbacks", TimestampForm: v.form}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/v1/callbacks", nil)
-	if err != nil {
-		row.Error = err.Error()
-		return row
-	}
-	ts := v.ts(time.Now())
+	ts := v.timestamp(time.Now())
 	token := p.creds.Token(ts)
 	if v.upperHex {
 		token = strings.ToUpper(token)
 	}
 	p.tokens = append(p.tokens, token)
-	names := [3]string{pave.HeaderAPIKey, pave.HeaderAPITimestamp, pave.HeaderAPIToken}
-	for i, val := range []string{p.creds.APIKey, ts, token} {
-		if v.lowerHeaders {
-			names[i] = strings.ToLower(names[i])
+	p.send(ctx, p.plain, &row, http.MethodGet, "/v1/callbacks", "", func(h http.Header) {
+		names := [3]string{pave.HeaderAPIKey, pave.HeaderAPITimestamp, pave.HeaderAPIToken}
+		for i, val := range []string{p.creds.APIKey, ts, token} {
+			if v.lowerHeaders {
+				names[i] = strings.ToLower(names[i])
+			}
+			h[names[i]] = []string{val} // a direct write keeps the name as given
 		}
-		req.Header[names[i]] = []string{val} // a direct write keeps the name as given
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "pave-cli/"+pave.Version+" probe")
-	p.send(p.plain, req, &row)
+	})
 	return row
 }
 
@@ -150,27 +141,32 @@ func (p *prober) sessionSteps(ctx context.Context) (rows []Row, outcome error) {
 // signedRow sends one request through the SDK's signing transport and
 // returns its row and the session_key of the answer.
 func (p *prober) signedRow(ctx context.Context, step, what, method, path, body string) (Row, string) {
-	row := Row{Step: step, What: what, Request: method + " " + path}
-	req, err := http.NewRequestWithContext(ctx, method, p.base+path, strings.NewReader(body))
-	if err != nil {
-		row.Error = err.Error()
-		return row, ""
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-		row.Request += " " + body
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "pave-cli/"+pave.Version+" probe")
+	row := Row{Step: step, What: what, Request: strings.TrimSpace(method + " " + path + " " + body)}
 	var k struct {
 		SessionKey string `json:"session_key"`
 	}
-	_ = json.Unmarshal(p.send(p.signed, req, &row), &k)
+	_ = json.Unmarshal(p.send(ctx, p.signed, &row, method, path, body, nil), &k)
 	return row, k.SessionKey
 }
 
-// send does req and fills row from the answer; it returns the body.
-func (p *prober) send(hc *http.Client, req *http.Request, row *Row) []byte {
+// send sends method path (with a JSON body unless "") with hc, sign
+// setting the signing headers unless nil, fills row from the answer and
+// returns its body.
+func (p *prober) send(ctx context.Context, hc *http.Client, row *Row, method, path, body string,
+	sign func(http.Header)) []byte {
+	req, err := http.NewRequestWithContext(ctx, method, p.base+path, strings.NewReader(body))
+	if err != nil {
+		row.Error = err.Error()
+		return nil
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "pave-cli/"+pave.Version+" probe")
+	if sign != nil {
+		sign(req.Header)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		row.Error = err.Error()

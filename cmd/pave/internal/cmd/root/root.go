@@ -74,7 +74,8 @@ func Run(f *cmdutil.Factory, args []string) int {
 		if strings.HasPrefix(msg, "unknown command") {
 			msg += " (see pave --help)"
 		}
-		if errors.Is(err, context.DeadlineExceeded) && !cmdutil.IsStatus(err) {
+		var se *cmdutil.StatusError // a message the command chose is complete
+		if errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &se) {
 			msg += " (a timeout: --timeout sets the bound of each attempt)"
 		}
 		f.IO.Notef("%s", msg)

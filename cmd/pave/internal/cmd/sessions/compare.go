@@ -11,15 +11,8 @@ import (
 	"github.com/pave-go/pave/internal/report"
 )
 
-// compareOptions are the options of pave sessions compare.
-type compareOptions struct {
-	*cmdutil.Factory
-	Before, After string
-	All           bool
-}
-
 func newCmdCompare(f *cmdutil.Factory) *cobra.Command {
-	opts := &compareOptions{Factory: f}
+	var all bool
 	c := &cobra.Command{
 		Use:   "compare BEFORE AFTER",
 		Short: "Compare two inspections of one vehicle: new, repaired, worse and better damages",
@@ -28,24 +21,21 @@ its lease return, say): the damages that are new, repaired, worse or better,
 by component and damage type, and the grade and odometer change. The sessions
 must show the same VIN, and AFTER must not be older than BEFORE. --all lists
 the unchanged damages too; --json prints the comparison.`,
-		Example: "  pave sessions compare NSA-7K2D5MZ8WP NSA-4RX2C8QW1M\n  pave sessions compare NSA-7K2D5MZ8WP NSA-4RX2C8QW1M --json",
-		Args:    cmdutil.ArgsNamed("BEFORE", "AFTER"),
+		Example: `  pave sessions compare NSA-7K2D5MZ8WP NSA-4RX2C8QW1M
+  pave sessions compare NSA-7K2D5MZ8WP NSA-4RX2C8QW1M --json`,
 	}
-	c.Flags().BoolVar(&opts.All, "all", false, "list the unchanged damages too")
-	opts.AddTimeoutFlag(c)
-	c.RunE = func(_ *cobra.Command, args []string) error {
-		opts.Before, opts.After = args[0], args[1]
-		return opts.WithClient(func(cl *pave.Client) error { return hint(c, runCompare(opts, cl)) })
-	}
-	return c
+	c.Flags().BoolVar(&all, "all", false, "list the unchanged damages too")
+	return f.API(c, fieldFlags, func(cl *pave.Client, args []string) error {
+		return runCompare(f, cl, args[0], args[1], all)
+	}, "BEFORE", "AFTER")
 }
 
-func runCompare(opts *compareOptions, c *pave.Client) error {
-	before, err := c.Sessions.Results(opts.Ctx, opts.Before)
+func runCompare(f *cmdutil.Factory, c *pave.Client, beforeKey, afterKey string, all bool) error {
+	before, err := c.Sessions.Results(f.Ctx, beforeKey)
 	if err != nil {
 		return err
 	}
-	after, err := c.Sessions.Results(opts.Ctx, opts.After)
+	after, err := c.Sessions.Results(f.Ctx, afterKey)
 	if err != nil {
 		return err
 	}
@@ -53,8 +43,8 @@ func runCompare(opts *compareOptions, c *pave.Client) error {
 	if err != nil {
 		return err
 	}
-	if opts.IO.JSON {
-		return opts.IO.JSONValue(cmp)
+	if f.IO.JSON {
+		return f.IO.JSONValue(cmp)
 	}
 	side := func(name string, r *pave.Results, grade *int, odo *int64, unit pave.OdometerUnit) {
 		when := "-"
@@ -68,43 +58,35 @@ func runCompare(opts *compareOptions, c *pave.Client) error {
 		if odo != nil {
 			o = fmt.Sprintf("%d %s", *odo, unit)
 		}
-		opts.IO.Printf("%-8s %-16s %-21s %-8s %s\n", name, r.Session.SessionKey, when, g, o)
+		f.IO.Printf("%-8s %-16s %-21s %-8s %s\n", name, r.Session.SessionKey, when, g, o)
 	}
-	opts.IO.Printf("%-8s %s\n", "Vehicle", report.Dash(cmp.VIN))
+	f.IO.Printf("%-8s %s\n", "Vehicle", report.Dash(cmp.VIN))
 	side("Before", before, cmp.GradeBefore, cmp.OdometerBefore, cmp.OdometerUnitBefore)
 	side("After", after, cmp.GradeAfter, cmp.OdometerAfter, cmp.OdometerUnitAfter)
-	opts.IO.Printf("\n")
-	t := opts.IO.Table("CHANGE", "COMPONENT", "DAMAGE").Fit(80, 2)
-	rows := func(change string, list []pave.Damage) {
-		for _, d := range list {
-			t.Row(change, report.Dash(d.Component), report.Dash(damageName(d)))
-		}
+	f.IO.Printf("\n")
+	name := func(d pave.Damage) string { return report.DamageName(d.DamageName, d.Label) }
+	t := f.IO.Table("CHANGE", "COMPONENT", "DAMAGE").Fit(80, 2)
+	for _, d := range cmp.New {
+		t.Row("new", report.Dash(d.Component), name(d))
 	}
-	rows("new", cmp.New)
-	rows("repaired", cmp.Repaired)
+	for _, d := range cmp.Repaired {
+		t.Row("repaired", report.Dash(d.Component), name(d))
+	}
 	for _, ch := range cmp.Worsened {
-		t.Row("worse", report.Dash(ch.After.Component), damageName(ch.Before)+" -> "+damageName(ch.After))
+		t.Row("worse", report.Dash(ch.After.Component), name(ch.Before)+" -> "+name(ch.After))
 	}
 	for _, ch := range cmp.Improved {
-		t.Row("better", report.Dash(ch.After.Component), damageName(ch.Before)+" -> "+damageName(ch.After))
+		t.Row("better", report.Dash(ch.After.Component), name(ch.Before)+" -> "+name(ch.After))
 	}
-	if opts.All {
-		for _, ch := range cmp.Unchanged {
-			t.Row("same", report.Dash(ch.After.Component), damageName(ch.After))
+	for _, ch := range cmp.Unchanged {
+		if all {
+			t.Row("same", report.Dash(ch.After.Component), name(ch.After))
 		}
 	}
 	t.Print()
-	opts.IO.Printf("\n%s\n", strings.ReplaceAll(cmp.String(), "; ", "\n"))
+	f.IO.Printf("\n%s\n", strings.ReplaceAll(cmp.String(), "; ", "\n"))
 	for _, n := range cmp.Notes {
-		opts.IO.Printf("note: %s\n", n)
+		f.IO.Printf("note: %s\n", n)
 	}
 	return nil
-}
-
-// damageName is a damage's name as the results print it.
-func damageName(d pave.Damage) string {
-	if d.DamageName != "" {
-		return d.DamageName
-	}
-	return report.Dash(d.Label)
 }

@@ -6,7 +6,6 @@ package sessions
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/cmd/pave/internal/output"
 	"github.com/pave-go/pave/internal/report"
 )
 
@@ -43,40 +43,21 @@ var fieldFlags = map[string]string{
 	"session.client_id": "--client-id", "session.reference": "--reference", "session_key": "KEY", "phone": "--phone",
 }
 
-// keyOptions are the options of a verb whose one argument is a session key.
-type keyOptions struct {
-	*cmdutil.Factory
-	cmd *cobra.Command
-	Key string
+// keyCmd completes c, a verb of the session KEY: run gets a client and
+// the key.
+func keyCmd(f *cmdutil.Factory, c *cobra.Command, run func(cl *pave.Client, key string) error) *cobra.Command {
+	return f.API(c, fieldFlags, func(cl *pave.Client, args []string) error { return run(cl, args[0]) }, "KEY")
 }
-
-// newKeyCmd makes c a verb taking KEY, running run with opts and a client.
-func newKeyCmd(opts *keyOptions, c *cobra.Command, run func(*pave.Client) error) *cobra.Command {
-	opts.cmd = c
-	c.Args = cmdutil.ArgsNamed("KEY")
-	c.RunE = func(_ *cobra.Command, args []string) error {
-		opts.Key = args[0]
-		return opts.WithClient(func(cl *pave.Client) error { return hint(c, run(cl)) })
-	}
-	if c.Flags().Lookup("timeout") == nil { // wait's is its own
-		opts.AddTimeoutFlag(c)
-	}
-	return c
-}
-
-// hint is cmdutil.FlagHint with the session fields.
-func hint(cmd *cobra.Command, err error) error { return cmdutil.FlagHint(cmd, err, fieldFlags) }
 
 func newCmdGet(f *cmdutil.Factory) *cobra.Command {
-	opts := &keyOptions{Factory: f}
-	return newKeyCmd(opts, &cobra.Command{
+	return keyCmd(f, &cobra.Command{
 		Use:   "get KEY",
 		Short: "Show a session: status, theme, capture link, vehicle",
 		Long: `Show a session (GET /v1/sessions/{key}), with the customer's name and phone
 number when it has them; --json prints it as PAVE returned it.`,
 		Example: "  pave sessions get NSA-7K2D5MZ8WP\n  pave sessions get NSA-7K2D5MZ8WP --json | jq -r .status",
-	}, func(c *pave.Client) error {
-		sess, err := c.Sessions.Get(opts.Ctx, opts.Key)
+	}, func(c *pave.Client, key string) error {
+		sess, err := c.Sessions.Get(f.Ctx, key)
 		if err != nil {
 			return err
 		}
@@ -127,43 +108,20 @@ func timeOrDash(t pave.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// printList prints a list of API objects: as PAVE returned them with
-// --json, else none (nothing yet) or a table of one row per item.
-func printList[T interface{ Raw() json.RawMessage }](f *cmdutil.Factory, items []T, none string, header []string,
-	row func(T) []any) error {
-	if f.IO.JSON {
-		raws := make([]json.RawMessage, len(items))
-		for i, it := range items {
-			raws[i] = it.Raw()
-		}
-		return f.IO.RawList(raws, items)
-	}
-	if len(items) == 0 {
-		f.IO.Printf("%s\n", none)
-		return nil
-	}
-	t := f.IO.Table(header...)
-	for _, it := range items {
-		t.Row(row(it)...)
-	}
-	t.Print()
-	return nil
-}
-
 func newCmdPhotos(f *cmdutil.Factory) *cobra.Command {
-	opts := &keyOptions{Factory: f}
-	return newKeyCmd(opts, &cobra.Command{
+	return keyCmd(f, &cobra.Command{
 		Use:   "photos KEY",
 		Short: "List a session's photos with their quality-check verdicts",
 		Long: `List the photos captured so far (GET /v1/sessions/{key}/photos), in
 capture order, with the quality-check verdict of each.`,
 		Example: "  pave sessions photos NSA-7K2D5MZ8WP\n  pave sessions photos NSA-7K2D5MZ8WP --json",
-	}, func(c *pave.Client) error {
-		photos, err := c.Sessions.Photos(opts.Ctx, opts.Key)
+	}, func(c *pave.Client, key string) error {
+		photos, err := c.Sessions.Photos(f.Ctx, key)
 		if err != nil {
 			return err
 		}
-		return printList(f, photos, "No photos yet.", []string{"CODE", "LABEL", "VERDICT"}, func(p pave.Photo) []any {
+		head := []string{"CODE", "LABEL", "VERDICT"}
+		return output.List(f.IO, photos, photos, pave.Photo.Raw, "No photos yet.", head, func(p pave.Photo) []any {
 			label := p.PhotoLabel
 			if label == "" {
 				label = p.PhotoCode.Label()
@@ -181,25 +139,24 @@ capture order, with the quality-check verdict of each.`,
 }
 
 func newCmdNotes(f *cmdutil.Factory) *cobra.Command {
-	opts := &keyOptions{Factory: f}
-	return newKeyCmd(opts, &cobra.Command{
+	return keyCmd(f, &cobra.Command{
 		Use:     "notes KEY",
 		Short:   "List the notes attached to a session (GET /v1/sessions/{key}/notes)",
 		Example: "  pave sessions notes NSA-7K2D5MZ8WP\n  pave sessions notes NSA-7K2D5MZ8WP --json",
-	}, func(c *pave.Client) error {
-		notes, err := c.Sessions.Notes(opts.Ctx, opts.Key)
+	}, func(c *pave.Client, key string) error {
+		notes, err := c.Sessions.Notes(f.Ctx, key)
 		if err != nil {
 			return err
 		}
-		return printList(f, notes, "No notes.", []string{"TITLE", "CREATED"}, func(n pave.Note) []any {
+		head := []string{"TITLE", "CREATED"}
+		return output.List(f.IO, notes, notes, pave.Note.Raw, "No notes.", head, func(n pave.Note) []any {
 			return []any{report.Dash(cmp.Or(n.Title, n.Description)), timeOrDash(n.CreatedAt)}
 		})
 	})
 }
 
 func newCmdResults(f *cmdutil.Factory) *cobra.Command {
-	opts := &keyOptions{Factory: f}
-	return newKeyCmd(opts, &cobra.Command{
+	return keyCmd(f, &cobra.Command{
 		Use:   "results KEY",
 		Short: "Print the condition report of a completed session",
 		Long: `Print the condition report of a COMPLETE session (GET
@@ -207,8 +164,8 @@ func newCmdResults(f *cmdutil.Factory) *cobra.Command {
 each damaged component; --json prints the whole document as PAVE returned
 it. A session not complete yet exits with status 6 (see pave sessions wait).`,
 		Example: "  pave sessions results NSA-7K2D5MZ8WP\n  pave sessions results NSA-7K2D5MZ8WP --json > results.json",
-	}, func(c *pave.Client) error {
-		res, err := c.Sessions.Results(opts.Ctx, opts.Key)
+	}, func(c *pave.Client, key string) error {
+		res, err := c.Sessions.Results(f.Ctx, key)
 		if err != nil {
 			return err
 		}
@@ -226,31 +183,24 @@ func printResults(f *cmdutil.Factory, res *pave.Results) error {
 }
 
 func newCmdDelete(f *cmdutil.Factory) *cobra.Command {
-	opts := &keyOptions{Factory: f}
-	return newKeyCmd(opts, &cobra.Command{
+	return keyCmd(f, &cobra.Command{
 		Use:     "delete KEY",
 		Short:   "Delete a session whose capture has not started (DELETE /v1/sessions/{key})",
 		Example: "  pave sessions delete NSA-7K2D5MZ8WP",
-	}, func(c *pave.Client) error {
-		if err := c.Sessions.Delete(opts.Ctx, opts.Key); err != nil {
+	}, func(c *pave.Client, key string) error {
+		if err := c.Sessions.Delete(f.Ctx, key); err != nil {
 			return err
 		}
 		if f.IO.JSON {
-			return f.IO.JSONValue(map[string]any{"session_key": opts.Key, "deleted": true})
+			return f.IO.JSONValue(map[string]any{"session_key": key, "deleted": true})
 		}
-		f.IO.Printf("Deleted session %s.\n", opts.Key)
+		f.IO.Printf("Deleted session %s.\n", key)
 		return nil
 	})
 }
 
-// resendOptions are the options of pave sessions resend.
-type resendOptions struct {
-	keyOptions
-	Phone string
-}
-
 func newCmdResend(f *cmdutil.Factory) *cobra.Command {
-	opts := &resendOptions{keyOptions: keyOptions{Factory: f}}
+	var phone string
 	cmd := &cobra.Command{
 		Use:   "resend KEY",
 		Short: "Text the capture link once more",
@@ -259,21 +209,21 @@ func newCmdResend(f *cmdutil.Factory) *cobra.Command {
 once per session, within 7 days, before the photos pass quality control.`,
 		Example: "  pave sessions resend NSA-7K2D5MZ8WP\n  pave sessions resend NSA-7K2D5MZ8WP --phone +14165550199",
 	}
-	cmd.Flags().StringVar(&opts.Phone, "phone", "", "text this number instead of the original one")
-	return newKeyCmd(&opts.keyOptions, cmd, func(c *pave.Client) error {
+	cmd.Flags().StringVar(&phone, "phone", "", "text this number instead of the original one")
+	return keyCmd(f, cmd, func(c *pave.Client, key string) error {
 		var req *pave.ResendSMSRequest
 		if cmd.Flags().Changed("phone") {
-			if req = (&pave.ResendSMSRequest{Phone: strings.TrimSpace(opts.Phone)}); req.Phone == "" {
+			if req = (&pave.ResendSMSRequest{Phone: strings.TrimSpace(phone)}); req.Phone == "" {
 				return cmdutil.Usagef("--phone: must not be empty")
 			}
 		}
-		res, err := c.Sessions.ResendSMS(opts.Ctx, opts.Key, req)
+		res, err := c.Sessions.ResendSMS(f.Ctx, key, req)
 		if err != nil {
 			return err
 		}
 		return f.IO.Result(res.Raw(), res, func() {
 			msg := cmp.Or(res.Message, "SMS resend has been processed")
-			f.IO.Printf("Session %s: %s.\n", opts.Key, strings.TrimSuffix(msg, "."))
+			f.IO.Printf("Session %s: %s.\n", key, strings.TrimSuffix(msg, "."))
 		})
 	})
 }

@@ -50,12 +50,12 @@ func (s *settingsFlags) register(cmd *cobra.Command) {
 
 // build returns the parts of a create or update body the flags set (nil
 // parts for nothing set).
-func (s *settingsFlags) build(cmd *cobra.Command) (*pave.SessionSettings, *pave.Vehicle, *pave.SMS, error) {
+func (s *settingsFlags) build(cmd *cobra.Command) (*pave.UpdateSessionRequest, error) {
 	changed := cmd.Flags().Changed
 	for _, f := range [][2]string{{"vin", s.vin}, {"sms-to", s.smsTo}, {"sms-from", s.smsFrom},
 		{"redirect-url", s.redirectURL}} {
 		if changed(f[0]) && strings.TrimSpace(f[1]) == "" {
-			return nil, nil, nil, cmdutil.Usagef("--%s: must not be empty", f[0])
+			return nil, cmdutil.Usagef("--%s: must not be empty", f[0])
 		}
 	}
 	set := pave.SessionSettings{Theme: pave.Theme(strings.ToUpper(strings.TrimSpace(s.theme))),
@@ -63,12 +63,12 @@ func (s *settingsFlags) build(cmd *cobra.Command) (*pave.SessionSettings, *pave.
 	if l := strings.TrimSpace(s.language); changed("language") && (l == "" || strings.ContainsFunc(l, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_')
 	})) {
-		return nil, nil, nil, cmdutil.Usagef("--language %q: must be a language code such as EN", s.language)
+		return nil, cmdutil.Usagef("--language %q: must be a language code such as EN", s.language)
 	}
 	set.Language = pave.Language(strings.TrimSpace(s.language))
 	var err error
 	if set.Reference, err = cmdutil.References(s.references); err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	v := pave.Vehicle{VIN: strings.TrimSpace(s.vin), Make: strings.TrimSpace(s.make), Model: strings.TrimSpace(s.model)}
 	if changed("year") {
@@ -87,18 +87,18 @@ func (s *settingsFlags) build(cmd *cobra.Command) (*pave.SessionSettings, *pave.
 		}
 		switch v.OdomUnit = u; {
 		case !u.Known():
-			return nil, nil, nil, cmdutil.Usagef("--odometer-unit %q: must be KILOMETRES or MILES", s.odometerUnit)
+			return nil, cmdutil.Usagef("--odometer-unit %q: must be KILOMETRES or MILES", s.odometerUnit)
 		case !changed("odometer"):
-			return nil, nil, nil, cmdutil.Usagef("--odometer-unit: needs --odometer")
+			return nil, cmdutil.Usagef("--odometer-unit: needs --odometer")
 		}
 	}
 	sms := pave.SMS{To: strings.TrimSpace(s.smsTo), ToName: strings.TrimSpace(s.smsToName),
 		From: strings.TrimSpace(s.smsFrom), By: strings.TrimSpace(s.smsBy)}
-	var sp *pave.SessionSettings
+	req := &pave.UpdateSessionRequest{Vehicle: nonZero(v), SMS: nonZero(sms)}
 	if set.Theme != "" || set.Language != "" || set.RedirectURL != "" || set.ClientID != "" || set.Reference != nil {
-		sp = &set
+		req.Session = &set
 	}
-	return sp, nonZero(v), nonZero(sms), nil
+	return req, nil
 }
 
 // nonZero returns &v, or nil for the zero value.
@@ -110,15 +110,9 @@ func nonZero[T comparable](v T) *T {
 	return &v
 }
 
-// createOptions are the options of pave sessions create.
-type createOptions struct {
-	*cmdutil.Factory
-	settings settingsFlags
-	NoQR     bool
-}
-
 func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
-	opts := &createOptions{Factory: f}
+	var settings settingsFlags
+	var noQR bool
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create an inspection session and print its capture link",
@@ -135,54 +129,46 @@ VIN or phone number) exit with status 3 before anything is sent.`,
   pave sessions create --theme PRO --redirect-url https://crm.example/done --reference lead=88127
   pave sessions create --year 2020 --make Honda --model Accord --odometer 42000 --odometer-unit km --json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runCreate(cmd, opts) },
 	}
-	opts.settings.register(cmd)
-	cmd.Flags().BoolVar(&opts.NoQR, "no-qr", false, "do not draw the capture link as a QR code on a terminal")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		r, err := settings.build(cmd)
+		if err != nil {
+			return err
+		}
+		c, target, err := f.Client()
+		if err != nil {
+			return err
+		}
+		defer c.CloseIdleConnections()
+		sess, err := c.Sessions.Create(f.Ctx, &pave.CreateSessionRequest{Session: r.Session, Vehicle: r.Vehicle, SMS: r.SMS})
+		if err != nil {
+			return cmdutil.FlagHint(cmd, err, fieldFlags)
+		}
+		return f.IO.Result(sess.Raw(), sess, func() {
+			t := f.IO.Table()
+			t.Row("Session key:", sess.SessionKey)
+			t.Row("Capture link:", report.Dash(sess.CaptureURL))
+			t.Print()
+			if f.IsFake(target) {
+				f.IO.Notef("%s is a pave fake server: the link opens nothing; drive the session with "+
+					"pave fake start|capture|complete %s", target.BaseURL, sess.SessionKey)
+			}
+			if noQR || sess.CaptureURL == "" || !f.IO.IsTerminal() {
+				return
+			}
+			if qr, err := CaptureQR(sess.CaptureURL); err == nil { // the link is printed; a QR code is a convenience
+				f.IO.Text("\n" + qr + "\nScan with a phone to open the capture link.\n")
+			}
+		})
+	}
+	settings.register(cmd)
+	cmd.Flags().BoolVar(&noQR, "no-qr", false, "do not draw the capture link as a QR code on a terminal")
 	f.AddTimeoutFlag(cmd)
 	return cmd
 }
 
-func runCreate(cmd *cobra.Command, opts *createOptions) error {
-	s, v, sms, err := opts.settings.build(cmd)
-	if err != nil {
-		return err
-	}
-	c, target, err := opts.Client()
-	if err != nil {
-		return err
-	}
-	defer c.CloseIdleConnections()
-	sess, err := c.Sessions.Create(opts.Ctx, &pave.CreateSessionRequest{Session: s, Vehicle: v, SMS: sms})
-	if err != nil {
-		return hint(cmd, err)
-	}
-	return opts.IO.Result(sess.Raw(), sess, func() {
-		t := opts.IO.Table()
-		t.Row("Session key:", sess.SessionKey)
-		t.Row("Capture link:", report.Dash(sess.CaptureURL))
-		t.Print()
-		if opts.IsFake(target) {
-			opts.IO.Notef("%s is a pave fake server: the link opens nothing; drive the session with "+
-				"pave fake start|capture|complete %s", target.BaseURL, sess.SessionKey)
-		}
-		if opts.NoQR || sess.CaptureURL == "" || !opts.IO.IsTerminal() {
-			return
-		}
-		if qr, err := CaptureQR(sess.CaptureURL); err == nil { // the link is printed; a QR code is a convenience
-			opts.IO.Text("\n" + qr + "\nScan with a phone to open the capture link.\n")
-		}
-	})
-}
-
-// updateOptions are the options of pave sessions update.
-type updateOptions struct {
-	keyOptions
-	settings settingsFlags
-}
-
 func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
-	opts := &updateOptions{keyOptions: keyOptions{Factory: f}}
+	var settings settingsFlags
 	cmd := &cobra.Command{
 		Use:   "update KEY",
 		Short: "Change a session's settings",
@@ -193,17 +179,17 @@ after a failed SMS. Prints the session as it now is.`,
 		Example: `  pave sessions update NSA-7K2D5MZ8WP --redirect-url https://crm.example/done
   pave sessions update NSA-7K2D5MZ8WP --theme PRO --language EN --json`,
 	}
-	opts.settings.register(cmd)
-	return newKeyCmd(&opts.keyOptions, cmd, func(c *pave.Client) error {
+	settings.register(cmd)
+	return keyCmd(f, cmd, func(c *pave.Client, key string) error {
 		if !slices.ContainsFunc(settingsFlagNames, cmd.Flags().Changed) {
 			return cmdutil.Usagef("%s: nothing to change: give at least one of --%s", cmdutil.Path(cmd),
 				strings.Join(settingsFlagNames, ", --"))
 		}
-		s, v, sms, err := opts.settings.build(cmd)
+		r, err := settings.build(cmd)
 		if err != nil {
 			return err
 		}
-		sess, err := c.Sessions.Update(opts.Ctx, opts.Key, &pave.UpdateSessionRequest{Session: s, Vehicle: v, SMS: sms})
+		sess, err := c.Sessions.Update(f.Ctx, key, r)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -15,14 +14,8 @@ import (
 	"github.com/pave-go/pave/internal/report"
 )
 
-// waitOptions are the options of pave sessions wait.
-type waitOptions struct {
-	keyOptions
-	Interval, Timeout time.Duration
-}
-
 func newCmdWait(f *cmdutil.Factory) *cobra.Command {
-	opts := &waitOptions{keyOptions: keyOptions{Factory: f}}
+	var poll cmdutil.Poll
 	cmd := &cobra.Command{
 		Use:   "wait KEY",
 		Short: "Wait for a session to complete and print its condition report",
@@ -37,35 +30,27 @@ fails; 130 on Ctrl-C.`,
 		Example: `  pave sessions wait NSA-7K2D5MZ8WP
   pave sessions wait NSA-7K2D5MZ8WP --interval 10s --timeout 45m --json > results.json`,
 	}
-	cmdutil.DurationVar(cmd.Flags(), &opts.Interval, "interval", 5*time.Second, 10*time.Millisecond, "time between polls")
-	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 30*time.Minute, 1,
-		"give up after this long (exit status 6)")
-	return newKeyCmd(&opts.keyOptions, cmd, func(c *pave.Client) error { return runWait(opts, c) })
-}
-
-func runWait(opts *waitOptions, c *pave.Client) error {
-	ctx, cancel := context.WithTimeout(opts.Ctx, opts.Timeout)
-	defer cancel()
-	stop := func() {}
-	if opts.IO.IsTerminal() && !opts.IO.JSON {
-		stop = liveStatus(ctx, opts.IO, opts.Interval, opts.Key, func(ctx context.Context) (pave.SessionStatus, error) {
-			s, err := c.Sessions.Get(ctx, opts.Key)
-			if err != nil {
-				return "", err
+	poll.AddFlags(cmd.Flags(), 30*time.Minute, "")
+	return keyCmd(f, cmd, func(c *pave.Client, key string) error {
+		return poll.Wait(f.Ctx, func(ctx context.Context, opts ...pave.CallOption) error {
+			stop := func() {}
+			if f.IO.IsTerminal() && !f.IO.JSON {
+				stop = liveStatus(ctx, f.IO, poll.Interval, key, func(ctx context.Context) (pave.SessionStatus, error) {
+					s, err := c.Sessions.Get(ctx, key)
+					if err != nil {
+						return "", err
+					}
+					return s.Status, nil
+				})
 			}
-			return s.Status, nil
+			res, err := c.Sessions.WaitForResults(ctx, key, opts...)
+			stop()
+			if err != nil {
+				return err
+			}
+			return printResults(f, res)
 		})
-	}
-	res, err := c.Sessions.WaitForResults(ctx, opts.Key, pave.PollFirstAfter(0), pave.PollInterval(opts.Interval,
-		opts.Interval))
-	stop()
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) && opts.Ctx.Err() == nil:
-		return &cmdutil.StatusError{Code: cmdutil.ExitNotReady, Msg: err.Error()} // gave up at --timeout
-	case err != nil:
-		return err
-	}
-	return printResults(opts.Factory, res)
+	})
 }
 
 // liveStatus rewrites the status line with the session's status every

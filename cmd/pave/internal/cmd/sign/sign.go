@@ -88,14 +88,12 @@ func run(opts *options) error {
 	headers := map[string]string{pave.HeaderAPIKey: t.Creds.APIKey, pave.HeaderAPITimestamp: ts,
 		pave.HeaderAPIToken: t.Creds.Token(ts)}
 	curl := curlCommand(m, strings.TrimRight(t.BaseURL, "/")+opts.Path, headers, opts.Body)
-	if opts.IO.JSON {
-		return opts.IO.JSONValue(Output{Headers: headers, Curl: curl})
-	}
-	for _, h := range headerOrder {
-		opts.IO.Printf("%s: %s\n", h, headers[h])
-	}
-	opts.IO.Printf("\n%s\n", curl)
-	return nil
+	return opts.IO.Result(nil, Output{Headers: headers, Curl: curl}, func() {
+		for _, h := range headerOrder {
+			opts.IO.Printf("%s: %s\n", h, headers[h])
+		}
+		opts.IO.Printf("\n%s\n", curl)
+	})
 }
 
 var headerOrder = []string{pave.HeaderAPIKey, pave.HeaderAPITimestamp, pave.HeaderAPIToken}
@@ -113,13 +111,6 @@ func checkPath(p string) error {
 	}
 	return nil
 }
-
-// Timestamp forms PAVE's samples show beside the canonical one
-// (docs/pave-api.md, section 2).
-const (
-	LayoutOffset = "2006-01-02T15:04:05+00:00"
-	LayoutMillis = "2006-01-02T15:04:05.000Z"
-)
 
 // timestampForm accepts the canonical form (form "") and the other forms
 // PAVE's samples show, naming the one it is.

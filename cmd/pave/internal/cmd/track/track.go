@@ -168,22 +168,20 @@ func newCmdList(o *options) *cobra.Command {
 
 // printRecord prints one record.
 func (o *options) printRecord(r *ledger.Record) error {
-	if o.IO.JSON {
-		return o.IO.JSONValue(r)
-	}
-	t := o.IO.Table()
-	for _, row := range [][2]string{{"Account:", r.Account}, {"Reference:", r.Ref}, {"Session:", r.SessionKey},
-		{"Phase:", string(r.Phase)}, {"Status:", string(r.Status)}, {"Source:", string(r.Source)},
-		{"Capture link:", r.CaptureURL}, {"Learned by:", r.LearnedBy}, {"Results stored:", fmt.Sprint(r.HasResults)},
-		{"API calls:", fmt.Sprint(r.Calls)}, {"Failures:", fmt.Sprint(r.Attempts)}, {"Last error:", r.LastError},
-		{"Next due:", stamp(r.NextAt)}, {"Created:", stamp(r.CreatedAt)}, {"Updated:", stamp(r.UpdatedAt)},
-		{"Done:", stamp(r.DoneAt)}} {
-		if row[1] != "" {
-			t.Row(row[0], row[1])
+	return o.IO.Result(nil, r, func() {
+		t := o.IO.Table()
+		for _, row := range [][2]string{{"Account:", r.Account}, {"Reference:", r.Ref}, {"Session:", r.SessionKey},
+			{"Phase:", string(r.Phase)}, {"Status:", string(r.Status)}, {"Source:", string(r.Source)},
+			{"Capture link:", r.CaptureURL}, {"Learned by:", r.LearnedBy}, {"Results stored:", fmt.Sprint(r.HasResults)},
+			{"API calls:", fmt.Sprint(r.Calls)}, {"Failures:", fmt.Sprint(r.Attempts)}, {"Last error:", r.LastError},
+			{"Next due:", stamp(r.NextAt)}, {"Created:", stamp(r.CreatedAt)}, {"Updated:", stamp(r.UpdatedAt)},
+			{"Done:", stamp(r.DoneAt)}} {
+			if row[1] != "" {
+				t.Row(row[0], row[1])
+			}
 		}
-	}
-	t.Print()
-	return nil
+		t.Print()
+	})
 }
 
 func stamp(t time.Time) string {
@@ -260,14 +258,17 @@ only once sure PAVE made no session.`,
 		if err := o.run(nil, func(l *ledger.Ledger) (err error) { rec, err = l.Show(o.Ctx, k); return err }); err != nil {
 			return err
 		}
-		return o.WithClient(func(cl *pave.Client) error {
-			return o.run(map[string]*pave.Client{rec.Account: cl}, func(l *ledger.Ledger) error {
-				r, err := l.Resolve(o.Ctx, k, o.Session)
-				if err != nil {
-					return err
-				}
-				return o.printRecord(r)
-			})
+		cl, _, err := o.Client()
+		if err != nil {
+			return err
+		}
+		defer cl.CloseIdleConnections()
+		return o.run(map[string]*pave.Client{rec.Account: cl}, func(l *ledger.Ledger) error {
+			r, err := l.Resolve(o.Ctx, k, o.Session)
+			if err != nil {
+				return err
+			}
+			return o.printRecord(r)
 		})
 	}
 	return c

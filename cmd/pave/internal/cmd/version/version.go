@@ -24,11 +24,9 @@ func New(f *cmdutil.Factory) *cobra.Command {
 		Example: "  pave version\n  pave version --json",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if f.IO.JSON {
-				return f.IO.JSONValue(map[string]string{"version": pave.Version, "go": runtime.Version()})
-			}
-			f.IO.Printf("%s\n", Line())
-			return nil
+			return f.IO.Result(nil, map[string]string{"version": pave.Version, "go": runtime.Version()}, func() {
+				f.IO.Printf("%s\n", Line())
+			})
 		},
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/nettest"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -410,7 +411,7 @@ func TestCreateIsRetriedOn429(t *testing.T) {
 
 func TestCreateIsRetriedWhenTheConnectionIsRefused(t *testing.T) {
 	t.Parallel()
-	c, err := pave.NewClient(testCreds, pave.WithBaseURL("http://"+closedPort(t)), fastRetries())
+	c, err := pave.NewClient(testCreds, pave.WithBaseURL("http://"+nettest.RefusedAddr(t)), fastRetries())
 	require.NoError(t, err)
 	_, err = c.Sessions.Create(context.Background(), &pave.CreateSessionRequest{})
 	require.ErrorIs(t, err, syscall.ECONNREFUSED)

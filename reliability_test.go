@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/nettest"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -469,7 +470,7 @@ func relRun(t *testing.T, row relRow, keys []string) {
 		opts = append(opts, pave.WithClockSkewCorrection(false))
 	}
 	if row.refused {
-		opts = append(opts, pave.WithBaseURL("http://"+closedPort(t)))
+		opts = append(opts, pave.WithBaseURL("http://"+nettest.RefusedAddr(t)))
 	}
 	client := srv.Client(opts...)
 	for _, f := range row.inject {

@@ -3,7 +3,6 @@ package paveotel_test
 import (
 	"context"
 	"maps"
-	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/nettest"
 	paveotel "github.com/pave-go/pave/otel"
 	"github.com/pave-go/pave/pavetest"
 )
@@ -243,7 +243,7 @@ func TestClientSpansAndMetrics(t *testing.T) {
 			require.NoError(t, err)
 			base := srv.URL
 			if tt.deadURL {
-				base = deadURL(t)
+				base = "http://" + nettest.RefusedAddr(t)
 			}
 			tm := newTelemetry(t, paveotel.WithBaseURL(base))
 			if tt.fault != nil {
@@ -310,16 +310,6 @@ func TestClientSpansAndMetrics(t *testing.T) {
 			assertNothingSecret(t, tm, sess.SessionKey, testPhone, testName, testVIN, creds.APISecret, creds.APIKey)
 		})
 	}
-}
-
-// deadURL returns the URL of a loopback port nobody listens on.
-func deadURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return "http://" + addr
 }
 
 // Every API token the client sent stays out of the record, and so does

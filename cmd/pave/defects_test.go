@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/nettest"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -145,19 +145,9 @@ func TestWaitInterrupted(t *testing.T) {
 	}
 }
 
-// closedURL is an http URL nothing listens on.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	u := "http://" + ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return u
-}
-
 func TestMessages(t *testing.T) {
 	t.Parallel()
-	closed := closedURL(t)
+	closed := "http://" + nettest.RefusedAddr(t)
 	srv := pavetest.NewServer(t)
 	vinRefused := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusUnprocessableEntity)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/cmd/pave/internal/cmdutil"
+	"github.com/pave-go/pave/internal/nettest"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -37,16 +37,6 @@ func doctorJSON(t *testing.T, env []string, args ...string) (map[string]doctorCh
 		byName[c.Name] = doctorCheck{Name: c.Name, Status: c.Status, Detail: c.Detail, Fix: c.Fix}
 	}
 	return byName, r
-}
-
-// closedPort returns a loopback address nothing listens on.
-func doctorClosedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
 }
 
 // writeConfig writes a config file with one profile and the given mode.
@@ -144,7 +134,7 @@ func TestDoctor(t *testing.T) {
 		{
 			name: "unreachable", code: exitError,
 			env: func(t *testing.T) []string {
-				return doctorWithEnv(fakeEnv(healthy), "PAVE_BASE_URL", "http://"+doctorClosedPort(t))
+				return doctorWithEnv(fakeEnv(healthy), "PAVE_BASE_URL", "http://"+nettest.RefusedAddr(t))
 			},
 			checks: map[string]want{
 				"base URL":    {checkOK, ""},

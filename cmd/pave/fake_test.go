@@ -24,6 +24,7 @@ import (
 
 	"github.com/pave-go/pave"
 	"github.com/pave-go/pave/cmd/pave/internal/cmd/fake"
+	"github.com/pave-go/pave/internal/nettest"
 	"github.com/pave-go/pave/pavetest"
 )
 
@@ -428,11 +429,7 @@ func TestFakeControlErrors(t *testing.T) {
 
 	notFake := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(notFake.Close)
-	// A port nothing listens on.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	closed := "http://" + ln.Addr().String()
-	require.NoError(t, ln.Close())
+	closed := "http://" + nettest.RefusedAddr(t)
 
 	for _, tc := range []struct {
 		name string

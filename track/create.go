@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pave-go/pave"
+	"github.com/pave-go/pave/internal/transport"
 )
 
 // ReferenceKey is the key under which Create writes the reference into the
@@ -65,7 +66,7 @@ func (l *Ledger) Create(ctx context.Context, account, ref string, req *pave.Crea
 		case time.Now().After(give):
 			return nil, invalidInFlight(account, ref)
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := transport.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
@@ -185,7 +186,7 @@ func (l *Ledger) retryStore(ctx context.Context, f func() (*Record, error)) (*Re
 		if r, err = f(); err == nil {
 			return r, nil
 		}
-		if sleep(ctx, time.Duration(i+1)*250*time.Millisecond) != nil {
+		if transport.Sleep(ctx, time.Duration(i+1)*250*time.Millisecond) != nil {
 			break
 		}
 	}
@@ -266,15 +267,4 @@ func refsOf(s *pave.Session) []string {
 		out = append(out, v)
 	}
 	return out
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -49,41 +49,26 @@ several have the reference.`,
 	return c
 }
 
-// ledger opens the store and a ledger over it, with clients for the
-// accounts given (an operator's commands call PAVE only to resolve).
-func (o *options) open(accounts map[string]*pave.Client) (*ledger.Ledger, func(), error) {
+// runStore opens the ledger's store and runs fn, mapping the ledger's
+// errors to exit statuses.
+func (o *options) runStore(fn func(*ledger.Store) error) error {
 	dsn := cmp.Or(o.DB, o.Getenv(EnvDSN))
 	if dsn == "" {
-		return nil, nil, cmdutil.Usagef("no ledger database: set --db or $%s (sqlite:FILE or postgres://...)", EnvDSN)
+		return cmdutil.Usagef("no ledger database: set --db or $%s (sqlite:FILE or postgres://...)", EnvDSN)
 	}
 	if path := sqlitePath(dsn); path != "" {
 		// An operator reads an existing ledger: opening a mistyped path
 		// would create an empty one and list nothing.
 		if _, err := os.Stat(path); err != nil {
-			return nil, nil, cmdutil.Usagef("--db: no ledger at %s: %v", path, errors.Unwrap(err))
+			return cmdutil.Usagef("--db: no ledger at %s: %v", path, errors.Unwrap(err))
 		}
 	}
 	store, err := ledger.Open(o.Ctx, dsn)
 	if err != nil {
-		return nil, nil, cmdutil.Usagef("--db: %v", err)
+		return cmdutil.Usagef("--db: %v", err)
 	}
-	l, err := ledger.New(ledger.Config{Store: store, Accounts: accounts})
-	if err != nil {
-		_ = store.Close()
-		return nil, nil, err
-	}
-	return l, func() { _ = store.Close() }, nil
-}
-
-// run opens the ledger and runs fn, mapping the ledger's errors to exit
-// statuses.
-func (o *options) run(accounts map[string]*pave.Client, fn func(*ledger.Ledger) error) error {
-	l, done, err := o.open(accounts)
-	if err != nil {
-		return err
-	}
-	defer done()
-	switch err := fn(l); {
+	defer store.Close()
+	switch err := fn(store); {
 	case errors.Is(err, ledger.ErrNotFound):
 		return cmdutil.Exitf(cmdutil.ExitNotFound, "%v", err)
 	case errors.Is(err, ledger.ErrInvalid), errors.Is(err, ledger.ErrState):
@@ -91,6 +76,18 @@ func (o *options) run(accounts map[string]*pave.Client, fn func(*ledger.Ledger) 
 	default:
 		return err
 	}
+}
+
+// run is runStore with a ledger over the store. It has no accounts: of
+// the operators' commands only resolve calls PAVE.
+func (o *options) run(fn func(*ledger.Ledger) error) error {
+	return o.runStore(func(store *ledger.Store) error {
+		l, err := ledger.New(ledger.Config{Store: store})
+		if err != nil {
+			return err
+		}
+		return fn(l)
+	})
 }
 
 // key is the record the arguments name.
@@ -114,7 +111,7 @@ func (o *options) verb(c *cobra.Command, fn func(*ledger.Ledger, ledger.Key) err
 		if err != nil {
 			return err
 		}
-		return o.run(nil, func(l *ledger.Ledger) error { return fn(l, k) })
+		return o.run(func(l *ledger.Ledger) error { return fn(l, k) })
 	}
 	return c
 }
@@ -145,7 +142,7 @@ func newCmdList(o *options) *cobra.Command {
 			lo.Filter = ledger.Failed
 		}
 		lo.Account = o.Account
-		return o.run(nil, func(l *ledger.Ledger) error {
+		return o.run(func(l *ledger.Ledger) error {
 			recs, err := l.List(o.Ctx, lo)
 			if err != nil || o.IO.JSON {
 				return cmp.Or(err, o.IO.JSONValue(recs))
@@ -246,7 +243,7 @@ only once sure PAVE made no session.`,
 		}
 		k := ledger.Key{Account: o.Account, Ref: args[0]}
 		if abandon {
-			return o.run(nil, func(l *ledger.Ledger) error {
+			return o.run(func(l *ledger.Ledger) error {
 				if err := l.Abandon(o.Ctx, k); err != nil {
 					return err
 				}
@@ -254,16 +251,26 @@ only once sure PAVE made no session.`,
 				return nil
 			})
 		}
-		var rec *ledger.Record
-		if err := o.run(nil, func(l *ledger.Ledger) (err error) { rec, err = l.Show(o.Ctx, k); return err }); err != nil {
-			return err
-		}
-		cl, _, err := o.Client()
-		if err != nil {
-			return err
-		}
-		defer cl.CloseIdleConnections()
-		return o.run(map[string]*pave.Client{rec.Account: cl}, func(l *ledger.Ledger) error {
+		return o.runStore(func(store *ledger.Store) error {
+			l, err := ledger.New(ledger.Config{Store: store})
+			if err != nil {
+				return err
+			}
+			rec, err := l.Show(o.Ctx, k)
+			if err != nil {
+				return err
+			}
+			// The session is read from PAVE with the command's credentials,
+			// as the record's account.
+			cl, _, err := o.Client()
+			if err != nil {
+				return err
+			}
+			defer cl.CloseIdleConnections()
+			l, err = ledger.New(ledger.Config{Store: store, Accounts: map[string]*pave.Client{rec.Account: cl}})
+			if err != nil {
+				return err
+			}
 			r, err := l.Resolve(o.Ctx, k, o.Session)
 			if err != nil {
 				return err
@@ -281,7 +288,7 @@ func newCmdStats(o *options) *cobra.Command {
 		Example: "  pave track stats --json",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return o.run(nil, func(l *ledger.Ledger) error {
+			return o.run(func(l *ledger.Ledger) error {
 				s, err := l.Summary(o.Ctx)
 				if err != nil {
 					return err
@@ -305,7 +312,7 @@ func newCmdPurge(o *options) *cobra.Command {
 		if olderThan <= 0 {
 			return cmdutil.Usagef("--older-than D is required, and must be positive")
 		}
-		return o.run(nil, func(l *ledger.Ledger) error {
+		return o.run(func(l *ledger.Ledger) error {
 			n, err := l.Purge(o.Ctx, olderThan)
 			if err == nil {
 				o.IO.Printf("%d records purged\n", n)

@@ -158,6 +158,9 @@ func (l *Ledger) handle(ctx context.Context, r *Record) error {
 	}
 	now := l.now()
 	if err == nil {
+		// Counted before the record is saved done, so that anyone who sees
+		// it done sees it counted.
+		l.stats.handled.Add(1)
 		mode := keepResults
 		if l.cfg.DropResults {
 			mode = clearResults
@@ -166,7 +169,6 @@ func (l *Ledger) handle(ctx context.Context, r *Record) error {
 		if _, err := l.retryStore(ctx, func() (*Record, error) { return r, l.save(ctx, r, 0, mode, nil, true) }); err != nil {
 			return err
 		}
-		l.stats.handled.Add(1)
 		l.logState(ctx, slog.LevelInfo, "handled", r, slog.Int("attempt", c.Attempt))
 		return nil
 	}
